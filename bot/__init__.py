@@ -1,0 +1,1 @@
+"""CareBot: a Telegram after-sales assistant for a car dealership."""

@@ -1,0 +1,199 @@
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.core.config_files import ConfigError
+from bot.core.locale import LOCALES, Locale
+from bot.core.text import detect_script
+from bot.settings import Settings
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="CareBot, the after-sales assistant")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run on Telegram (polling or webhook); a terminal chat without a token")
+    chat = commands.add_parser("chat", help="talk to the real handlers in this terminal, no network")
+    chat.add_argument("--lang", help="Telegram language_code of the simulated customer, e.g. zh-hant, en")
+    chat.add_argument("--name", default=None, help="the customer's first name")
+    commands.add_parser("setup", help="migrate the database and seed the demo data when it is empty")
+    commands.add_parser("migrate", help="apply database migrations")
+    ask = commands.add_parser("ask", help="ask the FAQ engine")
+    ask.add_argument("--lang", choices=LOCALES, help="reply locale (default: the question's script)")
+    ask.add_argument("--json", action="store_true", help="one JSON object a line")
+    ask.add_argument("question", nargs="+", help="the question, or - to read one question a line from stdin")
+    kb = commands.add_parser("kb", help="knowledge base tools")
+    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
+    kb_commands.add_parser("check", help="validate knowledge/faq.yaml")
+    misses = kb_commands.add_parser("misses", help="the most frequent questions the bot could not answer")
+    misses.add_argument("--limit", type=int, default=20)
+    warranty = commands.add_parser("warranty", help="apply the 三包 rules to one case (JSON on stdin)")
+    warranty.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "warranty":
+        from bot.warranty_cli import main as warranty_main
+
+        return warranty_main(list(args.rest), sys.stdin, sys.stdout, sys.stderr)
+    from bot.logging_setup import configure
+
+    try:
+        settings = Settings()
+        configure(settings.log_level if args.command == "run" else "WARNING")
+        return _dispatch(args, settings)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "ask":
+        return _ask(args, settings)
+    if args.command == "kb":
+        return _kb_check(settings) if args.kb_command == "check" else asyncio.run(_kb_misses(settings, args.limit))
+    if args.command in {"setup", "migrate"}:
+        return _setup(settings, seed=args.command == "setup")
+    if args.command == "chat":
+        return _chat(settings, args.lang, args.name)
+    return _run(settings)
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.faq_service import FaqService
+    from bot.services import load_knowledge
+
+    _dealer, kb, matcher = load_knowledge(settings)
+    service = FaqService(kb, matcher, sessions=None)  # type: ignore[arg-type]  # ask never records
+    questions = [line.strip() for line in sys.stdin] if args.question == ["-"] else [" ".join(args.question)]
+    for question in filter(None, questions):
+        locale: Locale = args.lang or detect_script(question) or settings.default_locale
+        reply = service.ask(question, locale)
+        answer = kb.rendered[reply.entry_id].plain_answer(locale) if reply.decision == "answer" else None
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "question": question,
+                        "lang": locale,
+                        "decision": reply.decision,
+                        "entry_id": reply.entry_id,
+                        "score": reply.score,
+                        "answer": answer,
+                        "suggestions": [
+                            {"entry_id": c.entry_id, "question": c.title, "score": c.score} for c in reply.suggestions
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            print(f"[{reply.decision} {reply.entry_id or '-'} {reply.score}] {question}")
+            if answer:
+                print(answer)
+            for number, choice in enumerate(reply.suggestions, start=1):
+                print(f"  {number}. {choice.title}  ({choice.entry_id}, {choice.score})")
+            print()
+    return 0
+
+
+def _kb_check(settings: Settings) -> int:
+    from bot.core.kb_check import check_knowledge_base
+    from bot.services import load_knowledge
+
+    _dealer, kb, matcher = load_knowledge(settings)
+    report = check_knowledge_base(kb, matcher)
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    status = "OK" if report.ok else f"{len(report.errors)} error(s)"
+    print(f"{kb.source}: {len(kb)} entries, {report.questions} questions, {len(report.warnings)} warning(s): {status}")
+    return 0 if report.ok else 1
+
+
+async def _kb_misses(settings: Settings, limit: int) -> int:
+    from bot.db import repo
+    from bot.db.engine import create_engine, session_factory
+
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await repo.top_faq_misses(session, limit)
+    finally:
+        await engine.dispose()
+    if not rows:
+        print("no misses recorded yet")
+    for row in rows:
+        print(
+            f"{row.count:5d}  {row.decision:8s} {row.lang:7s} best={row.best_entry or '-':28s} "
+            f"score={row.score:5.1f}  {row.question}"
+        )
+    return 0
+
+
+def _setup(settings: Settings, seed: bool) -> int:
+    from bot.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    if seed:
+        from bot.services import load_knowledge
+
+        _dealer, kb, _matcher = load_knowledge(settings)  # fail early, with a clear message, on bad knowledge
+        print(f"database ready; knowledge base: {len(kb)} entries")
+    return 0
+
+
+def _chat(settings: Settings, lang: str | None, name: str | None) -> int:
+    from bot.app import build_application
+    from bot.chat import TerminalBotApi, run_terminal_chat
+
+    api = TerminalBotApi(chat_id=1_000_001, ansi=sys.stdout.isatty())
+    application = build_application(settings, request=api)
+    first_name = name or os.environ.get("CAREBOT_CHAT_NAME") or getpass.getuser().capitalize()
+    print("CareBot terminal chat — type a message, a button's number to press it, /quit to leave.")
+    asyncio.run(run_terminal_chat(application, api, first_name, lang))
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import build_application
+
+    if settings.telegram_token is None:
+        print(
+            "No TELEGRAM_TOKEN is set, so CareBot runs as a terminal chat.\n"
+            "To run on Telegram: get a token from @BotFather, put TELEGRAM_TOKEN=... in .env, run again.\n"
+        )
+        return _chat(settings, None, None)
+    application = build_application(settings)
+    if settings.webhook_url:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if not secret:
+            raise ConfigError("WEBHOOK_SECRET must be set with WEBHOOK_URL: Telegram signs each update with it")
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=["message", "callback_query", "my_chat_member"],
+        )
+    else:
+        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The application factory: `build_application(settings)` serves run, chat, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot import handlers
+from bot.core.locale import Locale
+from bot.handlers.common import CareContext
+from bot.services import Services, build_services
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+COMMANDS = ("start", "help", "language", "cancel")
+# setMyCommands takes a two-letter language code, so Simplified and Traditional cannot differ there:
+# "zh" gets Traditional (the default locale), and the default list is Traditional too.
+COMMAND_LANGUAGES: dict[str | None, Locale] = {None: "zh-Hant", "zh": "zh-Hant", "en": "en"}
+
+
+def build_application(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    services: Services | None = None,
+    rate_limit: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """Build the bot: services, handlers, error handler. The caller picks the transport."""
+    services = services or build_services(settings)
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else "0:offline"
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(ContextTypes(context=CareContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .concurrent_updates(True)
+    )
+    if settings.telegram_base_url:
+        base = settings.telegram_base_url.rstrip("/")
+        builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot", 1))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit and request is None:
+        # Answers to customers go out at once; a 429 is waited out and retried instead of lost.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
+    application = builder.build()
+    application.bot_data["services"] = services
+    handlers.register(application)
+    return application
+
+
+async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    """The command menu in each language Telegram can tell apart."""
+    messages: Services = application.bot_data["services"]
+    for language_code, locale in COMMAND_LANGUAGES.items():
+        commands = [BotCommand(c, messages.messages.label(locale, f"command_{c}")) for c in COMMANDS]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language_code
+        )
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await set_commands(application)
+    log.info("bot @%s ready", application.bot.username)
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    services: Services = application.bot_data["services"]
+    await services.engine.dispose()

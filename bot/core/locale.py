@@ -1,0 +1,37 @@
+"""Locales and how a reply's locale is chosen (DESIGN.md, decision 5)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Locale = Literal["zh-Hant", "zh-Hans", "en"]
+LOCALES: tuple[Locale, ...] = get_args(Locale)
+DEFAULT_LOCALE: Locale = "zh-Hant"
+
+
+def from_language_code(code: str | None) -> Locale | None:
+    """Map Telegram's IETF language_code to a locale; None when it says nothing we serve."""
+    if not code:
+        return None
+    code = code.lower().replace("_", "-")
+    if code in {"zh-hans", "zh-cn", "zh-sg", "zh-my"}:
+        return "zh-Hans"
+    if code.startswith("zh"):
+        return "zh-Hant"
+    if code.startswith("en"):
+        return "en"
+    return None
+
+
+def choose_locale(
+    explicit: str | None,
+    written: Locale | None,
+    language_code: str | None,
+    default: Locale = DEFAULT_LOCALE,
+) -> Locale:
+    """Explicit choice > the script of the message just written > Telegram's language_code > default."""
+    if explicit in LOCALES:
+        return explicit  # type: ignore[return-value]
+    if written is not None:
+        return written
+    return from_language_code(language_code) or default

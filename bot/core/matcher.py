@@ -1,0 +1,227 @@
+"""Chinese-aware fuzzy matching of a customer's question against the knowledge base.
+
+A question is folded (bot.core.text.fold), synonyms are rewritten to one canonical form, and it becomes a bag
+of features: Chinese character bigrams (and weaker unigrams), English word stems, typos corrected to the
+nearest known word with rapidfuzz. Features are weighted by how rare they are across entries (idf), and a
+question is scored by cosine similarity against every alternate question of every entry. Features the
+knowledge base has never seen count against the match (a question about 洗衣機 is not one about 保養), and a
+question naming something outside after-sales is never answered outright.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from bot.core.config_files import load_model
+from bot.core.faq import KnowledgeBase
+from bot.core.text import CJK, fold
+
+Decision = Literal["answer", "suggest", "fallback"]
+MAX_SUGGESTIONS = 3
+_RUNS = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+_CJK_RUN = re.compile(rf"[{CJK}]+")
+# Characters too common to mean anything on their own (they still count inside bigrams).
+_STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
+_UNIGRAM_WEIGHT = 0.35
+_DIGIT_WEIGHT = 0.6
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: float = Field(ge=0, le=100)
+    margin: float = Field(ge=0, le=100)
+    suggest: float = Field(ge=0, le=100)
+
+
+class MatchingConfig(BaseModel):
+    """knowledge/matching.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thresholds: Thresholds
+    synonyms: dict[str, list[str]]
+    stopwords_en: list[str]
+    out_of_domain_words: list[str]
+    car_words: list[str]
+
+    @classmethod
+    def load(cls, path: Path) -> MatchingConfig:
+        return load_model(path, cls)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the matcher decided for one question."""
+
+    decision: Decision
+    entry_id: str | None
+    score: float
+    suggestions: list[Suggestion] = field(default_factory=list)
+    normalized: str = ""
+
+
+def _stem(word: str) -> str:
+    """A deliberately small English stemmer: plurals and -ing/-ed, enough to match "tyres" with "tyre"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """One alternation, longest first; Latin phrases only match as whole words."""
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        escaped = re.escape(phrase)
+        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if phrase[0].isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+class Analyzer:
+    """Turns text into weighted features; the same analysis for the knowledge base and for questions."""
+
+    def __init__(self, config: MatchingConfig) -> None:
+        self._canonical: dict[str, str] = {}
+        for canonical, variants in config.synonyms.items():
+            for variant in [canonical, *variants]:
+                self._canonical[fold(variant)] = fold(canonical)
+        self._synonyms = _phrase_pattern(list(self._canonical))
+        self._stopwords = frozenset(_stem(fold(word)) for word in config.stopwords_en)
+        self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
+        self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
+        self._vocabulary: list[str] = []
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def canonical(self, text: str) -> str:
+        """Folded text with every synonym rewritten to its canonical form."""
+        return self._synonyms.sub(lambda m: self._canonical[m.group(0)], fold(text))
+
+    def set_vocabulary(self, words: set[str]) -> None:
+        """The English words the knowledge base knows: typos are corrected towards them."""
+        self._vocabulary = sorted(words)
+        self._correct.cache_clear()
+
+    def _correct_uncached(self, word: str) -> str:
+        if len(word) < 4 or not self._vocabulary:
+            return word
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+        return best[0] if best else word
+
+    def features(self, text: str, correct: bool = False) -> dict[str, float]:
+        """Feature → weight factor (before idf)."""
+        found: dict[str, float] = {}
+        for run in _RUNS.findall(self.canonical(text)):
+            if _CJK_RUN.fullmatch(run):
+                for index in range(len(run) - 1):
+                    found[run[index : index + 2]] = 1.0
+                for char in run:
+                    if char not in _STOP_CHARS:
+                        found.setdefault(char, _UNIGRAM_WEIGHT)
+            elif run.isdigit():
+                found.setdefault(f"#{run}", _DIGIT_WEIGHT)
+            else:
+                word = _stem(run)
+                if word in self._stopwords:
+                    continue
+                if correct:
+                    word = self._correct(word)
+                found[f"w:{word}"] = 1.0
+        return found
+
+    def is_out_of_domain(self, text: str) -> bool:
+        """Names something other than a car (手機, washing machine) and no car at all."""
+        canonical = self.canonical(text)
+        return bool(self._out_of_domain.search(canonical)) and not self._car_words.search(canonical)
+
+
+class Matcher:
+    """Scores questions against a knowledge base and decides: answer, suggest or fallback."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchingConfig) -> None:
+        self.kb = kb
+        self.config = config
+        self.analyzer = Analyzer(config)
+        self._questions: list[tuple[str, str]] = []  # (entry id, question text)
+        question_features: list[dict[str, float]] = []
+        entry_features: dict[str, set[str]] = defaultdict(set)
+        for entry in kb.entries:
+            for _locale, question in entry.questions.all():
+                feats = self.analyzer.features(question)
+                self._questions.append((entry.id, question))
+                question_features.append(feats)
+                entry_features[entry.id].update(feats)
+        self.analyzer.set_vocabulary({f[2:] for feats in question_features for f in feats if f.startswith("w:")})
+        entries = max(len(kb.entries), 1)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for feats in entry_features.values():
+            for feature in feats:
+                document_frequency[feature] += 1
+        self._idf = {f: math.log(1 + entries / df) for f, df in document_frequency.items()}
+        self._unknown_idf = math.log(1 + entries / 0.5)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._norms: list[float] = []
+        for index, feats in enumerate(question_features):
+            weights = {f: factor * self._idf[f] for f, factor in feats.items()}
+            self._norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            for feature, weight in weights.items():
+                self._postings[feature].append((index, weight))
+
+    def scores(self, text: str) -> tuple[dict[str, float], str]:
+        """Best cosine score (0–100) per entry with any overlap, and the canonical question."""
+        feats = self.analyzer.features(text, correct=True)
+        query_norm = 0.0
+        dots: dict[int, float] = defaultdict(float)
+        for feature, factor in feats.items():
+            idf = self._idf.get(feature)
+            if idf is None:
+                query_norm += (factor * self._unknown_idf) ** 2
+                continue
+            weight = factor * idf
+            query_norm += weight * weight
+            for index, doc_weight in self._postings[feature]:
+                dots[index] += weight * doc_weight
+        best: dict[str, float] = {}
+        norm = math.sqrt(query_norm) or 1.0
+        for index, dot in dots.items():
+            entry_id = self._questions[index][0]
+            score = 100.0 * dot / (norm * self._norms[index])
+            if score > best.get(entry_id, 0.0):
+                best[entry_id] = score
+        return best, self.analyzer.canonical(text)
+
+    def match(self, text: str) -> MatchResult:
+        """Decide what to do with one question."""
+        best, canonical = self.scores(text)
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        limits = self.config.thresholds
+        suggestions = [Suggestion(e, round(s, 1)) for e, s in ranked[:MAX_SUGGESTIONS] if s >= limits.suggest]
+        if not ranked or ranked[0][1] < limits.suggest:
+            top = ranked[0] if ranked else (None, 0.0)
+            return MatchResult("fallback", top[0], round(top[1], 1), [], canonical)
+        top_id, top_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confident = top_score >= limits.answer and top_score - runner_up >= limits.margin
+        if confident and not self.analyzer.is_out_of_domain(text):
+            return MatchResult("answer", top_id, round(top_score, 1), suggestions, canonical)
+        return MatchResult("suggest", top_id, round(top_score, 1), suggestions, canonical)

@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (async) models, the engine and small repository functions."""

@@ -1,0 +1,61 @@
+"""Inline keyboards: labels from templates/messages/<locale>/labels.yaml, data packed per user."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.faq_service import FaqReply
+from bot.core.locale import LOCALES, Locale
+from bot.services import Services
+
+MENU_ITEMS = ("ask", "book", "roadside", "warranty", "mycar", "advisor", "language")
+ACTION_TO_MENU = {"book": "book", "roadside": "roadside", "advisor": "advisor", "warranty_check": "warranty"}
+
+
+def _button(
+    services: Services, user_id: int, label: str, feature: str, action: str, *args: str
+) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=services.callbacks.pack(user_id, feature, action, *args))
+
+
+def main_menu(services: Services, locale: Locale, user_id: int) -> InlineKeyboardMarkup:
+    """The front door: two buttons a row."""
+    buttons = [
+        _button(services, user_id, services.messages.label(locale, f"menu_{item}"), "menu", item) for item in MENU_ITEMS
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def languages(services: Services, user_id: int) -> InlineKeyboardMarkup:
+    """One button per locale, each labelled in its own language."""
+    row = [
+        _button(services, user_id, services.messages.label(locale, "language_name"), "lang", "set", locale)
+        for locale in LOCALES
+    ]
+    return InlineKeyboardMarkup([row])
+
+
+def faq_reply(services: Services, locale: Locale, user_id: int, reply: FaqReply) -> InlineKeyboardMarkup:
+    """Suggestions (plus "none of these"), or follow-up questions and the entry's action, plus the menu."""
+    label = services.messages.label
+    rows: list[list[InlineKeyboardButton]] = []
+    if reply.decision == "suggest":
+        rows += [[_button(services, user_id, c.title, "faq", "show", c.entry_id)] for c in reply.suggestions]
+        rows.append([_button(services, user_id, label(locale, "none_of_these"), "faq", "none")])
+    elif reply.decision == "fallback":
+        rows.append([_button(services, user_id, label(locale, "menu_advisor"), "menu", "advisor")])
+    else:
+        if reply.action in ACTION_TO_MENU:
+            item = ACTION_TO_MENU[reply.action]
+            rows.append([_button(services, user_id, label(locale, f"action_{item}"), "menu", item)])
+        rows += [[_button(services, user_id, c.title, "faq", "show", c.entry_id)] for c in reply.related]
+    rows.append([_button(services, user_id, label(locale, "back_to_menu"), "menu", "home")])
+    return InlineKeyboardMarkup(rows)
+
+
+def single(
+    services: Services, locale: Locale, user_id: int, label_key: str, feature: str, action: str
+) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(services, user_id, services.messages.label(locale, label_key), feature, action)]]
+    )

@@ -1,0 +1,100 @@
+"""The front door: /start (with deep links), /help, /cancel and the main menu's buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+
+from bot.handlers import advisor, keyboards
+from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.faq import send_entry
+
+DEEP_LINKS = {"book", "roadside", "warranty", "advisor", "mycar"}
+# Capabilities whose conversations are not built yet: the menu says so and gives the phone number to use.
+NOT_READY = {"book", "warranty", "mycar"}
+
+
+async def start(update: Update, context: CareContext) -> None:
+    """Greet and show the main menu; `/start book` and friends jump straight to a capability."""
+    locale = await customer_locale(update, context)
+    user = update.effective_user
+    assert user is not None
+    link = context.args[0] if context.args else ""
+    if link in DEEP_LINKS:
+        await open_menu_item(update, context, link)
+        return
+    menu = keyboards.main_menu(context.services, locale, user.id)
+    await send(update, context, locale, "welcome", menu, name=user.first_name or "")
+
+
+async def help_command(update: Update, context: CareContext) -> None:
+    """Explain what the bot does and how to use it."""
+    locale = await customer_locale(update, context)
+    assert update.effective_user is not None
+    await send(
+        update,
+        context,
+        locale,
+        "help",
+        keyboards.main_menu(context.services, locale, update.effective_user.id),
+    )
+
+
+async def cancel(update: Update, context: CareContext) -> None:
+    """Leave whatever was going on and go back to the menu."""
+    locale = await customer_locale(update, context)
+    assert update.effective_user is not None
+    await send(
+        update,
+        context,
+        locale,
+        "cancelled",
+        keyboards.main_menu(context.services, locale, update.effective_user.id),
+    )
+
+
+async def menu_button(update: Update, context: CareContext) -> None:
+    """A main-menu button (or an answer's action button) was pressed."""
+    query = update.callback_query
+    assert query is not None
+    data = callback_data(update, context)
+    if data is None or data.feature != "menu":
+        await refuse_button(update, context)
+        return
+    await query.answer()
+    await open_menu_item(update, context, data.action)
+
+
+async def open_menu_item(update: Update, context: CareContext, item: str) -> None:
+    """Open one menu item for the customer of this update."""
+    locale = await customer_locale(update, context)
+    user = update.effective_user
+    assert user is not None
+    services = context.services
+    if item == "home":
+        await send(update, context, locale, "menu", keyboards.main_menu(services, locale, user.id))
+    elif item == "ask":
+        await send(update, context, locale, "ask_hint")
+    elif item == "language":
+        await send(update, context, locale, "language_choose", keyboards.languages(services, user.id))
+    elif item == "roadside":
+        await send(update, context, locale, "roadside_interim")
+        if "breakdown_safety" in services.kb.by_id:
+            await send_entry(update, context, locale, "breakdown_safety")
+    elif item == "advisor":
+        await advisor.request_human(update, context, locale, trigger="menu")
+    elif item in NOT_READY:
+        await send(update, context, locale, "not_ready", feature=item)
+    else:
+        await send(update, context, locale, "menu", keyboards.main_menu(services, locale, user.id))
+
+
+def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command, filters=private),
+        CommandHandler("cancel", cancel, filters=private),
+        CommandHandler("menu", cancel, filters=private),
+        CallbackQueryHandler(menu_button, pattern=r"^menu:"),
+    ]

@@ -1,0 +1,44 @@
+"""Logging that never writes a bot token or a phone number."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
+_PHONE_LIKE = re.compile(r"\+?\(?\d[\d ()\-]{6,}\d")
+_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(c.isdigit() for c in text)
+    if digits < 8 or digits > 15 or _DATE_LIKE.match(text):
+        return text
+    return "[phone]"
+
+
+def redact(text: str) -> str:
+    """Mask bot tokens and anything shaped like a phone number (8–15 digits, not a date)."""
+    return _PHONE_LIKE.sub(_mask_phone, _TOKEN.sub("[token]", text))
+
+
+class RedactingFormatter(logging.Formatter):
+    """Masks secrets in the message, its arguments and the traceback; the timestamp stays readable."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = redact(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: object) -> str:
+        return redact(super().formatException(ei))  # type: ignore[arg-type]
+
+
+def configure(level: str = "INFO") -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # httpx logs every request URL, and the URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
