@@ -22,6 +22,8 @@ def read_yaml(path: Path) -> object:
             return yaml.safe_load(handle)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
+    except ValueError as exc:  # PyYAML raises it for impossible dates such as 2026-13-01
+        raise ConfigError(f"{path}: invalid value: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from bot.core.config_files import load_model
 from bot.core.locale import Locale
@@ -108,12 +108,13 @@ class Dealer(BaseModel):
             raise ValueError("not a phone number")
         return value
 
-    @model_validator(mode="after")
-    def _unique_branches(self) -> Dealer:
-        ids = [branch.id for branch in self.branches]
+    @field_validator("branches")
+    @classmethod
+    def _unique_branches(cls, branches: list[Branch]) -> list[Branch]:
+        ids = [branch.id for branch in branches]
         if len(ids) != len(set(ids)):
             raise ValueError(f"branch ids must be unique, got {ids}")
-        return self
+        return branches
 
     @classmethod
     def load(cls, path: Path) -> Dealer:

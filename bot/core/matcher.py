@@ -1,11 +1,13 @@
 """Chinese-aware fuzzy matching of a customer's question against the knowledge base.
 
 A question is folded (bot.core.text.fold), synonyms are rewritten to one canonical form, and it becomes a bag
-of features: Chinese character bigrams (and weaker unigrams), English word stems, typos corrected to the
-nearest known word with rapidfuzz. Features are weighted by how rare they are across entries (idf), and a
-question is scored by cosine similarity against every alternate question of every entry. Features the
-knowledge base has never seen count against the match (a question about 洗衣機 is not one about 保養), and a
-question naming something outside after-sales is never answered outright.
+of features: Chinese character bigrams (and weaker unigrams), English word stems. Typos are corrected towards
+what the knowledge base knows: English words to the nearest known word (rapidfuzz), Chinese character pairs
+to a known pair that sounds the same (保羊 → 保养, 預越 → 预约: pinyin input makes these the common typos).
+Features are weighted by how rare they are across entries (idf). An entry's score blends the best cosine
+similarity against any one of its alternate questions with how much of the question the entry's vocabulary
+explains. Features the knowledge base has never seen count against every entry (a question about 洗衣機 is
+not one about 保養), and a question naming something outside after-sales is never answered outright.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from bot.core.config_files import load_model
@@ -33,6 +36,8 @@ _CJK_RUN = re.compile(rf"[{CJK}]+")
 _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
 _UNIGRAM_WEIGHT = 0.35
 _DIGIT_WEIGHT = 0.6
+# Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
+COSINE_SHARE = 0.35
 
 
 class Thresholds(BaseModel):
@@ -89,6 +94,12 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
+def _sound(pair: str) -> str:
+    """Toneless pinyin of a character pair: what a pinyin keyboard user typed."""
+    return " ".join(lazy_pinyin(pair, style=Style.NORMAL))
+
+
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     """One alternation, longest first; Latin phrases only match as whole words."""
     parts = []
@@ -111,16 +122,36 @@ class Analyzer:
         self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
         self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
         self._vocabulary: list[str] = []
+        self._known_pairs: frozenset[str] = frozenset()
+        self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     def canonical(self, text: str) -> str:
         """Folded text with every synonym rewritten to its canonical form."""
         return self._synonyms.sub(lambda m: self._canonical[m.group(0)], fold(text))
 
-    def set_vocabulary(self, words: set[str]) -> None:
-        """The English words the knowledge base knows: typos are corrected towards them."""
+    def set_vocabulary(self, words: set[str], pairs: set[str]) -> None:
+        """The English words and Chinese character pairs the knowledge base knows: typos are corrected to them."""
         self._vocabulary = sorted(words)
+        self._known_pairs = frozenset(pairs)
+        by_sound: dict[str, set[str]] = defaultdict(set)
+        for pair in pairs:
+            by_sound[_sound(pair)].add(pair)
+        # Only unambiguous sounds: when two known pairs sound alike, a typo could mean either.
+        self._pairs_by_sound = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
         self._correct.cache_clear()
+
+    def _correct_chinese(self, run: str) -> str:
+        """Replace unknown character pairs by the known pair that sounds the same."""
+        chars = list(run)
+        for index in range(len(chars) - 1):
+            pair = chars[index] + chars[index + 1]
+            if pair in self._known_pairs:
+                continue
+            known = self._pairs_by_sound.get(_sound(pair))
+            if known:
+                chars[index], chars[index + 1] = known
+        return "".join(chars)
 
     def _correct_uncached(self, word: str) -> str:
         if len(word) < 4 or not self._vocabulary:
@@ -133,6 +164,8 @@ class Analyzer:
         found: dict[str, float] = {}
         for run in _RUNS.findall(self.canonical(text)):
             if _CJK_RUN.fullmatch(run):
+                if correct:
+                    run = self._correct_chinese(run)
                 for index in range(len(run) - 1):
                     found[run[index : index + 2]] = 1.0
                 for char in run:
@@ -171,7 +204,10 @@ class Matcher:
                 self._questions.append((entry.id, question))
                 question_features.append(feats)
                 entry_features[entry.id].update(feats)
-        self.analyzer.set_vocabulary({f[2:] for feats in question_features for f in feats if f.startswith("w:")})
+        known = {f for feats in question_features for f in feats}
+        self.analyzer.set_vocabulary(
+            {f[2:] for f in known if f.startswith("w:")}, {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)}
+        )
         entries = max(len(kb.entries), 1)
         document_frequency: dict[str, int] = defaultdict(int)
         for feats in entry_features.values():
@@ -179,6 +215,10 @@ class Matcher:
                 document_frequency[feature] += 1
         self._idf = {f: math.log(1 + entries / df) for f, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + entries / 0.5)
+        self._entry_postings: dict[str, list[str]] = defaultdict(list)
+        for entry_id, feats in entry_features.items():
+            for feature in feats:
+                self._entry_postings[feature].append(entry_id)
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._norms: list[float] = []
         for index, feats in enumerate(question_features):
@@ -188,27 +228,33 @@ class Matcher:
                 self._postings[feature].append((index, weight))
 
     def scores(self, text: str) -> tuple[dict[str, float], str]:
-        """Best cosine score (0–100) per entry with any overlap, and the canonical question."""
+        """Score (0–100) per entry with any overlap, and the canonical question."""
         feats = self.analyzer.features(text, correct=True)
-        query_norm = 0.0
+        query_norm = query_mass = 0.0
         dots: dict[int, float] = defaultdict(float)
+        explained: dict[str, float] = defaultdict(float)
         for feature, factor in feats.items():
             idf = self._idf.get(feature)
-            if idf is None:
-                query_norm += (factor * self._unknown_idf) ** 2
-                continue
-            weight = factor * idf
+            weight = factor * (idf if idf is not None else self._unknown_idf)
             query_norm += weight * weight
+            query_mass += weight
+            if idf is None:
+                continue
             for index, doc_weight in self._postings[feature]:
                 dots[index] += weight * doc_weight
-        best: dict[str, float] = {}
+            for entry_id in self._entry_postings[feature]:
+                explained[entry_id] += weight
+        cosine: dict[str, float] = {}
         norm = math.sqrt(query_norm) or 1.0
         for index, dot in dots.items():
             entry_id = self._questions[index][0]
-            score = 100.0 * dot / (norm * self._norms[index])
-            if score > best.get(entry_id, 0.0):
-                best[entry_id] = score
-        return best, self.analyzer.canonical(text)
+            cosine[entry_id] = max(cosine.get(entry_id, 0.0), dot / (norm * self._norms[index]))
+        mass = query_mass or 1.0
+        scores = {
+            entry_id: 100.0 * (COSINE_SHARE * cosine.get(entry_id, 0.0) + (1 - COSINE_SHARE) * share / mass)
+            for entry_id, share in explained.items()
+        }
+        return scores, self.analyzer.canonical(text)
 
     def match(self, text: str) -> MatchResult:
         """Decide what to do with one question."""

@@ -59,7 +59,14 @@ from bot.core.warranty_case import (
     period_last_day,
 )
 from bot.core.warranty_history import charged_refund_grounds, long_repairs
-from bot.core.warranty_rules import PERIOD_CODES, PeriodCode, UsageChargeRule, WarrantyRules, default_rules
+from bot.core.warranty_rules import (
+    PERIOD_CODES,
+    AssemblyReplacementRule,
+    PeriodCode,
+    UsageChargeRule,
+    WarrantyRules,
+    default_rules,
+)
 
 __all__ = [
     "PartReplacementEvent",
@@ -176,15 +183,16 @@ def _event_remedies(case: WarrantyCase, rules: WarrantyRules, periods: PeriodMap
     found: list[Remedy] = []
     event, remedies = case.event, rules.remedies
     if isinstance(event, PartReplacementEvent):
-        for code, rule in (
+        routes: tuple[tuple[RemedyCode, AssemblyReplacementRule], ...] = (
             ("free_assembly_replacement", remedies.free_assembly_replacement),
             ("refund_or_replace_free", remedies.refund_or_replace_free.part_replacement),
-        ):
+        )
+        for code, rule in routes:
             period = periods[rule.within]
             if period.active and event.part in rule.parts:
                 reason = f"{_label(event.part)} main part must be replaced {_where(case, period, rules)}"
                 facts = {"part": event.part, **_window_facts(case, period, rules)}
-                found.append(Remedy(code, rule.article, reason, facts))  # type: ignore[arg-type]
+                found.append(Remedy(code, rule.article, reason, facts))
     elif isinstance(event, SafetyFailureEvent):
         rule23 = remedies.refund_or_replace_free.safety_failure
         period = periods[rule23.within]

@@ -81,6 +81,8 @@ def _choice(value: object, where: str, allowed: tuple[NameT, ...]) -> NameT:
     """`value` as the matching member of `allowed` (so its Literal type carries through)."""
     if not isinstance(value, str) or value not in allowed:
         expected = ", ".join(allowed)
+        if value is None:
+            raise WarrantyInputError(where, f"required (expected one of {expected})")
         raise WarrantyInputError(where, f"unknown value {_show(value)} (expected one of {expected})")
     return allowed[allowed.index(value)]
 

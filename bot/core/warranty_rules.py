@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bot.core.config_files import load_model
+from bot.core.config_files import ConfigError, load_model
 
 PeriodCode = Literal["repair_warranty", "three_guarantees", "seven_day", "sixty_day"]
 PowertrainPart = Literal["engine", "transmission", "power_battery", "drive_motor"]
@@ -190,7 +190,11 @@ class WarrantyRules(_Rule):
     @classmethod
     def load(cls, path: Path | str) -> WarrantyRules:
         """Read and validate a rules file; a `ConfigError` (config_files) names the file and the field."""
-        return load_model(Path(path), cls)
+        path = Path(path)
+        try:
+            return load_model(path, cls)
+        except ValueError as exc:  # e.g. PyYAML's own ValueError for a date like 2022-13-01
+            raise ConfigError(f"{path}: invalid value: {exc}") from exc
 
 
 @cache

@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; for SQLite the data folder is created and WAL mode switched on."""
+    """An async engine; for SQLite the data folder is created and WAL mode switched on.
+
+    PostgreSQL URLs may carry `?search_path=schema` to keep CareBot's tables in their own schema.
+    """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
@@ -27,7 +30,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    connect_args: dict[str, Any] = {}
+    if "search_path" in url.query:  # asyncpg takes server settings, not libpq's options=
+        connect_args["server_settings"] = {"search_path": str(url.query["search_path"])}
+        url = url.difference_update_query(["search_path"])
+    return create_async_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

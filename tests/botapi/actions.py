@@ -98,9 +98,15 @@ class UserActions(BotApiState):
                     raise ValueError(f"message {reply_to_message_id} not found in chat {chat.id}")
             if thread_id is not None and reply_to is None:
                 reply_to = self.find_message(chat.id, thread_id)
-            message = build_message(chat=chat, sender=user, message_id=chat.allocate_message_id(),
-                                    date=self._now(), content=content, thread_id=thread_id,
-                                    reply_to=reply_to)  # fmt: skip
+            message = build_message(
+                chat=chat,
+                sender=user,
+                message_id=chat.allocate_message_id(),
+                date=self._now(),
+                content=content,
+                thread_id=thread_id,
+                reply_to=reply_to,
+            )
             self.store_message(message, from_bot=False)
             return self.enqueue_update("message", message)
 
@@ -118,8 +124,9 @@ class UserActions(BotApiState):
         ``chat_id`` defaults to the user's private chat; ``thread_id`` posts in a forum topic.
         """
         content = {"text": text, "entities": command_entities(text)}
-        return self._user_message(user_id, content, chat_id=chat_id, thread_id=thread_id,
-                                  reply_to_message_id=reply_to_message_id)  # fmt: skip
+        return self._user_message(
+            user_id, content, chat_id=chat_id, thread_id=thread_id, reply_to_message_id=reply_to_message_id
+        )
 
     def push_contact(
         self,
@@ -135,15 +142,15 @@ class UserActions(BotApiState):
         ``contact_user_id=-1`` means "the sender"; pass None for a contact without user_id.
         """
         user = self.user(user_id)
-        contact: dict[str, Any] = {"phone_number": phone_number,
-                                   "first_name": first_name or user.first_name}  # fmt: skip
+        contact: dict[str, Any] = {"phone_number": phone_number, "first_name": first_name or user.first_name}
         owner = user_id if contact_user_id == -1 else contact_user_id
         if owner is not None:
             contact["user_id"] = owner
         if user.last_name and owner == user_id:
             contact["last_name"] = user.last_name
-        return self._user_message(user_id, {"contact": contact}, chat_id=chat_id, thread_id=None,
-                                  reply_to_message_id=None)  # fmt: skip
+        return self._user_message(
+            user_id, {"contact": contact}, chat_id=chat_id, thread_id=None, reply_to_message_id=None
+        )
 
     def push_location(
         self,
@@ -158,8 +165,9 @@ class UserActions(BotApiState):
         location: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
         if horizontal_accuracy is not None:
             location["horizontal_accuracy"] = horizontal_accuracy
-        return self._user_message(user_id, {"location": location}, chat_id=chat_id, thread_id=None,
-                                  reply_to_message_id=None)  # fmt: skip
+        return self._user_message(
+            user_id, {"location": location}, chat_id=chat_id, thread_id=None, reply_to_message_id=None
+        )
 
     def push_photo(
         self,
@@ -174,23 +182,26 @@ class UserActions(BotApiState):
         content: dict[str, Any] = {"photo": photo_sizes(file_id)}
         if caption:
             content.update(caption=caption, caption_entities=command_entities(caption))
-        return self._user_message(user_id, content, chat_id=chat_id, thread_id=thread_id,
-                                  reply_to_message_id=None)  # fmt: skip
+        return self._user_message(user_id, content, chat_id=chat_id, thread_id=thread_id, reply_to_message_id=None)
 
     def push_sticker(
         self, user_id: int, *, emoji: str = "👍", file_id: str | None = None, chat_id: int | None = None
     ) -> dict[str, Any]:
         """The user sends a sticker."""
-        return self._user_message(user_id, {"sticker": sticker_object(file_id, emoji)},
-                                  chat_id=chat_id, thread_id=None, reply_to_message_id=None)  # fmt: skip
+        return self._user_message(
+            user_id,
+            {"sticker": sticker_object(file_id, emoji)},
+            chat_id=chat_id,
+            thread_id=None,
+            reply_to_message_id=None,
+        )
 
     def push_voice(
         self, user_id: int, *, duration: int = 3, file_id: str | None = None, chat_id: int | None = None
     ) -> dict[str, Any]:
         """The user sends a voice note."""
         voice = file_object("voice", file_id, duration=duration, mime_type="audio/ogg", file_size=4_000)
-        return self._user_message(user_id, {"voice": voice}, chat_id=chat_id, thread_id=None,
-                                  reply_to_message_id=None)  # fmt: skip
+        return self._user_message(user_id, {"voice": voice}, chat_id=chat_id, thread_id=None, reply_to_message_id=None)
 
     def push_document(
         self,
@@ -203,13 +214,11 @@ class UserActions(BotApiState):
         chat_id: int | None = None,
     ) -> dict[str, Any]:
         """The user sends a document."""
-        document = file_object("document", file_id, file_name=file_name, mime_type=mime_type,
-                               file_size=10_000)  # fmt: skip
+        document = file_object("document", file_id, file_name=file_name, mime_type=mime_type, file_size=10_000)
         content: dict[str, Any] = {"document": document}
         if caption:
             content["caption"] = caption
-        return self._user_message(user_id, content, chat_id=chat_id, thread_id=None,
-                                  reply_to_message_id=None)  # fmt: skip
+        return self._user_message(user_id, content, chat_id=chat_id, thread_id=None, reply_to_message_id=None)
 
     # ---------------------------------------------------------- callbacks
     def push_callback(
@@ -237,12 +246,15 @@ class UserActions(BotApiState):
                 if callback_data not in buttons:
                     raise LookupError(f"message {message_id} has no button {callback_data!r}: {buttons!r}")
             query_id = str(next(_query_ids))
-            query: dict[str, Any] = {"id": query_id, "from": user.to_dict(),
-                                     "chat_instance": str(abs(chat.id) * 7 + 3), "data": callback_data}  # fmt: skip
+            query: dict[str, Any] = {
+                "id": query_id,
+                "from": user.to_dict(),
+                "chat_instance": str(abs(chat.id) * 7 + 3),
+                "data": callback_data,
+            }
             if message is not None:
                 query["message"] = copy.deepcopy(message)
-            self.callback_queries[query_id] = {"answered": False, "answer": None,
-                                               "user_id": user_id}  # fmt: skip
+            self.callback_queries[query_id] = {"answered": False, "answer": None, "user_id": user_id}
             return self.enqueue_update("callback_query", query)
 
     def callback_answer(self, query_id: str) -> dict[str, Any] | None:

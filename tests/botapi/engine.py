@@ -17,24 +17,77 @@ from tests.botapi.actions import UserActions
 from tests.botapi.methods_send import Handler
 from tests.botapi.params import UploadedFile, attach_files, coerce_params
 from tests.botapi.rules import ApiError
-from tests.botapi.state import Reply
+from tests.botapi.state import Fault, Reply
+
+_DEFAULT_DESCRIPTIONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    403: "Forbidden: bot was blocked by the user",
+    400: "Bad Request: injected fault",
+}
+
 
 METHODS: dict[str, Handler] = {**methods_send.METHODS, **methods_admin.METHODS}
 _BY_LOWER: dict[str, str] = {name.lower(): name for name in [*METHODS, "getUpdates"]}
 WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
-POLL_CONFLICT = (
-    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
-    "is running"
-)
+POLL_CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
 class BotApiEngine(UserActions):
     """The fake Bot API for one bot token (see :class:`tests.botapi.state.BotApiState`)."""
 
-    _poll_generation = 0
+    # ------------------------------------------------------------- faults
+    def inject_fault(
+        self,
+        method: str | None = None,
+        *,
+        count: int = 1,
+        status: int = 500,
+        description: str | None = None,
+        retry_after: int | None = None,
+        drop: bool = False,
+    ) -> None:
+        """Make the next ``count`` calls of ``method`` fail (None: any method but getUpdates).
+
+        ``drop=True`` closes the connection without answering (PTB: NetworkError);
+        otherwise answers ``status`` (429 gets ``retry_after``, default 1).
+        """
+        if status == 429:
+            retry_after = retry_after or 1
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        desc = description or _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}")
+        with self._lock:
+            self._faults.append(Fault(method, count, status, desc, retry_after, drop))
+
+    def drop_next(self, method: str | None = None, count: int = 1) -> None:
+        """Shortcut: the next ``count`` calls lose their connection."""
+        self.inject_fault(method, count=count, drop=True)
+
+    def clear_faults(self) -> None:
+        """Remove all pending injected faults."""
+        with self._lock:
+            self._faults.clear()
+
+    def take_fault(self, method: str) -> Reply | None:
+        """Consume the first fault matching ``method`` and build its reply."""
+        with self._lock:
+            for fault in self._faults:
+                wanted = fault.method
+                if (wanted is None and method != "getUpdates") or (
+                    wanted is not None and wanted.lower() == method.lower()
+                ):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    if fault.drop:
+                        return Reply(0, None)
+                    error = ApiError(fault.status, fault.description, fault.retry_after)
+                    return Reply(fault.status, error.payload())
+            return None
 
     def close(self) -> None:
         """Stop: pending long polls return empty results and waiters wake up."""
@@ -70,7 +123,8 @@ class BotApiEngine(UserActions):
         if token != self.token:
             reply = Reply(401, ApiError(401, "Unauthorized").payload())
         elif name not in METHODS and name != "getUpdates":
-            reply = Reply(404, ApiError(404, "Not Found: method not found").payload())
+            # Telegram answers 404 "Not Found" (PTB: InvalidToken); the text names the gap in the fake.
+            reply = Reply(404, ApiError(404, f"Not Found: method {name!r} is not implemented by the fake").payload())
         elif (fault := self.take_fault(name)) is not None:
             reply = fault
         elif decode_error is not None:

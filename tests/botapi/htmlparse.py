@@ -20,18 +20,39 @@ PARSE_ERROR_PREFIX = "Bad Request: can't parse entities: "
 
 ALLOWED_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
-        "tg-spoiler", "tg-emoji", "code", "pre", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
     }
-)  # fmt: skip
+)
 
 _SPACES = frozenset(" \t\r\n\v\f\0")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _SIMPLE_ENTITY = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline", "s": "strikethrough",
-    "strike": "strikethrough", "del": "strikethrough", "tg-spoiler": "spoiler",
-}  # fmt: skip
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+}
 
 
 class HtmlParseError(ValueError):
@@ -119,8 +140,7 @@ def _read_attributes(text: str, i: int, tag: str, begin: int) -> tuple[dict[str,
                 attrs[name] = "1"
                 continue
             raise HtmlParseError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {begin}'
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" at byte offset {begin}'
             )
         i += 1
         while i < n and text[i] in _SPACES:
@@ -129,7 +149,7 @@ def _read_attributes(text: str, i: int, tag: str, begin: int) -> tuple[dict[str,
             raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
         if text[i] not in "'\"":
             token_begin = i
-            while i < n and (text[i].isascii() and text[i].isalnum() or text[i] in ".-"):
+            while i < n and ((text[i].isascii() and text[i].isalnum()) or text[i] in ".-"):
                 i += 1
             value = text[token_begin:i].lower()
             if i < n and text[i] not in _SPACES and text[i] != ">":
@@ -179,9 +199,7 @@ def _tag_argument(tag: str, attrs: dict[str, str], begin: int, *, strict: bool) 
     return ""
 
 
-def _close_entity(
-    top: _Open, length: int, inner: str, entities: list[dict[str, Any]]
-) -> None:
+def _close_entity(top: _Open, length: int, inner: str, entities: list[dict[str, Any]]) -> None:
     """Append the entity for a closed tag (tdlib's end-tag branch)."""
     offset, tag, arg = top.utf16_offset, top.tag, top.argument
     last = entities[-1] if entities else None
@@ -191,9 +209,7 @@ def _close_entity(
     elif tag == "tg-emoji":
         if not arg.isdigit() or int(arg) == 0:
             raise HtmlParseError("Invalid custom emoji identifier specified")
-        entities.append(
-            {"type": "custom_emoji", "offset": offset, "length": length, "custom_emoji_id": arg}
-        )
+        entities.append({"type": "custom_emoji", "offset": offset, "length": length, "custom_emoji_id": arg})
     elif tag == "blockquote":
         kind = "expandable_blockquote" if arg else "blockquote"
         entities.append({"type": kind, "offset": offset, "length": length})
@@ -282,8 +298,7 @@ def parse_html_entities(text: str, *, strict: bool = True) -> tuple[str, list[di
         top = stack[-1]
         if end_name and end_name != top.tag:
             raise HtmlParseError(
-                f'Unmatched end tag at byte offset {begin}, expected "</{top.tag}>", '
-                f'found "</{end_name}>"'
+                f'Unmatched end tag at byte offset {begin}, expected "</{top.tag}>", found "</{end_name}>"'
             )
         if utf16 > top.utf16_offset:
             _close_entity(top, utf16 - top.utf16_offset, "".join(out[top.out_index :]), entities)

@@ -15,23 +15,33 @@ from tests.botapi.rules import bad_request, check_commands
 
 SCOPES = frozenset(
     {
-        "default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-        "chat", "chat_administrators", "chat_member",
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
     }
-)  # fmt: skip
+)
 TOPIC_COLORS = frozenset({0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F})
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 def get_me(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
     """getMe."""
-    return {**api.bot.to_dict(), "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False, "can_connect_to_business": False,
-            "has_main_web_app": False}  # fmt: skip
+    return {
+        **api.bot.to_dict(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
 
 
 def always_true(api: UserActions, p: dict[str, Any]) -> bool:
-    """logOut / close and other no-ops."""
+    """logOut, close, setMyName/Description, pin/unpin: accepted no-ops."""
     return True
 
 
@@ -50,8 +60,7 @@ def set_webhook(api: UserActions, p: dict[str, Any]) -> bool:
         api.clear_updates()
     if "allowed_updates" in p:
         api.allowed_updates = list(p["allowed_updates"] or []) or None
-    api.webhook = {"url": url, "secret_token": secret,
-                   "max_connections": int(p.get("max_connections") or 40)}  # fmt: skip
+    api.webhook = {"url": url, "secret_token": secret, "max_connections": int(p.get("max_connections") or 40)}
     api.webhook_error = None
     api.notify()
     return True
@@ -69,8 +78,11 @@ def delete_webhook(api: UserActions, p: dict[str, Any]) -> bool:
 def get_webhook_info(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
     """getWebhookInfo."""
     hook = api.webhook or {}
-    info: dict[str, Any] = {"url": hook.get("url", ""), "has_custom_certificate": False,
-                            "pending_update_count": len(api.pending_updates())}  # fmt: skip
+    info: dict[str, Any] = {
+        "url": hook.get("url", ""),
+        "has_custom_certificate": False,
+        "pending_update_count": len(api.pending_updates()),
+    }
     if hook:
         info["max_connections"] = hook["max_connections"]
         if api.allowed_updates:
@@ -181,9 +193,14 @@ def create_forum_topic(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
     topic = TopicRecord(chat.allocate_message_id(), name, color, p.get("icon_custom_emoji_id"))
     chat.topics[topic.thread_id] = topic
     created = {"name": name, "icon_color": color}
-    service = build_message(chat=chat, sender=api.bot, message_id=topic.thread_id,
-                            date=int(time.time()), content={"forum_topic_created": created},
-                            thread_id=topic.thread_id)  # fmt: skip
+    service = build_message(
+        chat=chat,
+        sender=api.bot,
+        message_id=topic.thread_id,
+        date=int(time.time()),
+        content={"forum_topic_created": created},
+        thread_id=topic.thread_id,
+    )
     api.store_message(service, from_bot=True, listed=False)
     return topic.to_dict()
 
@@ -223,6 +240,11 @@ METHODS: dict[str, Handler] = {
     "getMe": get_me,
     "logOut": always_true,
     "close": always_true,
+    "setMyName": always_true,
+    "setMyDescription": always_true,
+    "setMyShortDescription": always_true,
+    "pinChatMessage": always_true,
+    "unpinChatMessage": always_true,
     "setWebhook": set_webhook,
     "deleteWebhook": delete_webhook,
     "getWebhookInfo": get_webhook_info,

@@ -34,11 +34,19 @@ from tests.botapi.rules import (
 Handler = Callable[[UserActions, dict[str, Any]], Any]
 CHAT_ACTIONS = frozenset(
     {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
     }
-)  # fmt: skip
+)
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
@@ -94,17 +102,27 @@ def send(api: UserActions, p: dict[str, Any], content: dict[str, Any]) -> dict[s
     forbidden_if_blocked(chat)
     thread_id = check_thread(chat, p)
     reply_to = _reply_to(api, chat, p)
+    if reply_to is None and thread_id is not None:  # topic messages reply to the topic's service message
+        reply_to = api.find_message(chat.id, thread_id)
     api.rate_limiter.check(chat.id, chat.type)
-    message = build_message(chat=chat, sender=api.bot, message_id=chat.allocate_message_id(),
-                            date=int(time.time()), content=content, thread_id=thread_id,
-                            reply_to=reply_to, reply_markup=markup)  # fmt: skip
+    message = build_message(
+        chat=chat,
+        sender=api.bot,
+        message_id=chat.allocate_message_id(),
+        date=int(time.time()),
+        content=content,
+        thread_id=thread_id,
+        reply_to=reply_to,
+        reply_markup=markup,
+    )
     api.store_message(message, from_bot=True)
     return copy.deepcopy(message)
 
 
 def _caption(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
-    checked = check_caption(p.get("caption"), p.get("parse_mode"), p.get("caption_entities"),
-                            strict_html=api.strict_html)  # fmt: skip
+    checked = check_caption(
+        p.get("caption"), p.get("parse_mode"), p.get("caption_entities"), strict_html=api.strict_html
+    )
     return {"caption": checked[0], "caption_entities": checked[1]} if checked else {}
 
 
@@ -122,8 +140,9 @@ def _file_id(p: dict[str, Any], name: str) -> tuple[str | None, UploadedFile | N
 def send_message(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
     """sendMessage."""
     api.get_chat(require(p, "chat_id"))
-    text, entities = check_message_text(p.get("text"), p.get("parse_mode"), p.get("entities"),
-                                        strict_html=api.strict_html)  # fmt: skip
+    text, entities = check_message_text(
+        p.get("text"), p.get("parse_mode"), p.get("entities"), strict_html=api.strict_html
+    )
     return send(api, p, {"text": text, "entities": entities})
 
 
@@ -138,8 +157,7 @@ def send_document(api: UserActions, p: dict[str, Any]) -> dict[str, Any]:
     fid, upload = _file_id(p, "document")
     extra: dict[str, Any] = {"mime_type": "application/octet-stream"}
     if upload is not None:
-        extra.update(file_name=upload.filename, mime_type=upload.content_type,
-                     file_size=len(upload.content))  # fmt: skip
+        extra.update(file_name=upload.filename, mime_type=upload.content_type, file_size=len(upload.content))
     return send(api, p, {"document": file_object("document", fid, **extra), **_caption(api, p)})
 
 
@@ -243,8 +261,9 @@ def _apply_edit(message: dict[str, Any], changes: dict[str, Any], markup: dict[s
 
 def edit_message_text(api: UserActions, p: dict[str, Any]) -> Any:
     """editMessageText (omitting reply_markup removes the inline keyboard, as in Telegram)."""
-    text, entities = check_message_text(p.get("text"), p.get("parse_mode"), p.get("entities"),
-                                        strict_html=api.strict_html)  # fmt: skip
+    text, entities = check_message_text(
+        p.get("text"), p.get("parse_mode"), p.get("entities"), strict_html=api.strict_html
+    )
     markup = check_reply_markup(p.get("reply_markup"), inline_only=True)
     message = _editable(api, p)
     if message is None:
@@ -284,6 +303,18 @@ def delete_message(api: UserActions, p: dict[str, Any]) -> bool:
     return True
 
 
+def delete_messages(api: UserActions, p: dict[str, Any]) -> bool:
+    """deleteMessages: deletes those that exist; 400 if none of them does."""
+    chat = api.get_chat(require(p, "chat_id"))
+    ids = [int(message_id) for message_id in require(p, "message_ids")]
+    found = [message_id for message_id in ids if api.find_message(chat.id, message_id) is not None]
+    if not found:
+        raise bad_request("message to delete not found")
+    for message_id in found:
+        api.mark_deleted(chat.id, message_id)
+    return True
+
+
 def answer_callback_query(api: UserActions, p: dict[str, Any]) -> bool:
     """answerCallbackQuery: each query may be answered once."""
     query = api.callback_queries.get(str(require(p, "callback_query_id")))
@@ -320,6 +351,7 @@ METHODS: dict[str, Handler] = {
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,
     "deleteMessage": delete_message,
+    "deleteMessages": delete_messages,
     "answerCallbackQuery": answer_callback_query,
     "sendChatAction": send_chat_action,
 }

@@ -96,12 +96,10 @@ class ChatRecord:
     def full_info(self) -> dict[str, Any]:
         """The Bot API ``ChatFullInfo`` object returned by ``getChat``."""
         gifts = dict.fromkeys(
-            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-             "gifts_from_channels"),
+            ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription", "gifts_from_channels"),
             False,
-        )  # fmt: skip
-        return {**self.to_dict(), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": gifts}  # fmt: skip
+        )
+        return {**self.to_dict(), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": gifts}
 
     def allocate_message_id(self) -> int:
         """Take the next message id of this chat."""
@@ -133,11 +131,9 @@ def photo_sizes(file_id: str | None = None) -> list[dict[str, Any]]:
     """A ``PhotoSize`` list (thumbnail and full size) sharing one base file id."""
     base, unique = (file_id, _unique_for(file_id)) if file_id else new_file_id("photo")
     return [
-        {"file_id": f"{base}-s", "file_unique_id": f"{unique}s", "width": 320, "height": 240,
-         "file_size": 9_000},
-        {"file_id": base, "file_unique_id": unique, "width": 1280, "height": 960,
-         "file_size": 120_000},
-    ]  # fmt: skip
+        {"file_id": f"{base}-s", "file_unique_id": f"{unique}s", "width": 320, "height": 240, "file_size": 9_000},
+        {"file_id": base, "file_unique_id": unique, "width": 1280, "height": 960, "file_size": 120_000},
+    ]
 
 
 def file_object(kind: str, file_id: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -148,8 +144,7 @@ def file_object(kind: str, file_id: str | None = None, **extra: Any) -> dict[str
 
 def sticker_object(file_id: str | None = None, emoji: str | None = "👍") -> dict[str, Any]:
     """A Bot API ``Sticker`` object."""
-    data = file_object("sticker", file_id, type="regular", width=512, height=512,
-                       is_animated=False, is_video=False)  # fmt: skip
+    data = file_object("sticker", file_id, type="regular", width=512, height=512, is_animated=False, is_video=False)
     if emoji:
         data["emoji"] = emoji
     return data
@@ -188,8 +183,18 @@ def build_message(
 
 def message_content_copy(message: dict[str, Any]) -> dict[str, Any]:
     """The content fields of ``message`` (for copyMessage/forwardMessage)."""
-    skip = {"message_id", "date", "chat", "from", "message_thread_id", "is_topic_message",
-            "reply_to_message", "reply_markup", "edit_date", "forward_origin"}  # fmt: skip
+    skip = {
+        "message_id",
+        "date",
+        "chat",
+        "from",
+        "message_thread_id",
+        "is_topic_message",
+        "reply_to_message",
+        "reply_markup",
+        "edit_date",
+        "forward_origin",
+    }
     return {k: v for k, v in message.items() if k not in skip}
 
 
@@ -197,13 +202,20 @@ def chat_member(user: UserRecord, status: str) -> dict[str, Any]:
     """A Bot API ``ChatMember`` with ``status`` (administrator rights filled in)."""
     data: dict[str, Any] = {"status": status, "user": user.to_dict()}
     if status == "administrator":
-        rights = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                  "can_restrict_members", "can_invite_users", "can_pin_messages",
-                  "can_manage_topics", "can_post_stories", "can_edit_stories",
-                  "can_delete_stories")  # fmt: skip
+        rights = (
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_manage_topics",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        )
         data.update(dict.fromkeys(rights, True))
-        data.update(can_be_edited=False, is_anonymous=False, can_promote_members=False,
-                    can_change_info=True)  # fmt: skip
+        data.update(can_be_edited=False, is_anonymous=False, can_promote_members=False, can_change_info=True)
     elif status == "kicked":
         data["until_date"] = 0
     elif status == "restricted":

@@ -21,28 +21,59 @@ from tests.botapi.rules import bad_request
 
 INT_FIELDS = frozenset(
     {
-        "message_id", "message_thread_id", "offset", "limit", "timeout", "user_id",
-        "reply_to_message_id", "cache_time", "max_connections", "duration", "width",
-        "height", "live_period", "heading", "proximity_alert_radius", "icon_color",
-        "until_date", "direct_messages_topic_id",
+        "message_id",
+        "message_thread_id",
+        "offset",
+        "limit",
+        "timeout",
+        "user_id",
+        "reply_to_message_id",
+        "cache_time",
+        "max_connections",
+        "duration",
+        "width",
+        "height",
+        "live_period",
+        "heading",
+        "proximity_alert_radius",
+        "icon_color",
+        "until_date",
+        "direct_messages_topic_id",
     }
-)  # fmt: skip
+)
 FLOAT_FIELDS = frozenset({"latitude", "longitude", "horizontal_accuracy"})
 BOOL_FIELDS = frozenset(
     {
-        "disable_notification", "protect_content", "show_alert", "drop_pending_updates",
-        "allow_sending_without_reply", "disable_web_page_preview", "has_spoiler",
-        "disable_content_type_detection", "show_caption_above_media", "allow_paid_broadcast",
+        "disable_notification",
+        "protect_content",
+        "show_alert",
+        "drop_pending_updates",
+        "allow_sending_without_reply",
+        "disable_web_page_preview",
+        "has_spoiler",
+        "disable_content_type_detection",
+        "show_caption_above_media",
+        "allow_paid_broadcast",
         "remove_caption",
     }
-)  # fmt: skip
+)
 JSON_FIELDS = frozenset(
     {
-        "reply_markup", "entities", "caption_entities", "allowed_updates", "commands",
-        "scope", "menu_button", "link_preview_options", "reply_parameters", "message_ids",
-        "media", "results", "reaction",
+        "reply_markup",
+        "entities",
+        "caption_entities",
+        "allowed_updates",
+        "commands",
+        "scope",
+        "menu_button",
+        "link_preview_options",
+        "reply_parameters",
+        "message_ids",
+        "media",
+        "results",
+        "reaction",
     }
-)  # fmt: skip
+)
 CHAT_ID_FIELDS = frozenset({"chat_id", "from_chat_id"})
 _BOUNDARY_RE = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _DISPOSITION_RE = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -110,9 +141,7 @@ def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], li
     return fields, files
 
 
-def decode_body(
-    content_type: str, body: bytes, query: str = ""
-) -> tuple[dict[str, Any], list[UploadedFile]]:
+def decode_body(content_type: str, body: bytes, query: str = "") -> tuple[dict[str, Any], list[UploadedFile]]:
     """Decode an HTTP request (query string + body) into raw params and uploads."""
     raw: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     files: list[UploadedFile] = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from telegram._utils.defaultvalue import DefaultValue
     from telegram.ext import Application, ApplicationBuilder
 
-__all__ = ["RecordingRequest", "process", "recording_application_builder"]
+__all__ = ["RecordingRequest", "process", "recording_application_builder", "recording_bot"]
 
 
 def _uploads(request_data: RequestData | None) -> list[UploadedFile]:
@@ -83,10 +83,10 @@ class RecordingRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | DefaultValue[None] = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | DefaultValue[None] | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """Answer ``<base_url><token>/<method>`` with the engine; uses PTB's wire encoding."""
         segments = urlsplit(url).path.strip("/").split("/")
@@ -98,14 +98,24 @@ class RecordingRequest(BaseRequest):
         return reply.status, reply.body()
 
 
+def recording_bot(engine: BotApiEngine) -> Bot:
+    """A ``telegram.Bot`` whose normal *and* getUpdates requests go to ``engine``.
+
+    (``Bot(token, request=RecordingRequest(e))`` alone would still long-poll the real network.)
+    """
+    return Bot(engine.token, request=RecordingRequest(engine), get_updates_request=RecordingRequest(engine))
+
+
 def recording_application_builder(engine: BotApiEngine) -> ApplicationBuilder:
     """``ApplicationBuilder`` wired to ``engine`` for both normal and getUpdates requests."""
-    from telegram.ext import ApplicationBuilder  # noqa: PLC0415
+    from telegram.ext import ApplicationBuilder
 
     return (
-        ApplicationBuilder().token(engine.token).request(RecordingRequest(engine))
+        ApplicationBuilder()
+        .token(engine.token)
+        .request(RecordingRequest(engine))
         .get_updates_request(RecordingRequest(engine))
-    )  # fmt: skip
+    )
 
 
 async def process(app: Application[Any, Any, Any, Any, Any, Any], update: dict[str, Any]) -> None:

@@ -24,8 +24,8 @@ from tests.botapi.htmlparse import (
 __all__ = [
     "ALLOWED_TAGS",
     "MAX_BUTTONS",
-    "MAX_CAPTION_LENGTH",
     "MAX_CALLBACK_DATA_BYTES",
+    "MAX_CAPTION_LENGTH",
     "MAX_TEXT_LENGTH",
     "PARSE_ERROR_PREFIX",
     "ApiError",
@@ -48,14 +48,25 @@ MAX_BUTTONS = 100
 MAX_CALLBACK_ANSWER_LENGTH = 200
 
 INLINE_BUTTON_KINDS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-    "copy_text", "callback_game", "pay",
-)  # fmt: skip
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 REPLY_BUTTON_KINDS = (
-    "request_contact", "request_location", "request_poll", "request_users",
-    "request_chat", "web_app",
-)  # fmt: skip
+    "request_contact",
+    "request_location",
+    "request_poll",
+    "request_users",
+    "request_chat",
+    "web_app",
+)
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
@@ -199,7 +210,7 @@ def _check_reply_button(button: object) -> None:
         raise bad_request("can't parse keyboard button: KeyboardButton must be a String or an Object")
     text = button.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise bad_request("can't parse keyboard button: Field \"text\" must be of type String")
+        raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
     kinds = [kind for kind in REPLY_BUTTON_KINDS if button.get(kind)]
     if len(kinds) > 1:
         raise bad_request(f"can't parse keyboard button: only one of {', '.join(kinds)} may be used")
@@ -208,7 +219,7 @@ def _check_reply_button(button: object) -> None:
 def _rows(markup: Mapping[str, Any], key: str) -> list[list[Any]]:
     rows = markup.get(key)
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(f"can't parse reply keyboard markup JSON object: Field \"{key}\" must be an Array of Arrays")
+        raise bad_request(f'can\'t parse reply keyboard markup JSON object: Field "{key}" must be an Array of Arrays')
     return rows
 
 

@@ -15,6 +15,7 @@ limits) is inherited from :class:`tests.botapi.engine.BotApiEngine`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -78,10 +79,8 @@ class _HttpServer(ThreadingHTTPServer):
         with self.connections_lock:
             sockets, self.connections = list(self.connections), set()
         for sock in sockets:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -91,14 +90,14 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server: _HttpServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging."""
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         """GET requests carry params in the query string."""
         self._serve()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         """POST with JSON, urlencoded or multipart body."""
         self._serve()
 
@@ -138,10 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Close the socket without any response (the client sees a disconnect)."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def _send(self, reply: Reply) -> None:
         data = reply.body()
@@ -171,8 +168,9 @@ class FakeBotApiServer(BotApiEngine):
         bot_name: str = "CareBot",
     ) -> None:
         """Configure (not start) the server; ``port=0`` picks a free port at start()."""
-        super().__init__(token, bot_username=bot_username, bot_name=bot_name,
-                         rate_limits=rate_limits, strict_html=strict_html)  # fmt: skip
+        super().__init__(
+            token, bot_username=bot_username, bot_name=bot_name, rate_limits=rate_limits, strict_html=strict_html
+        )
         self._host, self._requested_port = host, port
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
@@ -186,8 +184,9 @@ class FakeBotApiServer(BotApiEngine):
             raise RuntimeError("server already started")
         self._closing = False
         self._httpd = _HttpServer((self._host, self._requested_port), self)
-        serve = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                 name="fake-bot-api", daemon=True)  # fmt: skip
+        serve = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-bot-api", daemon=True
+        )
         hook = threading.Thread(target=self._webhook_loop, name="fake-bot-api-webhook", daemon=True)
         self._threads = [serve, hook]
         for thread in self._threads:
@@ -251,18 +250,15 @@ class FakeBotApiServer(BotApiEngine):
 
     def make_bot(self, **kwargs: Any) -> Bot:
         """A ``telegram.Bot`` pointed at this server (``async with`` it before use)."""
-        from telegram import Bot  # noqa: PLC0415
+        from telegram import Bot
 
         return Bot(self.token, base_url=self.base_url, base_file_url=self.file_base_url, **kwargs)
 
     def application_builder(self) -> ApplicationBuilder:
         """An ``ApplicationBuilder`` with token, base_url and base_file_url set."""
-        from telegram.ext import ApplicationBuilder  # noqa: PLC0415
+        from telegram.ext import ApplicationBuilder
 
-        return (
-            ApplicationBuilder().token(self.token).base_url(self.base_url)
-            .base_file_url(self.file_base_url)
-        )  # fmt: skip
+        return ApplicationBuilder().token(self.token).base_url(self.base_url).base_file_url(self.file_base_url)
 
     # --------------------------------------------------------------- webhook
     def _next_webhook_job(self) -> tuple[dict[str, Any], str, str | None] | None:
@@ -283,7 +279,7 @@ class FakeBotApiServer(BotApiEngine):
             status: int | None = None
             error: str | None = None
             try:
-                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=10) as response:
                     status = response.status
             except urllib.error.HTTPError as err:
                 status, error = err.code, f"Wrong response from the webhook: {err.code} {err.reason}"
@@ -302,9 +298,9 @@ class FakeBotApiServer(BotApiEngine):
     def wait_for_webhook_delivery(self, update_id: int, timeout: float = 5.0) -> WebhookDelivery:
         """Block until ``update_id`` was successfully POSTed to the webhook."""
         with self._cond:
+
             def delivered() -> WebhookDelivery | None:
-                return next((d for d in self.webhook_deliveries
-                             if d.update_id == update_id and d.error is None), None)  # fmt: skip
+                return next((d for d in self.webhook_deliveries if d.update_id == update_id and d.error is None), None)
 
             if not self._cond.wait_for(lambda: delivered() is not None, timeout):
                 raise TimeoutError(f"update {update_id} not delivered: {self.webhook_deliveries!r}")

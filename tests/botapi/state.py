@@ -24,14 +24,6 @@ from tests.botapi.rules import ApiError
 DEFAULT_TOKEN = "123456789:TEST-carebot-fake-token"
 #: Updates delivered when ``allowed_updates`` is empty / never set.
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_DEFAULT_DESCRIPTIONS = {
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-    403: "Forbidden: bot was blocked by the user",
-    400: "Bad Request: injected fault",
-}
 T = TypeVar("T")
 
 
@@ -92,7 +84,7 @@ class Reply:
 
 
 class BotApiState:
-    """Chats, users, messages, update queue, call log and fault queue of one fake bot."""
+    """Chats, users, messages, update queue, call log (and pending faults) of one fake bot."""
 
     def __init__(
         self,
@@ -107,8 +99,9 @@ class BotApiState:
         """Create an empty world with one bot whose id is the token's numeric prefix."""
         self.token = token
         prefix = token.split(":", 1)[0]
-        self.bot = UserRecord(int(prefix) if prefix.isdigit() else 1, bot_name,
-                              username=bot_username, language_code=None, is_bot=True)  # fmt: skip
+        self.bot = UserRecord(
+            int(prefix) if prefix.isdigit() else 1, bot_name, username=bot_username, language_code=None, is_bot=True
+        )
         self.strict_html = strict_html
         self.rate_limiter = RateLimiter(rate_limits, clock)
         self._lock = threading.RLock()
@@ -131,8 +124,9 @@ class BotApiState:
         self._calls: list[CallRecord] = []
         self._call_seq = itertools.count(1)
         self._waited_calls: set[int] = set()
-        self._faults: list[Fault] = []
         self._ids = itertools.count(10_001)
+        self._faults: list[Fault] = []
+        self._poll_generation = 0
 
     def notify(self) -> None:
         """Wake every waiter (long polls, webhook delivery, test waits)."""
@@ -154,8 +148,7 @@ class BotApiState:
             uid = user_id if user_id is not None else next(self._ids)
             user = UserRecord(uid, first_name, last_name, username, language_code)
             self._users[uid] = user
-            self._chats[uid] = ChatRecord(uid, "private", username=username,
-                                          first_name=first_name, last_name=last_name)  # fmt: skip
+            self._chats[uid] = ChatRecord(uid, "private", username=username, first_name=first_name, last_name=last_name)
             return user
 
     def add_group(
@@ -171,8 +164,15 @@ class BotApiState:
         """Register a supergroup (``forum=True`` → ``is_forum``) containing ``members``."""
         with self._lock:
             cid = chat_id if chat_id is not None else -1_000_000_000_000 - next(self._ids)
-            chat = ChatRecord(cid, "supergroup", title=title, username=username, is_forum=forum,
-                              bot_status=bot_status, members=set(members))  # fmt: skip
+            chat = ChatRecord(
+                cid,
+                "supergroup",
+                title=title,
+                username=username,
+                is_forum=forum,
+                bot_status=bot_status,
+                members=set(members),
+            )
             self._chats[cid] = chat
             return chat
 
@@ -294,16 +294,18 @@ class BotApiState:
             return result
 
     async def wait_for_messages_async(
-        self, chat_id: int, count: int = 1, timeout: float = 5.0
+        self,
+        chat_id: int,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same signature as wait_for_messages
     ) -> list[dict[str, Any]]:
         """Event-loop friendly :meth:`wait_for_messages` (polls, never blocks the loop)."""
-        return await self._poll_async(lambda: self._take_messages(chat_id, count), timeout,
-                                      lambda: self._timeout_error(chat_id, count, timeout))  # fmt: skip
+        return await self._poll_async(
+            lambda: self._take_messages(chat_id, count), timeout, lambda: self._timeout_error(chat_id, count, timeout)
+        )
 
-    async def _poll_async(
-        self, take: Callable[[], T | None], timeout: float, error: Callable[[], Exception]
-    ) -> T:
-        deadline = time.monotonic() + timeout
+    async def _poll_async(self, take: Callable[[], T | None], seconds: float, error: Callable[[], Exception]) -> T:
+        deadline = time.monotonic() + seconds
         while True:
             with self._lock:
                 value = take()
@@ -326,10 +328,11 @@ class BotApiState:
         """Recorded calls, optionally of one method; getUpdates only if ``include_polling``."""
         with self._lock:
             return [
-                c for c in self._calls
+                c
+                for c in self._calls
                 if (method is None and (include_polling or c.method != "getUpdates"))
                 or (method is not None and c.method.lower() == method.lower())
-            ]  # fmt: skip
+            ]
 
     def clear_calls(self) -> None:
         """Forget the call log."""
@@ -363,57 +366,14 @@ class BotApiState:
             return found
 
     async def wait_for_call_async(
-        self, method: str, timeout: float = 5.0, predicate: Callable[[CallRecord], bool] | None = None
+        self,
+        method: str,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same signature as wait_for_call
+        predicate: Callable[[CallRecord], bool] | None = None,
     ) -> CallRecord:
         """Event-loop friendly :meth:`wait_for_call`."""
-        return await self._poll_async(lambda: self._take_call(method, predicate), timeout,
-                                      lambda: TimeoutError(f"no {method} call within {timeout}s"))  # fmt: skip
-
-    # ------------------------------------------------------------- faults
-    def inject_fault(
-        self,
-        method: str | None = None,
-        *,
-        count: int = 1,
-        status: int = 500,
-        description: str | None = None,
-        retry_after: int | None = None,
-        drop: bool = False,
-    ) -> None:
-        """Make the next ``count`` calls of ``method`` fail (None: any method but getUpdates).
-
-        ``drop=True`` closes the connection without answering (PTB: NetworkError);
-        otherwise answers ``status`` (429 gets ``retry_after``, default 1).
-        """
-        if status == 429:
-            retry_after = retry_after or 1
-            description = description or f"Too Many Requests: retry after {retry_after}"
-        desc = description or _DEFAULT_DESCRIPTIONS.get(status, f"Error {status}")
-        with self._lock:
-            self._faults.append(Fault(method, count, status, desc, retry_after, drop))
-
-    def drop_next(self, method: str | None = None, count: int = 1) -> None:
-        """Shortcut: the next ``count`` calls lose their connection."""
-        self.inject_fault(method, count=count, drop=True)
-
-    def clear_faults(self) -> None:
-        """Remove all pending injected faults."""
-        with self._lock:
-            self._faults.clear()
-
-    def take_fault(self, method: str) -> Reply | None:
-        """Consume the first fault matching ``method`` and build its reply."""
-        with self._lock:
-            for fault in self._faults:
-                wanted = fault.method
-                if (wanted is None and method != "getUpdates") or (
-                    wanted is not None and wanted.lower() == method.lower()
-                ):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    if fault.drop:
-                        return Reply(0, None)
-                    error = ApiError(fault.status, fault.description, fault.retry_after)
-                    return Reply(fault.status, error.payload())
-            return None
+        return await self._poll_async(
+            lambda: self._take_call(method, predicate),
+            timeout,
+            lambda: TimeoutError(f"no {method} call within {timeout}s"),
+        )

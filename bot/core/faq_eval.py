@@ -1,0 +1,65 @@
+"""Accuracy of a matcher on the labelled evaluation set (tests/data/faq_eval.yaml), shared by the test and bench."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+# A matcher under evaluation: question → (decision, entry_id answered or first suggested).
+Predict = Callable[[str], tuple[str, str | None]]
+
+
+@dataclass(frozen=True)
+class LabelledSet:
+    in_domain: list[tuple[str, str]]  # (question, expected entry id)
+    out_of_domain: list[str]
+
+    @classmethod
+    def load(cls, path: Path) -> LabelledSet:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls([(item["q"], item["id"]) for item in data["in_domain"]], list(data["out_of_domain"]))
+
+
+@dataclass
+class Accuracy:
+    answered_right: int = 0  # the right entry answered outright
+    offered_first: int = 0  # the right entry offered as the first "did you mean"
+    wrong_answers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    missed: list[tuple[str, str, str | None]] = field(default_factory=list)
+    in_domain: int = 0
+    out_of_domain: int = 0
+    out_of_domain_answered: list[str] = field(default_factory=list)
+
+    @property
+    def right_rate(self) -> float:
+        """Share of in-domain questions whose right entry the customer gets at once or with one tap."""
+        return (self.answered_right + self.offered_first) / max(self.in_domain, 1)
+
+    @property
+    def direct_rate(self) -> float:
+        return self.answered_right / max(self.in_domain, 1)
+
+    @property
+    def out_of_domain_rate(self) -> float:
+        return len(self.out_of_domain_answered) / max(self.out_of_domain, 1)
+
+
+def evaluate(predict: Predict, labelled: LabelledSet) -> Accuracy:
+    result = Accuracy(in_domain=len(labelled.in_domain), out_of_domain=len(labelled.out_of_domain))
+    for question, expected in labelled.in_domain:
+        decision, entry_id = predict(question)
+        if entry_id == expected and decision == "answer":
+            result.answered_right += 1
+        elif entry_id == expected and decision == "suggest":
+            result.offered_first += 1
+        elif decision == "answer":
+            result.wrong_answers.append((question, expected, entry_id))
+        else:
+            result.missed.append((question, expected, entry_id))
+    for question in labelled.out_of_domain:
+        if predict(question)[0] == "answer":
+            result.out_of_domain_answered.append(question)
+    return result

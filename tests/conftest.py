@@ -1,0 +1,85 @@
+"""Shared fixtures: settings on a fresh database, the real services, PostgreSQL when reachable."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.db.migrate import upgrade
+from bot.services import Services, build_services
+from bot.settings import ROOT, Settings
+
+PG_URL = os.environ.get("CAREBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings isolated from the developer's .env and database."""
+    values: dict[str, object] = {
+        "telegram_token": None,
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'carebot.db'}",
+        "knowledge_dir": ROOT / "knowledge",
+        "templates_dir": ROOT / "templates" / "messages",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path)
+    upgrade(settings.database_url)
+    return settings
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    services = build_services(settings)
+    yield services
+    await services.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def shared_services() -> Iterator[Services]:
+    """Knowledge base and matcher built once for the read-only tests (no database use)."""
+    services = build_services(make_settings(Path("/nonexistent")))
+    yield services
+
+
+async def _pg_reachable(url: str) -> bool:
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg", "postgresql")
+    try:
+        connection = await asyncio.wait_for(asyncpg.connect(dsn), timeout=5)
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+    await connection.close()
+    return True
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh, migrated PostgreSQL schema. Skips when PostgreSQL is unreachable, but fails under CI=true."""
+    if not await _pg_reachable(PG_URL):
+        message = f"PostgreSQL is not reachable at {PG_URL}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    import asyncpg
+
+    schema = f"carebot_test_{uuid.uuid4().hex[:12]}"
+    dsn = PG_URL.replace("postgresql+asyncpg", "postgresql")
+    connection = await asyncpg.connect(dsn)
+    await connection.execute(f'CREATE SCHEMA "{schema}"')
+    url = f"{PG_URL}?search_path={schema}"
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await connection.close()

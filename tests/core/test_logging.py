@@ -1,0 +1,42 @@
+"""Tokens and phone numbers never reach the log."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.logging_setup import RedactingFormatter, redact
+
+TOKEN = "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"POST https://api.telegram.org/bot{TOKEN}/sendMessage",
+            "POST https://api.telegram.org/bot[token]/sendMessage",
+        ),
+        ("customer phone +86 138 0013 8000 linked", "customer phone [phone] linked"),
+        ("call 0755-2888-6600 now", "call [phone] now"),
+        ("13800138000", "[phone]"),
+        ("update 12345 at 2026-11-28 07:00:00", "update 12345 at 2026-11-28 07:00:00"),  # ids and dates stay
+        ("odometer 123456 km", "odometer 123456 km"),
+    ],
+)
+def test_redact(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_formatter_redacts_arguments_and_tracebacks() -> None:
+    formatter = RedactingFormatter("%(asctime)s %(message)s")
+    try:
+        raise RuntimeError(f"token {TOKEN} rejected for +852 9123 4567")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "user %s", ("+86 13800138000",), sys.exc_info())
+    line = formatter.format(record)
+    assert TOKEN not in line and "13800138000" not in line and "9123 4567" not in line
+    assert "[token]" in line and line.count("[phone]") >= 2
