@@ -19,7 +19,7 @@ _S2T = opencc.OpenCC("s2t")
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{CJK}]")
-_LATIN = re.compile(r"[a-zA-Z]")
+_LATIN_WORD = re.compile(r"[a-zA-Z]{2,}")
 # Everything that is not a letter, a digit or a CJK character separates words.
 _SEPARATORS = re.compile(rf"[^0-9a-z{CJK}]+")
 _SPACES = re.compile(r"\s+")
@@ -102,9 +102,11 @@ def detect_script(text: str) -> Locale | None:
     """
     text = unicodedata.normalize("NFKC", text)
     han = _CJK_CHAR.findall(text)
-    latin = len(_LATIN.findall(text))
+    latin_words = len(_LATIN_WORD.findall(text))
+    if latin_words > len(han):  # "what does 三包 mean" is English; "我想book個service" is Chinese
+        return "en"
     if not han:
-        return "en" if latin >= 2 else None
+        return None
     chars = "".join(han)
     traditional = sum(1 for a, b in zip(chars, _T2S.convert(chars), strict=False) if a != b)
     simplified = sum(1 for a, b in zip(chars, _S2T.convert(chars), strict=False) if a != b)

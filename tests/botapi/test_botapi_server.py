@@ -224,8 +224,10 @@ async def test_injected_faults_are_network_errors(server: FakeBotApiServer, bot:
 
 @pytest.mark.asyncio
 async def test_wrong_token_is_unauthorized(server: FakeBotApiServer) -> None:
-    with pytest.raises(InvalidToken):
-        await Bot("42:WRONG", base_url=server.base_url).get_me()
+    with pytest.raises(InvalidToken, match="rejected"):
+        async with Bot("42:WRONG", base_url=server.base_url):  # initialize() calls getMe
+            pass
+    assert server.calls("getMe")[-1].response == {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
 
 @pytest.mark.asyncio
