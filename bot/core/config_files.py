@@ -15,15 +15,23 @@ class ConfigError(Exception):
     """A knowledge file is missing, unreadable or invalid; the message is meant for the dealer's staff."""
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so the model validates them and names the field when one is wrong."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path) -> object:
     """Parse one YAML file, turning parser errors into a ConfigError that names the line."""
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
-    except ValueError as exc:  # PyYAML raises it for impossible dates such as 2026-13-01
-        raise ConfigError(f"{path}: invalid value: {exc}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -113,11 +113,12 @@ class Analyzer:
     """Turns text into weighted features; the same analysis for the knowledge base and for questions."""
 
     def __init__(self, config: MatchingConfig) -> None:
-        self._canonical: dict[str, str] = {}
+        self._rewrites: dict[str, str] = {}
         for canonical, variants in config.synonyms.items():
             for variant in [canonical, *variants]:
-                self._canonical[fold(variant)] = fold(canonical)
-        self._synonyms = _phrase_pattern(list(self._canonical))
+                self._rewrites[fold(variant)] = fold(canonical)
+        self._synonyms = _phrase_pattern(list(self._rewrites))
+        self.canonical = lru_cache(maxsize=4096)(self._canonical)  # type: ignore[method-assign]
         self._stopwords = frozenset(_stem(fold(word)) for word in config.stopwords_en)
         self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
         self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
@@ -126,9 +127,9 @@ class Analyzer:
         self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
-    def canonical(self, text: str) -> str:
+    def _canonical(self, text: str) -> str:
         """Folded text with every synonym rewritten to its canonical form."""
-        return self._synonyms.sub(lambda m: self._canonical[m.group(0)], fold(text))
+        return self._synonyms.sub(lambda m: self._rewrites[m.group(0)], fold(text))
 
     def set_vocabulary(self, words: set[str], pairs: set[str]) -> None:
         """The English words and Chinese character pairs the knowledge base knows: typos are corrected to them."""
@@ -221,8 +222,11 @@ class Matcher:
                 self._entry_postings[feature].append(entry_id)
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._norms: list[float] = []
+        self._owners = [entry_id for entry_id, _ in self._questions]
         for index, feats in enumerate(question_features):
-            weights = {f: factor * self._idf[f] for f, factor in feats.items()}
+            # Single characters only count towards what an entry explains: in the cosine they would touch
+            # hundreds of questions each (保, 车) and cost more time than they add accuracy.
+            weights = {f: factor * self._idf[f] for f, factor in feats.items() if factor >= 1.0}
             self._norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
             for feature, weight in weights.items():
                 self._postings[feature].append((index, weight))
@@ -231,27 +235,32 @@ class Matcher:
         """Score (0–100) per entry with any overlap, and the canonical question."""
         feats = self.analyzer.features(text, correct=True)
         query_norm = query_mass = 0.0
-        dots: dict[int, float] = defaultdict(float)
-        explained: dict[str, float] = defaultdict(float)
+        dots: dict[int, float] = {}
+        explained: dict[str, float] = {}
         for feature, factor in feats.items():
             idf = self._idf.get(feature)
             weight = factor * (idf if idf is not None else self._unknown_idf)
-            query_norm += weight * weight
             query_mass += weight
+            if factor >= 1.0:
+                query_norm += weight * weight
             if idf is None:
                 continue
-            for index, doc_weight in self._postings[feature]:
-                dots[index] += weight * doc_weight
+            get = dots.get
+            for index, doc_weight in self._postings.get(feature, ()):
+                dots[index] = get(index, 0.0) + weight * doc_weight
             for entry_id in self._entry_postings[feature]:
-                explained[entry_id] += weight
-        cosine: dict[str, float] = {}
+                explained[entry_id] = explained.get(entry_id, 0.0) + weight
         norm = math.sqrt(query_norm) or 1.0
+        cosine: dict[str, float] = {}
+        owners, norms = self._owners, self._norms
         for index, dot in dots.items():
-            entry_id = self._questions[index][0]
-            cosine[entry_id] = max(cosine.get(entry_id, 0.0), dot / (norm * self._norms[index]))
-        mass = query_mass or 1.0
+            value = dot / norms[index]
+            entry_id = owners[index]
+            if value > cosine.get(entry_id, 0.0):
+                cosine[entry_id] = value
+        cosine_scale, share_scale = 100.0 * COSINE_SHARE / norm, 100.0 * (1 - COSINE_SHARE) / (query_mass or 1.0)
         scores = {
-            entry_id: 100.0 * (COSINE_SHARE * cosine.get(entry_id, 0.0) + (1 - COSINE_SHARE) * share / mass)
+            entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
             for entry_id, share in explained.items()
         }
         return scores, self.analyzer.canonical(text)
