@@ -1,0 +1,112 @@
+"""The command-line interfaces other tools rely on: ask, kb check, kb misses (DESIGN.md, stable interfaces)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.settings import ROOT, Settings
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_ask_json_is_one_object_a_line_in_the_documented_shape() -> None:
+    result = run("ask", "--json", "-", stdin="三包有效期是多久\nqwerty uiop zxcv\n保修\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["decision"] for row in rows] == ["answer", "fallback", "suggest"]
+    keys = {"question", "lang", "decision", "entry_id", "score", "answer", "suggestions"}
+    assert all(set(row) == keys for row in rows)
+    answer, fallback, suggest = rows
+    assert answer["entry_id"] == "sanbao_periods" and "<b>" not in answer["answer"] and "三包有效期" in answer["answer"]
+    assert fallback["answer"] is None and fallback["entry_id"] is None and fallback["suggestions"] == []
+    assert suggest["answer"] is None and 1 <= len(suggest["suggestions"]) <= 3
+    assert set(suggest["suggestions"][0]) == {"entry_id", "question", "score"}
+    assert answer["lang"] == "zh-Hant"
+
+
+def test_ask_lang_and_plain_output() -> None:
+    result = run("ask", "--lang", "en", "三包有效期是多久")
+    assert result.returncode == 0 and result.stdout.startswith("[answer sanbao_periods")
+    assert "Art. 18" in result.stdout
+
+
+def test_kb_check_passes_on_the_shipped_knowledge_base() -> None:
+    result = run("kb", "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "69 entries" in result.stdout and ": OK" in result.stdout
+
+
+def _broken_knowledge(tmp_path: Path, mutate: object) -> dict[str, str]:
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", knowledge)
+    entries = yaml.safe_load((knowledge / "faq.yaml").read_text(encoding="utf-8"))
+    mutate(entries)  # type: ignore[operator]
+    (knowledge / "faq.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True), encoding="utf-8")
+    return {"KNOWLEDGE_DIR": str(knowledge)}
+
+
+def test_kb_check_reports_collisions_and_duplicates(tmp_path: Path) -> None:
+    def mutate(entries: list[dict]) -> None:  # type: ignore[type-arg]
+        by_id = {entry["id"]: entry for entry in entries}
+        # A question of tyres that the matcher sends to maintenance_interval, and one copied verbatim.
+        by_id["tyres"]["questions"]["en"].append("how often should i service my car please")
+        by_id["tyres"]["questions"]["zh-Hant"].append(by_id["brake_fluid"]["questions"]["zh-Hant"][0])
+
+    result = run("kb", "check", env=_broken_knowledge(tmp_path, mutate))
+    assert result.returncode == 1
+    assert "tyres: en question 'how often should i service my car please' is matched to maintenance_interval" in (
+        result.stderr)
+    assert "duplicate question" in result.stderr
+
+
+def test_kb_check_reports_schema_errors_with_entry_and_field(tmp_path: Path) -> None:
+    def mutate(entries: list[dict]) -> None:  # type: ignore[type-arg]
+        del entries[0]["answer"]["en"]
+        entries[1]["questions"]["zh-Hans"] = entries[1]["questions"]["zh-Hans"][:2]
+        entries[2]["related"] = ["no_such_entry"]
+
+    result = run("kb", "check", env=_broken_knowledge(tmp_path, mutate))
+    assert result.returncode == 2
+    assert "entry aftersales_scope: answer.en: Field required" in result.stderr
+    assert "entry service_advisor_role: questions.zh-Hans: List should have at least 4 items" in result.stderr
+    assert "related: unknown id 'no_such_entry'" in result.stderr
+
+
+def test_kb_misses_lists_the_most_frequent_first(tmp_path: Path) -> None:
+    from bot.db.migrate import upgrade
+
+    database = f"sqlite+aiosqlite:///{tmp_path / 'misses.db'}"
+    upgrade(database)
+    import asyncio
+
+    from bot.core.faq_service import FaqService
+    from bot.db.engine import create_engine, session_factory
+    from bot.services import load_knowledge
+
+    async def ask_some() -> None:
+        engine = create_engine(database)
+        _dealer, kb, matcher = load_knowledge(Settings(_env_file=None))
+        service = FaqService(kb, matcher, session_factory(engine))
+        for question in ["保修", "保修", "保修", "qwerty uiop"]:
+            await service.ask_and_record(question, "zh-Hant")
+        await service.ask_and_record("三包有效期是多久", "zh-Hant")  # answered: not a miss
+        await engine.dispose()
+
+    asyncio.run(ask_some())
+    result = run("kb", "misses", env={"DATABASE_URL": database})
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 2
+    assert lines[0].split()[:2] == ["3", "suggest"] and lines[0].endswith("保修")
+    assert lines[1].split()[:2] == ["1", "fallback"]
