@@ -57,6 +57,6 @@ async def button(update: Update, context: CareContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     return [
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, question),
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question),
         CallbackQueryHandler(button, pattern=r"^faq:"),
     ]

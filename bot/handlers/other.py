@@ -50,7 +50,7 @@ async def unknown_command(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edited message is not asked again
     return [
         MessageHandler(private & filters.COMMAND, unknown_command),
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, non_text),
