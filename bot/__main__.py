@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings()
-        configure(settings.log_level if args.command == "run" else "WARNING")
+        secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
+        configure(settings.log_level if args.command == "run" else "WARNING", secrets)
         return _dispatch(args, settings)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
@@ -177,21 +178,28 @@ def _run(settings: Settings) -> int:
             "To run on Telegram: get a token from @BotFather, put TELEGRAM_TOKEN=... in .env, run again.\n"
         )
         return _chat(settings, None, None)
+    from telegram.error import InvalidToken, NetworkError
+
     application = build_application(settings)
-    if settings.webhook_url:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        if not secret:
-            raise ConfigError("WEBHOOK_SECRET must be set with WEBHOOK_URL: Telegram signs each update with it")
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=secret,
-            allowed_updates=["message", "callback_query", "my_chat_member"],
-        )
-    else:
-        application.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    updates = ["message", "edited_message", "callback_query", "my_chat_member"]
+    try:
+        if settings.webhook_url:
+            secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+            if not secret:
+                raise ConfigError("WEBHOOK_SECRET must be set with WEBHOOK_URL: Telegram signs each update with it")
+            application.run_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+                webhook_url=settings.webhook_url, secret_token=secret, allowed_updates=updates,
+            )
+        else:
+            application.run_polling(allowed_updates=updates)
+    except InvalidToken:
+        print("Telegram refused the token: check TELEGRAM_TOKEN (from @BotFather).", file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        where = settings.telegram_base_url or "api.telegram.org"
+        print(f"Cannot reach the Bot API at {where}: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

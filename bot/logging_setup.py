@@ -18,8 +18,13 @@ def _mask_phone(match: re.Match[str]) -> str:
     return "[phone]"
 
 
+_secrets: list[str] = []
+
+
 def redact(text: str) -> str:
-    """Mask bot tokens and anything shaped like a phone number (8–15 digits, not a date)."""
+    """Mask the configured secrets, anything shaped like a bot token, and phone numbers (8–15 digits, not dates)."""
+    for secret in _secrets:
+        text = text.replace(secret, "[token]")
     return _PHONE_LIKE.sub(_mask_phone, _TOKEN.sub("[token]", text))
 
 
@@ -34,7 +39,9 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatException(ei))  # type: ignore[arg-type]
 
 
-def configure(level: str = "INFO") -> None:
+def configure(level: str = "INFO", secrets: list[str] | None = None) -> None:
+    """Log to stderr through the redacting formatter; `secrets` (the token) are masked wherever they appear."""
+    _secrets[:] = [secret for secret in secrets or [] if secret]
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.locale import LOCALES, Locale
+from bot.core.quiet_hours import QuietHours, parse_clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,31 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    # The outbox sender (DESIGN.md, decisions 1, 2 and 8): Telegram's limits are enforced by the sender itself.
+    scheduler_enabled: bool = Field(default=True, description="run the periodic jobs (sender) with `run`")
+    outbox_rate_per_second: float = Field(default=25.0, gt=0, description="overall messages/s (Telegram: ~30)")
+    outbox_private_per_second: float = Field(default=1.0, gt=0, description="messages/s to one private chat")
+    outbox_group_per_minute: int = Field(default=20, gt=0, description="messages/min to one group")
+    outbox_max_attempts: int = Field(default=5, ge=1, description="tries of a 5xx/timeout before giving up")
+    outbox_backoff_seconds: float = Field(default=10.0, gt=0, description="first retry delay (then doubling)")
+    outbox_backoff_max_seconds: float = Field(default=1800.0, gt=0)
+    outbox_lease_seconds: float = Field(default=60.0, gt=0, description="a crashed sender's claim is retaken after")
+    outbox_batch_size: int = Field(default=50, ge=1)
+    outbox_concurrency: int = Field(default=8, ge=1, description="requests in flight at once")
+    outbox_tick_seconds: float = Field(default=1.0, gt=0)
+    outbox_expiry_hours: dict[str, float] = Field(
+        default_factory=lambda: {"reminder": 72.0, "follow_up": 48.0, "campaign": 24.0, "notice": 6.0},
+        description="a message of this kind not sent within this many hours of not_before is dropped",
+    )
+    quiet_hours_start: str = Field(default="21:00", description="dealer time zone")
+    quiet_hours_end: str = Field(default="08:30", description="dealer time zone; may be before the start")
+
+    @field_validator("telegram_token", "callback_secret", "webhook_secret", "telegram_base_url", "webhook_url",
+                     mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`TELEGRAM_TOKEN=` in .env means "no token", not an empty one."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("default_locale")
     @classmethod
@@ -50,6 +76,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        parse_clock(value)
+        return value
+
+    @property
+    def quiet_hours(self) -> QuietHours:
+        """When reminders and campaigns wait (the enqueuer shifts `not_before` out of this window)."""
+        return QuietHours.parse(self.quiet_hours_start, self.quiet_hours_end, self.tz)
 
     @property
     def tz(self) -> ZoneInfo:

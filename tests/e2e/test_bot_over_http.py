@@ -105,3 +105,15 @@ def test_webhook_conversation_checks_the_secret(server: FakeBotApiServer, tmp_pa
         assert {d.secret_token for d in deliveries} == {"s3cret-token_value"}
     finally:
         _stop(process, tmp_path)
+
+
+def test_a_refused_token_gets_a_clear_message(server: FakeBotApiServer, tmp_path: Path) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bad.db'}"
+    upgrade(database_url)
+    env = {**os.environ, "TELEGRAM_TOKEN": "42:not-the-servers-token", "TELEGRAM_BASE_URL": server.base_url,
+           "DATABASE_URL": database_url}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert "Telegram refused the token" in result.stderr
+    assert "not-the-servers-token" not in result.stderr + result.stdout
