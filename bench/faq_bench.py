@@ -21,12 +21,12 @@ from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.faq import FaqEntry, KnowledgeBase  # noqa: E402
-from bot.core.faq_eval import Accuracy, LabelledSet, evaluate  # noqa: E402
-from bot.core.matcher import Matcher, MatchingConfig  # noqa: E402
-from bot.services import load_knowledge  # noqa: E402
-from bot.core.text import fold  # noqa: E402
-from bot.settings import ROOT, Settings  # noqa: E402
+from bot.core.faq import FaqEntry, KnowledgeBase
+from bot.core.faq_eval import Accuracy, LabelledSet, evaluate
+from bot.core.matcher import Matcher, MatchingConfig
+from bot.core.text import fold
+from bot.services import load_knowledge
+from bot.settings import ROOT, Settings
 
 ROUNDS = 5
 CLONE = "__clone"

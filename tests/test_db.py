@@ -55,7 +55,8 @@ async def test_faq_misses_are_counted_and_ranked(database_url: str) -> None:
     async with sessions() as session:
         rows = await repo.top_faq_misses(session, limit=10)
     await engine.dispose()
-    assert [(r.normalized, r.decision, r.count) for r in rows][0] == ("where do i park", "fallback", 5)
+    top = rows[0]
+    assert (top.normalized, top.decision, top.count) == ("where do i park", "fallback", 5)
     assert sorted((r.normalized, r.decision) for r in rows[1:]) == [
         ("loaner car", "fallback"),
         ("loaner car", "suggest"),
