@@ -37,17 +37,17 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands.add_parser("check", help="validate knowledge/faq.yaml")
     misses = kb_commands.add_parser("misses", help="the most frequent questions the bot could not answer")
     misses.add_argument("--limit", type=int, default=20)
-    warranty = commands.add_parser("warranty", help="apply the 三包 rules to one case (JSON on stdin)")
-    warranty.add_argument("rest", nargs=argparse.REMAINDER)
+    commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "warranty":
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["warranty"]:  # its own options (--json) are parsed by bot.warranty_cli
         from bot.warranty_cli import main as warranty_main
 
-        return warranty_main(list(args.rest), sys.stdin, sys.stdout, sys.stderr)
+        return warranty_main(argv[1:], sys.stdin, sys.stdout, sys.stderr)
+    args = _parser().parse_args(argv)
     from bot.logging_setup import configure
 
     try:

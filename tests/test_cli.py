@@ -110,3 +110,15 @@ def test_kb_misses_lists_the_most_frequent_first(tmp_path: Path) -> None:
     assert result.returncode == 0 and len(lines) == 2
     assert lines[0].split()[:2] == ["3", "suggest"] and lines[0].endswith("保修")
     assert lines[1].split()[:2] == ["1", "fallback"]
+
+
+def test_warranty_json_through_the_main_entry_point() -> None:
+    case = {"start_date": "2024-05-01", "as_of": "2024-05-06", "odometer_km": 320,
+            "event": {"type": "part_replacement", "part": "transmission"}}
+    result = run("warranty", "--json", "-", stdin=json.dumps(case))
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert [(r["remedy"], r["article"]) for r in output["remedies"]] == [
+        ("free_repair", 19), ("free_assembly_replacement", 20), ("refund_or_replace_free", 22)]
+    bad = run("warranty", "--json", "-", stdin='{"start_date": "2024-02-30", "as_of": "2024-03-01", "odometer_km": 1}')
+    assert bad.returncode == 2 and "start_date" in bad.stderr
