@@ -13,6 +13,7 @@ from bot.core.faq_service import FaqService
 from bot.core.locale import LOCALES
 from bot.core.matcher import Matcher, MatchingConfig
 from bot.core.messages import Messages
+from bot.core.warranty_rules import WarrantyRules
 from bot.db.engine import create_engine, session_factory
 from bot.settings import Settings
 
@@ -28,6 +29,7 @@ class Services:
     faq: FaqService
     messages: Messages
     callbacks: CallbackCodec
+    warranty: WarrantyRules
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
 
@@ -55,6 +57,7 @@ def build_services(settings: Settings) -> Services:
         faq=FaqService(kb, matcher, sessions),
         messages=messages,
         callbacks=CallbackCodec(derive_secret(secret, token)),
+        warranty=WarrantyRules.load(settings.knowledge_dir / "warranty.yaml"),
         engine=engine,
         sessions=sessions,
     )

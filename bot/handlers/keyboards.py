@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.faq_service import FaqReply
@@ -59,3 +61,14 @@ def single(
     return InlineKeyboardMarkup(
         [[_button(services, user_id, services.messages.label(locale, label_key), feature, action)]]
     )
+
+
+def grid(
+    services: Services, locale: Locale, user_id: int, buttons: Sequence[tuple[str, str, str, str]], columns: int = 1
+) -> InlineKeyboardMarkup:
+    """Buttons given as (label key, feature, action, arg or ""), laid out `columns` to a row."""
+    made = [
+        _button(services, user_id, services.messages.label(locale, key), feature, action, *([arg] if arg else []))
+        for key, feature, action, arg in buttons
+    ]
+    return InlineKeyboardMarkup([made[i : i + columns] for i in range(0, len(made), columns)])

@@ -9,9 +9,10 @@ from bot.handlers import advisor, keyboards
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.faq import send_entry
 
-DEEP_LINKS = {"book", "roadside", "warranty", "advisor", "mycar"}
+# `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty (registered first).
+DEEP_LINKS = {"book", "roadside", "advisor", "mycar"}
 # Capabilities whose conversations are not built yet: the menu says so and gives the phone number to use.
-NOT_READY = {"book", "warranty", "mycar"}
+NOT_READY = {"book", "mycar"}
 
 
 async def start(update: Update, context: CareContext) -> None:
