@@ -1,4 +1,4 @@
-"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty."""
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.core.config_files import ConfigError
 from bot.core.locale import LOCALES, Locale
@@ -37,7 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     kb_commands.add_parser("check", help="validate knowledge/faq.yaml")
     misses = kb_commands.add_parser("misses", help="the most frequent questions the bot could not answer")
     misses.add_argument("--limit", type=int, default=20)
+    box = commands.add_parser("outbox", help="the outbox of scheduled messages")
+    box_commands = box.add_subparsers(dest="outbox_command", required=True)
+    box_commands.add_parser("status", help="messages per status, as JSON")
+    box_send = box_commands.add_parser("send", help="run the sender by hand (one tick, or --until-empty)")
+    box_send.add_argument("--until-empty", action="store_true", help="tick until nothing is pending or in flight")
+    box_send.add_argument("--max-seconds", type=float, default=300.0, help="give up --until-empty after this")
     commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
+    records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
+    records.add_argument("kind", choices=["customers", "vehicles", "visits"])
+    records.add_argument("file", type=Path, help="the CSV file, UTF-8 (with or without BOM)")
+    records.add_argument("--dry-run", action="store_true", help="check and count everything, write nothing")
+    records.add_argument("--encoding", help="read a non-UTF-8 export, e.g. gbk or big5")
     return parser
 
 
@@ -67,8 +79,18 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _kb_check(settings) if args.kb_command == "check" else asyncio.run(_kb_misses(settings, args.limit))
     if args.command in {"setup", "migrate"}:
         return _setup(settings, seed=args.command == "setup")
+    if args.command == "outbox":
+        from bot import outbox_cli
+
+        if args.outbox_command == "status":
+            return asyncio.run(outbox_cli.status(settings))
+        return asyncio.run(outbox_cli.send(settings, args.until_empty, args.max_seconds))
     if args.command == "chat":
         return _chat(settings, args.lang, args.name)
+    if args.command == "import":
+        from bot.import_cli import run_import
+
+        return run_import(settings, args.kind, args.file, args.dry_run, args.encoding)
     return _run(settings)
 
 
@@ -154,13 +176,19 @@ def _setup(settings: Settings, seed: bool) -> int:
 
         _dealer, kb, _matcher = load_knowledge(settings)  # fail early, with a clear message, on bad knowledge
         print(f"database ready; knowledge base: {len(kb)} entries")
+        if settings.demo_data:
+            from bot.import_cli import seed_demo
+
+            seed_demo(settings)  # only into a database without customers
     return 0
 
 
 def _chat(settings: Settings, lang: str | None, name: str | None) -> int:
     from bot.app import build_application
     from bot.chat import TerminalBotApi, run_terminal_chat
+    from bot.db.migrate import upgrade
 
+    upgrade(settings.database_url)  # the chat keeps flow state in its local database: bring it up to date first
     api = TerminalBotApi(chat_id=1_000_001, ansi=sys.stdout.isatty())
     application = build_application(settings, request=api)
     first_name = name or os.environ.get("CAREBOT_CHAT_NAME") or getpass.getuser().capitalize()

@@ -11,9 +11,11 @@ from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.core.locale import Locale
+from bot.db.persistence import SqlPersistence, WriteThroughApplication
 from bot.handlers.common import CareContext
 from bot.services import Services, build_services
 from bot.settings import Settings
+from scheduler import lifecycle
 
 log = logging.getLogger(__name__)
 COMMANDS = ("start", "help", "language", "cancel")
@@ -27,13 +29,19 @@ def build_application(
     request: BaseRequest | None = None,
     services: Services | None = None,
     rate_limit: bool = True,
+    jobs: bool | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """Build the bot: services, handlers, error handler. The caller picks the transport."""
+    """Build the bot: services, handlers, error handler. The caller picks the transport.
+
+    `jobs` (default: only without a `request` of the caller's) lets post_init start the scheduler.
+    """
     services = services or build_services(settings)
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else "0:offline"
     builder = (
         ApplicationBuilder()
+        .application_class(WriteThroughApplication)
         .token(token)
+        .persistence(SqlPersistence(services.sessions))  # flows survive a restart (DESIGN.md, decision 3)
         .context_types(ContextTypes(context=CareContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
@@ -50,6 +58,7 @@ def build_application(
         builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
     application = builder.build()
     application.bot_data["services"] = services
+    lifecycle.enable(application, request is None if jobs is None else jobs)
     handlers.register(application)
     return application
 
@@ -66,9 +75,11 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     await set_commands(application)
+    await lifecycle.start_jobs(application)  # the outbox sender (scheduler/)
     log.info("bot @%s ready", application.bot.username)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await lifecycle.stop_jobs(application)  # before the engine goes: the sender records what it sent
     services: Services = application.bot_data["services"]
     await services.engine.dispose()

@@ -26,7 +26,11 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'data' / 'carebot.db'}"
     default_locale: Locale = "zh-Hant"
     timezone: str = "Asia/Shanghai"
+    phone_region: str = Field(
+        default="CN", description="Region for phone numbers written without a country code (ISO 3166, e.g. CN, HK)"
+    )
     knowledge_dir: Path = ROOT / "knowledge"
+    demo_data: bool = Field(default=True, description="setup seeds knowledge/demo/*.csv when no customers")
     templates_dir: Path = ROOT / "templates" / "messages"
     callback_secret: SecretStr | None = None
     admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids bootstrapped as admins")
@@ -67,6 +71,15 @@ class Settings(BaseSettings):
         if value not in LOCALES:
             raise ValueError(f"must be one of {', '.join(LOCALES)}")
         return value
+
+    @field_validator("phone_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r}; use a two-letter code such as CN, HK, TW")
+        return value.upper()
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,112 @@
+"""The periodic jobs of one bot process (APScheduler), started with the bot and stopped with it.
+
+Jobs are stateless tickers (DESIGN.md, decision 1): everything they act on is in the database, so after
+downtime the next tick catches up and a crash loses nothing. Today there is one job, the outbox sender,
+every `outbox_tick_seconds`; the reminder sweeps that fill the outbox will be added next to it.
+
+A tick that drains a backlog runs longer than the interval; `max_instances=1` then skips the next runs and
+`coalesce` folds them into one, by design, so APScheduler's warning about it is filtered out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.rate_limit import RateLimiter
+from bot.core.sender import Sender, SenderConfig
+from bot.core.transport import Transport
+from bot.db.leader import sender_leadership
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+SENDER_JOB = "outbox-sender"
+
+
+class _SkippedTickFilter(logging.Filter):
+    """Drops 'skipped: maximum number of running instances reached' for a tick that is still draining."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+def sender_config(settings: Settings) -> SenderConfig:
+    return SenderConfig(
+        batch_size=settings.outbox_batch_size,
+        concurrency=settings.outbox_concurrency,
+        max_attempts=settings.outbox_max_attempts,
+        backoff_seconds=settings.outbox_backoff_seconds,
+        backoff_max_seconds=settings.outbox_backoff_max_seconds,
+        lease_seconds=settings.outbox_lease_seconds,
+        expiry_hours=dict(settings.outbox_expiry_hours),
+    )
+
+
+def worker_id() -> str:
+    """Who claimed a row: host, process and a random suffix (a restarted process is another worker)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def bot_id(settings: Settings) -> str:
+    """The numeric prefix of the token names the bot without revealing the secret."""
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else "0:offline"
+    return token.split(":", 1)[0]
+
+
+def build_sender(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    transport: Transport,
+    limiter: RateLimiter | None = None,
+) -> Sender:
+    """The one sender of this bot: Telegram's limits from settings, the election fitting the database."""
+    limiter = limiter or RateLimiter(
+        settings.outbox_rate_per_second, settings.outbox_private_per_second, settings.outbox_group_per_minute
+    )
+    leader = sender_leadership(engine, bot_id(settings))
+    return Sender(sessions, transport, limiter, sender_config(settings), worker_id(), leader)
+
+
+@dataclass
+class Jobs:
+    """What `start` built and `stop` takes down."""
+
+    scheduler: AsyncIOScheduler
+    sender: Sender
+
+
+def start(settings: Settings, sender: Sender) -> Jobs:
+    """Start the scheduler on the running event loop with the sender's tick (first run at once)."""
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _SkippedTickFilter) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_SkippedTickFilter())
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        sender.tick,
+        "interval",
+        seconds=settings.outbox_tick_seconds,
+        id=SENDER_JOB,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=dt.datetime.now(dt.UTC),
+    )
+    scheduler.start()
+    log.info("scheduler started: outbox sender every %.1f s", settings.outbox_tick_seconds)
+    return Jobs(scheduler, sender)
+
+
+async def stop(jobs: Jobs) -> None:
+    """No new ticks; the running one finishes its requests in flight and gives its other rows back."""
+    if jobs.scheduler.running:
+        jobs.scheduler.shutdown(wait=False)
+    await jobs.sender.close()

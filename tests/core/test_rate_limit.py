@@ -1,0 +1,128 @@
+"""Token buckets and sliding windows on an injected clock: no sleeps, no timed assertions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.rate_limit import IN_FLIGHT_POLL, RateLimiter, SlidingWindow, TokenBucket
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def send(limiter: RateLimiter, clock: Clock, chat_id: int, latency: float = 0.0) -> None:
+    """One message: start it, answer it `latency` later."""
+    assert limiter.wait(chat_id) == 0.0
+    limiter.take(chat_id)
+    clock.now += latency
+    limiter.finish(chat_id)
+
+
+def test_token_bucket_refills_at_its_rate_up_to_capacity() -> None:
+    bucket = TokenBucket(rate=10.0, capacity=2.0, now=0.0)
+    bucket.take(0.0)
+    bucket.take(0.0)
+    assert bucket.wait(0.0) == pytest.approx(0.1)
+    assert bucket.wait(0.05) == pytest.approx(0.05)
+    assert bucket.wait(0.1) == 0.0
+    assert bucket.idle(10.0)  # never more than its capacity
+    assert bucket.tokens == 2.0
+
+
+def test_sliding_window_counts_from_the_start_until_a_window_after_the_answer() -> None:
+    window = SlidingWindow(limit=2, window=1.0)
+    window.take(0.0)
+    window.take(0.0)
+    assert window.wait(0.0) == IN_FLIGHT_POLL  # both in flight: only an answer can free the window
+    window.finish(0.2)
+    window.finish(0.3)
+    assert window.wait(0.5) == pytest.approx(0.7)  # 1.2 - 0.5: the first answer leaves the window at 1.2
+    assert window.wait(1.2) == 0.0
+    assert not window.idle(1.25)
+    assert window.idle(1.3)
+
+
+def test_overall_rate_is_never_exceeded_in_any_second_and_is_spread_over_it() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=20, private_per_second=None, group_per_minute=None, clock=clock)
+    starts: list[float] = []
+    for chat_id in range(1, 101):
+        while (wait := limiter.wait(chat_id)) > 0:
+            clock.now += wait
+        starts.append(clock.now)
+        send(limiter, clock, chat_id, latency=0.01)
+    for index, start in enumerate(starts):
+        assert sum(1 for s in starts[index:] if s < start + 1.0) <= 20
+    assert starts[1] - starts[0] < 0.01  # a burst of two (a tenth of a second's worth) goes at once…
+    assert starts[-1] - starts[0] < 5.0 + 5 * 0.01 + 0.5  # …and 100 messages take about 5 s, not more
+
+
+def test_a_private_chat_gets_one_message_a_second_counted_from_the_answer() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=None, clock=clock)
+    send(limiter, clock, 42, latency=0.3)
+    assert limiter.wait(42) == pytest.approx(1.0)
+    assert limiter.wait(43) == 0.0  # another chat is not held up
+    clock.now += 1.0
+    assert limiter.wait(42) == 0.0
+
+
+def test_a_group_gets_twenty_a_minute() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=None, clock=clock)
+    group = -1001234
+    for _ in range(20):
+        send(limiter, clock, group, latency=0.1)
+        clock.now += 0.5
+    assert limiter.chat_wait(group) == pytest.approx(60.0 + 0.1 - 20 * 0.6)  # the first answer + 60 s
+    clock.now += limiter.chat_wait(group)
+    assert limiter.chat_wait(group) == 0.0
+
+
+def test_a_429_pauses_every_chat_until_retry_after_elapsed() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=30, clock=clock)
+    limiter.pause(3)
+    assert limiter.wait(1) == pytest.approx(3.0)
+    assert limiter.wait(-100) == pytest.approx(3.0)
+    limiter.pause(1)  # a shorter pause does not shorten the running one
+    clock.now += 3.0
+    assert limiter.wait(1) == 0.0
+
+
+def test_try_take_records_nothing_while_it_must_wait() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=None, clock=clock)
+    assert limiter.try_take(7) == 0.0
+    limiter.finish(7)
+    assert limiter.try_take(7) == pytest.approx(1.0)
+    assert limiter.try_take(7) == pytest.approx(1.0)
+    clock.now += 1.0
+    assert limiter.try_take(7) == 0.0
+
+
+def test_idle_chats_are_forgotten() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=None, clock=clock)
+    for chat_id in (1, 2, -3):
+        send(limiter, clock, chat_id)
+    assert limiter.tracked_chats == 3
+    clock.now += 1.5
+    limiter.prune()
+    assert limiter.tracked_chats == 1  # the group's minute is not over
+
+
+def test_no_limits_for_the_naive_baseline() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=None, private_per_second=None, group_per_minute=None, clock=clock)
+    for _ in range(100):
+        send(limiter, clock, 5)
+    assert limiter.wait(5) == 0.0
+    assert limiter.tracked_chats == 0
