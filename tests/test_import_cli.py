@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.import_cli import ProgressBar
+import pytest
+
+from bot.__main__ import _parser, _setup
+from bot.import_cli import ProgressBar, run_import, seed_demo
 from bot.settings import ROOT
+from tests.conftest import make_settings
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -32,7 +36,7 @@ def test_import_exit_codes_report_and_dry_run(tmp_path: Path) -> None:
     assert dry.returncode == 0, dry.stderr
     assert "1 inserted" in dry.stdout and "dry run, nothing was written" in dry.stdout
     first = run("import", "customers", str(good), env=env)
-    assert first.returncode == 0 and "good.csv: customers: 1 rows: 1 inserted" in first.stdout
+    assert first.returncode == 0 and "good.csv: customers: 1 row: 1 inserted" in first.stdout
     assert "note: ignored columns: 地址" in first.stdout and "\r" not in first.stderr  # no bar without a terminal
 
     rejected = run("import", "customers", str(bad), env=env)
@@ -41,26 +45,37 @@ def test_import_exit_codes_report_and_dry_run(tmp_path: Path) -> None:
         "line 3: phone: '12345' is not a valid phone number (e.g. 13800138000, +86 138 0013 8000, +852 9123 4567)",
         "line 5: phone: +85291234567 already appears on line 2",
     ]
-    assert "3 rows: 1 inserted, 0 updated, 0 unchanged, 2 rejected (1 blank lines skipped)" in rejected.stdout
+    assert "3 rows: 1 inserted, 0 updated, 0 unchanged, 2 rejected (1 blank line skipped)" in rejected.stdout
 
     refused = run("import", "customers", str(gbk), env=env)
     assert refused.returncode == 2 and "not UTF-8" in refused.stderr and "--encoding gbk" in refused.stderr
-    assert run("import", "customers", str(gbk), "--encoding", "gbk", env=env).returncode == 0
-    missing = run("import", "vehicles", str(tmp_path / "nowhere.csv"), env=env)
-    assert missing.returncode == 2 and "cannot read the file" in missing.stderr
 
 
-def test_setup_seeds_the_demo_data_once(tmp_path: Path) -> None:
+def test_encoding_option_and_a_missing_file_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same command line, parsed and run in this process (no interpreter start-up, no logging set-up)."""
+    settings = make_settings(tmp_path)
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("手机,姓名\n13800138000,陈大文\n".encode("gbk"))
+    args = _parser().parse_args(["import", "customers", str(gbk), "--encoding", "gbk"])
+    assert run_import(settings, args.kind, args.file, args.dry_run, args.encoding) == 0
+    assert "1 inserted" in capsys.readouterr().out
+    args = _parser().parse_args(["import", "vehicles", str(tmp_path / "nowhere.csv"), "--dry-run"])
+    assert run_import(settings, args.kind, args.file, args.dry_run, args.encoding) == 2
+    assert "nowhere.csv: cannot read the file" in capsys.readouterr().err
+
+
+def test_setup_seeds_the_demo_data_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
     first = run("setup", env=env)
     assert first.returncode == 0, first.stderr
     lines = [line for line in first.stdout.splitlines() if line.startswith("demo data:")]
     assert len(lines) == 3 and all("0 rejected" in line for line in lines)
     assert "customers: 20 rows: 20 inserted" in lines[0]
-    second = run("setup", env=env)
-    assert second.returncode == 0 and "demo data" not in second.stdout
-    off = run("setup", env={"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", "DEMO_DATA": "false"})
-    assert off.returncode == 0 and "demo data" not in off.stdout
+    again = make_settings(tmp_path, database_url=env["DATABASE_URL"])
+    seed_demo(again)  # the database has customers now: nothing more
+    off = make_settings(tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", demo_data=False)
+    assert _setup(off, seed=True) == 0
+    assert "demo data" not in capsys.readouterr().out
 
 
 def test_progress_bar_redraws_one_line() -> None:

@@ -57,6 +57,8 @@ _DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DAY_FIRST = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 _KM = re.compile(r"(\d+)(?:\.(\d+))?")
+_EXCEL_SERIAL = re.compile(r"[1-9]\d{4}(?:\.\d+)?")  # days since 1899-12-30, what a date cell holds inside Excel
+_EXCEL_EXPONENT = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
 _TRUE = {"y", "yes", "true", "1", "x", "是", "对", "要", "已", "√", "✓"}
 _FALSE = {"n", "no", "false", "0", "否", "不", "不要", "未"}
 _KINDS = {
@@ -111,6 +113,8 @@ def read_date(raw: str, _ctx: ParseContext | None = None) -> dt.date:
     if match is None:
         if _DAY_FIRST.fullmatch(text):
             raise ValueError(f"{text!r}: write dates year first, e.g. 2024-03-01 (day and month are ambiguous)")
+        if _EXCEL_SERIAL.fullmatch(text):
+            raise ValueError(f"{text!r} is a spreadsheet's day number; format the column as a date (yyyy-mm-dd)")
         raise ValueError(f"{text!r} is not a date; write it as 2024-03-01")
     year, month, day = (int(part) for part in match.groups())
     try:
@@ -187,6 +191,9 @@ def _identifier(normalise: Callable[[str], str]) -> Cell:
 
 def read_phone(raw: str, ctx: ParseContext) -> str:
     """A phone number in E.164."""
+    if _EXCEL_EXPONENT.fullmatch(raw.strip()):
+        raise ValueError(f"{raw.strip()!r}: the spreadsheet turned the number into an exponent; format the column "
+                         "as Text and export again")
     try:
         return normalise_phone(raw, ctx.region)
     except RecordError as exc:

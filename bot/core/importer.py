@@ -63,12 +63,16 @@ class ImportReport:
     def summary(self) -> str:
         """One line for the operator."""
         text = (
-            f"{self.source}: {self.kind}: {self.rows} rows: {self.inserted} inserted, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.rejected} rejected"
+            f"{self.source}: {self.kind}: {_plural(self.rows, 'row')}: {self.inserted} inserted, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected"
         )
         if self.blank_lines:
-            text += f" ({self.blank_lines} blank lines skipped)"
+            text += f" ({_plural(self.blank_lines, 'blank line')} skipped)"
         return text + (" — dry run, nothing was written" if self.dry_run else "")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
