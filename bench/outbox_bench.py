@@ -1,6 +1,6 @@
 """Outbox sender benchmark: throughput within Telegram's limits against the loopback Bot API, same-run baseline.
 
-    python bench/outbox_bench.py [--messages 2000] [--chats 500] [--rate 100] [--pg URL] [--server-as-is]
+    python bench/outbox_bench.py [--messages 2000] [--chats 500] [--rate 100] [--pg URL]
 
 The loopback server (tests/botapi) runs in its own process, as Telegram would, enforcing `--rate` messages in
 any second overall (and 1/s per private chat, burst 3; 20/min per group), answering 429 + retry_after beyond.
@@ -11,11 +11,8 @@ the same claim/record path and the same Bot over HTTP:
 - Baseline: the same sender with every limit off: it sends as fast as its 8 connections allow and obeys
   429s (pausing everything for retry_after, then resending).
 
-The loopback server writes a response's headers and body in two sends without TCP_NODELAY, so each answer
-waits ~45 ms for the client's delayed ACK (Nagle); real Bot API servers do not do that. The benchmark sets
-TCP_NODELAY on the server's sockets in its own process (tests/botapi is not changed); `--server-as-is` keeps
-the stall. The sender counts a message in its rate windows until a second after its answer (bot.core.rate_limit),
-so a round trip costs it that long: with the stall expect ~92% of the rate instead of ~98%.
+The sender counts a message in its rate windows until a second after its answer (bot.core.rate_limit), so
+each round trip costs it that long: expect ~98% of the rate on loopback.
 
 Measured from the server's call log, not from the sender: messages lost and duplicated, 429 answers (and
 those after the first), the most messages accepted in any one-second window, the steady rate (accepted
@@ -29,7 +26,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import socket
 import sys
 import tempfile
 import time
@@ -53,19 +49,9 @@ from bot.telegram_transport import OutboxBot, TelegramTransport
 CONCURRENCY = 8
 
 
-def serve(connection: Connection, rate: int, chats: int, nodelay: bool) -> None:
+def serve(connection: Connection, rate: int, chats: int) -> None:
     """The loopback Bot API in this (child) process; answers `reset`, `calls` and `stop` over the pipe."""
-    from tests.botapi import server as loopback
     from tests.botapi.server import FakeBotApiServer, RateLimits
-
-    if nodelay:
-        setup = loopback._Handler.setup
-
-        def setup_nodelay(handler: Any) -> None:
-            handler.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            setup(handler)
-
-        loopback._Handler.setup = setup_nodelay  # type: ignore[method-assign]
 
     with FakeBotApiServer(rate_limits=RateLimits(global_per_second=rate)) as server:
         ids = [server.add_user(first_name=f"C{n}").id for n in range(chats)]
@@ -78,6 +64,14 @@ def serve(connection: Connection, rate: int, chats: int, nodelay: bool) -> None:
             elif command == "calls":
                 calls = server.calls("sendMessage")
                 connection.send([(c.status, c.params.get("text"), c.at) for c in calls])
+
+
+def ask(connection: Connection, process: Any, command: str) -> Any:
+    """Send a command to the server process and wait (bounded) for its answer."""
+    connection.send(command)
+    if not connection.poll(120) or not process.is_alive():
+        raise RuntimeError(f"the loopback server process did not answer {command!r}")
+    return connection.recv()
 
 
 @dataclass
@@ -139,9 +133,9 @@ async def fresh_database(pg_url: str | None) -> tuple[str, Any]:
     return url, (admin, schema)
 
 
-async def run(name: str, limiter: RateLimiter, args: argparse.Namespace, server: Connection, api: tuple) -> Result:
+async def run(name: str, limiter: RateLimiter, args: argparse.Namespace, server: Connection, process: Any) -> Result:
     """Enqueue N messages, drain them with one sender, and judge what the server saw."""
-    token, base_url, chat_ids = api
+    token, base_url, chat_ids = process.api
     url, cleanup = await fresh_database(args.pg)
     engine = create_engine(url)
     sessions = session_factory(engine)
@@ -150,8 +144,7 @@ async def run(name: str, limiter: RateLimiter, args: argparse.Namespace, server:
         chat_of = {t: chat_ids[n % len(chat_ids)] for n, t in enumerate(texts)}
         items = [OutboxItem(t, "reminder", chat_of[t], message_payload(t)) for t in texts]
         await outbox.enqueue_many(session, items)
-    server.send("reset")
-    server.recv()
+    ask(server, process, "reset")
     from telegram.request import HTTPXRequest
 
     bot = OutboxBot(token, base_url=base_url, request=HTTPXRequest(connection_pool_size=CONCURRENCY + 2))
@@ -173,8 +166,7 @@ async def run(name: str, limiter: RateLimiter, args: argparse.Namespace, server:
         admin, schema = cleanup
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()
-    server.send("calls")
-    return judge(name, texts, server.recv(), seconds)
+    return judge(name, texts, ask(server, process, "calls"), seconds)
 
 
 def show(result: Result, rate: int) -> None:
@@ -190,18 +182,19 @@ def show(result: Result, rate: int) -> None:
 async def main(args: argparse.Namespace) -> int:
     context = multiprocessing.get_context("spawn")
     ours_end, server_end = context.Pipe()
-    arguments = (server_end, args.rate, args.chats, not args.server_as_is)
+    arguments = (server_end, args.rate, args.chats)
     process = context.Process(target=serve, args=arguments, daemon=True)
     process.start()
-    api = ours_end.recv()
+    if not ours_end.poll(60):
+        raise RuntimeError("the loopback server process did not start")
+    process.api = ours_end.recv()  # type: ignore[attr-defined]
     database = "PostgreSQL" if args.pg else "SQLite"
-    stall = "as is (~45 ms Nagle stall per answer)" if args.server_as_is else "with TCP_NODELAY"
-    print(f"outbox sender: {args.messages} messages to {args.chats} private chats; loopback Bot API {stall}, "
+    print(f"outbox sender: {args.messages} messages to {args.chats} private chats; loopback Bot API, "
           f"enforcing {args.rate}/s overall, 1/s per chat; {CONCURRENCY} connections; database {database}")
     try:
-        ours = await run("carebot", RateLimiter(args.rate), args, ours_end, api)
+        ours = await run("carebot", RateLimiter(args.rate), args, ours_end, process)
         show(ours, args.rate)
-        naive = await run("baseline", RateLimiter(None, None, None), args, ours_end, api)
+        naive = await run("baseline", RateLimiter(None, None, None), args, ours_end, process)
         show(naive, args.rate)
     finally:
         ours_end.send("stop")
@@ -220,5 +213,4 @@ if __name__ == "__main__":
     parser.add_argument("--chats", type=int, default=500)
     parser.add_argument("--rate", type=int, default=100, help="the server's limit, and the sender's rate")
     parser.add_argument("--pg", metavar="URL", help="run on PostgreSQL (postgresql+asyncpg://…), a temporary schema")
-    parser.add_argument("--server-as-is", action="store_true", help="keep the loopback server's Nagle stall")
     sys.exit(asyncio.run(main(parser.parse_args())))

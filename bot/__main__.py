@@ -1,4 +1,4 @@
-"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import."""
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import, sweep."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     box_send = box_commands.add_parser("send", help="run the sender by hand (one tick, or --until-empty)")
     box_send.add_argument("--until-empty", action="store_true", help="tick until nothing is pending or in flight")
     box_send.add_argument("--max-seconds", type=float, default=300.0, help="give up --until-empty after this")
+    sweep = commands.add_parser("sweep", help="the reminder sweep: enqueue what falls due (--dry-run: print only)")
+    sweep.add_argument("--dry-run", action="store_true", help="print what would be sent and why, enqueue nothing")
+    sweep.add_argument("--today", help="sweep as on this day, YYYY-MM-DD (default: today in the dealer's zone)")
     commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
     records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
     records.add_argument("kind", choices=["customers", "vehicles", "visits"])
@@ -85,6 +88,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.outbox_command == "status":
             return asyncio.run(outbox_cli.status(settings))
         return asyncio.run(outbox_cli.send(settings, args.until_empty, args.max_seconds))
+    if args.command == "sweep":
+        from bot import reminder_cli
+
+        return reminder_cli.main(settings, args.dry_run, args.today)
     if args.command == "chat":
         return _chat(settings, args.lang, args.name)
     if args.command == "import":

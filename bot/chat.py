@@ -10,6 +10,7 @@ import asyncio
 import html
 import itertools
 import json
+import os
 import re
 import sys
 import time
@@ -24,6 +25,11 @@ from telegram.request import BaseRequest, RequestData
 _TAG = re.compile(r"<[^>]+>")
 _BOLD = re.compile(r"</?(b|strong)>")
 BOT_USER = {"id": 999_000_001, "is_bot": True, "first_name": "CareBot", "username": "carebot_local_bot"}
+# What a request_contact / request_location button sends. The phone is the first demo customer's
+# (knowledge/demo/customers.csv, seeded by `python -m bot setup`), written as Telegram writes it (no "+"),
+# so the demo links to records; CAREBOT_CHAT_PHONE picks another.
+DEMO_PHONE = "8613826514417"
+DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
 
 
 def html_to_terminal(text: str, ansi: bool) -> str:
@@ -41,6 +47,7 @@ class Button:
     callback_data: str | None
     message: dict[str, Any]
     url: str | None = None
+    request: str | None = None  # "contact" or "location" for reply-keyboard buttons that send one
 
 
 @dataclass
@@ -102,7 +109,7 @@ class TerminalBotApi(BaseRequest):
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             markup = json.loads(markup)
-        if markup:
+        if markup and "inline_keyboard" in markup:  # Telegram returns only an inline keyboard with the message
             message["reply_markup"] = markup
         self.out("")
         self.out(html_to_terminal(text, self.ansi))
@@ -111,14 +118,22 @@ class TerminalBotApi(BaseRequest):
 
     def _list_buttons(self, markup: dict[str, Any], message: dict[str, Any]) -> None:
         rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+        if markup.get("remove_keyboard"):  # the reply keyboard is gone: its buttons can no longer be pressed
+            self.buttons = [button for button in self.buttons if button.callback_data or button.url]
         if not rows:
             return
         self.buttons = []
         for row in rows:
             for button in row:
-                self.buttons.append(Button(button["text"], button.get("callback_data"), message, button.get("url")))
+                if isinstance(button, str):  # a reply-keyboard button may be a bare string
+                    button = {"text": button}
+                request = next((kind for kind in ("contact", "location") if button.get(f"request_{kind}")), None)
+                self.buttons.append(
+                    Button(button["text"], button.get("callback_data"), message, button.get("url"), request)
+                )
         for number, button in enumerate(self.buttons, start=1):
-            self.out(f"  [{number}] {button.label}" + (f"  → {button.url}" if button.url else ""))
+            note = f"  → {button.url}" if button.url else f"  (sends your {button.request})" if button.request else ""
+            self.out(f"  [{number}] {button.label}{note}")
 
 
 class TerminalChat:
@@ -141,9 +156,19 @@ class TerminalChat:
         self._message_ids = itertools.count(1_000_000)
 
     def update_for(self, line: str) -> Update:
-        """A button press when the line is the number of a shown button, else a text message."""
+        """A button press when the line is the number of a shown button, else a text message.
+
+        A reply-keyboard button sends its label as text, or a contact (the customer's own, with the phone in
+        CAREBOT_CHAT_PHONE) or a location when it is a request_contact / request_location button.
+        """
         if line.strip().isdigit() and 1 <= int(line) <= len(self.api.buttons):
             button = self.api.buttons[int(line) - 1]
+            if button.request == "contact":
+                phone = os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
+                contact = {"phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user["id"]}
+                return self._message({"contact": contact})
+            if button.request == "location":
+                return self._message({"location": dict(DEMO_LOCATION)})
             if button.callback_data is not None:
                 payload = {
                     "callback_query": {
@@ -156,16 +181,21 @@ class TerminalChat:
                 }
                 return self._update(payload)
             line = button.label  # a reply-keyboard button sends its label as text
+        content: dict[str, Any] = {"text": line}
+        if line.startswith("/"):
+            command = line.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._message(content)
+
+    def _message(self, content: dict[str, Any]) -> Update:
+        """A message from the customer in their private chat with `content` (text, contact, location…)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": {"id": self.api.chat_id, "type": "private", "first_name": self.user["first_name"]},
             "from": self.user,
-            "text": line,
+            **content,
         }
-        if line.startswith("/"):
-            command = line.split()[0]
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._update({"message": message})
 
     def _update(self, payload: dict[str, Any]) -> Update:

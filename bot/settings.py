@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     )
     quiet_hours_start: str = Field(default="21:00", description="dealer time zone")
     quiet_hours_end: str = Field(default="08:30", description="dealer time zone; may be before the start")
+    # Reminders (bot.core.reminders): one message per (car, kind, due date), within a window per kind.
+    reminder_windows_days: dict[str, int] = Field(
+        default_factory=lambda: {"service": 14, "insurance": 30, "inspection": 30, "warranty_repair": 30,
+                                 "warranty_three_guarantees": 30},
+        description="remind this many days before the due date; a kind left out is never reminded",
+    )
+    reminder_expiry_days: dict[str, int] = Field(
+        default_factory=lambda: {"service": 14, "insurance": 7, "inspection": 0, "warranty_repair": 0,
+                                 "warranty_three_guarantees": 0},
+        description="an unsent reminder is dropped this many days after its due date (inspection: window end)",
+    )
+    reminder_overdue_max_days: int = Field(default=180, ge=0, description="older overdue items are stale data")
+    reminder_cap_count: int = Field(default=1, ge=1, description="at most this many reminders per customer…")
+    reminder_cap_days: int = Field(default=7, ge=1, description="…in this many days")
+    reminder_snooze_days: int = Field(default=7, ge=1, description="'remind me later' waits this long")
+    reminder_sweep_time: str = Field(default="10:00", description="daily sweep, dealer time zone")
+    reminder_sweep_start_delay_seconds: float = Field(default=60.0, ge=0, description="the catch-up after start")
+    reminder_batch_size: int = Field(default=5000, ge=1, description="cars read per query")
 
     @field_validator("telegram_token", "callback_secret", "webhook_secret", "telegram_base_url", "webhook_url",
                      mode="before")
@@ -90,7 +108,19 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
-    @field_validator("quiet_hours_start", "quiet_hours_end")
+    @field_validator("reminder_windows_days", "reminder_expiry_days")
+    @classmethod
+    def _due_kinds(cls, value: dict[str, int]) -> dict[str, int]:
+        from bot.core.maintenance_due import DUE_KINDS
+
+        unknown = sorted(set(value) - set(DUE_KINDS))
+        if unknown:
+            raise ValueError(f"unknown kind(s) {', '.join(unknown)}; expected {', '.join(DUE_KINDS)}")
+        if any(days < 0 for days in value.values()):
+            raise ValueError("days cannot be negative")
+        return value
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", "reminder_sweep_time")
     @classmethod
     def _clock(cls, value: str) -> str:
         parse_clock(value)

@@ -1,8 +1,10 @@
 """The periodic jobs of one bot process (APScheduler), started with the bot and stopped with it.
 
 Jobs are stateless tickers (DESIGN.md, decision 1): everything they act on is in the database, so after
-downtime the next tick catches up and a crash loses nothing. Today there is one job, the outbox sender,
-every `outbox_tick_seconds`; the reminder sweeps that fill the outbox will be added next to it.
+downtime the next tick catches up and a crash loses nothing. Two jobs: the outbox sender, every
+`outbox_tick_seconds`, and the reminder sweep that fills the outbox (bot.core.reminders), daily at
+`reminder_sweep_time` in the dealer's time zone and once `reminder_sweep_start_delay_seconds` after start, so
+a process that was down at sweep time catches up at once.
 
 A tick that drains a backlog runs longer than the interval; `max_instances=1` then skips the next runs and
 `coalesce` folds them into one, by design, so APScheduler's warning about it is filtered out.
@@ -18,9 +20,12 @@ import uuid
 from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.quiet_hours import parse_clock
 from bot.core.rate_limit import RateLimiter
+from bot.core.reminders import ReminderDeps, ServicesLike, SweepReport, sweep
 from bot.core.sender import Sender, SenderConfig
 from bot.core.transport import Transport
 from bot.db.leader import sender_leadership
@@ -28,6 +33,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 SENDER_JOB = "outbox-sender"
+SWEEP_JOB = "reminder-sweep"
 
 
 class _SkippedTickFilter(logging.Filter):
@@ -75,16 +81,37 @@ def build_sender(
     return Sender(sessions, transport, limiter, sender_config(settings), worker_id(), leader)
 
 
+class ReminderSweep:
+    """The scheduler's reminder job: one sweep with the process's services, logged; it keeps no state."""
+
+    def __init__(self, services: ServicesLike, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.deps = ReminderDeps.from_services(services)
+        self.sessions = sessions
+
+    async def run(self) -> SweepReport:
+        report = await sweep(self.sessions, self.deps, dt.datetime.now(dt.UTC))
+        if report.skipped:
+            log.info("reminder sweep skipped: another process is sweeping")
+        else:
+            log.info(
+                "reminder sweep %s: %d cars, %d enqueued, outcomes %s", report.today, report.cars, report.enqueued,
+                dict(report.outcomes),
+            )
+        return report
+
+
 @dataclass
 class Jobs:
     """What `start` built and `stop` takes down."""
 
     scheduler: AsyncIOScheduler
     sender: Sender
+    reminders: ReminderSweep | None = None
 
 
-def start(settings: Settings, sender: Sender) -> Jobs:
-    """Start the scheduler on the running event loop with the sender's tick (first run at once)."""
+def start(settings: Settings, sender: Sender, reminders: ReminderSweep | None = None) -> Jobs:
+    """Start the scheduler on the running event loop with the sender's tick (first run at once) and, when
+    given, the reminder sweep (daily, and once shortly after start)."""
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
     scheduler_log = logging.getLogger("apscheduler.scheduler")
     if not any(isinstance(f, _SkippedTickFilter) for f in scheduler_log.filters):
@@ -100,9 +127,21 @@ def start(settings: Settings, sender: Sender) -> Jobs:
         misfire_grace_time=None,
         next_run_time=dt.datetime.now(dt.UTC),
     )
+    if reminders is not None:
+        at = parse_clock(settings.reminder_sweep_time)
+        scheduler.add_job(
+            reminders.run,
+            CronTrigger(hour=at.hour, minute=at.minute, timezone=settings.tz),
+            id=SWEEP_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.reminder_sweep_start_delay_seconds),
+        )
     scheduler.start()
-    log.info("scheduler started: outbox sender every %.1f s", settings.outbox_tick_seconds)
-    return Jobs(scheduler, sender)
+    log.info("scheduler started: outbox sender every %.1f s%s", settings.outbox_tick_seconds,
+             f", reminder sweep daily at {settings.reminder_sweep_time}" if reminders else "")
+    return Jobs(scheduler, sender, reminders)
 
 
 async def stop(jobs: Jobs) -> None:

@@ -25,7 +25,7 @@ def enable(application: Application[Any, Any, Any, Any, Any, Any], enabled: bool
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Build the sender's own Bot, the sender and the scheduler, if enabled and a token is set."""
+    """Build the sender's own Bot, the sender, the reminder sweep and the scheduler, if enabled and a token is set."""
     state: dict[str, Any] = application.bot_data.get(_KEY, {})
     services: Services = application.bot_data["services"]
     settings = services.settings
@@ -35,7 +35,7 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await bot.initialize()
     sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
     state["bot"] = bot
-    state["jobs"] = jobs.start(settings, sender)
+    state["jobs"] = jobs.start(settings, sender, jobs.ReminderSweep(services, services.sessions))
 
 
 async def stop_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

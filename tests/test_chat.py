@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.db.migrate import upgrade
 from bot.settings import ROOT
 
@@ -47,3 +49,45 @@ def test_run_without_a_token_explains_and_chats(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert "No TELEGRAM_TOKEN is set" in result.stdout and "@BotFather" in result.stdout
+
+
+def test_request_contact_and_location_buttons_send_what_telegram_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.app import build_application
+    from bot.chat import DEMO_LOCATION, DEMO_PHONE, TerminalBotApi, TerminalChat
+    from tests.conftest import make_settings
+
+    lines: list[str] = []
+    api = TerminalBotApi(chat_id=1_000_001, out=lines.append)
+    chat = TerminalChat(build_application(make_settings(tmp_path), request=api), api, 1_000_001, "Mei", "en")
+    rows = [[{"text": "📱 Share", "request_contact": True}], [{"text": "📍 Here", "request_location": True}], ["plain"]]
+    keyboard = {"keyboard": rows, "one_time_keyboard": True}
+    sent = api._answer("sendMessage", {"chat_id": 1_000_001, "text": "Share?", "reply_markup": keyboard})
+    assert "reply_markup" not in sent  # Telegram returns only inline keyboards with the message
+    assert "  [1] 📱 Share  (sends your contact)" in lines and "  [2] 📍 Here  (sends your location)" in lines
+    contact = chat.update_for("1").effective_message.contact  # type: ignore[union-attr]
+    assert contact is not None and (contact.phone_number, contact.user_id) == (DEMO_PHONE, 1_000_001)
+    monkeypatch.setenv("CAREBOT_CHAT_PHONE", "+85291234567")
+    assert chat.update_for("1").effective_message.contact.phone_number == "+85291234567"  # type: ignore[union-attr]
+    location = chat.update_for("2").effective_message.location  # type: ignore[union-attr]
+    assert location is not None and (location.latitude, location.longitude) == tuple(DEMO_LOCATION.values())
+    assert chat.update_for("3").effective_message.text == "plain"  # type: ignore[union-attr]
+    api._answer("sendMessage", {"chat_id": 1_000_001, "text": "ok", "reply_markup": {"remove_keyboard": True}})
+    assert chat.update_for("1").effective_message.text == "1"  # type: ignore[union-attr]
+
+
+def test_the_demo_contact_links_the_first_demo_customer(tmp_path: Path) -> None:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+    env = {**os.environ, "DATABASE_URL": database, "TELEGRAM_TOKEN": ""}
+    env.pop("CAREBOT_CHAT_PHONE", None)
+    setup = subprocess.run([sys.executable, "-m", "bot", "setup"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert setup.returncode == 0, setup.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--lang", "en"], cwd=ROOT, input="/mycar\n1\n1\n/quit\n",
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr
+    assert "(sends your contact)" in result.stdout and "Found your record with us: 2 cars" in result.stdout
+    assert "粤B·A7453 Honda Accord" in result.stdout

@@ -16,6 +16,8 @@ from bot.core.warranty_chat import TYPED_STEPS, WarrantyAnswers, WarrantyOutcome
 from bot.core.warranty_rules import default_rules
 from bot.settings import ROOT
 from tests.botapi.rules import check_message_text
+from tests.samples_mycar import MYCAR_SAMPLES
+from tests.samples_reminders import REMINDER_SAMPLES
 
 DIRECTORY = ROOT / "templates" / "messages"
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
@@ -87,6 +89,8 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
     "faq_answer": [{"answer": "<b>ok</b>"}],
     "non_text": [{"kind": k} for k in ("sticker", "photo", "voice", "location", "contact", "other")],
 }
+SAMPLES.update(MYCAR_SAMPLES)
+SAMPLES.update(REMINDER_SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

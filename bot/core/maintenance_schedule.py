@@ -24,6 +24,7 @@ ServiceKind = Literal["oil_service", "condition_based", "check"]
 DEFAULT_SCHEDULE_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "maintenance.yaml"
 
 _NOT_NAME = re.compile(r"[\W_]+")
+PLAN_CACHE_SIZE = 10_000  # distinct (make, model) spellings remembered by plan_for
 
 
 def fold_name(name: str) -> str:
@@ -120,6 +121,7 @@ class MaintenanceSchedule(_Config):
     default: MakeSchedule
     makes: dict[str, MakeSchedule]
     _make_index: dict[str, str] = PrivateAttr(default_factory=dict)
+    _plans: dict[tuple[str, str], ServicePlan] = PrivateAttr(default_factory=dict)  # plan_for's answers
 
     @field_validator("default")
     @classmethod
@@ -138,7 +140,20 @@ class MaintenanceSchedule(_Config):
         return self._make_index.get(fold_name(make))
 
     def plan_for(self, make: str, model: str = "") -> ServicePlan:
-        """The schedule for a car: the model override if one matches, else the make's, else the default."""
+        """The schedule for a car: the model override if one matches, else the make's, else the default.
+
+        Remembered per (make, model) as written: the reminder sweep asks for every car, and folding names
+        (OpenCC) costs more than the rest of a car's due dates.
+        """
+        plans = self._plans
+        plan = plans.get((make, model))
+        if plan is None:
+            plan = self._plan_for(make, model)
+            if len(plans) < PLAN_CACHE_SIZE:
+                plans[(make, model)] = plan
+        return plan
+
+    def _plan_for(self, make: str, model: str) -> ServicePlan:
         name = self.find_make(make)
         if name is None:
             base = self.default

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -137,16 +137,15 @@ async def enqueue_many(session: AsyncSession, items: Iterable[OutboxItem], now: 
     """Add messages, skipping keys already enqueued (ON CONFLICT DO NOTHING); returns how many were new."""
     now = now or utcnow()
     rows = [_row(item, now) for item in items]
-    added = 0
-    for start in range(0, len(rows), 500):  # SQLite caps bound parameters per statement
-        statement = (
-            _insert(session)(Outbox)
-            .values(rows[start : start + 500])
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(Outbox.id)
-        )
-        added += len((await session.execute(statement)).all())
-    return added
+    if not rows:
+        return 0
+    # One cached Core statement run for all rows (SQLAlchemy's "insertmanyvalues" batches them within each
+    # driver's parameter limit); a multi-row .values() is compiled anew per call, ~7x slower on SQLite.
+    table = Outbox.__table__
+    statement = (
+        _insert(session)(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+    )
+    return len((await session.execute(statement, rows)).all())
 
 
 def _claimed(row: Any) -> Claimed:
@@ -192,12 +191,22 @@ async def release(session: AsyncSession, ids: Sequence[int], next_attempt_at: dt
 
 
 async def mark_sent(session: AsyncSession, id_: int, message_id: int | None, now: dt.datetime) -> None:
-    await session.execute(
-        update(Outbox)
-        .where(Outbox.id == id_)
-        .values(status=SENT, sent_at=now, telegram_message_id=message_id, attempts=Outbox.attempts + 1,
-                last_error=None)
+    await mark_sent_many(session, [(id_, message_id, now)])
+
+
+async def mark_sent_many(session: AsyncSession, sent: Sequence[tuple[int, int | None, dt.datetime]]) -> None:
+    """Record deliveries (row id, Telegram message id, when) in one statement run for each (executemany)."""
+    if not sent:
+        return
+    table = Outbox.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(status=SENT, sent_at=bindparam("at"), telegram_message_id=bindparam("message_id"),
+                attempts=table.c.attempts + 1, last_error=None)
     )
+    rows = [{"row_id": id_, "message_id": message_id, "at": at} for id_, message_id, at in sent]
+    await (await session.connection()).execute(statement, rows)
 
 
 async def mark_retry(session: AsyncSession, id_: int, error: str, next_attempt_at: dt.datetime) -> None:

@@ -19,6 +19,7 @@ A message past its deadline (its `expires_at`, or its kind's expiry after `not_b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -36,6 +37,7 @@ from bot.core.transport import RetryLater, SendError, SendResult, Transient, Tra
 from bot.db.models import utcnow
 
 log = logging.getLogger(__name__)
+RECORD_EVERY = 0.05  # seconds between the writes that record deliveries
 
 
 class Leadership(Protocol):
@@ -102,6 +104,7 @@ class Sender:
         self._stopping = False
         self._slots = asyncio.Semaphore(config.concurrency)
         self._gone: set[int] = set()  # chats found unreachable in this drain, before the database says so
+        self._sent: list[tuple[int, int | None, dt.datetime]] = []  # delivered, not yet recorded
 
     async def tick(self, budget: float | None = None) -> int:
         """One scheduler run: if this process is the sender, send until nothing is due (or `budget` seconds
@@ -136,6 +139,8 @@ class Sender:
         tasks: set[asyncio.Task[None]] = set()
         claiming: asyncio.Task[tuple[int, list[Claimed]] | None] | None = None
         sent_before, exhausted = self.stats.sent, False
+        stop_recording = asyncio.Event()
+        recorder = asyncio.create_task(self._record_sent(stop_recording))
         try:
             while not self._stopping and (end is None or clock() < end):
                 if claiming is None and not exhausted and len(queue) <= self.config.batch_size // 2:
@@ -173,10 +178,31 @@ class Sender:
                 queue.extend(found[1])
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            stop_recording.set()
+            await recorder
             if queue:
                 async with self.sessions.begin() as session:
                     await outbox.release(session, [item.id for item in queue])
         return self.stats.sent - sent_before
+
+    async def _record_sent(self, stop: asyncio.Event) -> None:
+        """Write deliveries every RECORD_EVERY seconds in one statement (a write per message would cost more
+        than the send). A crash in between leaves them 'sending': sent again after the lease, never lost."""
+        while True:
+            stopping = stop.is_set()
+            if not stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), RECORD_EVERY)
+            sent, self._sent = self._sent, []
+            if sent:
+                try:
+                    async with self.sessions.begin() as session:
+                        await outbox.mark_sent_many(session, sent)
+                except Exception:
+                    log.exception("recording %d sent outbox messages failed; they are sent again after the lease",
+                                  len(sent))
+            if stopping:
+                return
 
     async def _give_back(self, queue: deque[Claimed], held: dict[int, float], claimed_before: float) -> None:
         """Release rows held too long (a long 429 pause): another tick claims them again, before the lease ends."""
@@ -253,8 +279,7 @@ class Sender:
                         queue.remove(other)
                 await self._record_error(item, exc)
                 return
-            async with self.sessions.begin() as session:
-                await outbox.mark_sent(session, item.id, result.message_id, self.now())
+            self._sent.append((item.id, result.message_id, self.now()))  # written by _record_sent, in batches
             self.stats.sent += 1
         except Exception:  # the row stays claimed and is retried after the lease: never lost
             log.exception("outbox message %s (%s): recording the outcome failed", item.id, item.kind)

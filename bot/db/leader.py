@@ -44,9 +44,11 @@ class AdvisoryLockLeadership:
             taken = bool((await connection.execute(statement, {"key": self.key})).scalar())
         except (SQLAlchemyError, OSError) as exc:
             log.warning("the sender lock could not be asked for: %s", exc)
-            taken = False
+            self._connection = connection
+            await self._close()  # it may hold the lock after all: close it for real
+            return False
         if not taken:
-            await connection.close()
+            await connection.close()  # holds no lock: back to the pool
             return False
         self._connection = connection
         log.info("this process is the outbox sender (%s)", self.key.split(":", 1)[0])
@@ -63,12 +65,14 @@ class AdvisoryLockLeadership:
         await self._close()
 
     async def _close(self) -> None:
+        """Close the physical connection, not return it to the pool: a pooled connection would keep the lock."""
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
+                await connection.invalidate()
                 await connection.close()
             except (SQLAlchemyError, OSError):
-                await connection.invalidate()
+                log.debug("closing the sender lock's connection failed; it was broken already")
 
 
 def sender_leadership(engine: AsyncEngine, bot_id: str) -> AdvisoryLockLeadership | None:

@@ -214,3 +214,20 @@ class ServiceVisit(Base):
     completed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class ReminderSnooze(Base):
+    """"Remind me later" on a reminder (migration 0005): the sweep holds this car's `kind` until `until`.
+
+    `kind` is a due kind (bot.core.maintenance_due.DueKind). Once `until` has come, the sweep reminds of the
+    same due date once more (bot.core.reminders); pressing the button again moves `until`.
+    """
+
+    __tablename__ = "reminder_snooze"
+
+    vehicle_id: Mapped[int] = mapped_column(
+        ForeignKey("vehicle.id", ondelete="CASCADE", name="fk_reminder_snooze_vehicle"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[dt.date] = mapped_column(Date, doc="the first day (dealer time) the sweep may remind again")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

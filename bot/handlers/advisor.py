@@ -38,4 +38,5 @@ async def typed_request(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    return [MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.Regex(HUMAN_REQUEST), typed_request)]
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    return [MessageHandler(private & filters.Regex(HUMAN_REQUEST), typed_request)]

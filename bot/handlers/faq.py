@@ -56,7 +56,8 @@ async def button(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     return [
-        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, question),
+        MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
         CallbackQueryHandler(button, pattern=r"^faq:"),
     ]

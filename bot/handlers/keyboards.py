@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.core.faq_service import FaqReply
 from bot.core.locale import LOCALES, Locale
@@ -67,8 +67,23 @@ def grid(
     services: Services, locale: Locale, user_id: int, buttons: Sequence[tuple[str, str, str, str]], columns: int = 1
 ) -> InlineKeyboardMarkup:
     """Buttons given as (label key, feature, action, arg or ""), laid out `columns` to a row."""
+    label = services.messages.label
+    made = [(label(locale, key), feature, action, arg) for key, feature, action, arg in buttons]
+    return labelled(services, user_id, made, columns)
+
+
+def labelled(
+    services: Services, user_id: int, buttons: Sequence[tuple[str, str, str, str]], columns: int = 1
+) -> InlineKeyboardMarkup:
+    """Buttons given as (label text already made, e.g. with a plate in it, feature, action, arg or "")."""
     made = [
-        _button(services, user_id, services.messages.label(locale, key), feature, action, *([arg] if arg else []))
-        for key, feature, action, arg in buttons
+        _button(services, user_id, text, feature, action, *([arg] if arg else []))
+        for text, feature, action, arg in buttons
     ]
     return InlineKeyboardMarkup([made[i : i + columns] for i in range(0, len(made), columns)])
+
+
+def share_phone(services: Services, locale: Locale) -> ReplyKeyboardMarkup:
+    """The reply keyboard whose one button sends the customer's own phone number (Telegram asks them first)."""
+    button = KeyboardButton(services.messages.label(locale, "mycar_share_phone"), request_contact=True)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)

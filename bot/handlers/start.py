@@ -5,14 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers import advisor, keyboards
+from bot.handlers import advisor, keyboards, mycar_view
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.faq import send_entry
 
-# `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty (registered first).
+# `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty, `/start mycar` and
+# the menu's "my car" open bot.handlers.mycar (both registered first); "mycar" here serves other callers.
 DEEP_LINKS = {"book", "roadside", "advisor", "mycar"}
 # Capabilities whose conversations are not built yet: the menu says so and gives the phone number to use.
-NOT_READY = {"book", "mycar"}
+NOT_READY = {"book"}
 
 
 async def start(update: Update, context: CareContext) -> None:
@@ -84,6 +85,8 @@ async def open_menu_item(update: Update, context: CareContext, item: str) -> Non
             await send_entry(update, context, locale, "breakdown_safety")
     elif item == "advisor":
         await advisor.request_human(update, context, locale, trigger="menu")
+    elif item == "mycar":
+        await mycar_view.show_garage(update, context, locale)
     elif item in NOT_READY:
         await send(update, context, locale, "not_ready", feature=item)
     else:

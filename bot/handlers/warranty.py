@@ -4,6 +4,10 @@ One state per question, named as bot.core.warranty_chat names its steps; `next_s
 question follows which. The answers live in user_data (persisted with the state by bot.db.persistence), so a
 customer half-way through continues after a restart. The conversation ends at the result; the result's
 buttons (usage charge, advisor) read the answers kept in user_data.
+
+A customer with a car on record starts with what the record answers (bot.core.garage.warranty_answers: use,
+delivery date, a recent odometer reading); with several cars they pick one first (`wty:car:<id>`), and
+"another car" (`wty:car:other`) starts over with nothing filled in.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.core import garage
+from bot.core.garage import CarView
 from bot.core.locale import Locale
 from bot.core.warranty_chat import (
     BUTTON_STEPS,
@@ -36,6 +42,7 @@ from bot.core.warranty_chat import (
 )
 from bot.handlers import advisor, keyboards, start
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.mycar_view import due_rules
 
 # Conversation states: one per question.
 USE: Step = "use"
@@ -49,6 +56,7 @@ REPAIR_DAYS: Step = "repair_days"
 LONG_SINGLE: Step = "long_single"
 PRICE: Step = "price"
 COEFFICIENT: Step = "coefficient"
+CAR = "car"  # several cars on record: which one (its buttons are entry points, so they also work later)
 FEATURE = "wty"  # callback data: wty:<step>:<choice>, wty:charge, wty:advisor
 ANSWERS = "warranty"  # the user_data key of the answers
 COLUMNS = {"happened": 1, "repairs": 3}
@@ -103,16 +111,58 @@ async def begin(update: Update, context: CareContext) -> object:
             return None
         await update.callback_query.answer()
     locale = await customer_locale(update, context)
-    return await _advance(update, context, locale, await _known_answers(update, context))
+    cars = await _cars(update, context)
+    if len(cars) > 1:
+        return await _which_car(update, context, locale, cars)
+    return await _start_with(update, context, locale, cars[0] if cars else None)
 
 
-async def _known_answers(update: Update, context: CareContext) -> WarrantyAnswers:
-    """What the customer's records already answer; nothing yet.
+async def _cars(update: Update, context: CareContext) -> list[CarView]:
+    """The customer's cars on record (none for someone not linked)."""
+    assert update.effective_user is not None
+    services = context.services
+    async with services.sessions() as session:
+        found = await garage.load_garage(session, update.effective_user.id, _today(context), due_rules(services))
+    return list(found.cars)
 
-    The seam for pre-filling: when the customer has one registered car with a delivery date, return its use,
-    start date and latest odometer reading here. `next_step` skips every question already answered.
-    """
-    return WarrantyAnswers()
+
+async def _which_car(update: Update, context: CareContext, locale: Locale, cars: list[CarView]) -> Step:
+    """Several cars on record: which one is it about (or another car, answered by hand)?"""
+    assert context.user_data is not None and update.effective_user is not None
+    context.user_data[ANSWERS] = {}
+    label = context.services.messages.label
+    buttons = [(label(locale, "wty_car", car=car.name), FEATURE, "car", str(car.id)) for car in cars]
+    buttons.append((label(locale, "wty_car_other"), FEATURE, "car", "other"))
+    markup = keyboards.labelled(context.services, update.effective_user.id, buttons)
+    await send(update, context, locale, "warranty_car", markup)
+    return CAR
+
+
+async def _start_with(update: Update, context: CareContext, locale: Locale, car: CarView | None) -> object:
+    """Ask the first question the car's record does not answer (all of them without a car)."""
+    if car is None:
+        return await _advance(update, context, locale, WarrantyAnswers())
+    answers = garage.warranty_answers(car, _today(context))
+    assert update.effective_user is not None
+    other = [(context.services.messages.label(locale, "wty_car_other"), FEATURE, "car", "other")]
+    markup = keyboards.labelled(context.services, update.effective_user.id, other)
+    await send(update, context, locale, "warranty_prefilled", markup, car=car, a=answers)
+    return await _advance(update, context, locale, answers)
+
+
+async def car_chosen(update: Update, context: CareContext) -> object:
+    """A car button (or "another car"), at the car question or as a correction later in the check."""
+    query, data = update.callback_query, callback_data(update, context)
+    assert query is not None
+    if data is None:
+        await refuse_button(update, context)
+        return None
+    cars = {str(car.id): car for car in await _cars(update, context)}
+    if data.arg != "other" and data.arg not in cars:
+        await refuse_button(update, context)
+        return None
+    await query.answer()
+    return await _start_with(update, context, await customer_locale(update, context), cars.get(data.arg))
 
 
 async def chosen(update: Update, context: CareContext) -> object:
@@ -212,8 +262,10 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
                 CommandHandler("start", begin, filters=private & filters.Regex(r"^/start\s+warranty\s*$")),
                 CallbackQueryHandler(begin, pattern=r"^menu:warranty:"),
                 CallbackQueryHandler(charge, pattern=rf"^{FEATURE}:charge:"),
+                CallbackQueryHandler(car_chosen, pattern=rf"^{FEATURE}:car:"),
             ],
             states={
+                CAR: [],  # the car buttons are entry points; typed text answers the questions by hand
                 USE: buttons(USE),
                 START_DATE: answer_typed,
                 ODOMETER: answer_typed,

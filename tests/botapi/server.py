@@ -90,6 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server: _HttpServer
 
+    def setup(self) -> None:
+        """Answers go out at once: without TCP_NODELAY each waited ~45 ms for the client's delayed ACK."""
+        super().setup()
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging."""
 

@@ -159,9 +159,11 @@ async def test_the_running_bot_sends_what_is_enqueued_and_stops_cleanly(
         [reminder] = await server.wait_for_messages_async(user, 1, timeout=30)
         await enqueue_texts(sessions, [("and a follow-up", user)])  # a later tick picks up new rows
         [follow_up] = await server.wait_for_messages_async(user, 1, timeout=15)
+    except TimeoutError as exc:
+        raise AssertionError(log_path.read_text(encoding="utf-8", errors="replace")) from exc
     finally:
         bot.send_signal(signal.SIGINT)
-        bot.wait(timeout=20)
+        bot.wait(timeout=30)
     assert reminder["text"].startswith("your car") and follow_up["text"] == "and a follow-up"
     assert (await counts(sessions))["sent"] == 2
     text = log_path.read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,142 @@
+"""What is stored about a customer, their two switches, and forgetting them, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import outbox, privacy, records
+from bot.core.outbox import OutboxItem, message_payload
+from bot.db import repo
+from bot.db.engine import create_engine, session_factory
+from bot.db.models import (
+    ChatStatus,
+    ConversationState,
+    Customer,
+    FaqMiss,
+    OdometerReading,
+    Outbox,
+    ServiceVisit,
+    Vehicle,
+    utcnow,
+)
+from bot.settings import Settings
+
+TZ = ZoneInfo("Asia/Shanghai")
+ME, OTHER = 8101, 8102
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
+    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def _linked(sessions: async_sessionmaker[AsyncSession], user_id: int, phone: str, plate: str) -> int:
+    """An imported customer with a car, two visits and a reading, linked to `user_id` by phone."""
+    async with sessions.begin() as session:
+        customer = Customer(phone=phone, name="陳志強", external_id=f"C{user_id}")
+        session.add(customer)
+        await session.flush()
+        vehicle = Vehicle(customer_id=customer.id, plate=plate, make="Honda", model="Accord")
+        session.add(vehicle)
+        await session.flush()
+        for number, day in ((1, dt.date(2025, 12, 1)), (2, dt.date(2026, 6, 1))):
+            session.add(ServiceVisit(visit_no=f"{plate}-{number}", vehicle_id=vehicle.id, visit_date=day,
+                                     km=5_000 * number, kind="maintenance"))  # fmt: skip
+        session.add(OdometerReading(vehicle_id=vehicle.id, read_on=dt.date(2026, 6, 1), km=10_000, source="visit:2"))
+        await repo.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
+        await records.record_consent(session, user_id)
+    async with sessions.begin() as session:
+        linked = await records.link_customer_by_phone(session, user_id, phone)
+    assert linked.status == "linked"
+    return vehicle.id
+
+
+async def _traces(sessions: async_sessionmaker[AsyncSession], user_id: int) -> None:
+    """What a conversation leaves: outbox rows (pending and sent), flow state, reachability, an FAQ miss."""
+    now = utcnow()
+    async with sessions.begin() as session:
+        items = [
+            OutboxItem(f"reminder:{user_id}:{n}", "reminder", user_id, message_payload("你好，陳志強"), now)
+            for n in (1, 2)
+        ]
+        await outbox.enqueue_many(session, items, now)
+        [sent] = await outbox.claim_batch(session, 1, "test", now)
+        await outbox.mark_sent(session, sent.id, 42, now)
+        session.add(ConversationState(kind="user_data", name="", key=str(user_id), data={"mycar_vehicle": 1}))
+        session.add(ConversationState(kind="conversation", name="mycar", key=f"[{user_id},{user_id}]", data="x"))
+        session.add(ConversationState(kind="user_data", name="", key=str(OTHER), data={"keep": True}))
+        session.add(ChatStatus(chat_id=user_id, unreachable_at=None))
+        await repo.record_faq_miss(session, "where do i park", "Where do I park?", "en", "fallback", None, 10.0)
+
+
+async def test_privacy_lists_what_is_stored(sessions: async_sessionmaker) -> None:
+    await _linked(sessions, ME, "+8613826514417", "粤B12345")
+    await _traces(sessions, ME)
+    async with sessions() as session:
+        stored = await privacy.stored_about(session, ME, ME, TZ)
+        unknown = await privacy.stored_about(session, 424242, 424242, TZ)
+    assert unknown == privacy.StoredData(known=False)
+    assert (stored.name, stored.phone, stored.dealer_id, stored.first_name) == ("陳志強", "+86138****4417", True, "Mei")
+    assert stored.plates == ("粤B·12345",) and (stored.readings, stored.visits) == (1, 2)
+    assert (stored.messages_pending, stored.messages_sent, stored.saved_steps) == (1, 1, 2)
+    assert stored.consent_on == dt.datetime.now(TZ).date() and stored.preferences == privacy.Preferences(True, True)
+
+
+async def test_the_two_switches_are_separate(sessions: async_sessionmaker) -> None:
+    async with sessions.begin() as session:
+        await repo.touch_customer(session, ME, ME, "Mei", "en")
+    async with sessions.begin() as session:
+        assert await privacy.set_preference(session, ME, "marketing", False) == privacy.Preferences(True, False)
+        assert await privacy.set_preference(session, ME, "reminders", False) == privacy.Preferences(False, False)
+        assert await privacy.set_preference(session, ME, "marketing", True) == privacy.Preferences(False, True)
+    async with sessions() as session:
+        row = (await session.execute(select(Customer).where(Customer.telegram_user_id == ME))).scalar_one()
+        assert (row.reminders_opt_out, row.marketing_opt_out) == (True, False)
+        assert await privacy.preferences(session, 999) == privacy.Preferences(True, True)
+
+
+async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions: async_sessionmaker) -> None:
+    vehicle_id = await _linked(sessions, ME, "+8613826514417", "粤B12345")
+    other_vehicle = await _linked(sessions, OTHER, "+8613928740653", "粤B54321")
+    await _traces(sessions, ME)
+    async with sessions.begin() as session:
+        report = await privacy.forget(session, ME, ME)
+    assert report == privacy.ForgetReport(True, 1, 1, 2, 2)
+    async with sessions() as session:
+        customers = (await session.execute(select(Customer.telegram_user_id, Customer.phone))).all()
+        owners = dict((await session.execute(select(Vehicle.id, Vehicle.customer_id))).all())
+        visits = await session.scalar(select(func.count()).select_from(ServiceVisit))
+        readings = await session.scalar(select(func.count()).select_from(OdometerReading))
+        rows = (await session.execute(select(Outbox.status, Outbox.chat_id, Outbox.payload, Outbox.last_error))).all()
+        states = (await session.execute(select(ConversationState.key))).scalars().all()
+        chats = (await session.execute(select(ChatStatus.chat_id))).scalars().all()
+        misses = (await session.execute(select(FaqMiss.count))).scalars().all()
+        after = await privacy.stored_about(session, ME, ME, TZ)
+    assert customers == [(OTHER, "+8613928740653")]  # the other customer is untouched
+    assert owners[vehicle_id] is None and owners[other_vehicle] is not None
+    assert (visits, readings) == (4, 2)  # the cars' history stays, anonymous
+    assert sorted((status, chat, payload) for status, chat, payload, _ in rows) == [("dropped", 0, {}), ("sent", 0, {})]
+    assert [error for status, *_, error in rows if status == "dropped"] == [privacy.FORGOTTEN]
+    assert states == [str(OTHER)] and chats == [] and misses == [1]
+    assert after == privacy.StoredData(known=False)
+    async with sessions.begin() as session:
+        again = await privacy.forget(session, ME, ME)  # nothing left: harmless
+    assert again == privacy.ForgetReport(False, 0, 0, 0, 0)
+
+
+def test_phones_are_masked() -> None:
+    assert privacy.mask_phone("+8613826514417") == "+86138****4417"
+    assert privacy.mask_phone("+85291234567") == "+852****4567"

@@ -1,0 +1,45 @@
+"""The reminder sweep as a scheduler job: daily at the configured local time, once shortly after start."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.db.migrate import upgrade
+from bot.services import build_services
+from scheduler import jobs
+from tests.conftest import make_settings
+
+
+class IdleSender:
+    """Stands in for the outbox sender: ticks do nothing."""
+
+    async def tick(self) -> int:
+        return 0
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_the_sweep_job_is_daily_and_runs_soon_after_start(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, reminder_sweep_time="09:15", reminder_sweep_start_delay_seconds=30)
+    await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
+    services = build_services(settings)
+    sweeper = jobs.ReminderSweep(services, services.sessions)
+    started = dt.datetime.now(dt.UTC)
+    running = jobs.start(settings, IdleSender(), sweeper)  # type: ignore[arg-type]
+    try:
+        job = running.scheduler.get_job(jobs.SWEEP_JOB)
+        assert job is not None and isinstance(job.trigger, CronTrigger)
+        fields = {field.name: str(field) for field in job.trigger.fields}
+        assert (fields["hour"], fields["minute"], str(job.trigger.timezone)) == ("9", "15", "Asia/Shanghai")
+        assert (job.max_instances, job.coalesce) == (1, True)
+        assert started + dt.timedelta(seconds=25) < job.next_run_time < started + dt.timedelta(seconds=40)
+        report = await sweeper.run()  # what the job runs: a full sweep, stateless
+        assert (report.cars, report.enqueued, report.skipped) == (0, 0, False)
+    finally:
+        await jobs.stop(running)
+        await services.engine.dispose()
