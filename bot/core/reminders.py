@@ -23,7 +23,6 @@ two replicas from sweeping at once (they could each fill one customer's cap).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -222,22 +221,17 @@ async def sweep(
         async with sessions() as session:
             report.not_swept = await reminder_repo.cars_not_swept(session)
         planned: Counter[int] = Counter()  # this sweep's reminders per customer (a dry run writes none)
-        loading = asyncio.ensure_future(_load_page(sessions, 0, config.batch_size))
-        try:
-            while True:
-                cars, readings, services = await loading
-                if not cars:
-                    break
-                # The next page is read while this one's due dates are computed in a thread: the database
-                # works meanwhile (PostgreSQL in its own process, SQLite in C, both without the GIL).
-                loading = asyncio.ensure_future(_load_page(sessions, cars[-1].id, config.batch_size))
-                page = PagePass(deps, now, today, report, planned, on_item)
-                items = await asyncio.to_thread(page.due, cars, readings, services)
-                async with sessions() as session:
-                    sends = await page.decide(session, items)
-                if sends and not dry_run:
-                    async with sessions.begin() as session:
-                        report.enqueued += await outbox.enqueue_many(session, sends, now=now)
-        finally:
-            loading.cancel()  # only still running when a page failed
+        after = 0
+        while True:
+            cars, readings, services = await _load_page(sessions, after, config.batch_size)
+            if not cars:
+                break
+            after = cars[-1].id
+            page = PagePass(deps, now, today, report, planned, on_item)
+            items = page.due(cars, readings, services)
+            async with sessions() as session:
+                sends = await page.decide(session, items)
+            if sends and not dry_run:
+                async with sessions.begin() as session:
+                    report.enqueued += await outbox.enqueue_many(session, sends, now=now)
     return report

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.db.models import Customer, OdometerReading, Outbox, ReminderSnooze, ServiceVisit, Vehicle, utcnow
 
 CHUNK = 5000
+_BUCKETS = (1, 10, 100, 500, 1000, 2500, CHUNK)
 REMINDER_KIND = "reminder"  # Outbox.kind of every reminder; their keys start with "reminder:"
 COUNTED_STATUSES = ("pending", "sending", "sent")  # dropped, failed and unreachable rows never reached anyone
 SWEEP_LOCK = "carebot-reminder-sweep"
@@ -62,9 +63,26 @@ _OWNED_ON_TELEGRAM = (
 _REMINDABLE = (*_OWNED_ON_TELEGRAM, Customer.reminders_opt_out.is_(False), Customer.unreachable_at.is_(None))
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    """Chunks padded (with their last value) to one of a few lengths: every length of an IN list is another
+    statement to prepare and cache, in the driver (sqlite3, asyncpg) and in the database."""
     for start in range(0, len(values), size):
-        yield values[start : start + size]
+        chunk = list(values[start : start + size])
+        length = next(bucket for bucket in _BUCKETS if bucket >= len(chunk))
+        yield chunk + chunk[-1:] * (length - len(chunk))
+
+
+def _vehicle_filter(column: Any, vehicle_ids: Sequence[int]) -> Iterable[tuple[Any, set[int] | None]]:
+    """WHERE clauses that find these cars' rows: one id range when the ids are dense (a page of the sweep:
+    one index range scan, rows of cars in between are dropped by the caller), else padded IN lists."""
+    if not vehicle_ids:
+        return
+    low, high = min(vehicle_ids), max(vehicle_ids)
+    if high - low < 2 * len(vehicle_ids):
+        yield column.between(low, high), set(vehicle_ids)
+        return
+    for chunk in _chunks(vehicle_ids):
+        yield column.in_(chunk), None
 
 
 async def car_page(session: AsyncSession, after_id: int, limit: int, only: Sequence[int] = ()) -> list[CarRow]:
@@ -85,12 +103,11 @@ async def car_page(session: AsyncSession, after_id: int, limit: int, only: Seque
 async def odometer_history(session: AsyncSession, vehicle_ids: Sequence[int]) -> dict[int, list[tuple[dt.date, int]]]:
     """(read_on, km) of each car, in one query per chunk."""
     found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for chunk in _chunks(vehicle_ids):
-        statement = select(OdometerReading.vehicle_id, OdometerReading.read_on, OdometerReading.km).where(
-            OdometerReading.vehicle_id.in_(chunk)
-        )
-        for vehicle_id, read_on, km in (await session.execute(statement)).tuples():
-            found[vehicle_id].append((read_on, km))
+    columns = (OdometerReading.vehicle_id, OdometerReading.read_on, OdometerReading.km)
+    for where, wanted in _vehicle_filter(OdometerReading.vehicle_id, vehicle_ids):
+        for vehicle_id, read_on, km in (await session.execute(select(*columns).where(where))).tuples():
+            if wanted is None or vehicle_id in wanted:
+                found[vehicle_id].append((read_on, km))
     return found
 
 
@@ -101,27 +118,23 @@ async def service_history(session: AsyncSession, vehicle_ids: Sequence[int]) -> 
     (source "visit:{visit_no}"), where the km history takes them from.
     """
     found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for chunk in _chunks(vehicle_ids):
-        statement = select(ServiceVisit.vehicle_id, ServiceVisit.visit_date, ServiceVisit.km).where(
-            ServiceVisit.vehicle_id.in_(chunk),
-            ServiceVisit.kind == "maintenance",
-            ServiceVisit.completed.is_(True),
-            ServiceVisit.km.is_not(None),
-        )
-        for vehicle_id, visit_date, km in (await session.execute(statement)).tuples():
-            found[vehicle_id].append((visit_date, km))
+    columns = (ServiceVisit.vehicle_id, ServiceVisit.visit_date, ServiceVisit.km)
+    services = (ServiceVisit.kind == "maintenance", ServiceVisit.completed.is_(True), ServiceVisit.km.is_not(None))
+    for where, wanted in _vehicle_filter(ServiceVisit.vehicle_id, vehicle_ids):
+        for vehicle_id, visit_date, km in (await session.execute(select(*columns).where(where, *services))).tuples():
+            if wanted is None or vehicle_id in wanted:
+                found[vehicle_id].append((visit_date, km))
     return found
 
 
 async def snoozes(session: AsyncSession, vehicle_ids: Sequence[int]) -> dict[tuple[int, str], dt.date]:
     """(car, kind) → the day its snooze ends."""
     found: dict[tuple[int, str], dt.date] = {}
-    for chunk in _chunks(vehicle_ids):
-        statement = select(ReminderSnooze.vehicle_id, ReminderSnooze.kind, ReminderSnooze.until).where(
-            ReminderSnooze.vehicle_id.in_(chunk)
-        )
-        for vehicle_id, kind, until in (await session.execute(statement)).tuples():
-            found[(vehicle_id, kind)] = until
+    columns = (ReminderSnooze.vehicle_id, ReminderSnooze.kind, ReminderSnooze.until)
+    for where, wanted in _vehicle_filter(ReminderSnooze.vehicle_id, vehicle_ids):
+        for vehicle_id, kind, until in (await session.execute(select(*columns).where(where))).tuples():
+            if wanted is None or vehicle_id in wanted:
+                found[(vehicle_id, kind)] = until
     return found
 
 
