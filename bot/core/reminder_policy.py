@@ -150,6 +150,13 @@ def expires_at(item: DueItem, today: dt.date, config: ReminderConfig) -> dt.date
     return dt.datetime.combine(day, dt.time(), tzinfo=config.quiet.tz).astimezone(dt.UTC)
 
 
+def cap_since(today: dt.date, config: ReminderConfig) -> dt.datetime:
+    """Where the cap's window starts: calendar days in dealer time, so a reminder on day D counts through
+    D + cap_days - 1 and a daily sweep may remind again exactly cap_days days later, whatever the hour."""
+    first_day = today - dt.timedelta(days=config.cap_days - 1)
+    return dt.datetime.combine(first_day, dt.time(), tzinfo=config.quiet.tz).astimezone(dt.UTC)
+
+
 def window_outcome(item: DueItem, today: dt.date, config: ReminderConfig) -> Outcome | None:
     """'later' or 'stale' when the item is not to be reminded today, else None."""
     window = config.windows_days.get(item.kind)

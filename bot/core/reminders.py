@@ -17,8 +17,9 @@ each item decides (`ItemDecision.outcome`):
 Overdue items (a service missed, an insurance lapsed) are reminded like any other, once per due date.
 
 The sweep is stateless: every decision is read from the database, so it can run any number of times, and
-after downtime the next run catches up. Enqueueing commits per page; on PostgreSQL an advisory lock keeps
-two replicas from sweeping at once (they could each fill one customer's cap).
+after downtime the next run catches up. Enqueueing commits per page. The cap's counts are read once per
+sweep and kept up to date in memory, since only sweeps enqueue reminders; on PostgreSQL an advisory lock
+keeps two replicas from sweeping at once (they could each fill one customer's cap).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.core.reminder_policy import (
     ReminderDeps,
     ServicesLike,
     SweepReport,
+    cap_since,
     expires_at,
     facts,
     window_outcome,
@@ -64,7 +66,8 @@ class _Candidate:
 
 
 class PagePass:
-    """The decisions for one page of cars; `planned` carries a dry run's reminders per customer across pages."""
+    """The decisions for one page of cars; `reminded` counts each customer's reminders within the cap's window
+    (earlier sweeps' from the database, this sweep's as it goes, in a dry run too)."""
 
     def __init__(
         self,
@@ -72,11 +75,11 @@ class PagePass:
         now: dt.datetime,
         today: dt.date,
         report: SweepReport,
-        planned: Counter[int],
+        reminded: Counter[int],
         on_item: Callable[[ItemDecision], None] | None,
     ) -> None:
         self.deps, self.config, self.now, self.today = deps, deps.config, now, today
-        self.report, self.planned, self.on_item = report, planned, on_item
+        self.report, self.reminded, self.on_item = report, reminded, on_item
 
     def due(self, cars: list[CarRow], readings: History, services: History) -> list[tuple[CarRow, DueItem]]:
         """The items within their window; the others are only counted."""
@@ -131,35 +134,24 @@ class PagePass:
                 self._emit("already", candidate)
             else:
                 fresh.append(candidate)
-        return self._within_caps(fresh, await self._recent(session, fresh))
+        return self._within_caps(fresh)
 
-    async def _recent(self, session: AsyncSession, fresh: list[_Candidate]) -> dict[int, int]:
-        customers = sorted({c.car.customer_id for c in fresh})
-        if not customers:
-            return {}
-        # Calendar days in dealer time: a reminder on day D counts through D + cap_days - 1, so a daily sweep
-        # may remind again exactly cap_days days later, whatever the time of day each sweep ran.
-        first_day = self.today - dt.timedelta(days=self.config.cap_days - 1)
-        since = dt.datetime.combine(first_day, dt.time(), tzinfo=self.config.quiet.tz).astimezone(dt.UTC)
-        return await reminder_repo.recent_reminders(session, customers, since)
-
-    def _within_caps(self, fresh: list[_Candidate], recent: dict[int, int]) -> list[OutboxItem]:
-        # Earlier pages' reminders are in the database by now, except in a dry run, which counts them itself.
-        counted = self.planned if self.report.dry_run else Counter[int]()
+    def _within_caps(self, fresh: list[_Candidate]) -> list[OutboxItem]:
+        reminded, cap = self.reminded, self.config.cap_count
         not_before = self.config.quiet.shift(self.now)
         shifted = not_before != self.now.astimezone(dt.UTC)
         fresh.sort(key=lambda c: (c.car.customer_id, c.item.due, DUE_KINDS.index(c.item.kind)))
         sends: list[OutboxItem] = []
         for candidate in fresh:
             car, item = candidate.car, candidate.item
-            if recent.get(car.customer_id, 0) + counted[car.customer_id] >= self.config.cap_count:
+            if reminded[car.customer_id] >= cap:
                 self._emit("capped", candidate)
                 continue
             expiry = expires_at(item, self.today, self.config)
             if expiry <= not_before:
                 self._emit("too_late", candidate, not_before=not_before, expires_at=expiry)
                 continue
-            counted[car.customer_id] += 1
+            reminded[car.customer_id] += 1
             sends.append(self._message(candidate, not_before, expiry))
             self.report.by_kind[item.kind] += 1
             self._emit("send", candidate, not_before=not_before, expires_at=expiry, quiet_shifted=shifted)
@@ -220,14 +212,14 @@ async def sweep(
             return report
         async with sessions() as session:
             report.not_swept = await reminder_repo.cars_not_swept(session)
-        planned: Counter[int] = Counter()  # this sweep's reminders per customer (a dry run writes none)
+            reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
         after = 0
         while True:
             cars, readings, services = await _load_page(sessions, after, config.batch_size)
             if not cars:
                 break
             after = cars[-1].id
-            page = PagePass(deps, now, today, report, planned, on_item)
+            page = PagePass(deps, now, today, report, reminded, on_item)
             items = page.due(cars, readings, services)
             async with sessions() as session:
                 sends = await page.decide(session, items)

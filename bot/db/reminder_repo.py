@@ -147,22 +147,23 @@ async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     return found
 
 
-async def recent_reminders(session: AsyncSession, customer_ids: Sequence[int], since: dt.datetime) -> dict[int, int]:
-    """Reminders per customer created or sent since `since`, counting only those that were or will be sent."""
-    found: dict[int, int] = {}
-    for chunk in _chunks(customer_ids):
-        statement = (
-            select(Outbox.customer_id, func.count())
-            .where(
-                Outbox.customer_id.in_(chunk),
-                Outbox.kind == REMINDER_KIND,
-                Outbox.status.in_(COUNTED_STATUSES),
-                or_(Outbox.created_at >= since, Outbox.sent_at >= since),
-            )
-            .group_by(Outbox.customer_id)
+async def recent_reminders(session: AsyncSession, since: dt.datetime) -> dict[int, int]:
+    """Reminders per customer created or sent since `since`, counting only those that were or will be sent.
+
+    One query per sweep, not per page: only sweeps enqueue reminders, one at a time, and the sweep counts
+    its own as it goes.
+    """
+    statement = (
+        select(Outbox.customer_id, func.count())
+        .where(
+            Outbox.kind == REMINDER_KIND,
+            Outbox.customer_id.is_not(None),
+            Outbox.status.in_(COUNTED_STATUSES),
+            or_(Outbox.created_at >= since, Outbox.sent_at >= since),
         )
-        found.update({customer_id: int(count) for customer_id, count in (await session.execute(statement)).tuples()})
-    return found
+        .group_by(Outbox.customer_id)
+    )
+    return {customer_id: int(count) for customer_id, count in (await session.execute(statement)).tuples()}
 
 
 async def cars_not_swept(session: AsyncSession) -> dict[str, int]:
