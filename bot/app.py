@@ -13,6 +13,7 @@ from bot import handlers
 from bot.core.locale import Locale
 from bot.db.persistence import SqlPersistence, WriteThroughApplication
 from bot.handlers.common import CareContext
+from bot.handlers.desk import bootstrap_staff
 from bot.services import Services, build_services
 from bot.settings import Settings
 from scheduler import lifecycle
@@ -74,6 +75,7 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await bootstrap_staff(application.bot_data["services"])
     await set_commands(application)
     await lifecycle.start_jobs(application)  # the outbox sender (scheduler/)
     log.info("bot @%s ready", application.bot.username)

@@ -33,7 +33,22 @@ class Settings(BaseSettings):
     demo_data: bool = Field(default=True, description="setup seeds knowledge/demo/*.csv when no customers")
     templates_dir: Path = ROOT / "templates" / "messages"
     callback_secret: SecretStr | None = None
+    # The service desk (staff roles are stored in the database; these ids are added at start-up, never removed).
     admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids bootstrapped as admins")
+    supervisor_ids: list[int] = Field(default_factory=list, description="bootstrapped as supervisors (and advisors)")
+    advisor_ids: list[int] = Field(default_factory=list, description="bootstrapped as advisors")
+    marketing_ids: list[int] = Field(default_factory=list, description="bootstrapped as marketing staff")
+    advisor_group_id: int | None = Field(
+        default=None, description="the advisors' supergroup (forum topics on), e.g. -1001234567890"
+    )
+    desk_tick_seconds: float = Field(default=30.0, gt=0, description="how often escalations and follow-ups are checked")
+    roadside_claim_minutes: float = Field(default=5.0, gt=0, description="unclaimed roadside calls escalate after")
+    complaint_escalation_hours: float = Field(default=48.0, gt=0, description="unresolved complaints escalate after")
+    follow_up_first_days: int = Field(default=3, ge=3, le=7, description="follow-up 1 this many days after a visit")
+    follow_up_second_days: int = Field(default=7, ge=1, description="follow-up 2 this many days after follow-up 1")
+    follow_up_alert_rating: int = Field(default=3, ge=1, le=5, description="a rating at or below opens a ticket")
+    appointment_auto_confirm: bool = Field(default=False, description="confirm bookings without an advisor")
+    appointment_reminder_time: str = Field(default="10:00", description="the day-before reminder, dealer time")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"
@@ -120,7 +135,7 @@ class Settings(BaseSettings):
             raise ValueError("days cannot be negative")
         return value
 
-    @field_validator("quiet_hours_start", "quiet_hours_end", "reminder_sweep_time")
+    @field_validator("quiet_hours_start", "quiet_hours_end", "reminder_sweep_time", "appointment_reminder_time")
     @classmethod
     def _clock(cls, value: str) -> str:
         parse_clock(value)

@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,6 +35,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 SENDER_JOB = "outbox-sender"
 SWEEP_JOB = "reminder-sweep"
+DESK_JOB = "desk-tick"
 
 
 class _SkippedTickFilter(logging.Filter):
@@ -109,9 +111,14 @@ class Jobs:
     reminders: ReminderSweep | None = None
 
 
-def start(settings: Settings, sender: Sender, reminders: ReminderSweep | None = None) -> Jobs:
+def start(
+    settings: Settings,
+    sender: Sender,
+    reminders: ReminderSweep | None = None,
+    desk: Callable[[], Awaitable[object]] | None = None,
+) -> Jobs:
     """Start the scheduler on the running event loop with the sender's tick (first run at once) and, when
-    given, the reminder sweep (daily, and once shortly after start)."""
+    given, the reminder sweep (daily, and once shortly after start) and the desk tick (scheduler.desk)."""
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
     scheduler_log = logging.getLogger("apscheduler.scheduler")
     if not any(isinstance(f, _SkippedTickFilter) for f in scheduler_log.filters):
@@ -137,6 +144,17 @@ def start(settings: Settings, sender: Sender, reminders: ReminderSweep | None = 
             max_instances=1,
             misfire_grace_time=None,
             next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=settings.reminder_sweep_start_delay_seconds),
+        )
+    if desk is not None:
+        scheduler.add_job(
+            desk,
+            "interval",
+            seconds=settings.desk_tick_seconds,
+            id=DESK_JOB,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=dt.datetime.now(dt.UTC),
         )
     scheduler.start()
     log.info("scheduler started: outbox sender every %.1f s%s", settings.outbox_tick_seconds,

@@ -13,7 +13,7 @@ from telegram.ext import Application
 
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport, build_sender_bot
-from scheduler import jobs
+from scheduler import desk, jobs
 
 log = logging.getLogger(__name__)
 _KEY = "scheduler"
@@ -35,7 +35,9 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await bot.initialize()
     sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
     state["bot"] = bot
-    state["jobs"] = jobs.start(settings, sender, jobs.ReminderSweep(services, services.sessions))
+    state["jobs"] = jobs.start(
+        settings, sender, jobs.ReminderSweep(services, services.sessions), lambda: desk.tick(services)
+    )
 
 
 async def stop_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -34,11 +34,7 @@ class Messages:
         }
         self._labels: dict[Locale, dict[str, str]] = {}
         for locale in LOCALES:
-            path = directory / locale / "labels.yaml"
-            try:
-                self._labels[locale] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except (OSError, yaml.YAMLError) as exc:
-                raise ConfigError(f"{path}: {exc}") from exc
+            self._labels[locale] = _load_labels(directory / locale)
 
     def render(self, locale: Locale, name: str, /, **data: Any) -> str:
         """Render `name` (without extension) for `locale`; shared dealer variables are always available."""
@@ -58,6 +54,25 @@ class Messages:
 
     def label_keys(self, locale: Locale) -> set[str]:
         return set(self._labels[locale])
+
+
+def _load_labels(directory: Path) -> dict[str, str]:
+    """labels.yaml and each feature's labels_<feature>.yaml in one locale's directory; a key defined twice is an
+    error naming both files."""
+    labels: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in [directory / "labels.yaml", *sorted(directory.glob("labels_*.yaml"))]:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping of label keys to text")
+        for key, text in loaded.items():
+            if key in origin:
+                raise ConfigError(f"{path}: label {key!r} is already defined in {origin[key].name}")
+            labels[key], origin[key] = text, path
+    return labels
 
 
 @cache

@@ -6,14 +6,19 @@ from telegram.ext import Application
 
 from bot.handlers import (
     advisor,
+    appointments,
     errors,
     faq,
+    followups,
+    handoff,
     language,
     membership,
     mycar,
     other,
     privacy,
     reminders,
+    roadside,
+    staff,
     start,
     warranty,
 )
@@ -22,6 +27,8 @@ from bot.handlers import (
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Conversations first (they own their commands, buttons and typed answers), then commands and buttons,
     then typed requests for a human, then free text, then everything else."""
-    for module in (membership, warranty, mycar, start, privacy, language, reminders, advisor, faq, other):
+    modules = (membership, handoff, staff, appointments, roadside, followups, warranty, mycar, start, privacy,
+               language, reminders, advisor, faq, other)  # fmt: skip
+    for module in modules:
         application.add_handlers(module.handlers())
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

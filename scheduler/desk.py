@@ -1,0 +1,37 @@
+"""The desk tick: timers of the service desk, checked every `desk_tick_seconds` (DESIGN.md, decision 1).
+
+Each task is `async (services, now) -> int` (how many things it did): escalating unclaimed roadside calls and
+unresolved complaints, enqueueing follow-ups and the day-before appointment reminders. Everything a task acts
+on is a row with a due time, so the tick is stateless, catches up after downtime, and takes `now` so tests
+drive it with their own clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+DeskTask = Callable[[Services, dt.datetime], Awaitable[int]]
+
+
+def tasks() -> list[tuple[str, DeskTask]]:
+    """The desk's timed tasks, by name (imported here so each feature keeps its own module)."""
+    found: list[tuple[str, DeskTask]] = []
+    return found
+
+
+async def tick(services: Services, now: dt.datetime | None = None) -> dict[str, int]:
+    """Run every task once; one failing task is logged and does not stop the others."""
+    now = now or dt.datetime.now(dt.UTC)
+    done: dict[str, int] = {}
+    for name, task in tasks():
+        try:
+            done[name] = await task(services, now)
+        except Exception:
+            log.exception("desk task %s failed", name)
+            done[name] = -1
+    return done
