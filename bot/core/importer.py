@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,7 +227,30 @@ async def seed_demo_data(
     async with sessions() as session:
         if await import_repo.count_customers(session):
             return []
-    return [
-        await import_csv(sessions, kind, demo_dir / f"{kind}.csv", region=region, today=today)
-        for kind in KINDS
-    ]
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="carebot-demo-") as folder:
+        for kind in KINDS:
+            shifted = Path(folder) / f"{kind}.csv"
+            shifted.write_text(shift_dates((demo_dir / f"{kind}.csv").read_text(encoding="utf-8-sig"), today))
+            reports.append(await import_csv(sessions, kind, shifted, region=region, today=today))
+    return reports
+
+
+# The day the demo CSVs describe. Seeding moves every date by (today - DEMO_AS_OF), so the demo stays as
+# alive as on that day: the first demo customer's insurance is due in three weeks (a reminder to see after
+# linking in `python -m bot chat`), visits are recent enough for follow-ups, warranties run as they did.
+DEMO_AS_OF = dt.date(2026, 11, 28)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def shift_dates(text: str, today: dt.date) -> str:
+    """Every YYYY-MM-DD in `text` moved by the days between DEMO_AS_OF and `today`."""
+    offset = today - DEMO_AS_OF
+
+    def moved(match: re.Match[str]) -> str:
+        try:
+            return (dt.date(*map(int, match.groups())) + offset).isoformat()
+        except ValueError:  # not a date after all: leave it as written
+            return match.group(0)
+
+    return _ISO_DATE.sub(moved, text) if offset else text
