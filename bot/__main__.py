@@ -192,15 +192,18 @@ def _setup(settings: Settings, seed: bool) -> int:
 
 def _chat(settings: Settings, lang: str | None, name: str | None) -> int:
     from bot.app import build_application
-    from bot.chat import TerminalBotApi, run_terminal_chat
+    from bot.chat import TerminalBotApi, chat_settings, run_terminal_chat
+    from bot.chat_jobs import ChatJobs
     from bot.db.migrate import upgrade
 
     upgrade(settings.database_url)  # the chat keeps flow state in its local database: bring it up to date first
-    api = TerminalBotApi(chat_id=1_000_001, ansi=sys.stdout.isatty())
+    settings = chat_settings(settings)
+    api = TerminalBotApi(chat_id=1_000_001, ansi=sys.stdout.isatty(), group_id=settings.advisor_group_id)
     application = build_application(settings, request=api)
     first_name = name or os.environ.get("CAREBOT_CHAT_NAME") or getpass.getuser().capitalize()
-    print("CareBot terminal chat — type a message, a button's number to press it, /quit to leave.")
-    asyncio.run(run_terminal_chat(application, api, first_name, lang))
+    print("CareBot terminal chat — type a message, a button's number to press it, :help for more, /quit to leave.")
+    jobs = ChatJobs(api) if settings.scheduler_enabled else None
+    asyncio.run(run_terminal_chat(application, api, first_name, lang, jobs))
     return 0
 
 

@@ -1,159 +1,111 @@
 """`python -m bot chat`: a terminal conversation with the real Application, no network.
 
-The Bot API is answered locally by `TerminalBotApi` (what the bot sends is printed, inline buttons numbered);
-what you type becomes a real `Update` fed to `Application.process_update`, exactly as Telegram would send it.
+The Bot API is answered locally by `TerminalBotApi` (bot.chat_api: what the bot sends is printed, inline
+buttons numbered); what you type becomes a real `Update` fed to `Application.process_update`, exactly as
+Telegram would send it. The same terminal can play the staff: `:as advisor` (or supervisor) speaks in the
+advisors' forum supergroup, in the topic last shown (`:topic N` picks another); `:as customer` goes back.
+The outbox sender, the reminder sweep and the desk tick run as with `run`, so reminders, follow-ups and
+escalations arrive here too (`:tick` runs the sweep and the desk tick at once instead of waiting).
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
-import json
 import os
-import re
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application
-from telegram.request import BaseRequest, RequestData
 
-_TAG = re.compile(r"<[^>]+>")
-_BOLD = re.compile(r"</?(b|strong)>")
-BOT_USER = {"id": 999_000_001, "is_bot": True, "first_name": "CareBot", "username": "carebot_local_bot"}
+from bot.chat_api import BOT_USER, Button, TerminalBotApi, html_to_terminal
+from bot.handlers.desk import bootstrap_staff
+from bot.settings import Settings
+
+__all__ = ["BOT_USER", "DEMO_LOCATION", "DEMO_PHONE", "Button", "TerminalBotApi", "TerminalChat", "html_to_terminal"]
+
 # What a request_contact / request_location button sends. The phone is the first demo customer's
 # (knowledge/demo/customers.csv, seeded by `python -m bot setup`), written as Telegram writes it (no "+"),
 # so the demo links to records; CAREBOT_CHAT_PHONE picks another.
 DEMO_PHONE = "8613826514417"
 DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
-
-
-def html_to_terminal(text: str, ansi: bool) -> str:
-    """Telegram HTML → what a terminal shows: bold as ANSI bold, other tags dropped, entities unescaped."""
-    if ansi:
-        text = re.sub(r"<(b|strong)>", "\033[1m", text)
-        text = re.sub(r"</(b|strong)>", "\033[0m", text)
-    text = _TAG.sub("", _BOLD.sub("", text) if not ansi else text)
-    return html.unescape(text)
-
-
-@dataclass
-class Button:
-    label: str
-    callback_data: str | None
-    message: dict[str, Any]
-    url: str | None = None
-    request: str | None = None  # "contact" or "location" for reply-keyboard buttons that send one
+# The staff the terminal can play (bootstrapped into the staff table by `python -m bot chat`).
+CHAT_GROUP_ID = -1_009_990_000_001
+STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam")}
+HELP = (
+    "Type a message, or a button's number to press it. Terminal commands:\n"
+    "  :as customer | :as advisor | :as supervisor   who is speaking\n"
+    "  :topic N     speak in topic #N of the advisors' group (staff)\n"
+    "  :tick        run the reminder sweep and the desk timers now\n"
+    "  :help        this list        /quit  leave"
+)
 
 
 @dataclass
-class TerminalBotApi(BaseRequest):
-    """Answers the Bot API methods the bot calls, printing what a customer would see."""
+class Persona:
+    user: dict[str, Any]
+    staff: bool
 
-    chat_id: int
-    out: Callable[[str], None] = print
-    ansi: bool = False
-    buttons: list[Button] = field(default_factory=list)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = request_data.parameters if request_data else {}
-        result = self._answer(name, params)
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def _answer(self, name: str, params: dict[str, Any]) -> Any:
-        if name == "getMe":
-            return BOT_USER
-        if name in {"sendMessage", "editMessageText"}:
-            return self._show(params, params.get("text", ""))
-        if name == "sendLocation":
-            return self._show(params, f"📍 {params.get('latitude')}, {params.get('longitude')}")
-        if name == "answerCallbackQuery":
-            if params.get("text"):
-                self.out(f"  (popup) {params['text']}")
-            return True
-        return True  # setMyCommands, sendChatAction and other acknowledgements
-
-    def _show(self, params: dict[str, Any], text: str) -> dict[str, Any]:
-        message = {
-            "message_id": next(self._ids),
-            "date": int(time.time()),
-            "chat": {"id": params.get("chat_id", self.chat_id), "type": "private"},
-            "from": BOT_USER,
-            "text": html.unescape(_TAG.sub("", text)),
+def chat_settings(settings: Settings) -> Settings:
+    """The terminal's settings: a local advisors' group when none is configured, and the staff it can play."""
+    advisor_id, supervisor_id = STAFF_PERSONAS["advisor"][0], STAFF_PERSONAS["supervisor"][0]
+    return settings.model_copy(
+        update={
+            "advisor_group_id": settings.advisor_group_id or CHAT_GROUP_ID,
+            "advisor_ids": [*settings.advisor_ids, advisor_id],
+            "supervisor_ids": [*settings.supervisor_ids, supervisor_id],
+            "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
         }
-        markup = params.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        if markup and "inline_keyboard" in markup:  # Telegram returns only an inline keyboard with the message
-            message["reply_markup"] = markup
-        self.out("")
-        self.out(html_to_terminal(text, self.ansi))
-        self._list_buttons(markup or {}, message)
-        return message
-
-    def _list_buttons(self, markup: dict[str, Any], message: dict[str, Any]) -> None:
-        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        if markup.get("remove_keyboard"):  # the reply keyboard is gone: its buttons can no longer be pressed
-            self.buttons = [button for button in self.buttons if button.callback_data or button.url]
-        if not rows:
-            return
-        self.buttons = []
-        for row in rows:
-            for button in row:
-                if isinstance(button, str):  # a reply-keyboard button may be a bare string
-                    button = {"text": button}
-                request = next((kind for kind in ("contact", "location") if button.get(f"request_{kind}")), None)
-                self.buttons.append(
-                    Button(button["text"], button.get("callback_data"), message, button.get("url"), request)
-                )
-        for number, button in enumerate(self.buttons, start=1):
-            note = f"  → {button.url}" if button.url else f"  (sends your {button.request})" if button.request else ""
-            self.out(f"  [{number}] {button.label}{note}")
+    )
 
 
 class TerminalChat:
-    """Turns typed lines into updates from one private-chat customer."""
+    """Turns typed lines into updates from the customer (private chat) or a staff member (the group)."""
 
     def __init__(
         self,
-        application: Application,
+        application: Application,  # type: ignore[type-arg]
         api: TerminalBotApi,
         user_id: int,
-        first_name: str,  # type: ignore[type-arg]
+        first_name: str,
         language_code: str | None,
     ) -> None:
         self.application = application
         self.api = api
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name}
+        customer: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if language_code:
-            self.user["language_code"] = language_code
+            customer["language_code"] = language_code
+        self.personas = {"customer": Persona(customer, staff=False)}
+        for role, (staff_id, name) in STAFF_PERSONAS.items():
+            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True)
+        self.speaker = "customer"
+        self.topic: int | None = None
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1_000_000)
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.personas[self.speaker].user
+
+    def switch(self, who: str) -> str:
+        """`:as who`; returns what to print."""
+        if who not in self.personas:
+            return f"(nobody called {who!r}: {', '.join(self.personas)})"
+        if self.personas[who].staff and self.api.group_id is None:
+            return "(no advisors' group: set ADVISOR_GROUP_ID or leave it unset for the local one)"
+        self.speaker = who
+        if not self.personas[who].staff:
+            return f"(you are the customer, {self.user['first_name']})"
+        where = f"topic #{self.current_topic}" if self.current_topic else "the group's General topic"
+        return f"(you are {self.user['first_name']}, {who}, writing in the advisors' group, {where})"
+
+    @property
+    def current_topic(self) -> int | None:
+        return self.topic or self.api.last_topic
 
     def update_for(self, line: str) -> Update:
         """A button press when the line is the number of a shown button, else a text message.
@@ -170,16 +122,7 @@ class TerminalChat:
             if button.request == "location":
                 return self._message({"location": dict(DEMO_LOCATION)})
             if button.callback_data is not None:
-                payload = {
-                    "callback_query": {
-                        "id": str(next(self._update_ids)),
-                        "from": self.user,
-                        "chat_instance": "terminal",
-                        "data": button.callback_data,
-                        "message": button.message,
-                    }
-                }
-                return self._update(payload)
+                return self._press(button)
             line = button.label  # a reply-keyboard button sends its label as text
         content: dict[str, Any] = {"text": line}
         if line.startswith("/"):
@@ -187,15 +130,33 @@ class TerminalChat:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._message(content)
 
+    def _press(self, button: Button) -> Update:
+        payload = {
+            "callback_query": {
+                "id": str(next(self._update_ids)),
+                "from": self.user,
+                "chat_instance": "terminal",
+                "data": button.callback_data,
+                "message": button.message,
+            }
+        }
+        return self._update(payload)
+
     def _message(self, content: dict[str, Any]) -> Update:
-        """A message from the customer in their private chat with `content` (text, contact, location…)."""
+        """A message from the speaker: in the customer's private chat, or in the group (a topic) for staff."""
+        staff = self.personas[self.speaker].staff
+        chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": self.api.chat_id, "type": "private", "first_name": self.user["first_name"]},
+            "chat": {**self.api.chat(chat_id), "first_name": self.user["first_name"]} if not staff else
+            self.api.chat(chat_id),
             "from": self.user,
             **content,
         }
+        if staff and self.current_topic:
+            message["message_thread_id"], message["is_topic_message"] = self.current_topic, True
+        self.api.remember(message)
         return self._update({"message": message})
 
     def _update(self, payload: dict[str, Any]) -> Update:
@@ -205,23 +166,48 @@ class TerminalChat:
         await self.application.process_update(self.update_for(line))
 
 
+async def _terminal_command(chat: TerminalChat, line: str, jobs: Any) -> None:
+    """`:as`, `:topic`, `:tick`, `:help`: the terminal's own commands, never sent to the bot."""
+    command, _, arg = line[1:].strip().partition(" ")
+    if command == "as":
+        print(chat.switch(arg.strip().lower()))
+    elif command == "topic" and arg.strip().lstrip("#").isdigit():
+        chat.topic = int(arg.strip().lstrip("#"))
+        print(f"(writing in topic #{chat.topic})")
+    elif command == "tick" and jobs is not None:
+        await jobs.tick_now()
+    else:
+        print(HELP)
+
+
 async def run_terminal_chat(
-    application: Application,
+    application: Application,  # type: ignore[type-arg]
     api: TerminalBotApi,
-    first_name: str,  # type: ignore[type-arg]
+    first_name: str,
     language_code: str | None,
+    jobs: Any = None,
 ) -> None:
-    """Read lines until EOF or /quit; every line goes through the real handlers."""
+    """Read lines until EOF or /quit; every line goes through the real handlers. `jobs` (bot.chat_jobs) runs the
+    sender, the sweep and the desk tick alongside."""
     chat = TerminalChat(application, api, api.chat_id, first_name, language_code)
     async with application:
-        await chat.say("/start")
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "\n> ")
-            except EOFError:
-                break
-            if line.strip() in {"/quit", "/exit"}:
-                break
-            if line.strip():
-                await chat.say(line)
+        await bootstrap_staff(application.bot_data["services"])  # the staff personas, and any from settings
+        if jobs is not None:
+            await jobs.start(application)
+        try:
+            await chat.say("/start")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "\n> ")
+                except EOFError:
+                    break
+                if line.strip() in {"/quit", "/exit"}:
+                    break
+                if line.strip().startswith(":"):
+                    await _terminal_command(chat, line.strip(), jobs)
+                elif line.strip():
+                    await chat.say(line)
+        finally:
+            if jobs is not None:
+                await jobs.stop()
     sys.stdout.flush()

@@ -1,0 +1,86 @@
+"""`python -m bot chat` plays every part: a reminder reaches the terminal after linking, its buttons work, and
+the terminal can speak as an advisor in the advisors' group (in-process, driven step by step: no sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+from bot.app import build_application
+from bot.chat import CHAT_GROUP_ID, STAFF_PERSONAS, TerminalBotApi, TerminalChat, _terminal_command, chat_settings
+from bot.chat_jobs import ChatJobs
+from bot.core.importer import seed_demo_data
+from bot.db import staff_repo
+from bot.db.migrate import upgrade
+from bot.handlers.desk import bootstrap_staff
+from scheduler import jobs
+from tests.conftest import make_settings
+
+
+async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path: Path) -> None:
+    # No quiet hours, so the reminder may go out whatever the hour the test runs at.
+    settings = chat_settings(make_settings(tmp_path, quiet_hours_start="00:00", quiet_hours_end="00:00"))
+    await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
+    lines: list[str] = []
+    api = TerminalBotApi(chat_id=1_000_001, out=lines.append, group_id=settings.advisor_group_id)
+    app = build_application(settings, request=api)
+    services = app.bot_data["services"]
+    today = dt.datetime.now(settings.tz).date()
+    await seed_demo_data(services.sessions, settings.knowledge_dir / "demo", region="CN", today=today)
+    chat = TerminalChat(app, api, 1_000_001, "Mei", "en")
+    chat_jobs = ChatJobs(api)
+    async with app:
+        for line in ("/mycar", "1", "1"):  # agree, share the (demo) contact: linked to the first demo customer
+            await chat.say(line)
+        assert any("Found your record with us" in line for line in lines)
+        await chat_jobs.start(app)
+        assert chat_jobs.running is not None
+        chat_jobs.running.scheduler.pause()  # the test drives the jobs itself
+        await chat_jobs.tick_now()  # the sweep enqueues the insurance reminder (demo: due in three weeks)
+        sent = await chat_jobs.running.sender.tick()
+        assert sent == 1
+        reminder = "\n".join(lines[lines.index(next(l for l in lines if "Insurance renewal" in l)) - 1 :])
+        assert "粤B·A7453" in reminder and "Remind me later" in reminder
+        number = next(i for i, b in enumerate(api.buttons, start=1) if "Remind me later" in b.label)
+        lines.clear()
+        await chat.say(str(number))
+        assert any("remind you again" in line for line in lines), lines
+        await chat_jobs.stop()
+    await services.engine.dispose()
+
+
+async def test_the_terminal_speaks_as_an_advisor_in_the_group(tmp_path: Path) -> None:
+    settings = chat_settings(make_settings(tmp_path))
+    assert settings.advisor_group_id == CHAT_GROUP_ID
+    await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
+    lines: list[str] = []
+    api = TerminalBotApi(chat_id=1_000_001, out=lines.append, group_id=settings.advisor_group_id)
+    app = build_application(settings, request=api)
+    chat = TerminalChat(app, api, 1_000_001, "Mei", "en")
+    async with app:
+        await bootstrap_staff(app.bot_data["services"])
+        async with app.bot_data["services"].sessions() as session:
+            advisor = await staff_repo.get(session, STAFF_PERSONAS["advisor"][0])
+            supervisor = await staff_repo.get(session, STAFF_PERSONAS["supervisor"][0])
+        assert advisor is not None and advisor.can("advisor") and not advisor.can("supervisor")
+        assert supervisor is not None and supervisor.can("supervisor")
+        await _terminal_command(chat, ":as advisor", None)
+        api._answer("createForumTopic", {"chat_id": CHAT_GROUP_ID, "name": "Mei · #1"})
+        api._answer("sendMessage", {"chat_id": CHAT_GROUP_ID, "message_thread_id": 1, "text": "card"})
+        assert "── advisors' group › topic #1 «Mei · #1» ──" in lines
+        update = chat.update_for("Hello Mei")
+        message = update.effective_message
+        assert message is not None and message.chat.id == CHAT_GROUP_ID and message.message_thread_id == 1
+        assert message.from_user is not None and message.from_user.id == STAFF_PERSONAS["advisor"][0]
+        copied = api._answer("copyMessage", {"chat_id": 1_000_001, "from_chat_id": CHAT_GROUP_ID,
+                                             "message_id": message.message_id})  # fmt: skip
+        assert "message_id" in copied and "(copied) Hello Mei" in lines
+        await _terminal_command(chat, ":as customer", None)
+        back = chat.update_for("thanks").effective_message
+        assert back is not None and back.chat.id == 1_000_001 and back.chat.type == "private"
+    await app.bot_data["services"].engine.dispose()
+
+
+def test_chat_jobs_is_the_scheduler_of_run() -> None:
+    assert ChatJobs(TerminalBotApi(chat_id=1)).running is None and jobs.SWEEP_JOB == "reminder-sweep"
