@@ -12,6 +12,7 @@ A tick that drains a backlog runs longer than the interval; `max_instances=1` th
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -162,8 +163,18 @@ def start(
     return Jobs(scheduler, sender, reminders)
 
 
-async def stop(jobs: Jobs) -> None:
-    """No new ticks; the running one finishes its requests in flight and gives its other rows back."""
+async def stop(jobs: Jobs, grace_seconds: float = 30.0) -> None:
+    """No new runs; the running ones finish (the sender its requests in flight, giving its other rows back).
+
+    APScheduler's asyncio executor cancels the jobs still running when it shuts down, which would log a
+    CancelledError from the middle of a claim or a sweep page: so the scheduler is paused first and the
+    running jobs are given `grace_seconds` to end on their own.
+    """
+    if jobs.scheduler.running:
+        jobs.scheduler.pause()
+    await jobs.sender.close()
+    running = [f for f in getattr(jobs.scheduler._lookup_executor("default"), "_pending_futures", ()) if not f.done()]
+    if running:
+        await asyncio.wait(running, timeout=grace_seconds)
     if jobs.scheduler.running:
         jobs.scheduler.shutdown(wait=False)
-    await jobs.sender.close()

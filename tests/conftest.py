@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import create_engine, session_factory
 from bot.db.migrate import upgrade
 from bot.services import Services, build_services
 from bot.settings import ROOT, Settings
@@ -83,3 +85,17 @@ async def pg_url() -> AsyncIterator[str]:
     finally:
         await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await connection.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
+    """Each test that takes it runs twice: on the migrated SQLite file and on a fresh PostgreSQL schema."""
+    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on `database_url` (both databases)."""
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()

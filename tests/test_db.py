@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import inspect
 
 from bot.db import repo
 from bot.db.engine import create_engine, session_factory
-from bot.settings import Settings
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    if request.param == "sqlite":
-        return settings.database_url
-    return request.getfixturevalue("pg_url")
 
 
 async def test_migrations_create_the_model(database_url: str) -> None:

@@ -29,10 +29,6 @@ VISITS = (
 )
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-
 
 def write(folder: Path, content: str | bytes, name: str = "file.csv") -> Path:
     path = folder / name

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,29 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.engine import create_engine, session_factory
+from bot.db.engine import create_engine
 from bot.db.models import Base, ConversationState
 from bot.db.persistence import SqlPersistence
-from bot.settings import Settings
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest
 from tests.conftest import make_settings
 from tests.handlers.harness import Customer
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    if request.param == "sqlite":
-        return settings.database_url
-    return request.getfixturevalue("pg_url")
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession]) -> int:

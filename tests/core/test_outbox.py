@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -13,23 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import outbox
 from bot.core.outbox import OutboxItem, message_payload
 from bot.db import repo
-from bot.db.engine import create_engine, session_factory
 from bot.db.models import ChatStatus, Customer, Outbox
-from bot.settings import Settings
 
 T0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 def item(n: int, chat_id: int = 100, **kwargs: object) -> OutboxItem:

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import outbox, privacy, records
 from bot.core.outbox import OutboxItem, message_payload
 from bot.db import repo
-from bot.db.engine import create_engine, session_factory
 from bot.db.models import (
     ChatStatus,
     ConversationState,
@@ -25,22 +22,11 @@ from bot.db.models import (
     Vehicle,
     utcnow,
 )
-from bot.settings import Settings
 
 TZ = ZoneInfo("Asia/Shanghai")
 ME, OTHER = 8101, 8102
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def _linked(sessions: async_sessionmaker[AsyncSession], user_id: int, phone: str, plate: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -12,9 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import records
 from bot.core.records import Reading, RecordError
 from bot.db import repo
-from bot.db.engine import create_engine, session_factory
 from bot.db.models import Customer, OdometerReading, Vehicle
-from bot.settings import Settings
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -119,16 +116,6 @@ def test_odometer_readings_never_go_back(read_on: dt.date, km: int, problem: str
     assert conflict is None if problem is None else problem in (conflict or "")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings: Settings) -> str:
-    return settings.database_url if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def _imported(sessions: async_sessionmaker[AsyncSession], phone: str, plate: str) -> int:

@@ -43,10 +43,6 @@ def test_bootstrap_roles_merges_lists() -> None:
     assert granted == {1: {"admin", "supervisor"}, 2: {"supervisor"}, 3: {"advisor", "marketing"}}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, settings) -> str:  # type: ignore[no-untyped-def]
-    return settings.database_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
-
 
 async def test_bootstrap_adds_but_never_removes(database_url: str) -> None:
     engine = create_engine(database_url)
