@@ -19,7 +19,7 @@ from bot.settings import Settings
 from scheduler import lifecycle
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "mycar", "settings", "privacy", "help", "language", "cancel")
+COMMANDS = ("start", "book", "appointments", "roadside", "mycar", "settings", "privacy", "help", "language", "cancel")
 # setMyCommands takes a two-letter language code, so Simplified and Traditional cannot differ there:
 # "zh" gets Traditional (the default locale), and the default list is Traditional too.
 COMMAND_LANGUAGES: dict[str | None, Locale] = {None: "zh-Hant", "zh": "zh-Hant", "en": "en"}

@@ -22,7 +22,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.chat_api import BOT_USER, Button, TerminalBotApi, html_to_terminal
+from bot.db import staff_repo
 from bot.handlers.desk import bootstrap_staff
+from bot.services import Services
 from bot.settings import Settings
 
 __all__ = ["BOT_USER", "DEMO_LOCATION", "DEMO_PHONE", "Button", "TerminalBotApi", "TerminalChat", "html_to_terminal"]
@@ -61,6 +63,14 @@ def chat_settings(settings: Settings) -> Settings:
             "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
         }
     )
+
+
+async def bootstrap_chat_staff(services: Services) -> None:
+    """The staff from settings, and the terminal's own advisor and supervisor with their names."""
+    await bootstrap_staff(services)
+    async with services.sessions.begin() as session:
+        for staff_id, name in STAFF_PERSONAS.values():
+            await staff_repo.set_name(session, staff_id, name)
 
 
 class TerminalChat:
@@ -191,7 +201,7 @@ async def run_terminal_chat(
     sender, the sweep and the desk tick alongside."""
     chat = TerminalChat(application, api, api.chat_id, first_name, language_code)
     async with application:
-        await bootstrap_staff(application.bot_data["services"])  # the staff personas, and any from settings
+        await bootstrap_chat_staff(application.bot_data["services"])
         if jobs is not None:
             await jobs.start(application)
         try:

@@ -21,6 +21,15 @@ DeskTask = Callable[[Services, dt.datetime], Awaitable[int]]
 def tasks() -> list[tuple[str, DeskTask]]:
     """The desk's timed tasks, by name (imported here so each feature keeps its own module)."""
     found: list[tuple[str, DeskTask]] = []
+    from bot.core import complaints, followups
+
+    found += [("complaint_escalation", complaints.escalate_overdue), ("follow_ups", followups.tick)]
+    from bot.core import roadside_desk
+
+    found.append(("roadside_escalation", roadside_desk.escalate_unclaimed))
+    from bot.core.booking_reminders import day_before_reminders
+
+    found.append(("appointment_day_before", day_before_reminders))
     return found
 
 

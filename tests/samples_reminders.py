@@ -50,9 +50,6 @@ REMINDER_SAMPLES: dict[str, list[dict[str, object]]] = {
         for kind in ("service", "insurance", "inspection", "warranty_repair", "warranty_three_guarantees")
     ]
     + [{"step": step, "vehicle": _view(CARS[0][0], plate)} for step in ("gone_ask", "gone_done", "gone_kept")
-       for plate in (True, False)]
-    + [{"step": "book", "vehicle": _view(car, True), "items": [i for c, i in _items() if c is car]}
-       for car, _ in CARS]
-    + [{"step": "book", "vehicle": _view(CARS[0][0], False), "items": []}],
+       for plate in (True, False)],
 }  # fmt: skip
 

@@ -31,7 +31,7 @@ def test_a_conversation_in_three_languages(tmp_path: Path) -> None:
     assert "長青汽車服務中心" in out  # the welcome shown at start
     assert "[1] 💬 問問題" in out  # the menu, numbered
     assert "原廠保養手冊" in out  # Traditional answer
-    assert "線上預約功能即將推出" in out  # button 1 of that answer ("預約") was pressed
+    assert "請選擇服務項目" in out  # button 1 of that answer ("預約") was pressed: booking opens
     assert "保养手册" in out and "whichever comes first" in out
 
 

@@ -7,8 +7,19 @@ import asyncio
 import datetime as dt
 from pathlib import Path
 
+from telegram.ext import Application
+
 from bot.app import build_application
-from bot.chat import CHAT_GROUP_ID, STAFF_PERSONAS, TerminalBotApi, TerminalChat, _terminal_command, chat_settings
+from bot.chat import (
+    CHAT_GROUP_ID,
+    STAFF_PERSONAS,
+    Button,
+    TerminalBotApi,
+    TerminalChat,
+    _terminal_command,
+    bootstrap_chat_staff,
+    chat_settings,
+)
 from bot.chat_jobs import ChatJobs
 from bot.core.importer import seed_demo_data
 from bot.db import staff_repo
@@ -31,24 +42,39 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
     chat = TerminalChat(app, api, 1_000_001, "Mei", "en")
     chat_jobs = ChatJobs(api)
     async with app:
+        await bootstrap_chat_staff(services)  # the terminal's advisor and supervisor
         for line in ("/mycar", "1", "1"):  # agree, share the (demo) contact: linked to the first demo customer
             await chat.say(line)
         assert any("Found your record with us" in line for line in lines)
         await chat_jobs.start(app)
         assert chat_jobs.running is not None
         chat_jobs.running.scheduler.pause()  # the test drives the jobs itself
-        await chat_jobs.tick_now()  # the sweep enqueues the insurance reminder (demo: due in three weeks)
-        sent = await chat_jobs.running.sender.tick()
-        assert sent == 1
-        reminder = "\n".join(lines)
-        assert "Car insurance renewal" in reminder and "粤B·A7453" in reminder, reminder
-        assert "Remind me later" in reminder
-        number = next(i for i, b in enumerate(api.buttons, start=1) if "Remind me later" in b.label)
+        await chat_jobs.tick_now()  # the insurance reminder (due in three weeks) and the follow-up of a visit
+        sent = await chat_jobs.running.sender.tick()  # four days ago (knowledge/demo, shifted to today)
+        assert sent == 2
+        shown = "\n".join(lines)
+        assert "Car insurance renewal" in shown and "粤B·A7453" in shown, shown
+        assert "How is the car running?" in shown and "粤B·F58938" in shown
         lines.clear()
-        await chat.say(str(number))
+        await press(app, chat, api, "Remind me later")
         assert any("we will remind you about the insurance renewal" in line for line in lines), lines
+        lines.clear()
+        await press(app, chat, api, "2 ⭐")  # a low rating: a complaint ticket, the supervisor alerted
+        shown = "\n".join(lines)
+        assert "── advisors' group › topic #" in shown and "Sam" in shown, shown
         await chat_jobs.stop()
     await services.engine.dispose()
+
+
+async def press(app: Application, chat: TerminalChat, api: TerminalBotApi, label: str) -> None:  # type: ignore[type-arg]
+    """Press the button labelled `label` on whichever message the terminal showed it."""
+    for message in reversed(list(api.messages.values())):
+        for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+            for button in row:
+                if label in button["text"]:
+                    await app.process_update(chat._press(Button(label, button["callback_data"], message)))
+                    return
+    raise AssertionError(f"no button {label!r} shown")
 
 
 async def test_the_terminal_speaks_as_an_advisor_in_the_group(tmp_path: Path) -> None:

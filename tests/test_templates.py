@@ -16,8 +16,12 @@ from bot.core.warranty_chat import TYPED_STEPS, WarrantyAnswers, WarrantyOutcome
 from bot.core.warranty_rules import default_rules
 from bot.settings import ROOT
 from tests.botapi.rules import check_message_text
+from tests.samples_booking import BOOKING_SAMPLES
+from tests.samples_followups import FOLLOWUP_SAMPLES
+from tests.samples_handoff import HANDOFF_SAMPLES
 from tests.samples_mycar import MYCAR_SAMPLES
 from tests.samples_reminders import REMINDER_SAMPLES
+from tests.samples_roadside import ROADSIDE_SAMPLES
 
 DIRECTORY = ROOT / "templates" / "messages"
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
@@ -62,7 +66,6 @@ ASKED = WarrantyAnswers("household", date(2026, 11, 23), "month", 150, "transmis
 # Sample data for templates that take more than the dealer's variables.
 SAMPLES: dict[str, list[dict[str, object]]] = {
     "welcome": [{"name": "Ann <script>"}, {"name": ""}],
-    "not_ready": [{"feature": f} for f in ("book", "warranty", "mycar", "other")],
     "advisor_interim": [{"trigger": "warranty", "case": OUTCOMES[1]}, {"trigger": "menu", "case": None}]
     + [{"trigger": "warranty", "case": o} for o in OUTCOMES],
     "warranty_result": [{"o": o} for o in OUTCOMES],
@@ -91,6 +94,11 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
 }
 SAMPLES.update(MYCAR_SAMPLES)
 SAMPLES.update(REMINDER_SAMPLES)
+SAMPLES.update(BOOKING_SAMPLES)
+SAMPLES.update(HANDOFF_SAMPLES)
+SAMPLES["handoff_case"] = [{"case": o} for o in OUTCOMES]
+SAMPLES.update(ROADSIDE_SAMPLES)
+SAMPLES.update(FOLLOWUP_SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -106,7 +114,7 @@ def test_every_template_renders_in_every_locale(locale: str, name: str) -> None:
 
 def test_templates_use_strict_undefined() -> None:
     with pytest.raises(jinja2.UndefinedError):
-        MESSAGES.render("en", "not_ready")  # `feature` is required
+        MESSAGES.render("en", "handoff_card")  # `card` is required
 
 
 def test_every_label_exists_in_every_locale() -> None:

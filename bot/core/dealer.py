@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from bot.core.config_files import load_model
 from bot.core.locale import Locale
@@ -63,6 +63,54 @@ class OpeningHours(BaseModel):
         return dt.time.fromisoformat(start), dt.time.fromisoformat(end) if end != "24:00" else dt.time.max
 
 
+class Capacity(BaseModel):
+    """How many cars a branch takes (bot.core.booking): slots, places per slot by mode, a daily cap.
+
+    Slots start every `slot_minutes` from opening, the last one ending by closing time, unless `slots` lists the
+    start times explicitly; a slot overlapping a `breaks` range ("12:00-13:00") is not offered. Per slot:
+    `bays_per_slot` cars in all, of which at most `waiting_per_slot` whose owners wait and at most
+    `drop_off_per_slot` left with the workshop; per day at most `daily_cap` cars.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    slot_minutes: int = Field(default=60, ge=15, le=480)
+    slots: list[str] | None = Field(default=None, description='explicit start times, e.g. ["09:00", "10:30"]')
+    breaks: list[str] = Field(default_factory=list, description='"HH:MM-HH:MM" ranges without slots')
+    bays_per_slot: int = Field(default=3, ge=1, le=100)
+    waiting_per_slot: int = Field(default=1, ge=0, le=100)
+    drop_off_per_slot: int = Field(default=3, ge=0, le=100)
+    daily_cap: int = Field(default=20, ge=1, le=2000)
+
+    @field_validator("slots")
+    @classmethod
+    def _clock_times(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        for item in value:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", item):
+                raise ValueError(f'expected start times like "09:00", got {item!r}')
+        if len(set(value)) != len(value) or not value:
+            raise ValueError("slot start times must be unique and not empty")
+        return sorted(value)
+
+    @field_validator("breaks")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _HOURS.match(item) or item[:5] >= item[6:]:
+                raise ValueError(f'expected "HH:MM-HH:MM" (start before end), got {item!r}')
+        return value
+
+    @model_validator(mode="after")
+    def _modes_fit(self) -> Capacity:
+        if self.waiting_per_slot + self.drop_off_per_slot == 0:
+            raise ValueError("waiting_per_slot and drop_off_per_slot cannot both be 0")
+        if max(self.waiting_per_slot, self.drop_off_per_slot) > self.bays_per_slot:
+            raise ValueError("waiting_per_slot and drop_off_per_slot cannot exceed bays_per_slot")
+        return self
+
+
 class Branch(BaseModel):
     """One workshop of the dealer."""
 
@@ -75,6 +123,7 @@ class Branch(BaseModel):
     phone: str
     hours: OpeningHours
     closed_days: list[dt.date] = Field(default_factory=list, description="holidays and other closed dates")
+    capacity: Capacity = Field(default_factory=Capacity)
 
     @field_validator("phone")
     @classmethod

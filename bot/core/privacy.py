@@ -8,6 +8,8 @@
   as the dealer's service records but are no longer linked to anyone, with their visits and readings (counts);
   the chat's unsent outbox messages are dropped and every outbox row of the chat loses its text and chat id
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
+  Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
+  row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
   FAQ statistics (faq_miss) never held anyone's identity and are untouched.
 """
 
@@ -25,7 +27,18 @@ from sqlalchemy.orm import InstrumentedAttribute
 from bot.core import outbox
 from bot.core.garage import customer_of
 from bot.core.identifiers import format_plate
-from bot.db.models import ChatStatus, ConversationState, OdometerReading, Outbox, ServiceVisit, Vehicle, utcnow
+from bot.db import appointment_repo
+from bot.db.models import (
+    Appointment,
+    ChatStatus,
+    ConversationState,
+    FollowUp,
+    OdometerReading,
+    Outbox,
+    ServiceVisit,
+    Vehicle,
+    utcnow,
+)
 
 Preference = Literal["reminders", "marketing"]
 FORGOTTEN = "the customer asked to be forgotten"
@@ -165,10 +178,14 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
         ids = list(await session.scalars(select(Vehicle.id).where(Vehicle.customer_id == customer.id)))
         if ids:
             visits = await _count(session, ServiceVisit.vehicle_id, ids)
+            # Their follow-up answers stay as anonymous ratings; the words they wrote go.
+            rated = select(ServiceVisit.id).where(ServiceVisit.vehicle_id.in_(ids))
+            await session.execute(update(FollowUp).where(FollowUp.visit_id.in_(rated)).values(comment=None))
             result = await session.execute(
                 update(Vehicle).where(Vehicle.id.in_(ids)).values(customer_id=None, updated_at=utcnow())
             )
             unlinked = result.rowcount  # type: ignore[attr-defined]
+        await _give_back_places(session, customer.id)
         await session.delete(customer)
     chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer.id] if customer else []))
     dropped = await session.execute(
@@ -186,3 +203,11 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
         await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))
     await session.flush()
     return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits)  # type: ignore[attr-defined]
+
+
+async def _give_back_places(session: AsyncSession, customer_id: int) -> None:
+    """Their bookings go with them (ON DELETE CASCADE), so the places they held are cancelled first."""
+    active = Appointment.customer_id == customer_id, Appointment.status.in_(appointment_repo.ACTIVE)
+    held = await session.scalars(select(Appointment).where(*active))
+    for appointment in held.all():
+        await appointment_repo.cancel(session, appointment, FORGOTTEN)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core import records
 from bot.core.maintenance_due import DueItem, DueKind
 from bot.core.reminder_message import CarView
-from bot.core.reminder_policy import ReminderDeps, window_outcome
+from bot.core.reminder_policy import ReminderDeps
 from bot.core.reminders import car_items
 from bot.db import reminder_repo
 
@@ -45,13 +45,6 @@ async def due_for(
     car = await car_view(sessions, telegram_user_id, vehicle_id)
     found = None if car is None else await car_items(sessions, deps, vehicle_id, today)
     return None if car is None or found is None else (car, found[1])
-
-
-def booking_items(items: list[DueItem], kind: DueKind, today: dt.date, deps: ReminderDeps) -> list[DueItem]:
-    """What the advisor should hear about: the item reminded of first, then whatever else is within its window."""
-    pressed = [item for item in items if item.kind == kind]
-    others = [item for item in items if item.kind != kind and window_outcome(item, today, deps.config) is None]
-    return pressed + others
 
 
 async def snooze(

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -200,6 +201,7 @@ class ServiceVisit(Base):
     __table_args__ = (
         UniqueConstraint("visit_no", name="uq_service_visit_visit_no"),
         Index("ix_service_visit_vehicle_date", "vehicle_id", "visit_date"),
+        Index("ix_service_visit_date", "visit_date"),  # the follow-up sweep reads the recent visits
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,6 +257,9 @@ class Staff(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 
 
+ACTIVE_TICKET = "status IN ('open', 'claimed')"
+
+
 class Ticket(Base):
     """A customer conversation handed to people: a handoff or a complaint, one forum topic in the advisors' group.
 
@@ -268,6 +273,14 @@ class Ticket(Base):
         Index("ix_ticket_customer_status", "customer_id", "status"),
         Index("ix_ticket_topic", "topic_id"),
         Index("ix_ticket_status_escalate_at", "status", "escalate_at"),
+        # One active ticket per customer, whichever replica handles the update (bot.db.ticket_repo).
+        Index(
+            "uq_ticket_active_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_TICKET),
+            postgresql_where=text(ACTIVE_TICKET),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from bot.handlers import (
     appointments,
     errors,
     faq,
+    flows,
     followups,
     handoff,
     language,
@@ -26,8 +27,9 @@ from bot.handlers import (
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Conversations first (they own their commands, buttons and typed answers), then commands and buttons,
-    then typed requests for a human, then free text, then everything else."""
-    modules = (membership, handoff, staff, appointments, roadside, followups, warranty, mycar, start, privacy,
+    then typed requests for a human, then free text, then everything else. Before group 0: `flows` (group -2:
+    starting a flow ends the others) and the handoff relays (group -1)."""
+    modules = (flows, membership, handoff, staff, appointments, roadside, followups, warranty, mycar, start, privacy,
                language, reminders, advisor, faq, other)  # fmt: skip
     for module in modules:
         application.add_handlers(module.handlers())

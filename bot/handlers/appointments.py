@@ -1,12 +1,80 @@
-"""appointments (the service desk): not registered with handlers yet."""
+"""Booking a service: /book, `/start book`, the menu's button and a reminder's "book now"; /appointments with
+reschedule and cancel (bot.handlers.appointments_manage); the advisors' buttons (bot.handlers.appointments_desk).
+
+One persistent conversation state; the question asked follows from the answers kept in user_data
+(bot.handlers.appointments_steps), so a half-finished booking continues after a restart. Buttons are
+`bk:<action>[:<arg>]`, signed for the customer; a button of another question, or forged, is refused.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler
+import warnings
 
-from bot.handlers.common import CareContext
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
+
+from bot.handlers import advisor, appointments_answers, appointments_desk, appointments_manage, reminders, start
+from bot.handlers.appointments_steps import ACTIVE, FEATURE, ask, keep
+from bot.handlers.common import CareContext, customer_locale, entered, refuse_button
+
+__all__ = ["begin", "handlers"]
+
+
+async def begin(update: Update, context: CareContext) -> object:
+    """Start a booking from the command, the deep link or the menu (any half-finished one is dropped)."""
+    if not await entered(update, context):
+        return None
+    locale = await customer_locale(update, context)
+    keep(context, {"source": "chat"})
+    return await ask(update, context, locale)
+
+
+async def cancel(update: Update, context: CareContext) -> object:
+    """/cancel: leave the booking (nothing was stored) and show the menu."""
+    keep(context, None)
+    await start.cancel(update, context)
+    return ConversationHandler.END
+
+
+async def stale(update: Update, context: CareContext) -> None:
+    """A booking button of an earlier question, or a forged one: refuse it, change nothing."""
+    await refuse_button(update, context)
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    return []
+    private = filters.ChatType.PRIVATE
+    text = private & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
+    steps = r"svc|br|car|day|slot|mode|skip|phone|yes|again|why"
+    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        conversation = ConversationHandler(
+            entry_points=[
+                CommandHandler("book", begin, filters=private),
+                CommandHandler("start", begin, filters=private & filters.Regex(r"^/start\s+book\s*$")),
+                CallbackQueryHandler(begin, pattern=r"^menu:book:"),
+                CallbackQueryHandler(reminders.book, pattern=r"^rem:book:"),
+                CallbackQueryHandler(appointments_manage.reschedule, pattern=rf"^{FEATURE}:resched:"),
+                CallbackQueryHandler(appointments_manage.ask_reason, pattern=rf"^{FEATURE}:cancel:"),
+            ],
+            states={
+                ACTIVE: [
+                    CallbackQueryHandler(appointments_answers.chosen, pattern=rf"^{FEATURE}:({steps}):"),
+                    MessageHandler(text, appointments_answers.typed),
+                ],
+            },
+            fallbacks=[
+                CommandHandler("cancel", cancel, filters=private),
+                CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:({steps}):"),
+            ],
+            name="booking",
+            persistent=True,
+            allow_reentry=True,
+        )
+    return [
+        conversation,
+        CommandHandler("appointments", appointments_manage.list_appointments, filters=private),
+        CallbackQueryHandler(appointments_manage.coming, pattern=rf"^{FEATURE}:ok:"),
+        CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:"),
+        *appointments_desk.handlers(),
+    ]

@@ -91,3 +91,15 @@ async def refuse_button(update: Update, context: CareContext) -> None:
         return
     locale = await customer_locale(update, context)
     await query.answer(context.services.messages.label(locale, "button_expired"), show_alert=True)
+
+
+async def entered(update: Update, context: CareContext) -> bool:
+    """A flow's way in: a command always passes; a button only when it is the presser's own (then it is
+    answered), else it is refused politely and the flow does not start."""
+    if update.callback_query is None:
+        return True
+    if callback_data(update, context) is None:
+        await refuse_button(update, context)
+        return False
+    await update.callback_query.answer()
+    return True

@@ -73,8 +73,13 @@ def desk_button(services: Services, label: str, feature: str, action: str, *args
     return InlineKeyboardButton(label, callback_data=services.callbacks.pack(group, feature, action, *args))
 
 
-def desk_keyboard(services: Services, rows: list[list[tuple[str, str, str, tuple[str, ...]]]]) -> InlineKeyboardMarkup:
-    """Rows of (label, feature, action, args) → a keyboard of desk buttons."""
+def desk_keyboard(
+    services: Services, rows: list[list[tuple[str, str, str, tuple[str, ...]]]]
+) -> InlineKeyboardMarkup | None:
+    """Rows of (label, feature, action, args) → a keyboard of desk buttons; None without an advisors' group
+    (nothing is posted then: see post_to_desk)."""
+    if services.settings.advisor_group_id is None:
+        return None
     return InlineKeyboardMarkup(
         [[desk_button(services, label, feature, action, *args) for label, feature, action, args in row] for row in rows]
     )

@@ -23,6 +23,7 @@ async def question(update: Update, context: CareContext) -> None:
         await send(update, context, locale, "ask_hint", keyboards.main_menu(services, locale, user.id))
         return
     reply = await services.faq.ask_and_record(text, locale)
+    advisor.remember_question(context, text, reply.decision)  # the FAQ trail on a handoff's card
     markup = keyboards.faq_reply(services, locale, user.id, reply)
     if reply.decision == "answer":
         await send(update, context, locale, "faq_answer", markup, answer=reply.answer_html)

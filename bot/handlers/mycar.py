@@ -24,7 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.core import garage, records
 from bot.handlers import advisor, keyboards, mycar_flows
-from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.common import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.mycar_flows import (
     DELIVERY_DATE,
     LINK,
@@ -44,11 +44,8 @@ SHOWN = {"linked", "already_linked", "no_record"}  # link outcomes followed by t
 
 async def open_garage(update: Update, context: CareContext) -> object:
     """/mycar, `/start mycar` and the menu's button: show the cars (or the privacy notice first)."""
-    if update.callback_query is not None:
-        if callback_data(update, context) is None:
-            await refuse_button(update, context)
-            return None
-        await update.callback_query.answer()
+    if not await entered(update, context):
+        return None
     mycar_flows.forget_answers(context)
     await show_garage(update, context, await customer_locale(update, context))
     return ConversationHandler.END

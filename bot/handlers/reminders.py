@@ -1,4 +1,4 @@
-"""A reminder's buttons: remind me later, not my car anymore (asked twice), book now.
+"""A reminder's buttons: remind me later, not my car anymore (asked twice), book now (which opens booking).
 
 "Update odometer" (`rem:odo:`) belongs to the odometer flow in bot.handlers.mycar. Callback data is made by
 bot.core.reminder_message; a button that was not made for the presser, or for a car that is no longer
@@ -17,10 +17,13 @@ from bot.core import reminder_actions
 from bot.core.locale import Locale
 from bot.core.maintenance_due import DueKind
 from bot.core.reminder_message import CODE_KINDS, FEATURE
-from bot.core.reminder_policy import ReminderDeps
 from bot.handlers import keyboards
-from bot.handlers.advisor import request_human
+from bot.handlers.appointments_steps import begin_for_car
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
+
+# The service a reminder's "book now" books (insurance is not workshop work: the customer picks).
+BOOKED_SERVICE: dict[str, str] = {"service": "maintenance", "inspection": "inspection", "warranty_repair": "warranty",
+                                  "warranty_three_guarantees": "warranty"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -100,20 +103,20 @@ async def gone_answer(update: Update, context: CareContext) -> None:
     await send(update, context, locale, "reminder_reply", None, step=step, vehicle=car)
 
 
-async def book(update: Update, context: CareContext) -> None:
-    """"Book now": until online booking exists, an advisor books it; the customer gets the car and what is due
-    to quote."""
+async def book(update: Update, context: CareContext) -> object:
+    """"Book now": open the booking flow (bot.handlers.appointments, whose entry point this is) for this car,
+    with the service the reminder was about already chosen."""
     pressed, services = _pressed(update, context), context.services
-    deps, today = ReminderDeps.from_services(services), _today(context)
-    found = None
+    car = None
     if pressed is not None and pressed.kind is not None:
-        found = await reminder_actions.due_for(services.sessions, deps, pressed.user_id, pressed.vehicle_id, today)
-    if pressed is None or pressed.kind is None or found is None:
-        return await refuse_button(update, context)
+        car = await reminder_actions.car_view(services.sessions, pressed.user_id, pressed.vehicle_id)
+    if pressed is None or pressed.kind is None or car is None:
+        await refuse_button(update, context)
+        return None
     locale = await _answered(update, context)
-    items = reminder_actions.booking_items(found[1], pressed.kind, today, deps)
-    await send(update, context, locale, "reminder_reply", None, step="book", vehicle=found[0], items=items)
-    await request_human(update, context, locale, trigger="reminder")
+    name = car.plate_display or f"{car.make} {car.model}"
+    service = BOOKED_SERVICE.get(pressed.kind)
+    return await begin_for_car(update, context, locale, car.id, car.plate, name, service)
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
@@ -121,5 +124,4 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         CallbackQueryHandler(snooze, pattern=r"^rem:snooze:"),
         CallbackQueryHandler(gone, pattern=r"^rem:gone:"),
         CallbackQueryHandler(gone_answer, pattern=r"^rem:gone(yes|no):"),
-        CallbackQueryHandler(book, pattern=r"^rem:book:"),
     ]

@@ -7,13 +7,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.handlers import advisor, keyboards, mycar_view
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
-from bot.handlers.faq import send_entry
 
 # `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty, `/start mycar` and
-# the menu's "my car" open bot.handlers.mycar (both registered first); "mycar" here serves other callers.
+# the menu's "my car" open bot.handlers.mycar, `/start book` and the menu's "book" open the booking flow in
+# bot.handlers.appointments (all registered first); "mycar" here serves other callers.
 DEEP_LINKS = {"book", "roadside", "advisor", "mycar"}
-# Capabilities whose conversations are not built yet: the menu says so and gives the phone number to use.
-NOT_READY = {"book"}
 
 
 async def start(update: Update, context: CareContext) -> None:
@@ -79,16 +77,12 @@ async def open_menu_item(update: Update, context: CareContext, item: str) -> Non
         await send(update, context, locale, "ask_hint")
     elif item == "language":
         await send(update, context, locale, "language_choose", keyboards.languages(services, user.id))
-    elif item == "roadside":
-        await send(update, context, locale, "roadside_interim")
-        if "breakdown_safety" in services.kb.by_id:
-            await send_entry(update, context, locale, "breakdown_safety")
+    elif item == "roadside":  # menu:roadside and `/start roadside` open bot.handlers.roadside's flow first
+        await send(update, context, locale, "roadside_safety", region=services.dealer.region)
     elif item == "advisor":
         await advisor.request_human(update, context, locale, trigger="menu")
     elif item == "mycar":
         await mycar_view.show_garage(update, context, locale)
-    elif item in NOT_READY:
-        await send(update, context, locale, "not_ready", feature=item)
     else:
         await send(update, context, locale, "menu", keyboards.main_menu(services, locale, user.id))
 

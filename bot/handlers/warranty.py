@@ -41,7 +41,7 @@ from bot.core.warranty_chat import (
     take_typed,
 )
 from bot.handlers import advisor, keyboards, start
-from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.common import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.mycar_view import due_rules
 
 # Conversation states: one per question.
@@ -105,11 +105,8 @@ async def _advance(update: Update, context: CareContext, locale: Locale, answers
 
 async def begin(update: Update, context: CareContext) -> object:
     """Start (or restart) the check from a command, a deep link, the menu or an FAQ answer's button."""
-    if update.callback_query is not None:
-        if callback_data(update, context) is None:
-            await refuse_button(update, context)
-            return None
-        await update.callback_query.answer()
+    if not await entered(update, context):
+        return None
     locale = await customer_locale(update, context)
     cars = await _cars(update, context)
     if len(cars) > 1:

@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("service_visit", schema=None) as batch_op:
+        batch_op.create_index("ix_service_visit_date", ["visit_date"], unique=False)
 
     op.create_table(
         "slot_usage",
@@ -105,6 +107,11 @@ def upgrade() -> None:
         batch_op.create_index("ix_ticket_customer_status", ["customer_id", "status"], unique=False)
         batch_op.create_index("ix_ticket_status_escalate_at", ["status", "escalate_at"], unique=False)
         batch_op.create_index("ix_ticket_topic", ["topic_id"], unique=False)
+        batch_op.create_index(
+            "uq_ticket_active_customer", ["customer_id"], unique=True,
+            sqlite_where=sa.text("status IN ('open', 'claimed')"),
+            postgresql_where=sa.text("status IN ('open', 'claimed')"),
+        )  # fmt: skip
 
     op.create_table(
         "appointment",
@@ -190,6 +197,7 @@ def downgrade() -> None:
 
     op.drop_table("appointment")
     with op.batch_alter_table("ticket", schema=None) as batch_op:
+        batch_op.drop_index("uq_ticket_active_customer")
         batch_op.drop_index("ix_ticket_topic")
         batch_op.drop_index("ix_ticket_status_escalate_at")
         batch_op.drop_index("ix_ticket_customer_status")
@@ -202,3 +210,5 @@ def downgrade() -> None:
     op.drop_table("roadside_request")
     op.drop_table("staff")
     op.drop_table("slot_usage")
+    with op.batch_alter_table("service_visit", schema=None) as batch_op:
+        batch_op.drop_index("ix_service_visit_date")

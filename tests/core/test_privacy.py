@@ -12,13 +12,17 @@ from bot.core import outbox, privacy, records
 from bot.core.outbox import OutboxItem, message_payload
 from bot.db import repo
 from bot.db.models import (
+    Appointment,
     ChatStatus,
     ConversationState,
     Customer,
     FaqMiss,
+    FollowUp,
     OdometerReading,
     Outbox,
     ServiceVisit,
+    SlotUsage,
+    Ticket,
     Vehicle,
     utcnow,
 )
@@ -98,9 +102,24 @@ async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions:
     vehicle_id = await _linked(sessions, ME, "+8613826514417", "粤B12345")
     other_vehicle = await _linked(sessions, OTHER, "+8613928740653", "粤B54321")
     await _traces(sessions, ME)
+    async with sessions.begin() as session:  # a rated visit with a comment, and an open ticket
+        visit = await session.scalar(select(ServiceVisit.id).where(ServiceVisit.vehicle_id == vehicle_id))
+        customer_id = await session.scalar(select(Customer.id).where(Customer.telegram_user_id == ME))
+        session.add(FollowUp(visit_id=visit, stage=1, due_at=utcnow(), status="answered", rating=2, comment="太慢了"))
+        session.add(Ticket(customer_id=customer_id, kind="complaint", trigger="follow_up", context={"c": "太慢了"}))
+        day = dt.date(2026, 12, 3)  # a booking holding its three places (the day, the slot, the slot's mode)
+        session.add(Appointment(customer_id=customer_id, branch="futian", service_type="maintenance", day=day,
+                                slot="09:00", mode="waiting", status="requested"))  # fmt: skip
+        for slot, mode in (("*", "*"), ("09:00", "*"), ("09:00", "waiting")):
+            session.add(SlotUsage(branch="futian", day=day, slot=slot, mode=mode, capacity=4, used=1))
     async with sessions.begin() as session:
         report = await privacy.forget(session, ME, ME)
     assert report == privacy.ForgetReport(True, 1, 1, 2, 2)
+    async with sessions() as session:
+        assert (await session.execute(select(FollowUp.rating, FollowUp.comment))).all() == [(2, None)]
+        assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
+        assert (await session.scalars(select(SlotUsage.used))).all() == [0, 0, 0]  # the places are free again
+        assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
     async with sessions() as session:
         customers = (await session.execute(select(Customer.telegram_user_id, Customer.phone))).all()
         owners = dict((await session.execute(select(Vehicle.id, Vehicle.customer_id))).all())

@@ -112,16 +112,22 @@ async def test_not_my_car_anymore_asks_then_releases(
     assert replies == [] and (customer.engine.callback_answer(query_id) or {}).get("show_alert") is True
 
 
-async def test_book_now_passes_to_an_advisor_with_what_is_due(
+async def test_book_now_opens_booking_for_that_car(
     app_engine: tuple[Application, BotApiEngine], services: Services, customer: Customer  # type: ignore[type-arg]
 ) -> None:
     await add_car(services, USER, "粤B12345")
     await deliver(app_engine[0], services, customer)
-    summary, advisor = await customer.press("Book now")
-    expiry = today(services) + dt.timedelta(days=10)
-    assert "粤B·12345" in summary["text"] and "insurance renewal" in summary["text"]
-    assert str(expiry.day) in summary["text"] and str(expiry.year) in summary["text"]
-    assert services.dealer.hotline in advisor["text"]
+    [asked] = await customer.press("Book now")  # insurance is not workshop work: the customer picks the service
+    assert "What would you like done?" in asked["text"]
+    await customer.press("Repair")
+    [day] = await customer.press("Futian")  # the car is the reminder's: not asked
+    assert "Which day?" in day["text"]
+    await customer.press("/")  # the first day offered
+    await customer.press(":")
+    await customer.press("wait")
+    await customer.press("Skip")
+    [summary] = await customer.say("13800138000")
+    assert "粤B·12345" in summary["text"]
 
 
 async def test_forged_and_foreign_buttons_are_refused(

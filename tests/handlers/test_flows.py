@@ -1,0 +1,41 @@
+"""One flow at a time: starting roadside help in the middle of a booking ends the booking, so the next typed
+answers go to the flow the customer is now in, and the ended booking is gone from the saved state too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.db.models import Appointment, ConversationState, RoadsideRequest
+from tests.handlers.harness import Customer, build
+
+USER = 7301
+
+
+async def test_a_flow_started_mid_booking_takes_the_next_answers(tmp_path: Path) -> None:
+    app, engine = await build(tmp_path)
+    services = app.bot_data["services"]
+    async with app:
+        customer = Customer(app, engine, USER, "en")
+        await customer.say("/book")
+        await customer.press("Maintenance")
+        await customer.press("Futian")
+        [asked] = await customer.say("AB 1234")
+        assert "Which day?" in asked["text"]
+        await customer.say("/roadside")
+        await customer.send(engine.push_location(USER, 22.54, 114.05))
+        await customer.press(services.messages.label("en", "rsd_problem_flat_tyre"))
+        await customer.say("粵B 12345")
+        [done] = await customer.say("138 0013 8000")
+        assert "Request #1 received" in done["text"]
+        replies = await customer.say("next Tuesday")  # would be the booking's day if the booking were still on
+        assert not any("places left" in r["text"] for r in replies)  # no slot question: the booking is over
+        async with services.sessions() as session:
+            request = (await session.scalars(select(RoadsideRequest))).one()
+            booked = (await session.scalars(select(Appointment))).all()
+            saved = (
+                await session.scalars(select(ConversationState.name).where(ConversationState.kind == "conversation"))
+            ).all()
+        assert request.problem == "flat_tyre" and booked == []
+        assert "booking" not in saved

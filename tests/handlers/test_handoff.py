@@ -1,0 +1,248 @@
+"""The advisor handoff through the real Application: a ticket and its forum topic from every trigger, the relay
+both ways, no auto-answer while a ticket is open, claim / transfer / close, and the outside-hours notice."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import RoadsideRequest, Ticket, TicketEvent
+from bot.handlers.handoff_desk import CLOCK
+from tests.botapi.recording import process
+from tests.handlers.desk_harness import ADVISOR2_ID, ADVISOR_ID, GROUP_ID, Desk, build_desk
+from tests.handlers.harness import Customer
+
+# Thursday 2026-11-26 10:00 in Shenzhen: the branches are open.
+OPEN_HOURS = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
+# Saturday 2026-11-28 22:00 in Shenzhen: closed; Nanshan opens Sunday 09:00.
+CLOSED_HOURS = dt.datetime(2026, 11, 28, 14, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    app, _engine, desk = await build_desk(tmp_path)
+    app.bot_data[CLOCK] = lambda: OPEN_HOURS
+    async with app:
+        yield desk
+
+
+@pytest.fixture
+def customer(desk: Desk) -> Customer:
+    return Customer(desk.app, desk.engine, 501, "zh-hant")
+
+
+async def tickets(desk: Desk) -> list[Ticket]:
+    async with desk.app.bot_data["services"].sessions() as session:
+        return list((await session.scalars(select(Ticket).order_by(Ticket.id))).all())
+
+
+async def events(desk: Desk, ticket_id: int) -> list[tuple[str, str]]:
+    async with desk.app.bot_data["services"].sessions() as session:
+        rows = await session.execute(
+            select(TicketEvent.actor, TicketEvent.kind)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(TicketEvent.id)
+        )
+        return [(a, k) for a, k in rows.all()]
+
+
+def topics(desk: Desk) -> list[dict[str, Any]]:
+    return [c.params for c in desk.engine.calls("createForumTopic")]
+
+
+def card(desk: Desk, thread_id: int) -> dict[str, Any]:
+    return next(m for m in desk.group_messages(thread_id) if "#" in m.get("text", ""))
+
+
+async def open_by_menu(customer: Customer) -> list[dict[str, Any]]:
+    await customer.say("/start")
+    return await customer.press("顧問")
+
+
+async def test_the_menu_opens_a_ticket_with_a_topic_and_a_card(desk: Desk, customer: Customer) -> None:
+    [told] = await open_by_menu(customer)
+    assert "服務顧問會在這個聊天室裡回覆您" in told["text"] and "非營業時間" not in told["text"]
+    [ticket] = await tickets(desk)
+    assert (ticket.kind, ticket.trigger, ticket.status) == ("handoff", "menu", "open")
+    [topic] = topics(desk)
+    assert topic["chat_id"] == GROUP_ID and topic["name"] == f"Mei · #{ticket.id}"
+    shown = card(desk, ticket.topic_id)
+    assert "Mei" in shown["text"] and "選單" in shown["text"]
+    labels = [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+    assert any("認領" in label for label in labels) and any("結束" in label for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language_code", "expected"),
+    [
+        ("轉人工", "zh-hant", "服務顧問會在"),
+        ("转人工", "zh-hans", "服务顾问会在"),
+        ("talk to a human", "en", "advisor will"),
+    ],
+)
+async def test_typed_requests_open_a_ticket_in_the_customers_language(
+    desk: Desk, typed: str, language_code: str, expected: str
+) -> None:
+    customer = Customer(desk.app, desk.engine, 502, language_code)
+    [told] = await customer.say(typed)
+    assert expected in told["text"]
+    [ticket] = await tickets(desk)
+    assert ticket.trigger == "typed" and ticket.topic_id is not None
+
+
+async def test_none_of_these_opens_a_ticket_with_the_faq_trail(desk: Desk, customer: Customer) -> None:
+    await customer.say("保修")  # a low-confidence question: suggestions with "none of these"
+    await customer.press("都不是")
+    [ticket] = await tickets(desk)
+    assert ticket.trigger == "faq_none"
+    assert "保修" in card(desk, ticket.topic_id)["text"]  # the trail is on the card
+
+
+async def test_a_second_request_reuses_the_open_ticket(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [again] = await customer.say("/start advisor")  # a command still works while the ticket is open
+    assert "已經接通" in again["text"]
+    assert len(await tickets(desk)) == 1 and len(topics(desk)) == 1
+
+
+async def test_the_relay_copies_customer_messages_and_the_bot_stays_quiet(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    before = len(desk.engine.sent_messages(customer.user.id))
+    await customer.say("三包有效期是多久")  # would get an FAQ answer without a ticket
+    await customer.send(desk.engine.push_photo(customer.user.id, caption="刮痕"))
+    await customer.send(desk.engine.push_location(customer.user.id, 22.54, 114.05))
+    assert len(desk.engine.sent_messages(customer.user.id)) == before  # no auto-answer
+    copies = desk.engine.calls("copyMessage")
+    assert [c.params["message_thread_id"] for c in copies] == [ticket.topic_id] * 3
+    in_topic = desk.engine.sent_messages(GROUP_ID)
+    assert any(m.get("text") == "三包有效期是多久" for m in in_topic)
+    assert any("photo" in m for m in in_topic) and any("location" in m for m in in_topic)
+    kinds = [k for a, k in await events(desk, ticket.id) if a == "customer"]
+    assert kinds == ["customer_message"] * 3
+
+
+async def test_a_flow_started_during_a_ticket_gets_its_own_answers(desk: Desk, customer: Customer) -> None:
+    """Talking to an advisor must not stop a customer from calling roadside help: its answers reach it."""
+    await open_by_menu(customer)
+    await customer.say("/roadside")
+    await customer.send(desk.engine.push_location(customer.user.id, 22.54, 114.05))
+    await customer.press(customer.app.bot_data["services"].messages.label("zh-Hant", "rsd_problem_flat_tyre"))
+    await customer.say("粵B 12345")
+    await customer.say("138 0013 8000")
+    async with desk.app.bot_data["services"].sessions() as session:
+        request = (await session.scalars(select(RoadsideRequest))).one()
+    assert request.problem == "flat_tyre" and request.latitude == 22.54
+    assert desk.engine.calls("copyMessage") == []  # none of the flow's answers went to the topic
+    await customer.say("謝謝，還有一個問題")  # the flow is over: back to the advisor
+    assert len(desk.engine.calls("copyMessage")) == 1
+
+
+async def test_a_staff_reply_reaches_the_customer_and_claims_the_ticket(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    await desk.advisor.say("您好，我是 Alex", thread_id=ticket.topic_id)
+    await process(desk.app, desk.engine.push_photo(ADVISOR_ID, chat_id=GROUP_ID, thread_id=ticket.topic_id))
+    got = customer._new()
+    assert got[0]["text"] == "您好，我是 Alex" and "photo" in got[1]
+    [ticket] = await tickets(desk)
+    assert ticket.status == "claimed" and ticket.claimed_by == ADVISOR_ID
+    assert ticket.first_response_at == OPEN_HOURS.replace(tzinfo=ticket.first_response_at.tzinfo)
+    assert ("staff:9003", "staff_reply") in await events(desk, ticket.id)
+
+
+async def test_claim_transfer_close_then_the_bot_answers_again(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    await desk.advisor.press("認領")
+    assert "Alex" in customer._new()[-1]["text"]  # the customer hears who took it
+    await desk.advisor.press("轉交")
+    await desk.advisor.press("Bo")
+    [ticket] = await tickets(desk)
+    assert ticket.claimed_by == ADVISOR2_ID
+    await desk.advisor2.press("結束")
+    [ticket] = await tickets(desk)
+    assert ticket.status == "closed" and ticket.closed_at is not None
+    assert "已結束這次對話" in customer._new()[-1]["text"]
+    [closed_topic] = desk.engine.calls("closeForumTopic")
+    assert int(closed_topic.params["message_thread_id"]) == ticket.topic_id
+    [answer] = await customer.say("三包有效期是多久")
+    assert "三包有效期" in answer["text"]  # the FAQ answers again
+    kinds = [k for _, k in await events(desk, ticket.id)]
+    assert kinds[:1] == ["opened"] and {"claimed", "transferred", "closed"} <= set(kinds)
+
+
+async def test_claiming_a_claimed_ticket_is_refused(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    message = card(desk, (await tickets(desk))[0].topic_id)
+    await desk.advisor.press("認領", message=message)
+    await desk.advisor2.press("認領", message=message)
+    [ticket] = await tickets(desk)
+    assert ticket.claimed_by == ADVISOR_ID
+    answer = desk.engine.calls("answerCallbackQuery")[-1].params
+    assert answer.get("show_alert") and "其他同事" in answer["text"]
+
+
+async def test_a_reply_in_a_closed_topic_gets_a_note_not_a_relay(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    await desk.advisor.press("結束")
+    customer._new()
+    await desk.advisor.say("還有一件事", thread_id=ticket.topic_id)
+    assert customer._new() == []
+    assert "已結束" in desk.group_messages(ticket.topic_id)[-1]["text"]
+
+
+async def test_the_customer_ends_the_chat(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ended] = await customer.say("/end")
+    assert "您已結束" in ended["text"]
+    [ticket] = await tickets(desk)
+    assert ticket.status == "closed"
+    assert "客戶已結束對話" in desk.group_messages(ticket.topic_id)[-1]["text"]
+    assert [int(c.params["message_thread_id"]) for c in desk.engine.calls("closeForumTopic")] == [ticket.topic_id]
+
+
+async def test_outside_business_hours_the_customer_hears_when(desk: Desk, customer: Customer) -> None:
+    desk.app.bot_data[CLOCK] = lambda: CLOSED_HOURS
+    [told] = await open_by_menu(customer)
+    assert "非營業時間" in told["text"] and "11月29日（週日）09:00" in told["text"]
+
+
+async def test_a_blocked_customer_is_reported_in_the_topic(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    desk.engine.block_chat(customer.user.id)
+    await desk.advisor.say("您好？", thread_id=ticket.topic_id)
+    assert "封鎖" in desk.group_messages(ticket.topic_id)[-1]["text"]
+    assert ("bot", "unreachable") in await events(desk, ticket.id)
+
+
+async def test_the_warranty_case_goes_on_the_card(desk: Desk, customer: Customer) -> None:
+    today = dt.datetime.now(desk.app.bot_data["services"].settings.tz).date()
+    start = today - dt.timedelta(days=5)
+    await customer.say("/warranty")
+    await customer.press("家用")
+    await customer.say(f"{start.year}年{start.month}月{start.day}日")
+    await customer.say("150公里")
+    await customer.press("變速箱")
+    await customer.press("沒有")
+    [told] = await customer.press("找服務顧問")
+    assert "服務顧問會在" in told["text"]
+    [ticket] = await tickets(desk)
+    assert ticket.trigger == "warranty" and "warranty" in ticket.context["facts"]
+    shown = card(desk, ticket.topic_id)["text"]
+    assert "三包" in shown and "第二十二條" in shown and "您的個案" not in shown
+
+
+async def test_a_double_tap_opens_one_ticket_and_one_topic(desk: Desk, customer: Customer) -> None:
+    first = desk.engine.push_text(customer.user.id, "轉人工")
+    second = desk.engine.push_text(customer.user.id, "轉人工")
+    await asyncio.gather(process(desk.app, first), process(desk.app, second))
+    assert len(await tickets(desk)) == 1 and len(topics(desk)) == 1
