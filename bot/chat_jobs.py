@@ -37,7 +37,7 @@ class ChatJobs:
         await bot.initialize()
         sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
         self.services, self.sweep = services, jobs.ReminderSweep(services, services.sessions)
-        self.running = jobs.start(settings, sender, None, lambda: desk.tick(services))
+        self.running = jobs.start(settings, sender, None, desk.job(services))
         self.running.scheduler.add_job(
             self.sweep.run, "interval", seconds=SWEEP_SECONDS, id=jobs.SWEEP_JOB, coalesce=True, max_instances=1,
             next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2),

@@ -44,3 +44,13 @@ async def tick(services: Services, now: dt.datetime | None = None) -> dict[str, 
             log.exception("desk task %s failed", name)
             done[name] = -1
     return done
+
+
+def job(services: Services) -> Callable[[], Awaitable[dict[str, int]]]:
+    """The tick as the scheduler's job: a coroutine function, so APScheduler awaits it on the event loop (a
+    lambda returning a coroutine would be run in a thread and its coroutine never awaited)."""
+
+    async def desk_tick() -> dict[str, int]:
+        return await tick(services)
+
+    return desk_tick

@@ -35,9 +35,7 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     await bot.initialize()
     sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
     state["bot"] = bot
-    state["jobs"] = jobs.start(
-        settings, sender, jobs.ReminderSweep(services, services.sessions), lambda: desk.tick(services)
-    )
+    state["jobs"] = jobs.start(settings, sender, jobs.ReminderSweep(services, services.sessions), desk.job(services))
 
 
 async def stop_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

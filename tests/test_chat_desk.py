@@ -49,6 +49,8 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
         await chat_jobs.start(app)
         assert chat_jobs.running is not None
         chat_jobs.running.scheduler.pause()  # the test drives the jobs itself
+        desk_job = chat_jobs.running.scheduler.get_job(jobs.DESK_JOB)
+        assert desk_job is not None and asyncio.iscoroutinefunction(desk_job.func)  # awaited, not run in a thread
         await chat_jobs.tick_now()  # the insurance reminder (due in three weeks) and the follow-up of a visit
         sent = await chat_jobs.running.sender.tick()  # four days ago (knowledge/demo, shifted to today)
         assert sent == 2

@@ -10,7 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.db.migrate import upgrade
 from bot.services import build_services
-from scheduler import jobs
+from scheduler import desk, jobs
 from tests.conftest import make_settings
 
 
@@ -40,6 +40,31 @@ async def test_the_sweep_job_is_daily_and_runs_soon_after_start(tmp_path: Path) 
         assert started + dt.timedelta(seconds=25) < job.next_run_time < started + dt.timedelta(seconds=40)
         report = await sweeper.run()  # what the job runs: a full sweep, stateless
         assert (report.cars, report.enqueued, report.skipped) == (0, 0, False)
+    finally:
+        await jobs.stop(running)
+        await services.engine.dispose()
+
+
+async def test_the_desk_tick_runs_on_the_event_loop_as_the_scheduler_starts(tmp_path: Path) -> None:
+    """The desk job must be awaited by APScheduler, not run in a thread with its coroutine thrown away."""
+    settings = make_settings(tmp_path, desk_tick_seconds=3600)
+    await asyncio.to_thread(upgrade, settings.database_url)
+    services = build_services(settings)
+    ran = asyncio.Event()
+    results: list[dict[str, int]] = []
+    desk_job = desk.job(services)
+
+    async def observed() -> dict[str, int]:
+        result = await desk_job()
+        results.append(result)
+        ran.set()
+        return result
+
+    assert asyncio.iscoroutinefunction(desk_job)
+    running = jobs.start(settings, IdleSender(), None, observed)  # type: ignore[arg-type]
+    try:
+        await asyncio.wait_for(ran.wait(), timeout=30)  # the first run is due at once
+        assert set(results[0]) == {name for name, _ in desk.tasks()} and all(v >= 0 for v in results[0].values())
     finally:
         await jobs.stop(running)
         await services.engine.dispose()

@@ -57,7 +57,12 @@ def claim_markup(services: Services, request_id: int) -> dict[str, Any] | None:
 
 
 async def escalate_unclaimed(services: Services, now: dt.datetime) -> int:
-    """The desk task: escalate every request unclaimed at its deadline, once. Returns how many it escalated."""
+    """The desk task: escalate every request unclaimed at its deadline, once. Returns how many it escalated.
+
+    Without an advisors' group there is nobody to escalate to: the customer was told at once to call the
+    rescue line (roadside_confirmed), so nothing more is said."""
+    if services.settings.advisor_group_id is None:
+        return 0
     async with services.sessions() as session:
         due = await roadside_repo.due_for_escalation(session, now)
     escalated = 0
@@ -76,7 +81,7 @@ async def _notices(
 ) -> list[outbox.OutboxItem]:
     settings, messages = services.settings, services.messages
     items: list[outbox.OutboxItem] = []
-    if settings.advisor_group_id is not None:
+    if settings.advisor_group_id is not None:  # always, since escalate_unclaimed checked it
         supervisors = await staff_repo.members(session, "supervisor", on_duty=True)
         supervisors = supervisors or await staff_repo.members(session, "supervisor")
         staff_locale = settings.default_locale

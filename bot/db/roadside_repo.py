@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.identifiers import format_plate
 from bot.core.locale import Locale, choose_locale
 from bot.core.roadside import (
     CLAIMABLE,
@@ -68,7 +69,10 @@ async def card(session: AsyncSession, customer_id: int, default_locale: Locale) 
         return None
     owned = select(Vehicle).where(Vehicle.customer_id == customer_id, Vehicle.released_at.is_(None))
     vehicles = (await session.scalars(owned.order_by(Vehicle.id))).all()
-    cars = tuple(" ".join(part for part in (v.plate, v.make, v.model) if part) for v in vehicles)
+    cars = tuple(
+        " ".join(part for part in (format_plate(v.plate) if v.plate else None, v.make, v.model) if part)
+        for v in vehicles
+    )
     last = None
     if vehicles:
         visit = (
@@ -80,7 +84,8 @@ async def card(session: AsyncSession, customer_id: int, default_locale: Locale) 
                 .limit(1)
             )
         ).first()
-        last = VisitLine(visit.visit_date, visit.kind, visit.plate) if visit else None
+        if visit is not None:
+            last = VisitLine(visit.visit_date, visit.kind, format_plate(visit.plate) if visit.plate else None)
     written = customer.last_locale if customer.last_locale in ("zh-Hant", "zh-Hans", "en") else None
     locale = choose_locale(customer.locale_choice, written, customer.language_code, default_locale)  # type: ignore[arg-type]
     return CustomerCard(

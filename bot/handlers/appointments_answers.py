@@ -140,9 +140,10 @@ async def typed(update: Update, context: CareContext) -> object:
     is taken as a question for the FAQ, and the booking's question is asked again."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    locale = await customer_locale(update, context, message.text)
     answers, text = answers_of(context), message.text.strip()
     step = next_step(answers)
+    # A plate (粤B12345) or a phone says nothing about the language the customer reads.
+    locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
     if step == "reason":
         return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
     if step not in TYPED_STEPS:  # a question asked mid-booking is answered; the booking's question follows

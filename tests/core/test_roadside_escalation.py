@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -94,6 +95,14 @@ async def test_a_claimed_request_never_escalates(services: Services) -> None:
     async with services.sessions.begin() as session:
         assert await roadside_repo.claim(session, request_id, ADVISOR, CREATED + dt.timedelta(minutes=1))
     assert await escalate_unclaimed(services, CREATED + dt.timedelta(hours=1)) == 0
+    assert await _outbox(services) == []
+
+
+async def test_without_an_advisors_group_nothing_is_escalated(services: Services) -> None:
+    """The customer was told at once to call the rescue line; no "the supervisor was alerted" afterwards."""
+    await _request(services)
+    alone = dataclasses.replace(services, settings=services.settings.model_copy(update={"advisor_group_id": None}))
+    assert await escalate_unclaimed(alone, CREATED + dt.timedelta(hours=1)) == 0
     assert await _outbox(services) == []
 
 

@@ -46,7 +46,10 @@ async def test_an_admin_adds_and_removes_a_member(desk: Desk) -> None:
     assert added is not None and added.can("marketing") and added.can("supervisor")
     await desk.admin.say("/staff remove 777", private=True)
     assert await member(desk, 777) is None
-    assert "777" in last_private(desk, desk.admin)
+    removed = last_private(desk, desk.admin)
+    assert "777" in removed and "<code>" not in removed  # formatted as code, not shown as a tag
+    await desk.admin.say("/staff remove 778", private=True)
+    assert "778" in last_private(desk, desk.admin) and "<code>" not in last_private(desk, desk.admin)
 
 
 async def test_an_unknown_role_changes_nothing_and_explains(desk: Desk) -> None:
