@@ -14,8 +14,8 @@ _FULL = {
 _BARE = {**_FULL, "id": None, "branch": None, "several_branches": False, "slot": None, "mode": None, "plate": None,
          "notes": None, "phone": None, "status": None, "name": None}  # fmt: skip
 _CANCELLED = {**_FULL, "status": "cancelled", "reason": "time <i>"}
-_PROBLEMS = ("plate_unclear", "day_unclear", "past", "too_far", "closed", "full", "slot_unclear", "slot_taken",
-             "phone_unclear", "notes_too_long", "gone")  # fmt: skip
+_PROBLEMS = ("plate_unclear", "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
+             "slot_taken", "phone_unclear", "notes_too_long", "gone")  # fmt: skip
 _SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
 
 BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
@@ -27,11 +27,17 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for reminder in (False, True)
         for note in ("", "part_none")
     ],
-    "booking_retry": [{"problem": p, "day": date(2026, 12, 3), "last_day": date(2026, 12, 12)} for p in _PROBLEMS],
+    "booking_retry": [
+        {"problem": p, "day": day, "last_day": last, "this_year": 2026}
+        for p in _PROBLEMS
+        for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
+    ],
     "booking_summary": [{"a": a} for a in (_FULL, _BARE)] + [{"a": {**_FULL, "service": s}} for s in _SERVICES],
     "booking_done": [{"a": {**_FULL, "status": s}} for s in ("requested", "confirmed")],
     "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]}],
-    "appointment_notice": [{"event": e, "a": _FULL} for e in ("confirmed", "reminder", "cancelled", "coming")],
+    "appointment_notice": [
+        {"event": e, "a": _FULL} for e in ("confirmed", "reminder", "cancelled", "coming", "no_show")
+    ],
     "appointment_card": [
         {"event": e, "a": a, "staff": staff, "visit": visit}
         for e in ("new", "rescheduled", "cancelled", "coming", "update")

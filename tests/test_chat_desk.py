@@ -64,6 +64,7 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
         await press(app, chat, api, "2 ⭐")  # a low rating: a complaint ticket, the supervisor alerted
         shown = "\n".join(lines)
         assert "── advisors' group › topic #" in shown and "Sam" in shown, shown
+        assert "· 粤B·F58938 · #1»" in shown  # the topic is named after the car of the visit rated
         await chat_jobs.stop()
     await services.engine.dispose()
 

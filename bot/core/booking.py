@@ -18,7 +18,9 @@ SERVICE_TYPES = ("maintenance", "repair", "bodywork", "warranty", "inspection", 
 MODES = ("waiting", "drop_off")
 ALL = "*"
 LEAD_MINUTES = 60  # a slot today is offered only this long before it starts
-DayProblem = Literal["past", "too_far", "closed", "full"]
+DayProblem = Literal["past", "too_far", "closed", "day_over", "full"]
+# Advisors' actions that only make sense on or after the appointment's day (confirming may come earlier).
+ON_THE_DAY = ("arrived", "noshow", "done")
 # What slot_usage counts: (slot, mode) → places used; missing rows are unused.
 Usage = Mapping[tuple[str, str], int]
 
@@ -92,17 +94,20 @@ class SlotOffer:
     left: int
 
 
+def slots_ahead(branch: Branch, day: dt.date, now_local: dt.datetime) -> list[str]:
+    """The day's slots that may still be booked by the clock (today: starting at least LEAD_MINUTES from now)."""
+    if day != now_local.date():
+        return slot_times(branch, day)
+    earliest = now_local.hour * 60 + now_local.minute + LEAD_MINUTES
+    return [slot for slot in slot_times(branch, day) if _minutes(slot) >= earliest]
+
+
 def slot_offers(
     branch: Branch, day: dt.date, counters: Counters, now_local: dt.datetime, mode: str | None = None
 ) -> list[SlotOffer]:
     """The day's slots that still have room (and, today, start at least LEAD_MINUTES from now)."""
-    earliest = None
-    if day == now_local.date():
-        earliest = now_local.hour * 60 + now_local.minute + LEAD_MINUTES
     offers = []
-    for slot in slot_times(branch, day):
-        if earliest is not None and _minutes(slot) < earliest:
-            continue
+    for slot in slots_ahead(branch, day, now_local):
         left = places_left(branch.capacity, counters, slot, mode)
         if left > 0:
             offers.append(SlotOffer(slot, left))
@@ -119,8 +124,11 @@ def window(today: dt.date, booking_days: int) -> tuple[dt.date, dt.date]:
     return today, today + dt.timedelta(days=booking_days)
 
 
-def day_problem(branch: Branch, day: dt.date, today: dt.date, booking_days: int) -> DayProblem | None:
-    """Why a typed day cannot be booked (before looking at places), or None."""
+def day_problem(
+    branch: Branch, day: dt.date, today: dt.date, booking_days: int, now_local: dt.datetime | None = None
+) -> DayProblem | None:
+    """Why a typed day cannot be booked (before looking at places), or None. With `now_local`, today after
+    its last bookable slot is "day_over" (no more times today), not "full"."""
     first, last = window(today, booking_days)
     if day < first:
         return "past"
@@ -128,7 +136,14 @@ def day_problem(branch: Branch, day: dt.date, today: dt.date, booking_days: int)
         return "too_far"
     if not slot_times(branch, day):
         return "closed"
+    if now_local is not None and not slots_ahead(branch, day, now_local):
+        return "day_over"
     return None
+
+
+def too_early(action: str, day: dt.date, today: dt.date) -> bool:
+    """Whether an advisor's action comes before the appointment's day (arrived / no-show / done)."""
+    return action in ON_THE_DAY and day > today
 
 
 def open_days(branch: Branch, today: dt.date, booking_days: int) -> list[dt.date]:
@@ -151,11 +166,13 @@ def visit_kind(service_type: str) -> str:
 # with everything but the day and slot filled in from the appointment; a cancellation asks only the reason.
 _ORDER = (("service", "service"), ("branch", "branch"), ("car_name", "vehicle"), ("day", "day"), ("slot", "slot"),
           ("mode", "mode"), ("notes", "notes"), ("phone", "phone"))  # fmt: skip
-STEPS = ("service", "branch", "vehicle", "day", "slot", "mode", "notes", "phone", "confirm", "reason")
+# "reason_text": the customer chose "another reason" and is asked to type it.
+STEPS = ("service", "branch", "vehicle", "day", "slot", "mode", "notes", "phone", "confirm", "reason", "reason_text")
+REASON_STEPS = ("reason", "reason_text")
 
 
 def next_step(answers: Mapping[str, object]) -> str:
     """The first question the answers do not answer yet; "confirm" once all are in."""
     if "cancel" in answers:
-        return "reason"
+        return "reason_text" if answers.get("why") == "other" else "reason"
     return next((step for key, step in _ORDER if key not in answers), "confirm")

@@ -1,7 +1,8 @@
 """Booking days as customers type them, looking forward (no telegram import).
 
 bot.core.dates reads dates in the past (a delivery date, the last service); a booking is in the future, so
-a date without a year is the next such date (today included), and weekdays name the coming ones:
+a date without a year is the next such date (today included) unless it was at most RECENT_DAYS ago (then it is
+that recent day, which the flow says has passed), and weekdays name the coming ones:
 - 今天/today, 明天/tomorrow, 後天/day after tomorrow, 大後天, "3天後", "in 3 days" (and 昨天/yesterday,
   前天, so the flow can say that day has passed);
 - 週一…週日, 星期一, 禮拜天, "Monday", "this Friday": the next such day (today when it is that day);
@@ -25,6 +26,7 @@ from bot.core.dates import _MONTHS, read_date
 from bot.core.numbers import normalise
 
 DayPart = Literal["am", "pm"]
+RECENT_DAYS = 183  # a month and day without a year this recent is read as passed, not as next year's
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,15 @@ def _next_week(today: date, weekday: int) -> date:
 
 
 def _next_month_day(today: date, month: int, day: int) -> date | None:
-    """The first (month, day) on or after today, within two years; None when no such date exists."""
-    for year in (today.year, today.year + 1, today.year + 2):
+    """The first (month, day) at most RECENT_DAYS ago or later, within two years ("11/1" typed on 28 November
+    is the 1st of this November, passed, not next year's); None when no such date exists."""
+    earliest = today - timedelta(days=RECENT_DAYS)
+    for year in (today.year - 1, today.year, today.year + 1, today.year + 2):
         try:
             found = date(year, month, day)
         except ValueError:
             continue
-        if found >= today:
+        if found >= earliest:
             return found
     return None
 
@@ -74,10 +78,10 @@ def _next_month_day(today: date, month: int, day: int) -> date | None:
 def _month_day(today: date, first: int, second: int, window_end: date | None) -> date | None:
     """Month first; day first only when that lands inside the booking window and month first does not."""
     month_first = _next_month_day(today, first, second)
-    if window_end is None or (month_first is not None and month_first <= window_end):
+    if window_end is None or (month_first is not None and today <= month_first <= window_end):
         return month_first
     day_first = _next_month_day(today, second, first)
-    return day_first if day_first is not None and day_first <= window_end else month_first
+    return day_first if day_first is not None and today <= day_first <= window_end else month_first
 
 
 Finder = Callable[[re.Match[str], date, date | None], date | None]

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core import garage, records
-from bot.core.booking import MODES, SlotOffer, branch_by_id, open_days, places_left, slot_offers
+from bot.core.booking import MODES, SlotOffer, branch_by_id, open_days, places_left, slot_offers, too_early
 from bot.core.dealer import Branch, Dealer
 from bot.core.identifiers import format_plate
 from bot.core.locale import Locale
@@ -21,8 +21,16 @@ from bot.core.outbox import OutboxItem, enqueue_many, message_payload
 from bot.db import appointment_repo
 from bot.db.appointment_repo import AppointmentView, NewBooking, SlotFull
 
-__all__ = ["AppointmentView", "BookingDesk", "NewBooking", "SlotFull"]
+__all__ = ["AppointmentView", "BookingDesk", "NewBooking", "SlotFull", "TooEarly"]
 Sessions = async_sessionmaker[AsyncSession]
+
+
+class TooEarly(Exception):
+    """An advisor's arrived / no-show / done pressed before the appointment's day; nothing was changed."""
+
+    def __init__(self, day: dt.date) -> None:
+        super().__init__(f"the appointment is on {day:%Y-%m-%d}")
+        self.day = day
 
 
 @dataclass(frozen=True)
@@ -113,9 +121,13 @@ class BookingDesk:
         self, appointment_id: int, action: str, staff_id: int, staff_name: str, today: dt.date
     ) -> tuple[AppointmentView | None, bool]:
         """An advisor's confirm / arrived / no-show / done; (the appointment after it or None when the status
-        did not allow it, whether a visit was recorded). "done" records a completed visit for follow-ups."""
+        did not allow it, whether a visit was recorded). "done" records a completed visit for follow-ups.
+        TooEarly (nothing changed) for arrived / no-show / done before the appointment's day."""
         async with self.sessions.begin() as session:
-            if await appointment_repo.staff_action(session, appointment_id, action, staff_id) is None:
+            before = await appointment_repo.view(session, appointment_id)
+            if before is not None and too_early(action, before.day, today):
+                raise TooEarly(before.day)
+            if await appointment_repo.staff_action(session, appointment_id, action, staff_id, today) is None:
                 return None, False
             found = await appointment_repo.view(session, appointment_id)
             assert found is not None

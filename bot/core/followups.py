@@ -191,6 +191,7 @@ def card_facts(view: FollowUpView, rating: int | None, comment_text: str | None)
     staff's locale."""
     visit = {
         "no": view.visit_no, "date": view.visit_date.isoformat(), "kind": view.visit_kind, "car": car_name(view),
+        "plate": car_data(view.plate, view.make, view.model)["plate"] or None,
         "advisor": view.advisor, "stage": view.stage, "work": (view.work_done or "")[:300],
     }  # fmt: skip
     facts: dict[str, Any] = {"visit": visit}

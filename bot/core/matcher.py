@@ -197,12 +197,14 @@ class Matcher:
         self.config = config
         self.analyzer = Analyzer(config)
         self._questions: list[tuple[str, str]] = []  # (entry id, question text)
+        self._exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
         question_features: list[dict[str, float]] = []
         entry_features: dict[str, set[str]] = defaultdict(set)
         for entry in kb.entries:
             for _locale, question in entry.questions.all():
                 feats = self.analyzer.features(question)
                 self._questions.append((entry.id, question))
+                self._exact.setdefault("".join(self.analyzer.canonical(question).split()), entry.id)
                 question_features.append(feats)
                 entry_features[entry.id].update(feats)
         known = {f for feats in question_features for f in feats}
@@ -277,6 +279,14 @@ class Matcher:
         top_id, top_score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         confident = top_score >= limits.answer and top_score - runner_up >= limits.margin
-        if confident and not self.analyzer.is_out_of_domain(text):
+        short = _too_short(canonical) and self._exact.get("".join(canonical.split())) != top_id
+        if confident and not short and not self.analyzer.is_out_of_domain(text):
             return MatchResult("answer", top_id, round(top_score, 1), suggestions, canonical)
         return MatchResult("suggest", top_id, round(top_score, 1), suggestions, canonical)
+
+
+def _too_short(canonical: str) -> bool:
+    """A bare number ("7", "1000") or one or two characters ("明天") is not a question: unless it is one of the
+    knowledge base's own questions ("三包"), whatever it matches is offered as "did you mean", never answered."""
+    compact = "".join(canonical.split())
+    return compact.isdigit() or len(compact) <= 2

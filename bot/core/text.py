@@ -117,5 +117,13 @@ def detect_script(text: str) -> Locale | None:
     return None
 
 
+def reads_as_english(text: str) -> bool:
+    """Whether Latin text is a sentence rather than a token: "ok", "skip", "abc", "next Monday" or a model name
+    typed by a customer who writes Chinese are not a change of language; "how much is it?" and "talk to a
+    human" are."""
+    words = _LATIN_WORD.findall(unicodedata.normalize("NFKC", text))
+    return len(words) >= 3 or (len(words) >= 2 and text.rstrip().endswith("?"))
+
+
 def is_chinese(text: str) -> bool:
     return bool(_CJK_CHAR.search(text))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.booking import visit_kind
+from bot.core.booking import ON_THE_DAY, visit_kind
 from bot.core.dealer import Capacity
 from bot.db.models import Appointment, Customer, Outbox, ServiceVisit, Vehicle, utcnow
 from bot.db.repo import _insert
@@ -207,16 +207,20 @@ async def cancel(session: AsyncSession, appointment: Appointment, reason: str) -
     return True
 
 
-async def staff_action(session: AsyncSession, appointment_id: int, action: str, staff_id: int) -> str | None:
-    """Apply an advisor's action if the appointment's status allows it (one conditional UPDATE, so two
-    advisors pressing at once cannot both apply it); the new status, or None."""
+async def staff_action(
+    session: AsyncSession, appointment_id: int, action: str, staff_id: int, today: dt.date
+) -> str | None:
+    """Apply an advisor's action if the appointment's status (and, for arrived / no-show / done, its day: not
+    after `today`) allows it; one conditional UPDATE, so two advisors pressing at once, or a move racing the
+    press, cannot both apply. The new status, or None."""
     allowed, new = STAFF_ACTIONS[action]
     values: dict[str, object] = {"status": new, "updated_at": utcnow()}
     if action == "confirm":
         values["confirmed_by"] = staff_id
-    done = await session.execute(
-        update(Appointment).where(Appointment.id == appointment_id, Appointment.status.in_(allowed)).values(**values)
-    )
+    conditions = [Appointment.id == appointment_id, Appointment.status.in_(allowed)]
+    if action in ON_THE_DAY:
+        conditions.append(Appointment.day <= today)
+    done = await session.execute(update(Appointment).where(*conditions).values(**values))
     return new if done.rowcount == 1 else None  # type: ignore[attr-defined]
 
 

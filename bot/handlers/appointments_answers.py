@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.core.booking import MODES, SERVICE_TYPES, day_problem, next_step, window
+from bot.core.booking import MODES, REASON_STEPS, SERVICE_TYPES, day_problem, next_step, window
 from bot.core.booking_dates import read_day, read_time
 from bot.core.booking_service import NewBooking, SlotFull, describe
 from bot.core.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
@@ -28,6 +28,7 @@ from bot.handlers.appointments_steps import (
     keep,
     now_local,
     retry,
+    step_markup,
 )
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
 
@@ -35,6 +36,7 @@ STEP_OF_ACTION = {"svc": "service", "br": "branch", "car": "vehicle", "day": "da
                   "skip": "notes", "phone": "phone", "yes": "confirm", "again": "confirm", "why": "reason"}  # fmt: skip
 NOTES_MAX = 500
 TYPED_STEPS = ("vehicle", "day", "slot", "notes", "phone")  # the questions a typed answer may answer
+RETYPED = ("plate_unclear", "phone_unclear", "notes_too_long")  # said with the question's own buttons
 Taker = Callable[[CareContext, int, Answers, str], Awaitable[bool]]
 
 
@@ -110,7 +112,8 @@ async def chosen(update: Update, context: CareContext) -> object:
     step = next_step(answers)
     expected = STEP_OF_ACTION.get(data.action) if data else None
     changing_day = expected == "day" and step in ("slot", "mode")  # another day from the list above
-    if data is None or (expected != step and not changing_day):
+    changing_reason = expected == "reason" and step == "reason_text"  # a listed reason after all
+    if data is None or (expected != step and not changing_day and not changing_reason):
         return await refuse_button(update, context)
     if data.action in ("yes", "again", "why"):
         await query.answer()
@@ -126,6 +129,9 @@ async def chosen(update: Update, context: CareContext) -> object:
 
 async def _final(update: Update, context: CareContext, action: str, arg: str, answers: Answers) -> object:
     locale = await customer_locale(update, context)
+    if action == "why" and arg == "other":  # ask for the reason itself; the typed text cancels
+        keep(context, {**answers, "why": "other"})
+        return await ask(update, context, locale)
     if action == "why":
         reason = context.services.messages.label(context.services.settings.default_locale, f"bk_reason_{arg}")
         return await appointments_manage.cancel_with(update, context, locale, answers, reason)
@@ -144,16 +150,18 @@ async def typed(update: Update, context: CareContext) -> object:
     step = next_step(answers)
     # A plate (粤B12345) or a phone says nothing about the language the customer reads.
     locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
-    if step == "reason":
+    if step in REASON_STEPS:
         return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
     if step not in TYPED_STEPS:  # a question asked mid-booking is answered; the booking's question follows
         await faq.question(update, context)
         return await ask(update, context, locale, reminder=True)
     problem, day = await _take_typed(context, step, text, answers)
+    if problem in RETYPED:  # the re-prompt keeps the question's buttons (a car, the linked phone, skip)
+        await retry(update, context, locale, problem, markup=await step_markup(update, context, locale))
+        return None
     if problem is not None:
         await retry(update, context, locale, problem, day)
-        return await ask(update, context, locale) if problem not in ("plate_unclear", "phone_unclear",
-                                                                      "notes_too_long") else None  # fmt: skip
+        return await ask(update, context, locale)
     keep(context, answers)
     return await ask(update, context, locale)
 
@@ -194,7 +202,7 @@ async def _typed_day(context: CareContext, text: str, answers: Answers) -> tuple
     if choice is None:
         return "day_unclear", None
     branch = next(b for b in dealer.branches if b.id == answers["branch"])
-    problem = day_problem(branch, choice.day, today, dealer.booking_days)
+    problem = day_problem(branch, choice.day, today, dealer.booking_days, now_local(context))
     if problem is None and not await booking_desk(context).offers(branch.id, choice.day, now_local(context),
                                                                    answers.get("mode")):  # fmt: skip
         problem = "full"

@@ -3,8 +3,9 @@ with confirm / arrived / no-show / done buttons (`appt:<action>:<id>`, signed fo
 
 Every press is checked with require_staff("advisor", in_group=True): an outsider, marketing staff or a
 customer with forged data is refused politely. The status change is one conditional UPDATE, so a second
-press (or a stale card) changes nothing. "confirm" tells the customer through the outbox (quiet hours
-respected); "done" records a completed visit, which the follow-ups pick up.
+press (or a stale card) changes nothing. Arrived / no-show / done are refused before the appointment's day
+(dealer time). "confirm" and "no-show" tell the customer through the outbox (quiet hours respected); "done"
+records a completed visit, which the follow-ups pick up.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot.core.booking_service import AppointmentView, describe
+from bot.core.booking_service import AppointmentView, TooEarly, describe
 from bot.core.reminder_message import reminder_locale
 from bot.db.appointment_repo import STAFF_ACTIONS
 from bot.handlers.appointments_steps import booking_desk, now_local
@@ -31,6 +32,8 @@ BUTTONS = {
     "confirmed": ("arrived", "noshow", "done"),
     "arrived": ("done",),
 }
+# The advisors' actions the customer is told of, and the notice's event (appointment_notice.html.j2).
+TOLD = {"confirm": "confirmed", "noshow": "no_show"}
 
 
 def card_markup(context: CareContext | Any, found: AppointmentView) -> InlineKeyboardMarkup | None:
@@ -73,8 +76,14 @@ async def staff_pressed(update: Update, context: CareContext) -> None:
         or (update.effective_user.first_name if update.effective_user else "")
         or str(member.telegram_user_id)
     )
-    found, visit = await booking_desk(context).staff_action(int(data.arg), data.action, member.telegram_user_id, name,
-                                                            now_local(context).date())  # fmt: skip
+    try:
+        found, visit = await booking_desk(context).staff_action(int(data.arg), data.action, member.telegram_user_id,
+                                                                name, now_local(context).date())  # fmt: skip
+    except TooEarly as early:  # the card keeps its buttons: they work from the appointment's day
+        day = early.day
+        await query.answer(services.messages.label(locale, "appt_too_early", month=day.month, day=day.day,
+                                                   mon=f"{day:%b}"), show_alert=True)  # fmt: skip
+        return
     if found is None:
         await query.answer(services.messages.label(locale, "appt_not_now"), show_alert=True)
         return
@@ -82,17 +91,18 @@ async def staff_pressed(update: Update, context: CareContext) -> None:
     text = card_text(context, found, "update", name, visit if data.action == "done" else None)
     with contextlib.suppress(BadRequest):  # a card too old to edit: the change is made all the same
         await query.edit_message_text(text, reply_markup=card_markup(context, found))
-    if data.action == "confirm":
-        await _tell_confirmed(context, found)
+    if data.action in TOLD:
+        await _tell_customer(context, found, TOLD[data.action])
 
 
-async def _tell_confirmed(context: CareContext, found: AppointmentView) -> None:
+async def _tell_customer(context: CareContext, found: AppointmentView, event: str) -> None:
+    """The customer's notice of an advisor's action, in their language, through the outbox."""
     services = context.services
     settings = services.settings
     locale = reminder_locale(found.locale_choice, found.last_locale, found.language_code, settings.default_locale)
-    text = services.messages.render(locale, "appointment_notice", event="confirmed",
+    text = services.messages.render(locale, "appointment_notice", event=event,
                                     a=describe(found, services.dealer, locale))  # fmt: skip
-    key = f"appointment:{found.id}:confirmed:{found.day:%Y%m%d}:{found.slot}"
+    key = f"appointment:{found.id}:{event}:{found.day:%Y%m%d}:{found.slot}"
     await booking_desk(context).notify(found, key, text, None, settings.quiet_hours.shift(dt.datetime.now(dt.UTC)))
 
 

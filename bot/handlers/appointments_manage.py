@@ -4,7 +4,7 @@ reminder's "I'll be there".
 `bk:resched:<id>` and `bk:cancel:<id>` are signed for the customer they were sent to, and the appointment is
 looked up with that customer's id (bot.db.appointment_repo.owned), so nobody reaches another's booking.
 Rescheduling goes back to the day and time questions with the rest kept; the old place is given back only
-when the new one is taken. Cancelling asks a reason (buttons, or typed).
+when the new one is taken. Cancelling asks a reason (buttons, or typed; "another reason" asks it typed).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def _user_id(update: Update) -> int:
 def _day_label(context: CareContext, locale: Locale, day: dt.date) -> str:
     label = context.services.messages.label
     weekday = label(locale, f"bk_wd_{day.weekday()}")
-    return label(locale, "bk_day", month=day.month, day=day.day, weekday=weekday)
+    return label(locale, "bk_day", month=day.month, day=day.day, weekday=weekday, mon=f"{day:%b}")
 
 
 Made = tuple[list[tuple[str, str, str, str]], int, str]  # buttons (label, feature, action, arg), columns, note
@@ -108,6 +108,13 @@ async def _choices(update: Update, context: CareContext, locale: Locale, step: s
     return fixed.get(step, []), 1, ""
 
 
+async def step_markup(update: Update, context: CareContext, locale: Locale) -> InlineKeyboardMarkup | None:
+    """The buttons of the question being asked, for a re-prompt that asks it again in its own words."""
+    answers = answers_of(context)
+    made, columns, _ = await _choices(update, context, locale, next_step(answers), answers)
+    return keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
+
+
 async def ask(update: Update, context: CareContext, locale: Locale, *, reminder: bool = False) -> str:
     """Ask the question the answers call for (the summary once all are in); returns the conversation state."""
     answers = answers_of(context)
@@ -140,8 +147,10 @@ async def retry(
     markup: InlineKeyboardMarkup | None = None,
 ) -> None:  # fmt: skip
     """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons)."""
-    last = window(now_local(context).date(), context.services.dealer.booking_days)[1]
-    await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last)
+    today = now_local(context).date()
+    last = window(today, context.services.dealer.booking_days)[1]
+    await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
+               this_year=today.year)  # fmt: skip
 
 
 async def begin_for_car(

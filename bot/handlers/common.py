@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.callbacks import CallbackData
 from bot.core.locale import Locale, choose_locale, from_language_code
-from bot.core.text import detect_script, is_chinese
+from bot.core.text import detect_script, is_chinese, reads_as_english
 from bot.db import repo
 from bot.services import Services
 
@@ -32,6 +32,8 @@ def written_locale(text: str | None, previous: str | None, language_code: str | 
     if not text:
         return None
     script = detect_script(text)
+    if script == "en" and previous in ("zh-Hant", "zh-Hans") and not reads_as_english(text):
+        return None  # a Chinese writer's "ok", "skip" or "next Monday": their language stays
     if script or not is_chinese(text):
         return script
     for hint in (previous, from_language_code(language_code)):

@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from bot.core.callbacks import CallbackData
 from bot.core.staff import Role, StaffMember, bootstrap_roles
 from bot.db import staff_repo
-from bot.handlers.common import CareContext
+from bot.handlers.common import CareContext, customer_locale
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -55,9 +55,15 @@ async def require_staff(
     allowed = member is not None and member.can(role) and (not in_group or in_desk_group(update, context))
     if allowed:
         return member
-    locale = context.services.settings.default_locale
-    key = "staff_only" if member is None or not member.can(role) else "staff_group_only"
-    text = context.services.messages.label(locale, key)
+    messages = context.services.messages
+    if member is None:  # a customer (or anyone): in their own language
+        text = messages.label(await customer_locale(update, context), "staff_only")
+    else:  # staff read the desk's language
+        locale = context.services.settings.default_locale
+        if member.can(role):
+            text = messages.label(locale, "staff_group_only")
+        else:
+            text = messages.label(locale, "staff_role_needed", role=messages.label(locale, f"staff_role_{role}"))
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     elif update.effective_message is not None:

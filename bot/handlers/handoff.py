@@ -25,7 +25,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.handoff import TicketView, next_opening, topic_name
+from bot.core.handoff import ContextCard, TicketView, next_opening, topic_name
 from bot.core.locale import Locale
 from bot.db import ticket_repo
 from bot.handlers import handoff_desk
@@ -91,11 +91,19 @@ async def _open_or_reuse(
         ticket, created = opened
         card = await ticket_repo.context_card(session, ticket, trail, facts)
     if created or ticket.topic_id is None:
-        ticket = await _create_topic(context, ticket, card.name, card.vehicles[0].plate if card.vehicles else None)
+        ticket = await _create_topic(context, ticket, card.name, _topic_plate(card, facts))
         await handoff_desk.post_card(context, card, ticket)
     else:
         await handoff_desk.note(context, ticket, "retriggered", trigger=trigger, kind=kind, facts=facts)
     return ticket, created
+
+
+def _topic_plate(card: ContextCard, facts: dict[str, Any]) -> str | None:
+    """The car the ticket is about: the one its facts name (a follow-up's visit), else the customer's first."""
+    visit = facts.get("visit")
+    if isinstance(visit, dict) and visit.get("plate"):
+        return str(visit["plate"])
+    return card.vehicles[0].plate if card.vehicles else None
 
 
 async def _create_topic(context: CareContext, ticket: TicketView, name: str, plate: str | None) -> TicketView:
@@ -119,6 +127,15 @@ def _trail(context: CareContext, user_id: int) -> list[dict[str, str]]:
     data = context.application.chat_data.get(user_id, {})  # the private chat's id is the user's
     trail = data.get(TRAIL_KEY) if isinstance(data, dict) else None
     return list(trail) if isinstance(trail, list) else []
+
+
+async def talking_to_staff(context: CareContext, user_id: int) -> bool:
+    """Whether the customer has an active ticket (their messages go to an advisor)."""
+    services = context.services
+    if services.settings.advisor_group_id is None:
+        return False
+    async with services.sessions() as session:
+        return await ticket_repo.active_for_user(session, user_id, services.settings.default_locale) is not None
 
 
 def message_kind(message: Message) -> str:

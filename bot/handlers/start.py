@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.handlers import advisor, keyboards, mycar_view
+from bot.handlers import advisor, handoff, keyboards, mycar_view
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
 
 # `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty, `/start mycar` and
@@ -43,14 +43,10 @@ async def help_command(update: Update, context: CareContext) -> None:
 async def cancel(update: Update, context: CareContext) -> None:
     """Leave whatever was going on and go back to the menu."""
     locale = await customer_locale(update, context)
-    assert update.effective_user is not None
-    await send(
-        update,
-        context,
-        locale,
-        "cancelled",
-        keyboards.main_menu(context.services, locale, update.effective_user.id),
-    )
+    user = update.effective_user
+    assert user is not None
+    menu = keyboards.main_menu(context.services, locale, user.id)
+    await send(update, context, locale, "cancelled", menu, advisor=await handoff.talking_to_staff(context, user.id))
 
 
 async def menu_button(update: Update, context: CareContext) -> None:

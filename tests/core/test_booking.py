@@ -16,6 +16,7 @@ from bot.core.booking import (
     places_left,
     slot_offers,
     slot_times,
+    too_early,
 )
 from bot.core.booking_dates import DayChoice, read_day, read_time
 from bot.core.config_files import ConfigError
@@ -58,7 +59,11 @@ WINDOW_END = TODAY + dt.timedelta(days=14)
         ("today", DayChoice(TODAY)),
         ("tomorrow morning", DayChoice(dt.date(2026, 11, 29), "am")),
         ("昨天", DayChoice(dt.date(2026, 11, 27))),
-        ("11/20", DayChoice(dt.date(2027, 11, 20))),  # the next 20 November: too far, said so by day_problem
+        ("11/20", DayChoice(dt.date(2026, 11, 20))),  # a recent day without a year: passed, said so by day_problem
+        ("11/1", DayChoice(dt.date(2026, 11, 1))),  # not 1 November 2027
+        ("Nov 1", DayChoice(dt.date(2026, 11, 1))),
+        ("11/12", DayChoice(dt.date(2026, 12, 11))),  # 12 November has passed, 11 December is in the window
+        ("5/1", DayChoice(dt.date(2027, 5, 1))),  # more than six months ago: the next 1 May (too far)
         ("banana", None),
         ("香蕉", None),
         ("2/30", None),
@@ -92,6 +97,30 @@ def test_slots_follow_hours_breaks_and_explicit_times() -> None:
 )
 def test_day_problems(day: dt.date, problem: str | None) -> None:
     assert day_problem(FUTIAN, day, TODAY, 14) == problem
+
+
+def test_today_after_its_last_slot_is_over_not_full() -> None:
+    evening, morning = dt.datetime(2026, 11, 28, 19, 0), dt.datetime(2026, 11, 28, 10, 0)
+    assert day_problem(FUTIAN, TODAY, TODAY, 14, evening) == "day_over"  # Saturday's last slot is 16:00
+    assert day_problem(FUTIAN, TODAY, TODAY, 14, dt.datetime(2026, 11, 28, 15, 1)) == "day_over"  # too soon
+    assert day_problem(FUTIAN, TODAY, TODAY, 14, morning) is None
+    assert day_problem(FUTIAN, dt.date(2026, 11, 30), TODAY, 14, evening) is None  # another day: not the clock's
+
+
+@pytest.mark.parametrize(
+    ("action", "day", "early"),
+    [
+        ("confirm", TODAY + dt.timedelta(days=3), False),  # confirming ahead is the point of confirming
+        ("arrived", TODAY + dt.timedelta(days=3), True),
+        ("noshow", TODAY + dt.timedelta(days=1), True),
+        ("done", TODAY + dt.timedelta(days=1), True),
+        ("arrived", TODAY, False),
+        ("noshow", TODAY, False),
+        ("done", TODAY - dt.timedelta(days=2), False),  # marked late
+    ],
+)
+def test_advisors_mark_arrival_no_show_and_done_from_the_day_on(action: str, day: dt.date, early: bool) -> None:
+    assert too_early(action, day, TODAY) is early
 
 
 def test_open_days_skip_closed_days() -> None:
@@ -140,6 +169,7 @@ def test_next_question() -> None:
             "mode": "waiting", "notes": "", "phone": "+8613800138000"}  # fmt: skip
     assert next_step(full) == "confirm"
     assert next_step({**full, "cancel": 3}) == "reason"
+    assert next_step({"cancel": 3, "why": "other"}) == "reason_text"  # "another reason": typed next
     assert next_step({k: v for k, v in full.items() if k != "slot"}) == "slot"
 
 

@@ -62,3 +62,13 @@ def test_synonyms_rewrite_to_one_form(shared_services: Services) -> None:
     canonical = shared_services.matcher.analyzer.canonical
     assert canonical("煞車油") == canonical("制動液") == canonical("brake fluid")
     assert canonical("保固") == canonical("warranty")
+
+
+@pytest.mark.parametrize("question", ["7", "2", "1000", "明天", "後天"])
+def test_a_bare_number_or_a_word_or_two_is_never_answered_outright(shared_services: Services, question: str) -> None:
+    assert shared_services.matcher.match(question).decision != "answer"
+
+
+def test_a_short_question_the_knowledge_base_holds_is_still_answered(shared_services: Services) -> None:
+    result = shared_services.matcher.match("電話")
+    assert (result.decision, result.entry_id) == ("answer", "contact_hotline")

@@ -61,7 +61,11 @@ def test_ambiguous_chinese_keeps_the_customers_script() -> None:
     assert written_locale("三包", "zh-Hans", None) == "zh-Hans"
     assert written_locale("三包", None, "zh-cn") == "zh-Hans"
     assert written_locale("三包", None, "en") == "zh-Hant"
-    assert written_locale("warranty", "zh-Hans", None) == "en"
+    assert written_locale("warranty", None, None) == "en"  # a new customer writing English
+    for token in ("warranty", "ok", "skip", "abc", "next Monday", "CR-V"):  # not a change of language
+        assert written_locale(token, "zh-Hans", None) is None, token
+    assert written_locale("how much is it?", "zh-Hant", None) == "en"
+    assert written_locale("talk to a human", "zh-Hant", None) == "en"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from bot.core.booking_service import BookingDesk, NewBooking
 from bot.core.text import detect_script
 from bot.db import repo
 from bot.db.models import Appointment, SlotUsage
+from bot.handlers import appointments_answers, appointments_steps
 from bot.services import Services
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.recording import RecordingRequest
@@ -149,6 +150,11 @@ async def test_typed_answers_are_read_leniently_and_nonsense_is_asked_again(
     assert "tap one of the times" in retry["text"] and slot_labels(again)
     [mode] = await customer.say("10am")  # a time typed is taken when it is one of the times offered
     assert "wait" in mode["text"]
+    await customer.press("I'll wait")
+    [too_long] = await customer.say("squeak " * 80)
+    assert "too long" in too_long["text"] and labels(too_long) == ["⏭️ Skip"]  # the re-prompt keeps "Skip"
+    [phone] = await customer.press("Skip")
+    assert "phone" in phone["text"]
 
 
 async def test_a_closed_day_and_a_full_slot_are_not_offered(
@@ -169,7 +175,8 @@ async def test_a_closed_day_and_a_full_slot_are_not_offered(
     [day] = await customer.press("Futian")
     sunday = next_week(services, 6)
     [day] = await customer.say("AB 1234")
-    assert f"{sunday.day}/{sunday.month}" not in " ".join(labels(day))  # Futian is closed on Sundays
+    assert all(re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} [A-Z][a-z]{2}", d) for d in labels(day))  # "Mon 30 Nov"
+    assert f"Sun {sunday.day} {sunday:%b}" not in labels(day)  # Futian is closed on Sundays
     retry, _ = await customer.say("next Sunday")
     assert "closed" in retry["text"]
     await customer.say("/book")
@@ -250,3 +257,24 @@ async def test_cancel_leaves_without_storing_and_the_menu_opens_booking(
     [stale] = [m for m in engine.sent_messages(USER) if "What would you like done?" in m["text"]]
     query_id, replies = await customer.press_data(customer.buttons(stale)[0][1], stale["message_id"])
     assert replies == [] and (engine.callback_answer(query_id) or {}).get("show_alert") is True
+
+
+async def test_typed_days_against_the_dealers_clock_say_what_is_wrong_and_show_other_years(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app, engine = app_engine
+    evening = dt.datetime(2026, 11, 28, 19, 0, tzinfo=services_of(app).settings.tz)  # a Saturday, after 16:00
+    for module in (appointments_steps, appointments_answers):
+        monkeypatch.setattr(module, "now_local", lambda context: evening)
+    customer = Customer(app, engine, USER, "zh-hant")
+    await customer.say("/book")
+    await customer.press("維修")
+    await customer.press("福田")
+    await customer.say("粵B 12345")
+    over, _ = await customer.say("今天")
+    assert "11月28日" in over["text"] and "沒有可預約的時段" in over["text"] and "約滿" not in over["text"]
+    passed, _ = await customer.say("11/1")  # this November, not next year's
+    assert "11月1日（週日）已經過去了" in passed["text"] and "太遠" not in passed["text"]
+    far, _ = await customer.say("2027/1/4")
+    assert "2027年1月4日（週一）太遠了" in far["text"] and "預約到12月12日" in far["text"]  # another year says so

@@ -44,6 +44,18 @@ async def add_car(services: Services, user_id: int, plate: str) -> int:
         return car.id
 
 
+async def bring_forward_to_today(services: Services) -> None:
+    """The appointments' day comes (arrived / no-show / done are refused before it)."""
+    async with services.sessions.begin() as session:
+        for appointment in (await session.execute(select(Appointment))).scalars():
+            appointment.day = dt.datetime.now(services.settings.tz).date()
+
+
+def last_popup(engine: BotApiEngine) -> dict[str, Any]:
+    """The answer to the last button pressed (the popup an advisor sees)."""
+    return list(engine.callback_queries.values())[-1]["answer"] or {}
+
+
 async def book(customer: Customer, slot: str = "08:30", car: str = "粤B·12345") -> dict[str, Any]:
     """Book next Tuesday at Nanshan, waiting, with the car on record; returns the confirmation."""
     await customer.say("/book")
@@ -78,6 +90,7 @@ async def test_the_desk_gets_a_card_and_advisors_confirm_mark_arrival_and_done(
     async with services.sessions() as session:
         notice = (await session.execute(select(Outbox).where(Outbox.chat_id == USER))).scalar_one()
     assert notice.kind == "notice" and "is confirmed" in notice.payload["text"]  # told, through the outbox
+    await bring_forward_to_today(services)
     await desk.advisor2.press("已到店", message=engine.message(GROUP_ID, card["message_id"]))
     await desk.advisor2.press("完成", message=engine.message(GROUP_ID, card["message_id"]))
     [appointment] = await stored(services)
@@ -228,7 +241,12 @@ async def test_a_cancelled_or_past_appointment_gets_no_reminder(
     assert await day_before_reminders(services, after_start) == 0
     await customer.say("/appointments")
     await customer.press("Cancel booking")
-    await customer.press("Another reason")
+    [asked] = await customer.press("Another reason")  # asks for the reason instead of cancelling at once
+    assert "type the reason" in asked["text"] and not labels(asked)
+    assert [a.status for a in await stored(services)] == ["requested"]
+    [cancelled] = await customer.say("selling the car")  # the reason, not a question for the FAQ
+    assert "cancelled" in cancelled["text"]
+    assert [(a.status, a.cancel_reason) for a in await stored(services)] == [("cancelled", "selling the car")]
     due = dt.datetime.combine(appointment.day - dt.timedelta(days=1), dt.time(10, 0), tzinfo=tz)
     assert await day_before_reminders(services, due) == 0
     assert next_week(services, 1) == appointment.day
@@ -307,6 +325,7 @@ async def test_a_supervisor_may_act_and_done_without_a_car_on_record_records_no_
     await customer.press("Skip")
     await customer.say("13800138000")
     await customer.press("Confirm booking")
+    await bring_forward_to_today(services)
     await desk.supervisor.press("已到店")  # supervisors are advisors too
     await desk.supervisor.press("完成")
     [appointment] = await stored(services)
@@ -314,3 +333,31 @@ async def test_a_supervisor_may_act_and_done_without_a_car_on_record_records_no_
     async with services.sessions() as session:
         assert (await session.execute(select(ServiceVisit))).first() is None
     assert "未建立服務記錄" in desk.group_messages()[-1]["text"]
+
+
+async def test_arrival_no_show_and_done_wait_for_the_day_and_a_no_show_is_told_to_the_customer(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+) -> None:
+    app, engine, desk = desk_app
+    services = services_of(app)
+    await add_car(services, USER, "粤B12345")
+    customer = Customer(app, engine, USER, "en")
+    await book(customer)  # next Tuesday: at least two days ahead
+    [appointment] = await stored(services)
+    await desk.advisor.press("確認")  # confirming ahead is fine
+    for button in ("已到店", "未到店", "完成"):
+        await desk.advisor.press(button)
+        popup = last_popup(engine)
+        assert popup.get("show_alert") is True and "還沒到當天" in popup.get("text", ""), button
+        assert f"{appointment.day.month}月{appointment.day.day}日" in popup["text"]
+    assert [a.status for a in await stored(services)] == ["confirmed"]
+    async with services.sessions() as session:
+        kinds = [n.payload["text"] for n in (await session.execute(select(Outbox))).scalars()]
+    assert len(kinds) == 1 and "is confirmed" in kinds[0]  # nothing told for the refused presses
+    await bring_forward_to_today(services)
+    await desk.advisor.press("未到店")
+    assert [a.status for a in await stored(services)] == ["no_show"]
+    async with services.sessions() as session:
+        notices = list((await session.execute(select(Outbox).where(Outbox.chat_id == USER))).scalars())
+    told = notices[-1].payload["text"]
+    assert notices[-1].kind == "notice" and "We missed you" in told and "/book" in told  # in the customer's English

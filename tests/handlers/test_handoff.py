@@ -199,6 +199,15 @@ async def test_a_reply_in_a_closed_topic_gets_a_note_not_a_relay(desk: Desk, cus
     assert "已結束" in desk.group_messages(ticket.topic_id)[-1]["text"]
 
 
+async def test_cancel_while_talking_to_an_advisor_says_how_to_end(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)
+    [cancelled] = await customer.say("/cancel")
+    assert "已取消" in cancelled["text"] and "/end" in cancelled["text"]  # the conversation goes on
+    await customer.say("/end")
+    [again] = await customer.say("/cancel")
+    assert "已取消" in again["text"] and "/end" not in again["text"]
+
+
 async def test_the_customer_ends_the_chat(desk: Desk, customer: Customer) -> None:
     await open_by_menu(customer)
     [ended] = await customer.say("/end")

@@ -65,7 +65,7 @@ async def test_only_admins_manage_staff(desk: Desk, who: str) -> None:
     await user.say("/staff add 779 admin", private=True)
     await user.say(f"/staff remove {ADVISOR2_ID}", private=True)
     assert await member(desk, 779) is None and await member(desk, ADVISOR2_ID) is not None
-    assert "只限" in last_private(desk, user)
+    assert ("只限" if who == "outsider" else "需要「管理員」權限") in last_private(desk, user)
 
 
 async def test_an_advisor_goes_off_and_on_duty(desk: Desk) -> None:
