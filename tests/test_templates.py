@@ -60,6 +60,8 @@ OUTCOMES = [
     ),
     _outcome(use="household", start_date=date(2022, 6, 1), odometer_km=70000, happened="none"),
     _outcome(use="household", start_date=date(2024, 3, 1), odometer_km=52000, happened="other", repairs=5),
+    _outcome(use="household", start_date=date(2021, 10, 1), odometer_km=40000, happened="none"),  # 2013 rules then
+    _outcome(use="household", start_date=TODAY, odometer_km=10, happened="engine", repairs=0),  # day 0
     _outcome(use="commercial"),
 ]
 ASKED = WarrantyAnswers("household", date(2026, 11, 23), "month", 150, "transmission", repairs=2)
@@ -74,8 +76,10 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
         for step in ("use", *TYPED_STEPS, "happened", "repairs", "replaced", "still_there", "long_single")
         for reminder in (False, True)
     ]
-    + [{"step": "repairs", "a": WarrantyAnswers(happened="long_repair"), "day": 5, "rules": RULES, "reminder": False}],
-    "warranty_retry": [
+    + [{"step": "repairs", "a": WarrantyAnswers(happened="long_repair"), "day": 5, "rules": RULES, "reminder": False}]
+    + [{"step": "odometer", "a": ASKED, "day": 0, "rules": RULES, "reminder": False}],
+    "warranty_retry": [{"problem": "days_too_many", "day": 0, "rules": RULES}]
+    + [
         {"problem": problem, "day": 5, "rules": RULES}
         for problem in (
             "date_unclear",

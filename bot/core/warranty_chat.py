@@ -15,13 +15,18 @@ From chat answers to a `WarrantyCase` (what the customer tells us is all the eng
   the same powertrain main part was replaced each time, they are main-part replacements (Art. 24 (3)).
   Art. 23's failures endanger people, so they count as serious safety faults (Art. 24 (1)).
 - "long_repair": the repairs (at least one, the current one counted) share the total days the customer
-  gives, back to back up to today. If one of them took over Art. 21's limit, it gets all days but one per
-  other repair; otherwise the days are spread evenly, each within the limit.
+  gives, back to back up to today. Whether one of them took over Art. 21's limit is asked unless the answers
+  settle it: no when even one repair taking all the days but one per other repair stays within the limit;
+  yes when an exact count cannot share the total within the limit. "5 or more" is not an exact count, so
+  totals never prove a long repair there. If one did, it gets all days but one per other repair; otherwise
+  the days are spread evenly, each within the limit ("5 or more" then stands for as many repairs as that
+  takes). Art. 21 is granted only when a long repair is established.
 - `price` and `coefficient` are asked only on request when Art. 24 applies, to show the Art. 27 charge.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -48,6 +53,7 @@ BUTTON_STEPS: tuple[Step, ...] = ("use", "happened", "repairs", "replaced", "sti
 TYPED_STEPS: tuple[Step, ...] = ("start_date", "odometer", "repair_days", "price", "coefficient")
 HAPPENED: tuple[str, ...] = ("none", *POWERTRAIN_PARTS, *SAFETY_FAILURES, "long_repair", "other")
 YES_NO = ("yes", "no")
+REPAIRS_OR_MORE = 5  # the last "how many repairs" button: 5 or more, a lower bound, not a count
 # The vehicle system of each answer to "what happened" (for grouping repairs of "the same main part").
 _SYSTEM: dict[str, VehicleSystem] = {
     "engine": "engine", "transmission": "transmission", "power_battery": "power_battery",
@@ -101,10 +107,14 @@ class WarrantyAnswers:
         return self.happened not in (None, "none")
 
 
-def _spread_is_open(answers: WarrantyAnswers, limit: int) -> bool:
-    """Whether the total repair days could go either way for Art. 21, so the customer must be asked."""
+def _long_single_known(answers: WarrantyAnswers, limit: int) -> bool | None:
+    """Whether the count and total days settle that one repair took over Art. 21's limit; None if they don't."""
     count, total = answers.repairs or 0, answers.repair_days or 0
-    return count > 1 and total - (count - 1) > limit and total <= limit * count
+    if total - (count - 1) <= limit:
+        return False  # even one repair with all days but one per other repair stays within the limit
+    if count == 1 or (count < REPAIRS_OR_MORE and total > limit * count):
+        return True  # an exact count of repairs cannot share these days within the limit
+    return None
 
 
 def next_step(answers: WarrantyAnswers, rules: WarrantyRules) -> Step:
@@ -119,7 +129,7 @@ def next_step(answers: WarrantyAnswers, rules: WarrantyRules) -> Step:
         ("replaced", a.happened in POWERTRAIN_PARTS and bool(a.repairs) and a.replaced is None),
         ("still_there", a.happened in ("other", "long_repair") and bool(a.repairs) and a.still_there is None),
         ("repair_days", a.happened == "long_repair" and a.repair_days is None),
-        ("long_single", a.happened == "long_repair" and a.long_single is None and _spread_is_open(a, _limit(rules))),
+        ("long_single", a.happened == "long_repair" and a.long_single is None and _open(a, rules)),
         ("price", a.wants_charge and a.price is None),
         ("coefficient", a.wants_charge and a.coefficient is None),
     )
@@ -135,14 +145,19 @@ def _limit(rules: WarrantyRules) -> int:
     return rules.remedies.substitute_vehicle.single_repair_days_over
 
 
+def _open(answers: WarrantyAnswers, rules: WarrantyRules) -> bool:
+    return _long_single_known(answers, _limit(rules)) is None
+
+
 def choices(step: Step, answers: WarrantyAnswers) -> tuple[str, ...]:
     """The buttons of a button step, as the values `take_choice` accepts."""
     if step == "use":
         return VEHICLE_USES
     if step == "happened":
         return HAPPENED
-    if step == "repairs":  # "5" stands for 5 or more; a long repair counts the current one, so at least 1
-        return ("1", "2", "3", "4", "5") if answers.happened == "long_repair" else ("0", "1", "2", "3", "4", "5")
+    if step == "repairs":  # a long repair counts the current one, so at least 1
+        first = 1 if answers.happened == "long_repair" else 0
+        return tuple(str(n) for n in range(first, REPAIRS_OR_MORE + 1))
     return YES_NO
 
 
@@ -203,8 +218,11 @@ def _durations(answers: WarrantyAnswers, limit: int) -> list[int]:
     if answers.happened != "long_repair":
         return [1] * count
     total = answers.repair_days or count
-    if count > 1 and (answers.long_single or total > limit * count):
+    known = _long_single_known(answers, limit)
+    if (answers.long_single if known is None else known) is True:  # unanswered: no long repair established
         return [total - (count - 1)] + [1] * (count - 1)
+    if count == REPAIRS_OR_MORE:  # "5 or more" with none over the limit: as many repairs as that takes
+        count = max(count, math.ceil(total / limit))
     base, extra = divmod(total, count)
     return [base + 1] * extra + [base] * (count - extra)
 
@@ -267,6 +285,17 @@ class WarrantyOutcome:
     def day(self) -> int | None:
         """Today's day number of the periods (the start date is day 0)."""
         return self.answers.day_on(self.today)
+
+    @property
+    def before_in_force(self) -> bool:
+        """Whether the car's start date precedes the regulation (then the repealed 2013 rules covered it)."""
+        start = self.answers.start_date
+        return self.result is not None and start is not None and start < self.rules.in_force
+
+    @property
+    def repairs_at_least(self) -> bool:
+        """Whether the repair count is the open-ended "5 or more", so the counts of repairs are lower bounds."""
+        return self.answers.repairs == REPAIRS_OR_MORE
 
     @property
     def excluded_article(self) -> int | None:

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from bot.core.warranty import assess
+from bot.core.warranty_case import repair_days
 from bot.core.warranty_chat import (
     WarrantyAnswers,
     answered,
@@ -62,6 +64,10 @@ def test_questions_come_in_order_and_only_when_relevant() -> None:
         (household(99, 100, "long_repair", repairs=3, still_there=True, repair_days=12), "long_single"),
         (household(99, 100, "long_repair", repairs=3, still_there=True, repair_days=7), "result"),  # none over 5
         (household(99, 100, "long_repair", repairs=3, still_there=True, repair_days=40), "result"),  # one must be
+        # "5 or more" is no exact count: 31 days may be 7 repairs of at most 5 days, so the totals prove nothing
+        (household(99, 100, "long_repair", repairs=5, still_there=True, repair_days=31), "long_single"),
+        (household(99, 100, "long_repair", repairs=5, still_there=True, repair_days=9), "result"),  # none over 5
+        (household(99, 100, "long_repair", repairs=4, still_there=True, repair_days=31), "result"),  # 4 × 5 < 31
         (household(99, 100, "other", repairs=5, still_there=True, wants_charge=True), "price"),
     ],
 )
@@ -98,6 +104,15 @@ def test_buttons_and_their_values() -> None:
         (household(300, 20000, "long_repair", repairs=1, still_there=True, repair_days=5), [19]),  # not over 5
         (household(300, 20000, "long_repair", repairs=3, still_there=False, repair_days=31), [19, 21, 24]),
         (household(300, 20000, "long_repair", repairs=4, still_there=True, repair_days=20, long_single=False), [19]),
+        (household(300, 20000, "long_repair", repairs=4, still_there=True, repair_days=31), [19, 21, 24]),
+        (
+            household(300, 20000, "long_repair", repairs=5, still_there=True, repair_days=31, long_single=False),
+            [19, 24],
+        ),
+        (
+            household(300, 20000, "long_repair", repairs=5, still_there=True, repair_days=31, long_single=True),
+            [19, 21, 24],
+        ),
         (household(913, 30000, "other", repairs=5, still_there=True), [19]),  # over 2 years: 包修期 only
         (household(1096, 30000, "none"), [19]),  # 2023-11-28 + 3 years: today is the last day
         (household(1097, 30000, "none"), []),  # over 3 years
@@ -138,6 +153,29 @@ def test_history_is_built_inside_the_periods_and_ends_today() -> None:
     assert [record.resolved for record in case.history] == [True, True, True, True, False]
     long = build_case(household(99, 100, "long_repair", repairs=3, repair_days=12, long_single=True), TODAY, RULES)
     assert [(r.end - r.start).days for r in long.history if r.end] == [10, 1, 1]  # type: ignore[operator]
+
+
+def test_five_or_more_repairs_without_a_long_one_keep_every_repair_within_art_21s_limit() -> None:
+    answers = household(300, 20000, "long_repair", repairs=5, still_there=True, repair_days=31, long_single=False)
+    history = build_case(answers, TODAY, RULES).history
+    days = [repair_days(record, TODAY, RULES.repair_day_hours) for record in history]
+    assert sum(days) == 31 and max(days) <= 5 and len(history) == 7  # at least 7 repairs share 31 days
+
+
+def test_unanswered_long_single_grants_no_substitute_car() -> None:
+    open_case = household(300, 20000, "long_repair", repairs=5, still_there=True, repair_days=31)
+    assert 21 not in articles(open_case)
+
+
+@pytest.mark.parametrize(
+    ("start", "noted"), [(date(2021, 12, 31), True), (date(2020, 5, 1), True), (date(2022, 1, 1), False)]
+)
+def test_a_car_started_before_the_regulation_is_noted_and_judged_the_same(start: date, noted: bool) -> None:
+    answers = WarrantyAnswers("household", start, "day", 20000, "none")
+    found = outcome(answers, TODAY, RULES)
+    assert found.before_in_force is noted
+    assert found.result == assess(build_case(answers, TODAY, RULES), RULES)  # the engine's result is unchanged
+    assert not outcome(WarrantyAnswers(use="commercial"), TODAY, RULES).before_in_force
 
 
 @pytest.mark.parametrize(

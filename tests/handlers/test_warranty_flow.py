@@ -51,7 +51,8 @@ SCRIPTS = {
             "household": "Household", "commercial": "Commercial", "none": "Nothing wrong", "engine": "Engine main",
             "transmission": "Transmission", "brake": "Brake failure", "other": "Another", "r0": "None",
             "r5": "5 or more", "still": "Yes, still", "advisor": "Talk to an advisor", "charge": "usage charge",
-            "menu": "Warranty check", "action": "Check my car",
+            "menu": "Warranty check", "action": "Check my car", "long_repair": "Long repair", "single_no": "No",
+            "single_yes": "Yes",
         },
     ),
     "zh-Hant": Script(
@@ -66,6 +67,7 @@ SCRIPTS = {
             "household": "家用", "commercial": "營運用", "none": "沒有問題", "engine": "引擎", "transmission": "變速箱",
             "brake": "煞車", "other": "其他", "r0": "沒有", "r5": "5 次以上", "still": "還在",
             "advisor": "找服務顧問", "charge": "使用補償費", "menu": "三包／保修檢查", "action": "檢查我的車",
+            "long_repair": "維修很久", "single_no": "沒有", "single_yes": "有",
         },
     ),
     "zh-Hans": Script(
@@ -80,6 +82,7 @@ SCRIPTS = {
             "household": "家用", "commercial": "营运", "none": "没有问题", "engine": "发动机", "transmission": "变速器",
             "brake": "制动", "other": "其他", "r0": "没有", "r5": "5 次以上", "still": "还在",
             "advisor": "找服务顾问", "charge": "使用补偿费", "menu": "三包／保修检查", "action": "检查我的车",
+            "long_repair": "维修很久", "single_no": "没有", "single_yes": "有",
         },
     ),
 }  # fmt: skip
@@ -241,3 +244,48 @@ async def test_every_way_in_starts_the_check(customer: Customer, script: Script,
     labels = [label for label, _ in customer.buttons(first)]
     assert any(script.labels["household"] in label for label in labels)
     assert any(script.labels["commercial"] in label for label in labels)
+
+
+# How each locale writes the regulation's in-force date, the word for "today", and day 0 in a remedy line.
+IN_FORCE = {"en": "1 January 2022", "zh-hant": "2022年1月1日", "zh-hans": "2022年1月1日"}
+TODAY_WORD = {"en": "today", "zh-hant": "今天", "zh-hans": "今天"}
+START_DAY = {"en": "on the start day itself", "zh-hant": "起算當日", "zh-hans": "起算当日"}
+
+
+async def test_a_car_from_before_2022_is_told_about_the_repealed_2013_rules(customer: Customer, script: Script) -> None:
+    today = ago(customer.app, 0)
+    before = await check(customer, script, (today - date(2021, 12, 31)).days, 40000, "none")
+    assert IN_FORCE[script.language_code] in before and "2013" in before and "150" in before
+    assert remedies(before, script) == []  # judged as before: the 包修期 ended on 2024-12-31
+    assert_in_script(before, script)
+    after = await check(customer, script, (today - date(2022, 1, 1)).days, 40000, "none")
+    assert "2013" not in after  # the start date itself is under the current rules
+
+
+async def test_a_car_delivered_today_is_on_its_start_day_not_day_0(customer: Customer, script: Script) -> None:
+    await customer.say("/warranty")
+    await customer.press(script.labels["household"])
+    asked = text_of(await customer.say(TODAY_WORD[script.language_code]))
+    await customer.say(script.typed_km(10))
+    await customer.press(script.labels["engine"])
+    result = text_of(await customer.press(script.labels["r0"]))
+    assert remedies(result, script) == [19, 20, 22]
+    for text in (asked, result):
+        assert "day 0" not in text and "第 0 天" not in text
+    assert ("day 1" if script.language_code == "en" else "第 1 天") in asked  # the start day is not counted
+    assert START_DAY[script.language_code] in result
+    assert_in_script(result, script)
+
+
+async def test_five_or_more_repairs_in_31_days_ask_about_one_long_repair(customer: Customer, script: Script) -> None:
+    for answer, expected in (("single_no", [19, 24]), ("single_yes", [19, 21, 24])):
+        await check(customer, script, 300, 20000, "long_repair", "r5", "still")
+        [question] = await customer.say("31")  # 7 repairs of 5 days would make 31 as well: ask
+        assert [label for label, _ in customer.buttons(question)] == [
+            script.labels["single_yes"],
+            script.labels["single_no"],
+        ]
+        result = text_of(await customer.press(script.labels[answer]))
+        assert remedies(result, script) == expected
+        if answer == "single_no":  # 31 days, none over 5: at least 7 repairs, and the count says so
+            assert ("at least 7" if script.language_code == "en" else "至少 7") in result
