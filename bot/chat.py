@@ -173,7 +173,9 @@ class TerminalChat:
         return Update.de_json({"update_id": next(self._update_ids), **payload}, self.application.bot)
 
     async def say(self, line: str) -> None:
-        await self.application.process_update(self.update_for(line))
+        update = self.update_for(line)  # a number presses a button shown since the last line
+        self.api.turn_started = True
+        await self.application.process_update(update)
 
 
 async def _terminal_command(chat: TerminalChat, line: str, jobs: Any) -> None:

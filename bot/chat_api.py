@@ -56,6 +56,7 @@ class TerminalBotApi(BaseRequest):
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     last_topic: int | None = None
+    turn_started: bool = False  # set by each typed line: the next keyboard shown starts again at [1]
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def initialize(self) -> None:
@@ -185,7 +186,11 @@ class TerminalBotApi(BaseRequest):
             self.buttons = [button for button in self.buttons if button.callback_data or button.url]
         if not rows:
             return
-        self.buttons = []
+        # Keyboards shown after one typed line are numbered on from each other (a reminder and a follow-up
+        # arriving together both stay pressable); the next typed line starts again at [1].
+        if self.turn_started:
+            self.buttons, self.turn_started = [], False
+        first = len(self.buttons)
         for row in rows:
             for button in row:
                 if isinstance(button, str):  # a reply-keyboard button may be a bare string
@@ -194,6 +199,6 @@ class TerminalBotApi(BaseRequest):
                 self.buttons.append(
                     Button(button["text"], button.get("callback_data"), message, button.get("url"), request)
                 )
-        for number, button in enumerate(self.buttons, start=1):
+        for number, button in enumerate(self.buttons[first:], start=first + 1):
             note = f"  → {button.url}" if button.url else f"  (sends your {button.request})" if button.request else ""
             self.out(f"  [{number}] {button.label}{note}")

@@ -57,6 +57,9 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
         shown = "\n".join(lines)
         assert "Car insurance renewal" in shown and "粤B·A7453" in shown, shown
         assert "How is the car running?" in shown and "粤B·F58938" in shown
+        labels = [button.label for button in api.buttons]  # both keyboards stay pressable, numbered on
+        assert any("Remind me later" in label for label in labels) and any("2 ⭐" in label for label in labels)
+        assert len(labels) == 7 + 4 + 5 and f"  [16] {labels[-1]}" in lines  # the garage shown last, then these
         lines.clear()
         await press(app, chat, api, "Remind me later")
         assert any("we will remind you about the insurance renewal" in line for line in lines), lines
