@@ -69,6 +69,9 @@ def test_a_bare_number_or_a_word_or_two_is_never_answered_outright(shared_servic
     assert shared_services.matcher.match(question).decision != "answer"
 
 
-def test_a_short_question_the_knowledge_base_holds_is_still_answered(shared_services: Services) -> None:
-    result = shared_services.matcher.match("電話")
-    assert (result.decision, result.entry_id) == ("answer", "contact_hotline")
+@pytest.mark.parametrize(("question", "entry_id"), [("電话", "contact_hotline"), ("三包", "sanbao_what")])
+def test_a_short_question_the_knowledge_base_holds_is_still_answered(
+    shared_services: Services, question: str, entry_id: str
+) -> None:
+    result = shared_services.matcher.match(question)
+    assert (result.decision, result.entry_id) == ("answer", entry_id)
