@@ -12,7 +12,8 @@ import pytest
 from bot.core.dealer import Dealer, template_vars
 from bot.core.locale import LOCALES
 from bot.core.messages import Messages
-from bot.core.warranty_chat import TYPED_STEPS, WarrantyAnswers, WarrantyOutcome, outcome
+from bot.core.warranty_chat import TYPED_STEPS, WarrantyAnswers
+from bot.core.warranty_outcome import WarrantyOutcome, outcome
 from bot.core.warranty_rules import default_rules
 from bot.settings import ROOT
 from tests.botapi.rules import check_message_text

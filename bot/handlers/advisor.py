@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.core.handoff import add_to_trail
 from bot.core.locale import Locale
-from bot.core.warranty_chat import WarrantyOutcome
+from bot.core.warranty_outcome import WarrantyOutcome
 from bot.handlers import handoff
 from bot.handlers.common import CareContext, customer_locale, send
 

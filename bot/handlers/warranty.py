@@ -36,10 +36,10 @@ from bot.core.warranty_chat import (
     answered,
     choices,
     next_step,
-    outcome,
     take_choice,
     take_typed,
 )
+from bot.core.warranty_outcome import outcome
 from bot.handlers import advisor, keyboards, start
 from bot.handlers.common import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.mycar_view import due_rules

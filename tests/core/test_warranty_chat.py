@@ -10,16 +10,8 @@ import pytest
 
 from bot.core.warranty import assess
 from bot.core.warranty_case import repair_days
-from bot.core.warranty_chat import (
-    WarrantyAnswers,
-    answered,
-    build_case,
-    choices,
-    next_step,
-    outcome,
-    take_choice,
-    take_typed,
-)
+from bot.core.warranty_chat import WarrantyAnswers, answered, choices, next_step, take_choice, take_typed
+from bot.core.warranty_outcome import build_case, outcome
 from bot.core.warranty_rules import default_rules
 
 RULES = default_rules()
