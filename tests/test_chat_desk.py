@@ -113,7 +113,3 @@ async def test_the_terminal_speaks_as_an_advisor_in_the_group(tmp_path: Path) ->
         back = chat.update_for("thanks").effective_message
         assert back is not None and back.chat.id == 1_000_001 and back.chat.type == "private"
     await app.bot_data["services"].engine.dispose()
-
-
-def test_chat_jobs_is_the_scheduler_of_run() -> None:
-    assert ChatJobs(TerminalBotApi(chat_id=1)).running is None and jobs.SWEEP_JOB == "reminder-sweep"

@@ -8,15 +8,13 @@ One persistent conversation state; the question asked follows from the answers k
 
 from __future__ import annotations
 
-import warnings
-
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
-from telegram.warnings import PTBUserWarning
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
-from bot.handlers import advisor, appointments_answers, appointments_desk, appointments_manage, reminders, start
+from bot.handlers import appointments_answers, appointments_desk, appointments_manage, reminders, start
 from bot.handlers.appointments_steps import ACTIVE, FEATURE, ask, keep
 from bot.handlers.common import CareContext, customer_locale, entered, refuse_button
+from bot.handlers.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 
 __all__ = ["begin", "handlers"]
 
@@ -43,37 +41,29 @@ async def stale(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
     steps = r"svc|br|car|day|slot|mode|skip|phone|yes|again|why"
-    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("book", begin, filters=private),
-                CommandHandler("start", begin, filters=private & filters.Regex(r"^/start\s+book\s*$")),
-                CallbackQueryHandler(begin, pattern=r"^menu:book:"),
-                CallbackQueryHandler(reminders.book, pattern=r"^rem:book:"),
-                CallbackQueryHandler(appointments_manage.reschedule, pattern=rf"^{FEATURE}:resched:"),
-                CallbackQueryHandler(appointments_manage.ask_reason, pattern=rf"^{FEATURE}:cancel:"),
+    conversation = flow(
+        "booking",
+        entry_points=[
+            *ways_in(begin, "book"),
+            CallbackQueryHandler(reminders.book, pattern=r"^rem:book:"),
+            CallbackQueryHandler(appointments_manage.reschedule, pattern=rf"^{FEATURE}:resched:"),
+            CallbackQueryHandler(appointments_manage.ask_reason, pattern=rf"^{FEATURE}:cancel:"),
+        ],
+        states={
+            ACTIVE: [
+                CallbackQueryHandler(appointments_answers.chosen, pattern=rf"^{FEATURE}:({steps}):"),
+                MessageHandler(TYPED_ANSWER, appointments_answers.typed),
             ],
-            states={
-                ACTIVE: [
-                    CallbackQueryHandler(appointments_answers.chosen, pattern=rf"^{FEATURE}:({steps}):"),
-                    MessageHandler(text, appointments_answers.typed),
-                ],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:({steps}):"),
-            ],
-            name="booking",
-            persistent=True,
-            allow_reentry=True,
-        )
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:({steps}):"),
+        ],
+    )
     return [
         conversation,
-        CommandHandler("appointments", appointments_manage.list_appointments, filters=private),
+        CommandHandler("appointments", appointments_manage.list_appointments, filters=PRIVATE),
         CallbackQueryHandler(appointments_manage.coming, pattern=rf"^{FEATURE}:ok:"),
         CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:"),
         *appointments_desk.handlers(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
 from bot.core.callbacks import CallbackData
 from bot.core.locale import Locale, choose_locale, from_language_code
@@ -93,6 +93,11 @@ async def refuse_button(update: Update, context: CareContext) -> None:
         return
     locale = await customer_locale(update, context)
     await query.answer(context.services.messages.label(locale, "button_expired"), show_alert=True)
+
+
+def conversations(context: CareContext) -> list[ConversationHandler]:  # type: ignore[type-arg]
+    """The customer flows (bot.handlers.flows, the handoff relay): every ConversationHandler of group 0."""
+    return [h for h in context.application.handlers.get(0, []) if isinstance(h, ConversationHandler)]
 
 
 async def entered(update: Update, context: CareContext) -> bool:

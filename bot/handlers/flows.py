@@ -12,10 +12,52 @@ covered by tests/handlers/test_flows.py.
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from bot.handlers.common import CareContext
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.handlers.advisor import HUMAN_REQUEST
+from bot.handlers.common import CareContext, conversations
+
+PRIVATE = filters.ChatType.PRIVATE
+# What a flow takes as a typed answer: text in private, not a command, not "talk to a human" (bot.handlers.advisor).
+TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
+Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
+
+
+def ways_in(callback: Callable[..., Any], command: str, link: str | None = None) -> list[BaseHandler[Update, Any, Any]]:
+    """A flow's usual entry points: /<command>, `/start <link>` (a deep link) and the menu's `menu:<link>`."""
+    link = link or command
+    return [
+        CommandHandler(command, callback, filters=PRIVATE),
+        CommandHandler("start", callback, filters=PRIVATE & filters.Regex(rf"^/start\s+{link}\s*$")),
+        CallbackQueryHandler(callback, pattern=rf"^menu:{link}:"),
+    ]
+
+
+def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
+    """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start."""
+    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=list(entry_points),
+            states={state: list(handlers) for state, handlers in states.items()},
+            fallbacks=list(fallbacks),
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
 
 
 def _active(handler: ConversationHandler, update: Update) -> bool:  # type: ignore[type-arg]
@@ -28,11 +70,11 @@ async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
     is_command = update.message is not None and (update.message.text or "").startswith("/")
     if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
         return
-    conversations = [h for h in context.application.handlers.get(0, []) if isinstance(h, ConversationHandler)]
-    entering = [h for h in conversations if not _active(h, update) and h.check_update(update) is not None]
+    flows = conversations(context)
+    entering = [h for h in flows if not _active(h, update) and h.check_update(update) is not None]
     if not entering:
         return
-    for handler in conversations:
+    for handler in flows:
         if handler not in entering and _active(handler, update):
             handler._update_state(ConversationHandler.END, handler._get_key(update))
 

@@ -16,7 +16,6 @@ escalates after settings.complaint_escalation_hours, acknowledged at once.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
@@ -27,15 +26,15 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.core import complaints, followups
 from bot.core.followups import FEATURE, FollowUpView
 from bot.core.locale import Locale
 from bot.db.models import utcnow
-from bot.handlers import advisor, faq, handoff, keyboards, start
+from bot.handlers import faq, handoff, keyboards, start
 from bot.handlers.common import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk import post_to_desk
+from bot.handlers.flows import PRIVATE, TYPED_ANSWER, flow
 
 COMMENT = "comment"  # the conversation's one state: a comment is awaited
 WAITING = "followup_comment"  # user_data: {"id": follow-up id, "at": ISO time the comment was asked}
@@ -178,22 +177,18 @@ async def complaint(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
-    rate = CallbackQueryHandler(rated, pattern=rf"^{FEATURE}:rate:")
-    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[rate],
-            states={
-                COMMENT: [MessageHandler(text, commented), CallbackQueryHandler(skipped, pattern=rf"^{FEATURE}:skip:")]
-            },
-            fallbacks=[CommandHandler("cancel", cancel, filters=private)],
-            name="followups",
-            persistent=True,
-            allow_reentry=True,
-        )
-    request = private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & ComplaintRequest()
+    conversation = flow(
+        "followups",
+        entry_points=[CallbackQueryHandler(rated, pattern=rf"^{FEATURE}:rate:")],
+        states={
+            COMMENT: [
+                MessageHandler(TYPED_ANSWER, commented),
+                CallbackQueryHandler(skipped, pattern=rf"^{FEATURE}:skip:"),
+            ]
+        },
+        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
+    )
+    request = PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND & ComplaintRequest()
     return [
         conversation,
         CallbackQueryHandler(skipped, pattern=rf"^{FEATURE}:skip:"),

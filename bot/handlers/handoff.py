@@ -20,7 +20,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -29,7 +28,7 @@ from bot.core.handoff import ContextCard, TicketView, next_opening, topic_name
 from bot.core.locale import Locale
 from bot.db import ticket_repo
 from bot.handlers import handoff_desk
-from bot.handlers.common import CareContext, customer_locale, send
+from bot.handlers.common import CareContext, conversations, customer_locale, send
 from bot.handlers.desk import in_desk_group, require_staff
 
 log = logging.getLogger(__name__)
@@ -167,10 +166,7 @@ async def relay_customer(update: Update, context: CareContext) -> None:
 def _a_flow_wants(update: Update, context: CareContext) -> bool:
     """A flow the customer is in (roadside help, a booking…) takes its own answers, ticket or not: a customer
     talking to an advisor must still be able to call for help and send their location to it."""
-    return any(
-        isinstance(handler, ConversationHandler) and handler.check_update(update) is not None
-        for handler in context.application.handlers.get(0, [])
-    )
+    return any(handler.check_update(update) is not None for handler in conversations(context))
 
 
 async def relay_staff(update: Update, context: CareContext) -> None:

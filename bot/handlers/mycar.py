@@ -9,7 +9,6 @@ bot.core.reminders). Every vehicle id from a button is checked against the custo
 from __future__ import annotations
 
 import logging
-import warnings
 
 from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -20,11 +19,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.core import garage, records
-from bot.handlers import advisor, keyboards, mycar_flows
+from bot.handlers import keyboards, mycar_flows
 from bot.handlers.common import CareContext, callback_data, customer_locale, entered, refuse_button, send
+from bot.handlers.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.mycar_flows import (
     DELIVERY_DATE,
     LINK,
@@ -153,33 +152,26 @@ async def stale(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
-    new_message = private & filters.UpdateType.MESSAGE  # an edited answer is not taken again
-    text = new_message & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
+    new_message = PRIVATE & filters.UpdateType.MESSAGE  # an edited answer is not taken again
+    text = filters.UpdateType.MESSAGE & TYPED_ANSWER
     register_typed = [MessageHandler(text, mycar_flows.registration_typed)]
-    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("mycar", open_garage, filters=private),
-                CommandHandler("start", open_garage, filters=private & filters.Regex(r"^/start\s+mycar\s*$")),
-                CallbackQueryHandler(open_garage, pattern=r"^menu:mycar:"),
-                CallbackQueryHandler(button, pattern=rf"^{FEATURE}:(?!make:)"),
-                CallbackQueryHandler(reminder_odometer, pattern=r"^rem:odo:"),
-                MessageHandler(new_message & filters.CONTACT, contact),
-            ],
-            states={
-                LINK: [],  # a contact is an entry point; anything typed goes on to the FAQ
-                PLATE: register_typed,
-                MAKE: [*register_typed, CallbackQueryHandler(mycar_flows.make_chosen, pattern=rf"^{FEATURE}:make:")],
-                MODEL: register_typed,
-                DELIVERY_DATE: register_typed,
-                ODOMETER: register_typed,
-                UPDATE_ODOMETER: [MessageHandler(text, mycar_flows.odometer_typed)],
-            },
-            fallbacks=[CommandHandler("cancel", cancel, filters=private)],
-            name="mycar",
-            persistent=True,
-            allow_reentry=True,
-        )
+    conversation = flow(
+        "mycar",
+        entry_points=[
+            *ways_in(open_garage, "mycar"),
+            CallbackQueryHandler(button, pattern=rf"^{FEATURE}:(?!make:)"),
+            CallbackQueryHandler(reminder_odometer, pattern=r"^rem:odo:"),
+            MessageHandler(new_message & filters.CONTACT, contact),
+        ],
+        states={
+            LINK: [],  # a contact is an entry point; anything typed goes on to the FAQ
+            PLATE: register_typed,
+            MAKE: [*register_typed, CallbackQueryHandler(mycar_flows.make_chosen, pattern=rf"^{FEATURE}:make:")],
+            MODEL: register_typed,
+            DELIVERY_DATE: register_typed,
+            ODOMETER: register_typed,
+            UPDATE_ODOMETER: [MessageHandler(text, mycar_flows.odometer_typed)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
+    )
     return [conversation, CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:")]

@@ -12,7 +12,6 @@ a cancel button, instead of starting a duplicate.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -23,7 +22,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.core.identifiers import format_plate
 from bot.core.locale import Locale
@@ -41,8 +39,9 @@ from bot.core.roadside import (
 )
 from bot.core.roadside_desk import FEATURE
 from bot.db import roadside_repo
-from bot.handlers import advisor, keyboards, roadside_desk
+from bot.handlers import keyboards, roadside_desk
 from bot.handlers.common import CareContext, Markup, callback_data, customer_locale, entered, refuse_button, send
+from bot.handlers.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 
 LOCATION: Step = "location"
 PROBLEM: Step = "problem"
@@ -233,30 +232,21 @@ async def stale(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
-    fresh = private & filters.UpdateType.MESSAGE  # a live location's edits are not new answers
-    text = fresh & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
+    fresh = PRIVATE & filters.UpdateType.MESSAGE  # a live location's edits are not new answers
+    text = filters.UpdateType.MESSAGE & TYPED_ANSWER
     buttons = [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:(problem|plate|phone):")]
-    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("roadside", begin, filters=private),
-                CommandHandler("start", begin, filters=private & filters.Regex(r"^/start\s+roadside\s*$")),
-                CallbackQueryHandler(begin, pattern=r"^menu:roadside:"),
-            ],
-            states={
-                LOCATION: [MessageHandler(fresh & filters.LOCATION, located), MessageHandler(text, typed)],
-                PROBLEM: [*buttons, MessageHandler(text, typed)],
-                PLATE: [*buttons, MessageHandler(text, typed)],
-                PHONE: [*buttons, MessageHandler(fresh & filters.CONTACT, contact), MessageHandler(text, typed)],
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone):"),
-            ],
-            name="roadside",
-            persistent=True,
-            allow_reentry=True,
-        )
+    conversation = flow(
+        "roadside",
+        entry_points=ways_in(begin, "roadside"),
+        states={
+            LOCATION: [MessageHandler(fresh & filters.LOCATION, located), MessageHandler(text, typed)],
+            PROBLEM: [*buttons, MessageHandler(text, typed)],
+            PLATE: [*buttons, MessageHandler(text, typed)],
+            PHONE: [*buttons, MessageHandler(fresh & filters.CONTACT, contact), MessageHandler(text, typed)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone):"),
+        ],
+    )
     return [conversation, *roadside_desk.handlers()]

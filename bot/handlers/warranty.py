@@ -12,7 +12,6 @@ delivery date, a recent odometer reading); with several cars they pick one first
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime
 
 from telegram import Update
@@ -22,9 +21,7 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.core import garage
 from bot.core.garage import CarView
@@ -42,6 +39,7 @@ from bot.core.warranty_chat import (
 from bot.core.warranty_outcome import outcome
 from bot.handlers import advisor, keyboards, start
 from bot.handlers.common import CareContext, callback_data, customer_locale, entered, refuse_button, send
+from bot.handlers.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.mycar_view import due_rules
 
 # Conversation states: one per question.
@@ -244,44 +242,36 @@ async def stale(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND & ~filters.Regex(advisor.HUMAN_REQUEST)
-    answer_typed = [MessageHandler(text, typed)]
+    answer_typed = [MessageHandler(TYPED_ANSWER, typed)]
 
     def buttons(step: Step) -> list[BaseHandler[Update, CareContext, object]]:
         return [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:{step}:")]
 
-    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
-        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        conversation = ConversationHandler(
-            entry_points=[
-                CommandHandler("warranty", begin, filters=private),
-                CommandHandler("start", begin, filters=private & filters.Regex(r"^/start\s+warranty\s*$")),
-                CallbackQueryHandler(begin, pattern=r"^menu:warranty:"),
-                CallbackQueryHandler(charge, pattern=rf"^{FEATURE}:charge:"),
-                CallbackQueryHandler(car_chosen, pattern=rf"^{FEATURE}:car:"),
-            ],
-            states={
-                CAR: [],  # the car buttons are entry points; typed text answers the questions by hand
-                USE: buttons(USE),
-                START_DATE: answer_typed,
-                ODOMETER: answer_typed,
-                HAPPENED: buttons(HAPPENED),
-                REPAIRS: buttons(REPAIRS),
-                REPLACED: buttons(REPLACED),
-                STILL_THERE: buttons(STILL_THERE),
-                REPAIR_DAYS: answer_typed,
-                LONG_SINGLE: buttons(LONG_SINGLE),
-                PRICE: answer_typed,
-                COEFFICIENT: answer_typed,
-            },
-            fallbacks=[
-                CommandHandler("cancel", cancel, filters=private),
-                CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(?!advisor:)"),
-                MessageHandler(text, press_a_button),
-            ],
-            name="warranty",
-            persistent=True,
-            allow_reentry=True,
-        )
+    conversation = flow(
+        "warranty",
+        entry_points=[
+            *ways_in(begin, "warranty"),
+            CallbackQueryHandler(charge, pattern=rf"^{FEATURE}:charge:"),
+            CallbackQueryHandler(car_chosen, pattern=rf"^{FEATURE}:car:"),
+        ],
+        states={
+            CAR: [],  # the car buttons are entry points; typed text answers the questions by hand
+            USE: buttons(USE),
+            START_DATE: answer_typed,
+            ODOMETER: answer_typed,
+            HAPPENED: buttons(HAPPENED),
+            REPAIRS: buttons(REPAIRS),
+            REPLACED: buttons(REPLACED),
+            STILL_THERE: buttons(STILL_THERE),
+            REPAIR_DAYS: answer_typed,
+            LONG_SINGLE: buttons(LONG_SINGLE),
+            PRICE: answer_typed,
+            COEFFICIENT: answer_typed,
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(?!advisor:)"),
+            MessageHandler(TYPED_ANSWER, press_a_button),
+        ],
+    )
     return [conversation, CallbackQueryHandler(talk_to_advisor, pattern=rf"^{FEATURE}:advisor:")]

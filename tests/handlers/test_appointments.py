@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,12 +53,6 @@ def labels(message: dict[str, Any]) -> list[str]:
 def slot_labels(message: dict[str, Any]) -> list[str]:
     return [label[:5] for label in labels(message) if re.match(r"\d\d:\d\d", label)]
 
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from bot.db.models import FaqMiss
-from tests.handlers.harness import Customer, build
-
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple]:
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
+from tests.handlers.harness import Customer
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ odometer, "no longer my car", and the warranty check starting from the record.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +15,7 @@ from bot.core.locale import Locale
 from bot.db.models import OdometerReading, Vehicle
 from bot.handlers.mycar_view import due_rules
 from tests.botapi.engine import BotApiEngine
-from tests.handlers.harness import Customer, build
+from tests.handlers.harness import Customer
 from tests.handlers.mycar_helpers import (
     LOCALES,
     customer_row,
@@ -31,13 +29,6 @@ from tests.handlers.mycar_helpers import (
     texts,
     today,
 )
-
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @pytest.fixture(params=list(LOCALES))

@@ -3,7 +3,6 @@ the reminders' "update odometer" button, and a registration that survives a rest
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,6 @@ from tests.handlers.mycar_helpers import label, link, seed, services
 
 ME, THEM = 901, 902
 
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @pytest.fixture

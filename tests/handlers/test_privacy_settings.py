@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
@@ -15,15 +12,8 @@ from bot.core.outbox import OutboxItem, message_payload
 from bot.db import repo
 from bot.db.models import ConversationState, FaqMiss, Outbox, ServiceVisit, Vehicle
 from tests.botapi.engine import BotApiEngine
-from tests.handlers.harness import Customer, build
+from tests.handlers.harness import Customer
 from tests.handlers.mycar_helpers import LOCALES, customer_row, label, link, seed, services
-
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @pytest.fixture(params=list(LOCALES))

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,16 +15,10 @@ from bot.db.models import Customer as CustomerRow
 from bot.db.models import Outbox, ReminderSnooze, Vehicle
 from bot.services import Services
 from tests.botapi.engine import BotApiEngine
-from tests.handlers.harness import Customer, build
+from tests.handlers.harness import Customer
 
 USER = 701
 
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from telegram.ext import Application
 
 from bot.core.text import detect_script
 from tests.botapi.engine import BotApiEngine
-from tests.handlers.harness import Customer, build
+from tests.handlers.harness import Customer
 
 CN = "〇一二三四五六七八九"
 
@@ -88,12 +87,6 @@ SCRIPTS = {
 }  # fmt: skip
 ALL_ARTICLES = (19, 20, 21, 22, 23, 24)
 
-
-@pytest.fixture
-async def app_engine(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEngine]]:  # type: ignore[type-arg]
-    app, engine = await build(tmp_path)
-    async with app:
-        yield app, engine
 
 
 @pytest.fixture(params=list(SCRIPTS))
