@@ -21,12 +21,12 @@ from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.faq import FaqEntry, KnowledgeBase
-from bot.core.faq_eval import Accuracy, LabelledSet, evaluate
-from bot.core.matcher import Matcher, MatchingConfig
-from bot.core.text import fold
-from bot.services import load_knowledge
-from bot.settings import ROOT, Settings
+from bot.core.common.settings import ROOT, Settings
+from bot.core.common.text import fold
+from bot.core.faq.evaluation import Accuracy, LabelledSet, evaluate
+from bot.core.faq.knowledge_base import FaqEntry, KnowledgeBase
+from bot.core.faq.matcher import Matcher, MatchingConfig
+from bot.core.services import load_knowledge
 
 ROUNDS = 5
 CLONE = "__clone"

@@ -2,7 +2,7 @@
 
     python bench/import_bench.py [--rows N] [--no-postgres]
 
-Ours: `bot.core.importer.import_csv` (decode, header aliases, every cell validated, phones through
+Ours: `bot.core.imports.importer.import_csv` (decode, header aliases, every cell validated, phones through
 phonenumbers, plates and VINs normalised, look-ups of what is stored, upserts in batches), then the same file
 again (every row unchanged). Baseline, in the same run: `csv.DictReader` + one `executemany` INSERT of the raw
 rows, no validation, into a second freshly migrated database (sqlite3 for SQLite, asyncpg for PostgreSQL).
@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.importer import ImportReport, import_csv
-from bot.db.engine import create_engine, session_factory
-from bot.db.migrate import upgrade
+from bot.core.imports.importer import ImportReport, import_csv
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.common.migrate import upgrade
 
 PG_URL = os.environ.get("CAREBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TODAY = dt.date(2026, 11, 28)

@@ -11,7 +11,7 @@ the same claim/record path and the same Bot over HTTP:
 - Baseline: the same sender with every limit off: it sends as fast as its 8 connections allow and obeys
   429s (pausing everything for retry_after, then resending).
 
-The sender counts a message in its rate windows until a second after its answer (bot.core.rate_limit), so
+The sender counts a message in its rate windows until a second after its answer (bot.core.outbox.rate_limit), so
 each round trip costs it that long: expect ~98% of the rate on loopback.
 
 Measured from the server's call log, not from the sender: messages lost and duplicated, 429 answers (and
@@ -38,13 +38,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core import outbox
-from bot.core.outbox import OutboxItem, message_payload
-from bot.core.rate_limit import RateLimiter
-from bot.core.sender import Sender, SenderConfig
-from bot.db.engine import create_engine, session_factory
-from bot.db.migrate import upgrade
-from bot.telegram_transport import OutboxBot, TelegramTransport
+from bot.core.outbox import store as outbox
+from bot.core.outbox.rate_limit import RateLimiter
+from bot.core.outbox.sender import Sender, SenderConfig
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.common.migrate import upgrade
+from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 
 CONCURRENCY = 8
 

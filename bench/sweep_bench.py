@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.db.migrate import upgrade
+from bot.db.common.migrate import upgrade
 
 TODAY = dt.date(2026, 11, 28)
 NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(dt.UTC)
@@ -155,10 +155,10 @@ def phase(name: str, url: str, batch: int) -> dict[str, Any]:
 
 
 async def _phase(name: str, url: str, batch: int) -> dict[str, Any]:
-    from bot.core.reminders import ReminderDeps, sweep
-    from bot.db import reminder_repo
-    from bot.services import build_services
-    from bot.settings import ROOT, Settings
+    from bot.core.common.settings import ROOT, Settings
+    from bot.core.reminders import repo as reminder_repo
+    from bot.core.reminders.sweep import ReminderDeps, sweep
+    from bot.core.services import build_services
 
     settings = Settings(_env_file=None, database_url=url, telegram_token=None, knowledge_dir=ROOT / "knowledge",  # type: ignore[call-arg]
                         templates_dir=ROOT / "templates" / "messages", reminder_batch_size=batch)

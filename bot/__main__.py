@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.core.config_files import ConfigError
-from bot.core.locale import LOCALES, Locale
-from bot.core.text import detect_script
-from bot.settings import Settings
+from bot.core.common.config_files import ConfigError
+from bot.core.common.locale import LOCALES, Locale
+from bot.core.common.settings import Settings
+from bot.core.common.text import detect_script
 
 log = logging.getLogger("bot")
 
@@ -58,12 +58,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["warranty"]:  # its own options (--json) are parsed by bot.warranty_cli
-        from bot.warranty_cli import main as warranty_main
+    if argv[:1] == ["warranty"]:  # its own options (--json) are parsed by bot.cli.warranty
+        from bot.cli.warranty import main as warranty_main
 
         return warranty_main(argv[1:], sys.stdin, sys.stdout, sys.stderr)
     args = _parser().parse_args(argv)
-    from bot.logging_setup import configure
+    from bot.cli.logging_setup import configure
 
     try:
         settings = Settings()
@@ -83,27 +83,27 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in {"setup", "migrate"}:
         return _setup(settings, seed=args.command == "setup")
     if args.command == "outbox":
-        from bot import outbox_cli
+        from bot.cli import outbox as outbox_cli
 
         if args.outbox_command == "status":
             return asyncio.run(outbox_cli.status(settings))
         return asyncio.run(outbox_cli.send(settings, args.until_empty, args.max_seconds))
     if args.command == "sweep":
-        from bot import reminder_cli
+        from bot.cli import reminders as reminder_cli
 
         return reminder_cli.main(settings, args.dry_run, args.today)
     if args.command == "chat":
         return _chat(settings, args.lang, args.name)
     if args.command == "import":
-        from bot.import_cli import run_import
+        from bot.cli.imports import run_import
 
         return run_import(settings, args.kind, args.file, args.dry_run, args.encoding)
     return _run(settings)
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.faq_service import FaqService
-    from bot.services import load_knowledge
+    from bot.core.faq.service import FaqService
+    from bot.core.services import load_knowledge
 
     _dealer, kb, matcher = load_knowledge(settings)
     service = FaqService(kb, matcher, sessions=None)  # type: ignore[arg-type]  # ask never records
@@ -140,8 +140,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _kb_check(settings: Settings) -> int:
-    from bot.core.kb_check import check_knowledge_base
-    from bot.services import load_knowledge
+    from bot.core.faq.check import check_knowledge_base
+    from bot.core.services import load_knowledge
 
     _dealer, kb, matcher = load_knowledge(settings)
     report = check_knowledge_base(kb, matcher)
@@ -155,13 +155,13 @@ def _kb_check(settings: Settings) -> int:
 
 
 async def _kb_misses(settings: Settings, limit: int) -> int:
-    from bot.db import repo
-    from bot.db.engine import create_engine, session_factory
+    from bot.core.faq import repo as faq_repo
+    from bot.db.common.engine import create_engine, session_factory
 
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session:
-            rows = await repo.top_faq_misses(session, limit)
+            rows = await faq_repo.top_faq_misses(session, limit)
     finally:
         await engine.dispose()
     if not rows:
@@ -175,16 +175,16 @@ async def _kb_misses(settings: Settings, limit: int) -> int:
 
 
 def _setup(settings: Settings, seed: bool) -> int:
-    from bot.db.migrate import upgrade
+    from bot.db.common.migrate import upgrade
 
     upgrade(settings.database_url)
     if seed:
-        from bot.services import load_knowledge
+        from bot.core.services import load_knowledge
 
         _dealer, kb, _matcher = load_knowledge(settings)  # fail early, with a clear message, on bad knowledge
         print(f"database ready; knowledge base: {len(kb)} entries")
         if settings.demo_data:
-            from bot.import_cli import seed_demo
+            from bot.cli.imports import seed_demo
 
             seed_demo(settings)  # only into a database without customers
     return 0
@@ -192,9 +192,9 @@ def _setup(settings: Settings, seed: bool) -> int:
 
 def _chat(settings: Settings, lang: str | None, name: str | None) -> int:
     from bot.app import build_application
-    from bot.chat import TerminalBotApi, chat_settings, run_terminal_chat
-    from bot.chat_jobs import ChatJobs
-    from bot.db.migrate import upgrade
+    from bot.cli.chat import TerminalBotApi, chat_settings, run_terminal_chat
+    from bot.cli.chat_jobs import ChatJobs
+    from bot.db.common.migrate import upgrade
 
     upgrade(settings.database_url)  # the chat keeps flow state in its local database: bring it up to date first
     settings = chat_settings(settings)

@@ -10,12 +10,12 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 from telegram.request import BaseRequest
 
 from bot import handlers
-from bot.core.locale import Locale
-from bot.db.persistence import SqlPersistence, WriteThroughApplication
-from bot.handlers.common import CareContext
-from bot.handlers.desk import bootstrap_staff
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.core.common.locale import Locale
+from bot.core.common.settings import Settings
+from bot.core.services import Services, build_services
+from bot.handlers.common.context import CareContext
+from bot.handlers.common.persistence import SqlPersistence, WriteThroughApplication
+from bot.handlers.desk.group import bootstrap_staff
 from scheduler import lifecycle
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db.engine import create_engine
-from bot.db.models import Base
+from bot.db.common.engine import create_engine
+from bot.db.schema import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -17,7 +17,7 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
     if not url:
-        from bot.settings import Settings
+        from bot.core.common.settings import Settings
 
         url = Settings().database_url
     return url

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.services import Services
+from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 DeskTask = Callable[[Services, dt.datetime], Awaitable[int]]
@@ -21,13 +21,14 @@ DeskTask = Callable[[Services, dt.datetime], Awaitable[int]]
 def tasks() -> list[tuple[str, DeskTask]]:
     """The desk's timed tasks, by name (imported here so each feature keeps its own module)."""
     found: list[tuple[str, DeskTask]] = []
-    from bot.core import complaints, followups
+    from bot.core.desk.complaints import service as complaints
+    from bot.core.desk.followups import service as followups
 
     found += [("complaint_escalation", complaints.escalate_overdue), ("follow_ups", followups.tick)]
-    from bot.core import roadside_desk
+    from bot.core.desk.roadside import escalation as roadside_desk
 
     found.append(("roadside_escalation", roadside_desk.escalate_unclaimed))
-    from bot.core.booking_reminders import day_before_reminders
+    from bot.core.desk.booking.reminders import day_before_reminders
 
     found.append(("appointment_day_before", day_before_reminders))
     return found

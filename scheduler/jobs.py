@@ -2,7 +2,7 @@
 
 Jobs are stateless tickers (DESIGN.md, decision 1): everything they act on is in the database, so after
 downtime the next tick catches up and a crash loses nothing. Two jobs: the outbox sender, every
-`outbox_tick_seconds`, and the reminder sweep that fills the outbox (bot.core.reminders), daily at
+`outbox_tick_seconds`, and the reminder sweep that fills the outbox (bot.core.reminders.sweep), daily at
 `reminder_sweep_time` in the dealer's time zone and once `reminder_sweep_start_delay_seconds` after start, so
 a process that was down at sweep time catches up at once.
 
@@ -25,13 +25,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.quiet_hours import parse_clock
-from bot.core.rate_limit import RateLimiter
-from bot.core.reminders import ReminderDeps, ServicesLike, SweepReport, sweep
-from bot.core.sender import Sender, SenderConfig
-from bot.core.transport import Transport
-from bot.db.leader import sender_leadership
-from bot.settings import Settings
+from bot.core.common.quiet_hours import parse_clock
+from bot.core.common.settings import Settings
+from bot.core.outbox.rate_limit import RateLimiter
+from bot.core.outbox.sender import Sender, SenderConfig
+from bot.core.outbox.transport import Transport
+from bot.core.reminders.sweep import ReminderDeps, ServicesLike, SweepReport, sweep
+from bot.db.common.leader import sender_leadership
 
 log = logging.getLogger(__name__)
 SENDER_JOB = "outbox-sender"

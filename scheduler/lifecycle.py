@@ -11,8 +11,8 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.services import Services
-from bot.telegram_transport import TelegramTransport, build_sender_bot
+from bot.core.services import Services
+from bot.handlers.outbox.transport import TelegramTransport, build_sender_bot
 from scheduler import desk, jobs
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.booking import STEPS
+from bot.core.desk.booking.slots import STEPS
 
 _FULL = {
     "id": 12, "service": "maintenance", "branch": "Futian <b>", "address": "6008 Shennan Avenue",

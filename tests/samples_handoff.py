@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.handoff import CardAppointment, CardVehicle, CardVisit, ContextCard
-from bot.core.staff import StaffMember
+from bot.core.desk.handoff.tickets import CardAppointment, CardVehicle, CardVisit, ContextCard
+from bot.core.staff.roles import StaffMember
 
 CARD = ContextCard(
     12, "handoff", "faq_none", "Mei <script>", "+8613800138000",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core import garage
-from bot.core.garage import CarView, DueRules, Garage, LastReading, OdometerOutcome
-from bot.core.maintenance import OdometerReading, ServiceVisit
-from bot.core.maintenance_schedule import default_schedule
-from bot.core.privacy import ForgetReport, Preferences, StoredData
-from bot.core.registration import REGISTER_STEPS, CarDraft
-from bot.core.warranty_rules import default_rules
-from bot.db.models import Vehicle
+from bot.core.garage import cars as garage
+from bot.core.garage.cars import CarView, DueRules, Garage, LastReading, OdometerOutcome
+from bot.core.garage.maintenance import OdometerReading, ServiceVisit
+from bot.core.garage.registration import REGISTER_STEPS, CarDraft
+from bot.core.garage.schedule import default_schedule
+from bot.core.privacy.service import ForgetReport, Preferences, StoredData
+from bot.core.warranty.rules import default_rules
+from bot.db.garage.models import Vehicle
 
 TODAY = date(2026, 11, 28)
 DUE = DueRules(default_schedule(), "CN", default_rules())

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.inspection import Region
-from bot.core.maintenance import OdometerReading, ServiceVisit, VehicleFacts
-from bot.core.maintenance_due import DueItem, due_items
-from bot.core.maintenance_schedule import default_schedule
-from bot.core.reminder_message import CarView, template_data
-from bot.core.warranty_rules import default_rules
+from bot.core.garage.due import DueItem, due_items
+from bot.core.garage.inspection import Region
+from bot.core.garage.maintenance import OdometerReading, ServiceVisit, VehicleFacts
+from bot.core.garage.schedule import default_schedule
+from bot.core.reminders.message import CarView, template_data
+from bot.core.warranty.rules import default_rules
 
 TODAY = date(2026, 11, 28)
 CARS: list[tuple[VehicleFacts, Region]] = [

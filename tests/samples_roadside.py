@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.core.roadside import PROBLEMS, CustomerCard, RoadsideView, VisitLine
-from bot.core.staff import StaffMember
+from bot.core.desk.roadside.requests import PROBLEMS, CustomerCard, RoadsideView, VisitLine
+from bot.core.staff.roles import StaffMember
 
 NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.migrate import upgrade
-from bot.settings import ROOT
+from bot.core.common.settings import ROOT
+from bot.db.common.migrate import upgrade
 
 
 def chat(tmp_path: Path, lines: list[str], *args: str) -> str:
@@ -55,7 +55,7 @@ def test_request_contact_and_location_buttons_send_what_telegram_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.app import build_application
-    from bot.chat import DEMO_LOCATION, DEMO_PHONE, TerminalBotApi, TerminalChat
+    from bot.cli.chat import DEMO_LOCATION, DEMO_PHONE, TerminalBotApi, TerminalChat
     from tests.conftest import make_settings
 
     lines: list[str] = []

@@ -10,7 +10,7 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.chat import (
+from bot.cli.chat import (
     CHAT_GROUP_ID,
     STAFF_PERSONAS,
     Button,
@@ -20,11 +20,11 @@ from bot.chat import (
     bootstrap_chat_staff,
     chat_settings,
 )
-from bot.chat_jobs import ChatJobs
-from bot.core.importer import seed_demo_data
-from bot.db import staff_repo
-from bot.db.migrate import upgrade
-from bot.handlers.desk import bootstrap_staff
+from bot.cli.chat_jobs import ChatJobs
+from bot.core.imports.importer import seed_demo_data
+from bot.core.staff import repo as staff_repo
+from bot.db.common.migrate import upgrade
+from bot.handlers.desk.group import bootstrap_staff
 from scheduler import jobs
 from tests.conftest import make_settings
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.settings import ROOT, Settings
+from bot.core.common.settings import ROOT, Settings
 
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -85,15 +85,15 @@ def test_kb_check_reports_schema_errors_with_entry_and_field(tmp_path: Path) -> 
 
 
 def test_kb_misses_lists_the_most_frequent_first(tmp_path: Path) -> None:
-    from bot.db.migrate import upgrade
+    from bot.db.common.migrate import upgrade
 
     database = f"sqlite+aiosqlite:///{tmp_path / 'misses.db'}"
     upgrade(database)
     import asyncio
 
-    from bot.core.faq_service import FaqService
-    from bot.db.engine import create_engine, session_factory
-    from bot.services import load_knowledge
+    from bot.core.faq.service import FaqService
+    from bot.core.services import load_knowledge
+    from bot.db.common.engine import create_engine, session_factory
 
     async def ask_some() -> None:
         engine = create_engine(database)

@@ -6,8 +6,9 @@ import asyncio
 
 from sqlalchemy import inspect
 
-from bot.db import repo
-from bot.db.engine import create_engine, session_factory
+from bot.core.common import customers
+from bot.core.faq import repo as faq_repo
+from bot.db.common.engine import create_engine, session_factory
 
 
 async def test_migrations_create_the_model(database_url: str) -> None:
@@ -22,11 +23,11 @@ async def test_customer_upsert_keeps_one_row_and_the_latest_details(database_url
     engine = create_engine(database_url)
     sessions = session_factory(engine)
     async with sessions.begin() as session:
-        first = await repo.touch_customer(session, 42, 42, "Ann", "zh-hant")
+        first = await customers.touch_customer(session, 42, 42, "Ann", "zh-hant")
     async with sessions.begin() as session:
-        await repo.set_locale_choice(session, 42, "en")
+        await customers.set_locale_choice(session, 42, "en")
     async with sessions.begin() as session:
-        second = await repo.touch_customer(session, 42, 42, "Annie", "zh-hant", last_locale="zh-Hans")
+        second = await customers.touch_customer(session, 42, 42, "Annie", "zh-hant", last_locale="zh-Hans")
     await engine.dispose()
     assert second.id == first.id
     assert (second.first_name, second.locale_choice, second.last_locale) == ("Annie", "en", "zh-Hans")
@@ -38,13 +39,13 @@ async def test_faq_misses_are_counted_and_ranked(database_url: str) -> None:
 
     async def miss(normalized: str, decision: str = "fallback") -> None:
         async with sessions.begin() as session:
-            await repo.record_faq_miss(session, normalized, normalized.upper(), "en", decision, None, 12.5)
+            await faq_repo.record_faq_miss(session, normalized, normalized.upper(), "en", decision, None, 12.5)
 
     await asyncio.gather(*(miss("where do i park") for _ in range(5)))  # concurrent increments are not lost
     await miss("loaner car")
     await miss("loaner car", "suggest")  # a different decision is a different row
     async with sessions() as session:
-        rows = await repo.top_faq_misses(session, limit=10)
+        rows = await faq_repo.top_faq_misses(session, limit=10)
     await engine.dispose()
     top = rows[0]
     assert (top.normalized, top.decision, top.count) == ("where do i park", "fallback", 5)

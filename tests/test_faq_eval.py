@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.core.faq_eval import LabelledSet, evaluate
-from bot.services import Services
-from bot.settings import ROOT
+from bot.core.common.settings import ROOT
+from bot.core.faq.evaluation import LabelledSet, evaluate
+from bot.core.services import Services
 
 LABELLED = LabelledSet.load(ROOT / "tests" / "data" / "faq_eval.yaml")
 

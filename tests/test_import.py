@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.core.import_fields import FileError
-from bot.core.importer import ImportReport, import_csv
-from bot.db.engine import create_engine, session_factory
-from bot.settings import Settings
+from bot.core.common.settings import Settings
+from bot.core.imports.fields import FileError
+from bot.core.imports.importer import ImportReport, import_csv
+from bot.db.common.engine import create_engine, session_factory
 
 TODAY = dt.date(2026, 11, 28)
 CUSTOMERS = "手機,姓名,客戶編號\n+86 138 0013 8000,陳大文,C001\n852 9123 4567,何美玲,C002\n"
@@ -255,7 +255,7 @@ async def test_a_row_the_database_refuses_half_way_leaves_nothing_of_itself(data
     ],
 )
 def test_headers_in_traditional_simplified_or_english(kind: str, header: str, field: str) -> None:
-    from bot.core.import_fields import COLUMNS, map_header
+    from bot.core.imports.fields import COLUMNS, map_header
 
     required = [column.name for column in COLUMNS[kind] if column.required and column.name != field]
     assert map_header([header, *required], COLUMNS[kind]).index[field] == 0

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import _parser, _setup
-from bot.import_cli import ProgressBar, run_import, seed_demo
-from bot.settings import ROOT
+from bot.cli.imports import ProgressBar, run_import, seed_demo
+from bot.core.common.settings import ROOT
 from tests.conftest import make_settings
 
 

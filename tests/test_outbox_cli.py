@@ -8,9 +8,9 @@ import json
 import pytest
 
 from bot.__main__ import main
-from bot.core import outbox
-from bot.db.engine import create_engine, session_factory
-from bot.settings import Settings
+from bot.core.common.settings import Settings
+from bot.core.outbox import store as outbox
+from bot.db.common.engine import create_engine, session_factory
 
 
 async def _enqueue(database_url: str) -> None:

@@ -1,4 +1,4 @@
-"""Conversation state in the database (bot.db.persistence) on SQLite and PostgreSQL, and across restarts."""
+"""Conversation state in the database (bot.handlers.common.persistence) on SQLite and PostgreSQL, and across restarts."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.engine import create_engine
-from bot.db.models import Base, ConversationState
-from bot.db.persistence import SqlPersistence
+from bot.db.common.engine import create_engine
+from bot.db.common.models import ConversationState
+from bot.db.schema import Base
+from bot.handlers.common.persistence import SqlPersistence
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest
@@ -59,13 +60,13 @@ async def test_user_data_round_trips_as_json_and_unchanged_data_is_not_written(
     persistence = SqlPersistence(sessions)
     assert await persistence.get_user_data() == {}
     writes: list[str] = []
-    store = persistence._store
+    store = persistence._conversations.put
 
     async def counted(kind: str, name: str, key: str, data: object) -> None:
         writes.append(key)
         await store(kind, name, key, data)
 
-    monkeypatch.setattr(persistence, "_store", counted)
+    monkeypatch.setattr(persistence._conversations, "put", counted)
     data: dict[str, Any] = {"warranty": {"use": "household", "start_date": "2024-03-01", "note": "煞車 ✓"}}
     await persistence.update_user_data(7, data)
     await persistence.update_user_data(7, {"warranty": dict(data["warranty"])})  # equal: no write

@@ -6,9 +6,10 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import Customer, Outbox, Vehicle
-from bot.settings import Settings
+from bot.core.common.settings import Settings
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.garage.models import Customer, Vehicle
+from bot.db.outbox.models import Outbox
 from tests.test_cli import run
 
 TODAY = dt.date(2026, 11, 28)

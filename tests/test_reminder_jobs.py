@@ -8,8 +8,8 @@ from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.db.migrate import upgrade
-from bot.services import build_services
+from bot.core.services import build_services
+from bot.db.common.migrate import upgrade
 from scheduler import desk, jobs
 from tests.conftest import make_settings
 

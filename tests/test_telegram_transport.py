@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from bot.core.transport import Rejected, RetryLater, SendError, Transient, Unreachable
-from bot.telegram_transport import OutboxBot, TelegramTransport, build_sender_bot
+from bot.core.outbox.transport import Rejected, RetryLater, SendError, Transient, Unreachable
+from bot.handlers.outbox.transport import OutboxBot, TelegramTransport, build_sender_bot
 from tests.conftest import make_settings
 
 

@@ -9,13 +9,13 @@ from decimal import Decimal
 import jinja2
 import pytest
 
-from bot.core.dealer import Dealer, template_vars
-from bot.core.locale import LOCALES
-from bot.core.messages import Messages
-from bot.core.warranty_chat import TYPED_STEPS, WarrantyAnswers
-from bot.core.warranty_outcome import WarrantyOutcome, outcome
-from bot.core.warranty_rules import default_rules
-from bot.settings import ROOT
+from bot.core.common.dealer import Dealer, template_vars
+from bot.core.common.locale import LOCALES
+from bot.core.common.messages import Messages
+from bot.core.common.settings import ROOT
+from bot.core.warranty.chat import TYPED_STEPS, WarrantyAnswers
+from bot.core.warranty.outcome import WarrantyOutcome, outcome
+from bot.core.warranty.rules import default_rules
 from tests.botapi.rules import check_message_text
 from tests.samples_booking import BOOKING_SAMPLES
 from tests.samples_followups import FOLLOWUP_SAMPLES
@@ -128,7 +128,7 @@ def test_every_label_exists_in_every_locale() -> None:
 
 
 def test_chinese_templates_are_in_their_own_script() -> None:
-    from bot.core.text import detect_script
+    from bot.core.common.text import detect_script
 
     for name in MESSAGES.template_names():
         for locale in ("zh-Hant", "zh-Hans"):
@@ -139,7 +139,7 @@ def test_chinese_templates_are_in_their_own_script() -> None:
 
 @pytest.mark.parametrize("locale", ["zh-Hant", "zh-Hans"])
 def test_every_warranty_message_is_in_its_own_script(locale: str) -> None:
-    from bot.core.text import detect_script
+    from bot.core.common.text import detect_script
 
     for name in ("warranty_ask", "warranty_retry", "warranty_result", "advisor_interim"):
         for data in SAMPLES[name]:
@@ -148,7 +148,7 @@ def test_every_warranty_message_is_in_its_own_script(locale: str) -> None:
 
 
 def test_every_warranty_button_has_a_label() -> None:
-    from bot.core.warranty_chat import BUTTON_STEPS, choices
+    from bot.core.warranty.chat import BUTTON_STEPS, choices
 
     answers = [WarrantyAnswers(happened="brake"), WarrantyAnswers(happened="long_repair")]
     keys = {f"wty_{step}_{value}" for step in BUTTON_STEPS for a in answers for value in choices(step, a)}

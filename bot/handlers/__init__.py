@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from bot.handlers import (
-    advisor,
-    appointments,
-    errors,
-    faq,
-    flows,
-    followups,
-    handoff,
-    language,
-    membership,
-    mycar,
-    other,
-    privacy,
-    reminders,
-    roadside,
-    staff,
-    start,
-    warranty,
-)
+from bot.handlers.common import errors, flows
+from bot.handlers.desk.booking import entry as appointments
+from bot.handlers.desk.followups import customer as followups
+from bot.handlers.desk.handoff import advisor
+from bot.handlers.desk.handoff import tickets as handoff
+from bot.handlers.desk.roadside import customer as roadside
+from bot.handlers.faq import questions as faq
+from bot.handlers.front import language, membership, other, start
+from bot.handlers.garage import mycar
+from bot.handlers.privacy import commands as privacy
+from bot.handlers.reminders import buttons as reminders
+from bot.handlers.staff import commands as staff
+from bot.handlers.warranty import check as warranty
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.booking import (
+from bot.core.common.config_files import ConfigError
+from bot.core.common.dealer import Capacity, Dealer
+from bot.core.common.settings import ROOT
+from bot.core.desk.booking.dates import DayChoice, read_day, read_time
+from bot.core.desk.booking.slots import (
     Counter,
     day_problem,
     in_part,
@@ -18,10 +22,6 @@ from bot.core.booking import (
     slot_times,
     too_early,
 )
-from bot.core.booking_dates import DayChoice, read_day, read_time
-from bot.core.config_files import ConfigError
-from bot.core.dealer import Capacity, Dealer
-from bot.settings import ROOT
 
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
 FUTIAN, NANSHAN = DEALER.branches

@@ -11,21 +11,21 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.booking_service import BookingDesk, NewBooking, SlotFull
-from bot.core.dealer import Dealer
-from bot.db import repo
-from bot.db.models import Appointment, SlotUsage
-from bot.settings import ROOT
+from bot.core.common import customers
+from bot.core.common.dealer import Dealer
+from bot.core.common.settings import ROOT
+from bot.core.desk.booking.service import BookingDesk, NewBooking, SlotFull
+from bot.db.desk.booking.models import Appointment, SlotUsage
 
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
 DAY = dt.date(2026, 12, 1)  # a Tuesday: Nanshan's slots 08:30, 10:00, 13:30, 15:00; 1 waiting, 2 drop-off, 2 bays
 Sessions = async_sessionmaker[AsyncSession]
 
 
-async def customers(sessions: Sessions, *user_ids: int) -> None:
+async def add_customers(sessions: Sessions, *user_ids: int) -> None:
     async with sessions.begin() as session:
         for user_id in user_ids:
-            await repo.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
+            await customers.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
 
 
 def booking(slot: str = "08:30", mode: str = "waiting", day: dt.date = DAY) -> NewBooking:
@@ -40,7 +40,7 @@ async def usage(sessions: Sessions) -> dict[tuple[str, str], int]:
 
 async def test_places_are_taken_per_mode_per_slot_and_per_day(sessions: Sessions) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=False)
-    await customers(sessions, 1, 2, 3)
+    await add_customers(sessions, 1, 2, 3)
     first = await desk.book(1, booking())
     assert first.status == "requested" and first.vehicle_id is None
     with pytest.raises(SlotFull):
@@ -55,7 +55,7 @@ async def test_places_are_taken_per_mode_per_slot_and_per_day(sessions: Sessions
 
 async def test_the_daily_cap_holds_across_slots(sessions: Sessions) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=True)
-    await customers(sessions, *range(1, 10))
+    await add_customers(sessions, *range(1, 10))
     taken = 0
     for user_id, (slot, mode) in enumerate(
         [(s, m) for s in ("08:30", "10:00", "13:30", "15:00") for m in ("waiting", "drop_off")], start=1
@@ -74,7 +74,7 @@ async def test_cancel_gives_the_place_back_and_a_move_keeps_the_old_place_until_
     sessions: Sessions,
 ) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=False)
-    await customers(sessions, 1, 2)
+    await add_customers(sessions, 1, 2)
     mine = await desk.book(1, booking("08:30"))
     theirs = await desk.book(2, booking("10:00"))
     with pytest.raises(SlotFull):
@@ -95,7 +95,7 @@ async def test_cancel_gives_the_place_back_and_a_move_keeps_the_old_place_until_
 
 async def test_the_database_refuses_more_than_capacity_even_from_a_careless_writer(sessions: Sessions) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=False)
-    await customers(sessions, 1)
+    await add_customers(sessions, 1)
     await desk.book(1, booking())
     with pytest.raises(IntegrityError):
         async with sessions.begin() as session:
@@ -106,7 +106,7 @@ async def test_the_database_refuses_more_than_capacity_even_from_a_careless_writ
 async def test_customers_racing_for_the_last_place_get_it_exactly_once(sessions: Sessions, racers: int) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=False)
     user_ids = list(range(100, 100 + racers))
-    await customers(sessions, *user_ids)
+    await add_customers(sessions, *user_ids)
     results = await asyncio.gather(*(desk.book(u, booking()) for u in user_ids), return_exceptions=True)
     won = [r for r in results if not isinstance(r, BaseException)]
     lost = [r for r in results if isinstance(r, BaseException)]
@@ -119,7 +119,7 @@ async def test_customers_racing_for_the_last_place_get_it_exactly_once(sessions:
 
 async def test_racing_cancels_and_moves_of_one_appointment_give_its_place_back_once(sessions: Sessions) -> None:
     desk = BookingDesk(sessions, DEALER, auto_confirm=False)
-    await customers(sessions, 1, 2)
+    await add_customers(sessions, 1, 2)
     mine = await desk.book(1, booking("08:30", "drop_off"))
     await desk.book(2, booking("08:30", "drop_off"))
     results = await asyncio.gather(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.callbacks import MAX_BYTES, CallbackCodec, derive_secret
+from bot.core.common.callbacks import MAX_BYTES, CallbackCodec, derive_secret
 
 codec = CallbackCodec(derive_secret(None, "123:abc"))
 

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.core import complaints
-from bot.core.staff import bootstrap_roles
-from bot.db import staff_repo
-from bot.db.models import Customer, Outbox, Ticket, TicketEvent
-from bot.services import Services, build_services
+from bot.core.desk.complaints import service as complaints
+from bot.core.services import Services, build_services
+from bot.core.staff import repo as staff_repo
+from bot.core.staff.roles import bootstrap_roles
+from bot.db.desk.handoff.models import Ticket, TicketEvent
+from bot.db.garage.models import Customer
+from bot.db.outbox.models import Outbox
 from scheduler import desk
 from tests.conftest import make_settings
 

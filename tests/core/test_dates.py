@@ -1,4 +1,4 @@
-"""Table tests for lenient dates, odometer readings and numbers (bot.core.dates, bot.core.numbers)."""
+"""Table tests for lenient dates, odometer readings and numbers (bot.core.common.dates, bot.core.common.numbers)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.dates import DateReading, parse_date, parse_days, parse_km, read_date
-from bot.core.numbers import chinese_numeral, normalise, parse_coefficient, parse_price
+from bot.core.common.dates import DateReading, parse_date, parse_days, parse_km, read_date
+from bot.core.common.numbers import chinese_numeral, normalise, parse_coefficient, parse_price
 
 TODAY = date(2026, 11, 28)  # a Saturday; "today" in every case below
 

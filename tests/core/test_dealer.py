@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config_files import ConfigError
-from bot.core.dealer import Dealer, hours_line, template_vars
-from bot.settings import ROOT
+from bot.core.common.config_files import ConfigError
+from bot.core.common.dealer import Dealer, hours_line, template_vars
+from bot.core.common.settings import ROOT
 
 SHIPPED = ROOT / "knowledge" / "dealer.yaml"
 

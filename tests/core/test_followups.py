@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.core import followups
-from bot.db.models import Customer, FollowUp, Outbox, ServiceVisit, Ticket, Vehicle
-from bot.services import Services, build_services
+from bot.core.desk.followups import service as followups
+from bot.core.services import Services, build_services
+from bot.db.desk.followups.models import FollowUp
+from bot.db.desk.handoff.models import Ticket
+from bot.db.garage.models import Customer, ServiceVisit, Vehicle
+from bot.db.outbox.models import Outbox
 from scheduler import desk
 from tests.conftest import make_settings
 

@@ -10,15 +10,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import garage, records, registration
-from bot.core.garage import DueRules
-from bot.core.maintenance_schedule import default_schedule
-from bot.core.registration import CarDraft
-from bot.core.warranty_rules import default_rules
-from bot.db import repo
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import Customer, OdometerReading, ServiceVisit, Vehicle
-from bot.settings import Settings
+from bot.core.common import customers
+from bot.core.common.settings import Settings
+from bot.core.garage import cars as garage
+from bot.core.garage import records, registration
+from bot.core.garage.cars import DueRules
+from bot.core.garage.registration import CarDraft
+from bot.core.garage.schedule import default_schedule
+from bot.core.warranty.rules import default_rules
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 
 TODAY = dt.date(2026, 11, 28)
 RULES = DueRules(default_schedule(), "CN", default_rules())
@@ -40,7 +41,7 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 async def _customer_with_car(sessions: async_sessionmaker[AsyncSession], user_id: int, plate: str) -> int:
     """A consented Telegram customer with one Toyota, serviced at 15,000 km a month ago."""
     async with sessions.begin() as session:
-        await repo.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
+        await customers.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
         await records.record_consent(session, user_id)
         customer = await garage.customer_of(session, user_id)
         assert customer is not None
@@ -138,7 +139,7 @@ def test_the_draft_survives_json_and_names_the_next_step() -> None:
 async def test_registering_stores_the_car_or_says_why_not(sessions: async_sessionmaker) -> None:
     await _customer_with_car(sessions, OTHER, "粤B54321")
     async with sessions.begin() as session:
-        await repo.touch_customer(session, ME, ME, "Mei", "en")
+        await customers.touch_customer(session, ME, ME, "Mei", "en")
     draft = CarDraft("粤B12345", "Toyota", "Corolla", dt.date(2024, 3, 1), 12_000)
     async with sessions.begin() as session:
         done = await registration.register(session, ME, draft, TODAY)
@@ -176,7 +177,7 @@ async def test_the_warranty_check_starts_from_the_record(sessions: async_session
 async def test_linking_needs_consent_and_a_valid_number(sessions: async_sessionmaker) -> None:
     async with sessions.begin() as session:
         session.add(Customer(phone="+8613826514417", name="陳志強"))
-        await repo.touch_customer(session, ME, ME, "Mei", "zh-hant")
+        await customers.touch_customer(session, ME, ME, "Mei", "zh-hant")
     async with sessions.begin() as session:
         assert await garage.link_phone(session, ME, "8613826514417", "CN") == ("no_consent", 0)
         await records.record_consent(session, ME)

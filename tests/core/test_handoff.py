@@ -7,9 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.dealer import Dealer
-from bot.core.handoff import TOPIC_NAME_MAX, TRAIL_LENGTH, Timings, add_to_trail, next_opening, timings, topic_name
-from bot.settings import ROOT
+from bot.core.common.dealer import Dealer
+from bot.core.common.settings import ROOT
+from bot.core.desk.handoff.tickets import (
+    TOPIC_NAME_MAX,
+    TRAIL_LENGTH,
+    Timings,
+    add_to_trail,
+    next_opening,
+    timings,
+    topic_name,
+)
 
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
 TZ = ZoneInfo("Asia/Shanghai")

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.logging_setup import RedactingFormatter, redact
+from bot.cli.logging_setup import RedactingFormatter, redact
 
 TOKEN = "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 

@@ -1,4 +1,4 @@
-"""Table tests for maintenance schedules, odometer history and the next service (bot.core.maintenance*)."""
+"""Table tests for maintenance schedules, odometer history and the next service (bot.core.garage.maintenance*)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config_files import ConfigError
-from bot.core.maintenance import (
+from bot.core.common.config_files import ConfigError
+from bot.core.garage.maintenance import (
     OdometerError,
     OdometerReading,
     ServiceVisit,
@@ -18,7 +18,7 @@ from bot.core.maintenance import (
     check_new_reading,
     next_service,
 )
-from bot.core.maintenance_schedule import MaintenanceSchedule, default_schedule
+from bot.core.garage.schedule import MaintenanceSchedule, default_schedule
 
 SCHEDULE = default_schedule()
 D = date.fromisoformat

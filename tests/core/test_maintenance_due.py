@@ -1,4 +1,4 @@
-"""Table tests for inspections, insurance, 三包 periods ending and due items (bot.core.inspection, maintenance_due)."""
+"""Table tests for inspections, insurance, 三包 periods ending and due items (bot.core.garage.inspection, maintenance_due)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.core.inspection import inspection_due
-from bot.core.maintenance import OdometerReading, ServiceVisit, VehicleFacts, add_months, odometer_facts
-from bot.core.maintenance_due import due_items, insurance_due, warranty_ending
-from bot.core.maintenance_schedule import default_schedule
-from bot.core.warranty import WarrantyCase, assess
-from bot.core.warranty_rules import default_rules
+from bot.core.garage.due import due_items, insurance_due, warranty_ending
+from bot.core.garage.inspection import inspection_due
+from bot.core.garage.maintenance import OdometerReading, ServiceVisit, VehicleFacts, add_months, odometer_facts
+from bot.core.garage.schedule import default_schedule
+from bot.core.warranty.engine import WarrantyCase, assess
+from bot.core.warranty.rules import default_rules
 
 D = date.fromisoformat
 REGISTERED = D("2020-05-10")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import Services
+from bot.core.services import Services
 
 
 @pytest.mark.parametrize(

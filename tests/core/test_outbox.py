@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox
-from bot.core.outbox import OutboxItem, message_payload
-from bot.db import repo
-from bot.db.models import ChatStatus, Customer, Outbox
+from bot.core.common import customers
+from bot.core.outbox import store as outbox
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.db.garage.models import Customer
+from bot.db.outbox.models import ChatStatus, Outbox
 
 T0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 
@@ -113,7 +114,7 @@ async def test_an_unreachable_chat_is_remembered_for_the_customer_and_its_messag
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions.begin() as session:
-        await repo.touch_customer(session, 555, 555, "Lin", "zh-hant")
+        await customers.touch_customer(session, 555, 555, "Lin", "zh-hant")
     await enqueue(sessions, item(1, chat_id=555), item(2, chat_id=555), item(3, chat_id=556))
     await claim(sessions, limit=1)
     async with sessions.begin() as session:

@@ -8,24 +8,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox, privacy, records
-from bot.core.outbox import OutboxItem, message_payload
-from bot.db import repo
-from bot.db.models import (
-    Appointment,
-    ChatStatus,
-    ConversationState,
-    Customer,
-    FaqMiss,
-    FollowUp,
-    OdometerReading,
-    Outbox,
-    ServiceVisit,
-    SlotUsage,
-    Ticket,
-    Vehicle,
-    utcnow,
-)
+from bot.core.common import customers
+from bot.core.faq import repo as faq_repo
+from bot.core.garage import records
+from bot.core.outbox import store as outbox
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.core.privacy import service as privacy
+from bot.db.common.base import utcnow
+from bot.db.common.models import ConversationState
+from bot.db.desk.booking.models import Appointment, SlotUsage
+from bot.db.desk.followups.models import FollowUp
+from bot.db.desk.handoff.models import Ticket
+from bot.db.faq.models import FaqMiss
+from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
+from bot.db.outbox.models import ChatStatus, Outbox
 
 TZ = ZoneInfo("Asia/Shanghai")
 ME, OTHER = 8101, 8102
@@ -46,7 +42,7 @@ async def _linked(sessions: async_sessionmaker[AsyncSession], user_id: int, phon
             session.add(ServiceVisit(visit_no=f"{plate}-{number}", vehicle_id=vehicle.id, visit_date=day,
                                      km=5_000 * number, kind="maintenance"))  # fmt: skip
         session.add(OdometerReading(vehicle_id=vehicle.id, read_on=dt.date(2026, 6, 1), km=10_000, source="visit:2"))
-        await repo.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
+        await customers.touch_customer(session, user_id, user_id, "Mei", "zh-hant")
         await records.record_consent(session, user_id)
     async with sessions.begin() as session:
         linked = await records.link_customer_by_phone(session, user_id, phone)
@@ -69,7 +65,7 @@ async def _traces(sessions: async_sessionmaker[AsyncSession], user_id: int) -> N
         session.add(ConversationState(kind="conversation", name="mycar", key=f"[{user_id},{user_id}]", data="x"))
         session.add(ConversationState(kind="user_data", name="", key=str(OTHER), data={"keep": True}))
         session.add(ChatStatus(chat_id=user_id, unreachable_at=None))
-        await repo.record_faq_miss(session, "where do i park", "Where do I park?", "en", "fallback", None, 10.0)
+        await faq_repo.record_faq_miss(session, "where do i park", "Where do I park?", "en", "fallback", None, 10.0)
 
 
 async def test_privacy_lists_what_is_stored(sessions: async_sessionmaker) -> None:
@@ -87,7 +83,7 @@ async def test_privacy_lists_what_is_stored(sessions: async_sessionmaker) -> Non
 
 async def test_the_two_switches_are_separate(sessions: async_sessionmaker) -> None:
     async with sessions.begin() as session:
-        await repo.touch_customer(session, ME, ME, "Mei", "en")
+        await customers.touch_customer(session, ME, ME, "Mei", "en")
     async with sessions.begin() as session:
         assert await privacy.set_preference(session, ME, "marketing", False) == privacy.Preferences(True, False)
         assert await privacy.set_preference(session, ME, "reminders", False) == privacy.Preferences(False, False)
@@ -121,7 +117,7 @@ async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions:
         assert (await session.scalars(select(SlotUsage.used))).all() == [0, 0, 0]  # the places are free again
         assert await session.scalar(select(func.count()).select_from(Appointment)) == 0
     async with sessions() as session:
-        customers = (await session.execute(select(Customer.telegram_user_id, Customer.phone))).all()
+        remaining = (await session.execute(select(Customer.telegram_user_id, Customer.phone))).all()
         owners = dict((await session.execute(select(Vehicle.id, Vehicle.customer_id))).all())
         visits = await session.scalar(select(func.count()).select_from(ServiceVisit))
         readings = await session.scalar(select(func.count()).select_from(OdometerReading))
@@ -130,7 +126,7 @@ async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions:
         chats = (await session.execute(select(ChatStatus.chat_id))).scalars().all()
         misses = (await session.execute(select(FaqMiss.count))).scalars().all()
         after = await privacy.stored_about(session, ME, ME, TZ)
-    assert customers == [(OTHER, "+8613928740653")]  # the other customer is untouched
+    assert remaining == [(OTHER, "+8613928740653")]  # the other customer is untouched
     assert owners[vehicle_id] is None and owners[other_vehicle] is not None
     assert (visits, readings) == (4, 2)  # the cars' history stays, anonymous
     assert sorted((status, chat, payload) for status, chat, payload, _ in rows) == [("dropped", 0, {}), ("sent", 0, {})]

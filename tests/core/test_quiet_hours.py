@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.quiet_hours import QuietHours, parse_clock, shift_out_of_quiet_hours
+from bot.core.common.quiet_hours import QuietHours, parse_clock, shift_out_of_quiet_hours
 from tests.conftest import make_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.rate_limit import IN_FLIGHT_POLL, RateLimiter, SlidingWindow, TokenBucket
+from bot.core.outbox.rate_limit import IN_FLIGHT_POLL, RateLimiter, SlidingWindow, TokenBucket
 
 
 class Clock:

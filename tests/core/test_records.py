@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import records
-from bot.core.records import Reading, RecordError
-from bot.db import repo
-from bot.db.models import Customer, OdometerReading, Vehicle
+from bot.core.common import customers
+from bot.core.garage import records
+from bot.core.garage.records import Reading, RecordError
+from bot.db.garage.models import Customer, OdometerReading, Vehicle
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -153,7 +153,7 @@ async def test_odometer_going_backwards_is_rejected_and_nothing_stored(sessions:
 async def test_sharing_the_phone_joins_the_imported_record(sessions: async_sessionmaker) -> None:
     vehicle_id = await _imported(sessions, "+8613800138000", "粤B12345")
     async with sessions.begin() as session:
-        me = await repo.touch_customer(session, 4242, 4242, "Tai Man", "zh-hant")
+        me = await customers.touch_customer(session, 4242, 4242, "Tai Man", "zh-hant")
         await records.record_consent(session, 4242)
     async with sessions.begin() as session:
         result = await records.link_customer_by_phone(session, 4242, "8613800138000", "CN")
@@ -173,7 +173,7 @@ async def test_sharing_the_phone_joins_the_imported_record(sessions: async_sessi
 
 async def test_no_record_then_register_a_car(sessions: async_sessionmaker) -> None:
     async with sessions.begin() as session:
-        me = await repo.touch_customer(session, 5151, 5151, "Mei", "zh-hans")
+        me = await customers.touch_customer(session, 5151, 5151, "Mei", "zh-hans")
         result = await records.link_customer_by_phone(session, 5151, "139 2874 0653")
         car = await records.register_vehicle(
             session, me.id, plate="粵B·E9762", make="日產", model="Sylphy", delivery_date=dt.date(2025, 10, 3),
@@ -182,7 +182,7 @@ async def test_no_record_then_register_a_car(sessions: async_sessionmaker) -> No
     assert result.status == "no_record" and result.vehicles == ()
     assert (car.plate, car.make, car.customer_id) == ("粤BE9762", "Nissan", me.id)
     async with sessions.begin() as session:
-        other = await repo.touch_customer(session, 6161, 6161, "Ho", "en")
+        other = await customers.touch_customer(session, 6161, 6161, "Ho", "en")
     with pytest.raises(RecordError, match="registered to another customer"):
         async with sessions.begin() as session:
             await records.register_vehicle(
@@ -208,7 +208,7 @@ async def test_no_record_then_register_a_car(sessions: async_sessionmaker) -> No
 
 async def test_registering_refuses_bad_input_before_writing(sessions: async_sessionmaker) -> None:
     async with sessions.begin() as session:
-        me = await repo.touch_customer(session, 7171, 7171, "Lam", "zh-hant")
+        me = await customers.touch_customer(session, 7171, 7171, "Lam", "zh-hant")
     bad = [
         ({"plate": "hello"}, "plate"),
         ({"vin": "LVGBE40K38G12345O"}, "vin"),

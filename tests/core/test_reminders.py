@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.core import reminder_actions
-from bot.core.reminders import ItemDecision, ReminderDeps, SweepReport, sweep
-from bot.db import reminder_repo
-from bot.db.models import Customer, OdometerReading, Outbox, ServiceVisit, Vehicle
-from bot.services import Services, build_services
-from bot.settings import Settings
+from bot.core.common.settings import Settings
+from bot.core.reminders import actions as reminder_actions
+from bot.core.reminders import repo as reminder_repo
+from bot.core.reminders.sweep import ItemDecision, ReminderDeps, SweepReport, sweep
+from bot.core.services import Services, build_services
+from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
+from bot.db.outbox.models import Outbox
 from tests.conftest import make_settings
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.core.roadside import (
+from bot.core.desk.roadside.requests import (
     NO_PLATE,
     Move,
     RoadsideDraft,

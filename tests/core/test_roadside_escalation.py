@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.core.roadside import RoadsideDraft
-from bot.core.roadside_desk import escalate_unclaimed
-from bot.db import roadside_repo
-from bot.db.migrate import upgrade
-from bot.db.models import Customer, Outbox
-from bot.handlers.desk import bootstrap_staff
-from bot.services import Services, build_services
+from bot.core.desk.roadside import repo as roadside_repo
+from bot.core.desk.roadside.escalation import escalate_unclaimed
+from bot.core.desk.roadside.requests import RoadsideDraft
+from bot.core.services import Services, build_services
+from bot.db.common.migrate import upgrade
+from bot.db.garage.models import Customer
+from bot.db.outbox.models import Outbox
+from bot.handlers.desk.group import bootstrap_staff
 from tests.conftest import make_settings
 
 GROUP, SUPERVISOR, ADVISOR, ADVISOR2 = -1_001_500_000_000, 9002, 9003, 9004

@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox
-from bot.core.outbox import OutboxItem, message_payload
-from bot.core.rate_limit import RateLimiter
-from bot.core.sender import Sender, SenderConfig
-from bot.core.transport import Rejected, RetryLater, SendError, SendResult, Transient, Unreachable
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import Outbox
-from bot.settings import Settings
+from bot.core.common.settings import Settings
+from bot.core.outbox import store as outbox
+from bot.core.outbox.rate_limit import RateLimiter
+from bot.core.outbox.sender import Sender, SenderConfig
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.core.outbox.transport import Rejected, RetryLater, SendError, SendResult, Transient, Unreachable
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.outbox.models import Outbox
 
 T0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config_files import ConfigError
-from bot.core.messages import Messages
-from bot.core.staff import StaffMember, bootstrap_roles, format_roles, parse_roles
-from bot.db import staff_repo
-from bot.db.engine import create_engine, session_factory
+from bot.core.common.config_files import ConfigError
+from bot.core.common.messages import Messages
+from bot.core.staff import repo as staff_repo
+from bot.core.staff.roles import StaffMember, bootstrap_roles, format_roles, parse_roles
+from bot.db.common.engine import create_engine, session_factory
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.locale import choose_locale, from_language_code
-from bot.core.text import detect_script, fold
-from bot.handlers.common import written_locale
+from bot.core.common.locale import choose_locale, from_language_code
+from bot.core.common.text import detect_script, fold
+from bot.handlers.common.context import written_locale
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import ticket_repo
-from bot.db.models import Customer, Ticket
+from bot.core.desk.handoff import repo as ticket_repo
+from bot.db.desk.handoff.models import Ticket
+from bot.db.garage.models import Customer
 
 NOW = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
 

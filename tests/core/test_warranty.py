@@ -1,7 +1,7 @@
-"""Table tests for the 三包 engine (bot.core.warranty): every article and every boundary, plus properties.
+"""Table tests for the 三包 engine (bot.core.warranty.engine): every article and every boundary, plus properties.
 
 Day numbers count from the start date as day 0 (Civil Code Art. 201); see the docstring of
-bot.core.warranty for the reading of each boundary. START is 2024-03-01, so day 730 is 2026-03-01 (last day of
+bot.core.warranty.engine for the reading of each boundary. START is 2024-03-01, so day 730 is 2026-03-01 (last day of
 the 三包有效期) and day 1095 is 2027-03-01 (last day of the 包修期).
 """
 
@@ -16,8 +16,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.config_files import ConfigError
-from bot.core.warranty import (
+from bot.core.common.config_files import ConfigError
+from bot.core.warranty.case import repair_days
+from bot.core.warranty.engine import (
     PartReplacementEvent,
     RepairRecord,
     SafetyFailureEvent,
@@ -26,8 +27,7 @@ from bot.core.warranty import (
     assess,
     compute_usage_charge,
 )
-from bot.core.warranty_case import repair_days
-from bot.core.warranty_rules import (
+from bot.core.warranty.rules import (
     ART32_EXCLUSIONS,
     DEFAULT_RULES_PATH,
     POWERTRAIN_PARTS,

@@ -1,4 +1,4 @@
-"""The chat side of the 三包 check (bot.core.warranty_chat): question order, answers → case, the outcome."""
+"""The chat side of the 三包 check (bot.core.warranty.chat): question order, answers → case, the outcome."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from bot.core.warranty import assess
-from bot.core.warranty_case import repair_days
-from bot.core.warranty_chat import WarrantyAnswers, answered, choices, next_step, take_choice, take_typed
-from bot.core.warranty_outcome import build_case, outcome
-from bot.core.warranty_rules import default_rules
+from bot.core.warranty.case import repair_days
+from bot.core.warranty.chat import WarrantyAnswers, answered, choices, next_step, take_choice, take_typed
+from bot.core.warranty.engine import assess
+from bot.core.warranty.outcome import build_case, outcome
+from bot.core.warranty.rules import default_rules
 
 RULES = default_rules()
 TODAY = date(2026, 11, 28)

@@ -1,4 +1,4 @@
-"""The JSON interface `python -m bot warranty --json -` (bot.warranty_cli.main): format, errors, exit codes."""
+"""The JSON interface `python -m bot warranty --json -` (bot.cli.warranty.main): format, errors, exit codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.warranty_cli import main
+from bot.cli.warranty import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"start_date": "2024-03-01", "as_of": "2024-03-06", "odometer_km": 500}
@@ -180,7 +180,7 @@ def test_unknown_option_exits_2() -> None:
 
 def test_subprocess_module_entry_point() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "bot.warranty_cli", "--json", "-"],
+        [sys.executable, "-m", "bot.cli.warranty", "--json", "-"],
         input=json.dumps({**BASE, "event": {"type": "safety_failure", "failure": "battery_fire"}}),
         capture_output=True,
         text=True,

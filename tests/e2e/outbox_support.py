@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import outbox
-from bot.core.outbox import OutboxItem, message_payload
-from bot.core.rate_limit import RateLimiter
-from bot.core.sender import Leadership, Sender, SenderConfig
-from bot.db.models import Outbox
-from bot.telegram_transport import OutboxBot, TelegramTransport
+from bot.core.outbox import store as outbox
+from bot.core.outbox.rate_limit import RateLimiter
+from bot.core.outbox.sender import Leadership, Sender, SenderConfig
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.db.outbox.models import Outbox
+from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 from tests.botapi.server import FakeBotApiServer
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.core.booking_service import BookingDesk, SlotFull
-from bot.db.engine import create_engine, session_factory
-from bot.db.models import Appointment, SlotUsage
-from tests.core.test_booking_capacity import DAY, DEALER, booking, customers
+from bot.core.desk.booking.service import BookingDesk, SlotFull
+from bot.db.common.engine import create_engine, session_factory
+from bot.db.desk.booking.models import Appointment, SlotUsage
+from tests.core.test_booking_capacity import DAY, DEALER, add_customers, booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -31,7 +31,7 @@ async def engines(pg_url: str) -> AsyncIterator[list[AsyncEngine]]:
 async def test_replicas_racing_for_the_last_drop_off_place(engines: list[AsyncEngine]) -> None:
     desks = [BookingDesk(session_factory(engine), DEALER, auto_confirm=False) for engine in engines]
     user_ids = list(range(200, 215))
-    await customers(desks[0].sessions, 199, *user_ids)
+    await add_customers(desks[0].sessions, 199, *user_ids)
     await desks[0].book(199, booking(mode="drop_off"))  # one of the two bays taken: one place left
     attempts = [desks[n % 3].book(user, booking(mode="drop_off")) for n, user in enumerate(user_ids)]
     results = await asyncio.gather(*attempts, return_exceptions=True)
@@ -50,7 +50,7 @@ async def test_crosswise_moves_and_cancels_at_once_neither_deadlock_nor_miscount
     desks = [BookingDesk(session_factory(engine), DEALER, auto_confirm=False) for engine in engines]
     days, slots = (DAY, DAY + dt.timedelta(days=1)), ("08:30", "10:00", "13:30", "15:00")
     places = [(days[n % 2], slots[n % 4]) for n in range(8)]
-    await customers(desks[0].sessions, *range(300, 308))
+    await add_customers(desks[0].sessions, *range(300, 308))
     booked = [await desks[0].book(300 + n, booking(slot, "drop_off", day)) for n, (day, slot) in enumerate(places)]
     # Everyone moves to the other day (Tuesday's to Wednesday and back), and two race a cancel of their own.
     moves = [desks[n % 3].reschedule(300 + n, a.id, days[(n + 1) % 2], a.slot) for n, a in enumerate(booked)]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.migrate import upgrade
-from bot.settings import ROOT
+from bot.core.common.settings import ROOT
+from bot.db.common.migrate import upgrade
 from tests.botapi.server import FakeBotApiServer
 
 pytestmark = pytest.mark.e2e

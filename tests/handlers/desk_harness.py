@@ -17,8 +17,8 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.migrate import upgrade
-from bot.handlers.desk import bootstrap_staff
+from bot.db.common.migrate import upgrade
+from bot.handlers.desk.group import bootstrap_staff
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest, process

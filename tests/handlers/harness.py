@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.migrate import upgrade
+from bot.db.common.migrate import upgrade
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest, process

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.core.locale import Locale
-from bot.db.models import Customer, OdometerReading, ServiceVisit, Vehicle
-from bot.services import Services
+from bot.core.common.locale import Locale
+from bot.core.services import Services
+from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer as Chat
 

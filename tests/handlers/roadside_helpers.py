@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.core.locale import Locale
-from bot.db.models import RoadsideRequest
-from bot.services import Services
+from bot.core.common.locale import Locale
+from bot.core.services import Services
+from bot.db.desk.roadside.models import RoadsideRequest
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer
 

@@ -14,12 +14,13 @@ from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.core.booking_service import BookingDesk, NewBooking
-from bot.core.text import detect_script
-from bot.db import repo
-from bot.db.models import Appointment, SlotUsage
-from bot.handlers import appointments_answers, appointments_steps
-from bot.services import Services
+from bot.core.common import customers
+from bot.core.common.text import detect_script
+from bot.core.desk.booking.service import BookingDesk, NewBooking
+from bot.core.services import Services
+from bot.db.desk.booking.models import Appointment, SlotUsage
+from bot.handlers.desk.booking import answers as appointments_answers
+from bot.handlers.desk.booking import steps as appointments_steps
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.recording import RecordingRequest
 from tests.conftest import make_settings
@@ -159,7 +160,7 @@ async def test_a_closed_day_and_a_full_slot_are_not_offered(
     desk = BookingDesk(services.sessions, services.dealer, auto_confirm=False)
     async with services.sessions.begin() as session:
         for user in (801, 802):
-            await repo.touch_customer(session, user, user, "Other", "en")
+            await customers.touch_customer(session, user, user, "Other", "en")
     for user in (801, 802):  # Nanshan has two bays a slot: 10:00 is full
         await desk.book(user, NewBooking("nanshan", "repair", tuesday, "10:00", "drop_off"))
     customer = Customer(app, engine, USER, "en")

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
-from bot.core.booking_reminders import day_before_reminders
-from bot.db.models import Appointment, Outbox, ServiceVisit, SlotUsage, Vehicle
-from bot.db.models import Customer as CustomerRow
-from bot.services import Services
+from bot.core.desk.booking.reminders import day_before_reminders
+from bot.core.services import Services
+from bot.db.desk.booking.models import Appointment, SlotUsage
+from bot.db.garage.models import Customer as CustomerRow
+from bot.db.garage.models import ServiceVisit, Vehicle
+from bot.db.outbox.models import Outbox
 from scheduler.desk import tasks
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.desk_harness import GROUP_ID, Desk, build_desk, last_with_buttons

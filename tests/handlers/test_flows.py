@@ -7,7 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.db.models import Appointment, ConversationState, RoadsideRequest
+from bot.db.common.models import ConversationState
+from bot.db.desk.booking.models import Appointment
+from bot.db.desk.roadside.models import RoadsideRequest
 from tests.handlers.harness import Customer, build
 
 USER = 7301

@@ -11,11 +11,15 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.app import build_application
-from bot.core import followups
-from bot.db.models import Customer as CustomerRow
-from bot.db.models import FollowUp, Outbox, ServiceVisit, Ticket, TicketEvent, Vehicle, utcnow
-from bot.services import Services
-from bot.telegram_transport import OutboxBot, TelegramTransport
+from bot.core.desk.followups import service as followups
+from bot.core.services import Services
+from bot.db.common.base import utcnow
+from bot.db.desk.followups.models import FollowUp
+from bot.db.desk.handoff.models import Ticket, TicketEvent
+from bot.db.garage.models import Customer as CustomerRow
+from bot.db.garage.models import ServiceVisit, Vehicle
+from bot.db.outbox.models import Outbox
+from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 from scheduler.jobs import build_sender
 from tests.botapi.recording import RecordingRequest
 from tests.handlers.desk_harness import GROUP_ID, SUPERVISOR_ID, Desk, build_desk
@@ -221,7 +225,7 @@ async def test_a_typed_complaint_is_acknowledged_with_a_ticket(desk: Desk, langu
     escalate_at = ticket.escalate_at.replace(tzinfo=dt.UTC) if ticket.escalate_at else None
     assert escalate_at is not None and escalate_at >= before + dt.timedelta(hours=48)
 
-    from bot.core import complaints
+    from bot.core.desk.complaints import service as complaints
 
     assert await complaints.escalate_overdue(services, escalate_at - dt.timedelta(minutes=1)) == 0
     assert await complaints.escalate_overdue(services, escalate_at + dt.timedelta(minutes=1)) == 1

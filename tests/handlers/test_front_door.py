@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import FaqMiss
+from bot.db.faq.models import FaqMiss
 from tests.handlers.harness import Customer
 
 

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import RoadsideRequest, Ticket, TicketEvent
-from bot.handlers.handoff_desk import CLOCK
+from bot.db.desk.handoff.models import Ticket, TicketEvent
+from bot.db.desk.roadside.models import RoadsideRequest
+from bot.handlers.desk.handoff.advisors import CLOCK
 from tests.botapi.recording import process
 from tests.handlers.desk_harness import ADVISOR2_ID, ADVISOR_ID, GROUP_ID, Desk, build_desk
 from tests.handlers.harness import Customer

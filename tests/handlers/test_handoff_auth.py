@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Ticket
-from bot.handlers.handoff_desk import CLOCK
+from bot.db.desk.handoff.models import Ticket
+from bot.handlers.desk.handoff.advisors import CLOCK
 from tests.botapi.recording import process
 from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, Desk, StaffUser, build_desk
 from tests.handlers.harness import Customer

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import ticket_repo
-from bot.handlers.common import CareContext
-from bot.handlers.handoff import open_ticket
-from bot.handlers.handoff_desk import CLOCK
+from bot.core.desk.handoff import repo as ticket_repo
+from bot.handlers.common.context import CareContext
+from bot.handlers.desk.handoff.advisors import CLOCK
+from bot.handlers.desk.handoff.tickets import open_ticket
 from tests.handlers.desk_harness import ADVISOR_ID, Desk, build_desk
 from tests.handlers.harness import Customer, build
 from tests.handlers.test_handoff import OPEN_HOURS, card, open_by_menu, tickets

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.core import outbox
-from bot.db.models import ChatStatus, Customer
+from bot.core.outbox import store as outbox
+from bot.db.garage.models import Customer
+from bot.db.outbox.models import ChatStatus
 from tests.botapi.objects import my_chat_member_update
 from tests.botapi.recording import process
 from tests.handlers.harness import Customer as Person

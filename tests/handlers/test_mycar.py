@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.core import garage
-from bot.core.locale import Locale
-from bot.db.models import OdometerReading, Vehicle
-from bot.handlers.mycar_view import due_rules
+from bot.core.common.locale import Locale
+from bot.core.garage import cars as garage
+from bot.db.garage.models import OdometerReading, Vehicle
+from bot.handlers.garage.view import due_rules
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer
 from tests.handlers.mycar_helpers import (

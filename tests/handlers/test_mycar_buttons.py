@@ -10,7 +10,7 @@ from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.models import OdometerReading, Vehicle
+from bot.db.garage.models import OdometerReading, Vehicle
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.recording import RecordingRequest
 from tests.conftest import make_settings

@@ -6,11 +6,14 @@ import pytest
 from sqlalchemy import func, select
 from telegram.ext import Application
 
-from bot.core import outbox
-from bot.core.locale import Locale
-from bot.core.outbox import OutboxItem, message_payload
-from bot.db import repo
-from bot.db.models import ConversationState, FaqMiss, Outbox, ServiceVisit, Vehicle
+from bot.core.common.locale import Locale
+from bot.core.faq import repo as faq_repo
+from bot.core.outbox import store as outbox
+from bot.core.outbox.store import OutboxItem, message_payload
+from bot.db.common.models import ConversationState
+from bot.db.faq.models import FaqMiss
+from bot.db.garage.models import ServiceVisit, Vehicle
+from bot.db.outbox.models import Outbox
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer
 from tests.handlers.mycar_helpers import LOCALES, customer_row, label, link, seed, services
@@ -82,7 +85,7 @@ async def test_forget_deletes_personal_data_and_keeps_counts(customer: Customer,
     async with sessions.begin() as session:
         item = OutboxItem("reminder:test", "reminder", customer.user.id, message_payload("陳志強，該保養了"))
         await outbox.enqueue_many(session, [item])
-        await repo.record_faq_miss(session, "boat parking", "Boat parking?", "en", "fallback", None, 9.0)
+        await faq_repo.record_faq_miss(session, "boat parking", "Boat parking?", "en", "fallback", None, 9.0)
     [confirm] = await customer.say("/forget")
     assert "/forget" not in confirm["text"] and len(customer.buttons(confirm)) == 2
     [kept] = await customer.press(label(app, locale, "forget_no"))

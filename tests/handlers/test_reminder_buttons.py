@@ -10,10 +10,12 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
-from bot.core.reminders import ReminderDeps, sweep
-from bot.db.models import Customer as CustomerRow
-from bot.db.models import Outbox, ReminderSnooze, Vehicle
-from bot.services import Services
+from bot.core.reminders.sweep import ReminderDeps, sweep
+from bot.core.services import Services
+from bot.db.garage.models import Customer as CustomerRow
+from bot.db.garage.models import Vehicle
+from bot.db.outbox.models import Outbox
+from bot.db.reminders.models import ReminderSnooze
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer
 

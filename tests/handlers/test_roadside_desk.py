@@ -173,7 +173,7 @@ async def test_forged_and_misplaced_presses_are_refused(desk_app: tuple) -> None
 async def test_an_escalated_request_can_still_be_claimed(desk_app: tuple) -> None:
     import datetime as dt
 
-    from bot.core.roadside_desk import escalate_unclaimed
+    from bot.core.desk.roadside.escalation import escalate_unclaimed
 
     app, engine, desk = desk_app
     _me, request_id, alert = await _called(desk_app)

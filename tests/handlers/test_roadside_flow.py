@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.models import Customer as CustomerRow
-from bot.db.models import ServiceVisit, Vehicle
+from bot.db.garage.models import Customer as CustomerRow
+from bot.db.garage.models import ServiceVisit, Vehicle
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.recording import RecordingRequest
 from tests.conftest import make_settings

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.staff import StaffMember
-from bot.db import staff_repo
+from bot.core.staff import repo as staff_repo
+from bot.core.staff.roles import StaffMember
 from tests.handlers.desk_harness import ADVISOR2_ID, GROUP_ID, Desk, StaffUser, build_desk
 
 

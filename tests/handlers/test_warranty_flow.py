@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from bot.core.text import detect_script
+from bot.core.common.text import detect_script
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.harness import Customer
 

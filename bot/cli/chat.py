@@ -1,0 +1,225 @@
+"""`python -m bot chat`: a terminal conversation with the real Application, no network.
+
+The Bot API is answered locally by `TerminalBotApi` (bot.cli.chat_api: what the bot sends is printed, inline
+buttons numbered); what you type becomes a real `Update` fed to `Application.process_update`, exactly as
+Telegram would send it. The same terminal can play the staff: `:as advisor` (or supervisor) speaks in the
+advisors' forum supergroup, in the topic last shown (`:topic N` picks another); `:as customer` goes back.
+The outbox sender, the reminder sweep and the desk tick run as with `run`, so reminders, follow-ups and
+escalations arrive here too (`:tick` runs the sweep and the desk tick at once instead of waiting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.cli.chat_api import BOT_USER, Button, TerminalBotApi, html_to_terminal
+from bot.core.common.settings import Settings
+from bot.core.services import Services
+from bot.core.staff import repo as staff_repo
+from bot.handlers.desk.group import bootstrap_staff
+
+__all__ = ["BOT_USER", "DEMO_LOCATION", "DEMO_PHONE", "Button", "TerminalBotApi", "TerminalChat", "html_to_terminal"]
+
+# What a request_contact / request_location button sends. The phone is the first demo customer's
+# (knowledge/demo/customers.csv, seeded by `python -m bot setup`), written as Telegram writes it (no "+"),
+# so the demo links to records; CAREBOT_CHAT_PHONE picks another.
+DEMO_PHONE = "8613826514417"
+DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
+# The staff the terminal can play (bootstrapped into the staff table by `python -m bot chat`).
+CHAT_GROUP_ID = -1_009_990_000_001
+STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam")}
+HELP = (
+    "Type a message, or a button's number to press it. Terminal commands:\n"
+    "  :as customer | :as advisor | :as supervisor   who is speaking\n"
+    "  :topic N     speak in topic #N of the advisors' group (staff)\n"
+    "  :tick        run the reminder sweep and the desk timers now\n"
+    "  :help        this list        /quit  leave"
+)
+
+
+@dataclass
+class Persona:
+    user: dict[str, Any]
+    staff: bool
+
+
+def chat_settings(settings: Settings) -> Settings:
+    """The terminal's settings: a local advisors' group when none is configured, and the staff it can play."""
+    advisor_id, supervisor_id = STAFF_PERSONAS["advisor"][0], STAFF_PERSONAS["supervisor"][0]
+    return settings.model_copy(
+        update={
+            "advisor_group_id": settings.advisor_group_id or CHAT_GROUP_ID,
+            "advisor_ids": [*settings.advisor_ids, advisor_id],
+            "supervisor_ids": [*settings.supervisor_ids, supervisor_id],
+            "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
+        }
+    )
+
+
+async def bootstrap_chat_staff(services: Services) -> None:
+    """The staff from settings, and the terminal's own advisor and supervisor with their names."""
+    await bootstrap_staff(services)
+    async with services.sessions.begin() as session:
+        for staff_id, name in STAFF_PERSONAS.values():
+            await staff_repo.set_name(session, staff_id, name)
+
+
+class TerminalChat:
+    """Turns typed lines into updates from the customer (private chat) or a staff member (the group)."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        api: TerminalBotApi,
+        user_id: int,
+        first_name: str,
+        language_code: str | None,
+    ) -> None:
+        self.application = application
+        self.api = api
+        customer: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            customer["language_code"] = language_code
+        self.personas = {"customer": Persona(customer, staff=False)}
+        for role, (staff_id, name) in STAFF_PERSONAS.items():
+            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True)
+        self.speaker = "customer"
+        self.topic: int | None = None
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1_000_000)
+
+    @property
+    def user(self) -> dict[str, Any]:
+        return self.personas[self.speaker].user
+
+    def switch(self, who: str) -> str:
+        """`:as who`; returns what to print."""
+        if who not in self.personas:
+            return f"(nobody called {who!r}: {', '.join(self.personas)})"
+        if self.personas[who].staff and self.api.group_id is None:
+            return "(no advisors' group: set ADVISOR_GROUP_ID or leave it unset for the local one)"
+        self.speaker = who
+        if not self.personas[who].staff:
+            return f"(you are the customer, {self.user['first_name']})"
+        where = f"topic #{self.current_topic}" if self.current_topic else "the group's General topic"
+        return f"(you are {self.user['first_name']}, {who}, writing in the advisors' group, {where})"
+
+    @property
+    def current_topic(self) -> int | None:
+        return self.topic or self.api.last_topic
+
+    def update_for(self, line: str) -> Update:
+        """A button press when the line is the number of a shown button, else a text message.
+
+        A reply-keyboard button sends its label as text, or a contact (the customer's own, with the phone in
+        CAREBOT_CHAT_PHONE) or a location when it is a request_contact / request_location button.
+        """
+        if line.strip().isdigit() and 1 <= int(line) <= len(self.api.buttons):
+            button = self.api.buttons[int(line) - 1]
+            if button.request == "contact":
+                phone = os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
+                contact = {"phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user["id"]}
+                return self._message({"contact": contact})
+            if button.request == "location":
+                return self._message({"location": dict(DEMO_LOCATION)})
+            if button.callback_data is not None:
+                return self._press(button)
+            line = button.label  # a reply-keyboard button sends its label as text
+        content: dict[str, Any] = {"text": line}
+        if line.startswith("/"):
+            command = line.split()[0]
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return self._message(content)
+
+    def _press(self, button: Button) -> Update:
+        payload = {
+            "callback_query": {
+                "id": str(next(self._update_ids)),
+                "from": self.user,
+                "chat_instance": "terminal",
+                "data": button.callback_data,
+                "message": button.message,
+            }
+        }
+        return self._update(payload)
+
+    def _message(self, content: dict[str, Any]) -> Update:
+        """A message from the speaker: in the customer's private chat, or in the group (a topic) for staff."""
+        staff = self.personas[self.speaker].staff
+        chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {**self.api.chat(chat_id), "first_name": self.user["first_name"]} if not staff else
+            self.api.chat(chat_id),
+            "from": self.user,
+            **content,
+        }
+        if staff and self.current_topic:
+            message["message_thread_id"], message["is_topic_message"] = self.current_topic, True
+        self.api.remember(message)
+        return self._update({"message": message})
+
+    def _update(self, payload: dict[str, Any]) -> Update:
+        return Update.de_json({"update_id": next(self._update_ids), **payload}, self.application.bot)
+
+    async def say(self, line: str) -> None:
+        update = self.update_for(line)  # a number presses a button shown since the last line
+        self.api.turn_started = True
+        await self.application.process_update(update)
+
+
+async def _terminal_command(chat: TerminalChat, line: str, jobs: Any) -> None:
+    """`:as`, `:topic`, `:tick`, `:help`: the terminal's own commands, never sent to the bot."""
+    command, _, arg = line[1:].strip().partition(" ")
+    if command == "as":
+        print(chat.switch(arg.strip().lower()))
+    elif command == "topic" and arg.strip().lstrip("#").isdigit():
+        chat.topic = int(arg.strip().lstrip("#"))
+        print(f"(writing in topic #{chat.topic})")
+    elif command == "tick" and jobs is not None:
+        await jobs.tick_now()
+    else:
+        print(HELP)
+
+
+async def run_terminal_chat(
+    application: Application,  # type: ignore[type-arg]
+    api: TerminalBotApi,
+    first_name: str,
+    language_code: str | None,
+    jobs: Any = None,
+) -> None:
+    """Read lines until EOF or /quit; every line goes through the real handlers. `jobs` (bot.cli.chat_jobs) runs the
+    sender, the sweep and the desk tick alongside."""
+    chat = TerminalChat(application, api, api.chat_id, first_name, language_code)
+    async with application:
+        await bootstrap_chat_staff(application.bot_data["services"])
+        if jobs is not None:
+            await jobs.start(application)
+        try:
+            await chat.say("/start")
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, "\n> ")
+                except EOFError:
+                    break
+                if line.strip() in {"/quit", "/exit"}:
+                    break
+                if line.strip().startswith(":"):
+                    await _terminal_command(chat, line.strip(), jobs)
+                elif line.strip():
+                    await chat.say(line)
+        finally:
+            if jobs is not None:
+                await jobs.stop()
+    sys.stdout.flush()

@@ -1,0 +1,57 @@
+"""The periodic jobs of `python -m bot chat`: the outbox sender, the reminder sweep and the desk tick, as `run`
+starts them (scheduler/), delivering through the terminal's Bot API instead of Telegram.
+
+So what a customer gets later (a reminder after linking their phone, a follow-up, a roadside escalation)
+arrives in the terminal too. The sweep runs every `SWEEP_SECONDS` here rather than daily, so a customer who
+has just linked their car sees its reminder within seconds; `:tick` runs the sweep and the desk tick at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.cli.chat_api import TerminalBotApi
+from bot.core.services import Services
+from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
+from scheduler import desk, jobs
+
+SWEEP_SECONDS = 15.0
+log = logging.getLogger(__name__)
+
+
+class ChatJobs:
+    def __init__(self, api: TerminalBotApi) -> None:
+        self.api = api
+        self.running: jobs.Jobs | None = None
+        self.services: Services | None = None
+        self.sweep: jobs.ReminderSweep | None = None
+
+    async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        services: Services = application.bot_data["services"]
+        settings = services.settings
+        bot = OutboxBot("0:offline", request=self.api)
+        await bot.initialize()
+        sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
+        self.services, self.sweep = services, jobs.ReminderSweep(services, services.sessions)
+        self.running = jobs.start(settings, sender, None, desk.job(services))
+        self.running.scheduler.add_job(
+            self.sweep.run, "interval", seconds=SWEEP_SECONDS, id=jobs.SWEEP_JOB, coalesce=True, max_instances=1,
+            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2),
+        )  # fmt: skip
+
+    async def tick_now(self) -> None:
+        """`:tick`: sweep and run the desk timers now; the sender delivers within a second."""
+        if self.services is None or self.sweep is None:
+            return
+        report = await self.sweep.run()
+        done = await desk.tick(self.services)
+        print(f"(sweep: {report.enqueued} reminder(s) queued; desk: {done or 'nothing due'})")
+
+    async def stop(self) -> None:
+        if self.running is not None:
+            await jobs.stop(self.running)
+            self.running = None

@@ -1,0 +1,62 @@
+"""Customers as every handler meets them: created or refreshed on each update, and their language choice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.common.base import utcnow
+from bot.db.common.dialect import upsert_insert
+from bot.db.garage.models import Customer
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """What handlers need to know about a customer, detached from the session."""
+
+    id: int
+    telegram_user_id: int
+    first_name: str | None
+    language_code: str | None
+    locale_choice: str | None
+    last_locale: str | None
+
+
+def _view(row: Customer) -> CustomerView:
+    return CustomerView(
+        row.id, row.telegram_user_id, row.first_name, row.language_code, row.locale_choice, row.last_locale
+    )
+
+
+async def touch_customer(
+    session: AsyncSession,
+    telegram_user_id: int,
+    chat_id: int,
+    first_name: str | None,
+    language_code: str | None,
+    last_locale: str | None = None,
+) -> CustomerView:
+    """Create the customer on first contact, refresh what Telegram tells us on every later one (one upsert)."""
+    values = {
+        "telegram_user_id": telegram_user_id,
+        "chat_id": chat_id,
+        "first_name": first_name,
+        "language_code": language_code,
+        "last_seen_at": utcnow(),
+    }
+    if last_locale:
+        values["last_locale"] = last_locale
+    insert = upsert_insert(session)(Customer).values(**values)
+    update = {k: insert.excluded[k] for k in values if k != "telegram_user_id"}
+    statement = insert.on_conflict_do_update(index_elements=["telegram_user_id"], set_=update).returning(Customer)
+    row = (await session.execute(statement)).scalar_one()
+    return _view(row)
+
+
+async def set_locale_choice(session: AsyncSession, telegram_user_id: int, locale: str | None) -> None:
+    customer = (
+        await session.execute(select(Customer).where(Customer.telegram_user_id == telegram_user_id))
+    ).scalar_one()
+    customer.locale_choice = locale

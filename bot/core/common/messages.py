@@ -1,0 +1,81 @@
+"""Every word a user reads: templates/messages/<locale>/<name>.html.j2 and labels.yaml (DESIGN.md, decision 6)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from bot.core.common.config_files import ConfigError
+from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
+
+
+class Messages:
+    """Renders message templates (HTML, autoescaped, StrictUndefined) and button labels per locale.
+
+    A template missing in a locale falls back to the default locale's.
+    """
+
+    def __init__(self, directory: Path, shared: dict[Locale, dict[str, Any]] | None = None) -> None:
+        self.directory = directory
+        self._shared = shared or {}
+        self._envs = {
+            locale: jinja2.Environment(
+                loader=jinja2.FileSystemLoader([directory / locale, directory / DEFAULT_LOCALE]),
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            for locale in LOCALES
+        }
+        self._labels: dict[Locale, dict[str, str]] = {}
+        for locale in LOCALES:
+            self._labels[locale] = _load_labels(directory / locale)
+
+    def render(self, locale: Locale, name: str, /, **data: Any) -> str:
+        """Render `name` (without extension) for `locale`; shared dealer variables are always available."""
+        template = self._envs[locale].get_template(f"{name}.html.j2")
+        return template.render({**self._shared.get(locale, {}), **data}).strip()
+
+    def label(self, locale: Locale, key: str, /, **data: Any) -> str:
+        """A button label or command description (plain text, not HTML)."""
+        labels = self._labels[locale]
+        text = labels.get(key) or self._labels[DEFAULT_LOCALE].get(key)
+        if text is None:
+            raise KeyError(f"no label {key!r} in {self.directory / locale / 'labels.yaml'}")
+        return text.format(**data) if data else text
+
+    def template_names(self) -> list[str]:
+        return template_names(self.directory)
+
+    def label_keys(self, locale: Locale) -> set[str]:
+        return set(self._labels[locale])
+
+
+def _load_labels(directory: Path) -> dict[str, str]:
+    """labels.yaml and each feature's labels_<feature>.yaml in one locale's directory; a key defined twice is an
+    error naming both files."""
+    labels: dict[str, str] = {}
+    origin: dict[str, Path] = {}
+    for path in [directory / "labels.yaml", *sorted(directory.glob("labels_*.yaml"))]:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping of label keys to text")
+        for key, text in loaded.items():
+            if key in origin:
+                raise ConfigError(f"{path}: label {key!r} is already defined in {origin[key].name}")
+            labels[key], origin[key] = text, path
+    return labels
+
+
+@cache
+def template_names(directory: Path) -> list[str]:
+    """Every template name that exists in any locale."""
+    return sorted({p.name.removesuffix(".html.j2") for p in directory.glob("*/*.html.j2")})

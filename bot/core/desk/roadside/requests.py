@@ -1,0 +1,218 @@
+"""Roadside assistance: what a customer tells us, the life of a request, who may move it on (no telegram).
+
+A request is asked for in four answers (location, problem, plate, phone; `next_step` says which is missing),
+then stored as 'new' with `escalate_at` = created + settings.roadside_claim_minutes. An advisor claims it
+(only while it is 'new' or 'escalated': the first claimer wins, bot.core.desk.roadside.repo.claim), then moves it
+on: on the way (with an ETA, which may be given again), arrived, done. Only the claimer or a supervisor
+may. Unclaimed at `escalate_at`, it becomes 'escalated' once (the supervisor is alerted, the customer told
+to call the rescue line) and can still be claimed. The customer may cancel while it is open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, get_args
+
+from bot.core.common.identifiers import RecordError, normalise_phone, normalise_plate
+
+Problem = Literal["battery", "flat_tyre", "accident", "overheating", "warning_light", "fuel", "locked_out", "other"]
+PROBLEMS: tuple[Problem, ...] = get_args(Problem)
+Status = Literal["new", "claimed", "on_the_way", "arrived", "done", "escalated", "cancelled"]
+OPEN_STATUSES: tuple[Status, ...] = ("new", "escalated", "claimed", "on_the_way", "arrived")
+CLAIMABLE: tuple[Status, ...] = ("new", "escalated")
+# What a claimed request may become next (on the way again = a new ETA).
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    "claimed": ("on_the_way", "arrived", "done"),
+    "on_the_way": ("on_the_way", "arrived", "done"),
+    "arrived": ("done",),
+}
+ETA_CHOICES = (15, 30, 45, 60)
+Step = Literal["location", "problem", "plate", "phone", "done"]
+ADDRESS_MAX = 500
+NO_PLATE = "-"  # the customer does not know the plate (someone else's car, a rental): asked no further
+
+
+@dataclass
+class RoadsideDraft:
+    """The answers so far, kept in user_data as JSON while the customer is asked (survives a restart)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    problem: Problem | None = None
+    plate: str | None = None
+    phone: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> RoadsideDraft:
+        if not isinstance(data, dict):
+            return cls()
+        known = {key: data.get(key) for key in cls.__dataclass_fields__}
+        return cls(**known)
+
+    @property
+    def located(self) -> bool:
+        return (self.latitude is not None and self.longitude is not None) or bool(self.address)
+
+
+def next_step(draft: RoadsideDraft) -> Step:
+    """The first answer still missing, or 'done'."""
+    if not draft.located:
+        return "location"
+    if draft.problem is None:
+        return "problem"
+    if draft.plate is None:
+        return "plate"
+    if draft.phone is None:
+        return "phone"
+    return "done"
+
+
+def take_point(draft: RoadsideDraft, latitude: float, longitude: float, venue: str | None = None) -> bool:
+    """A shared location (a venue's title and address kept as the address); False when out of range."""
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return False
+    draft.latitude, draft.longitude = latitude, longitude
+    if venue:
+        draft.address = venue.strip()[:ADDRESS_MAX]
+    return True
+
+
+def take_address(draft: RoadsideDraft, text: str) -> bool:
+    """A typed address or description of the place; False when there is nothing in it."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) < 2:
+        return False
+    draft.address = cleaned[:ADDRESS_MAX]
+    return True
+
+
+def take_problem(draft: RoadsideDraft, value: str) -> bool:
+    if value not in PROBLEMS:
+        return False
+    draft.problem = value  # type: ignore[assignment]
+    return True
+
+
+def take_plate(draft: RoadsideDraft, text: str) -> str | None:
+    """Store the typed plate normalised; returns the reason it is not a plate, else None."""
+    try:
+        draft.plate = normalise_plate(text)
+    except RecordError as exc:
+        return exc.reason
+    return None
+
+
+def take_phone(draft: RoadsideDraft, text: str, region: str) -> str | None:
+    """Store the phone in E.164; returns the reason it is not a phone number, else None."""
+    try:
+        draft.phone = normalise_phone(text, region)
+    except RecordError as exc:
+        return exc.reason
+    return None
+
+
+@dataclass(frozen=True)
+class RoadsideView:
+    """One stored request, detached from the session."""
+
+    id: int
+    customer_id: int
+    status: Status
+    problem: Problem
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    plate: str | None
+    phone: str | None
+    claimed_by: int | None
+    eta_minutes: int | None
+    alert_message_id: int | None
+    created_at: dt.datetime
+    escalate_at: dt.datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    day: dt.date
+    kind: str
+    plate: str | None
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    """What the advisors see about the caller: name, linked phone, cars, last visit; locale and chat to reply."""
+
+    customer_id: int
+    chat_id: int | None
+    name: str
+    phone: str | None
+    cars: tuple[str, ...] = field(default_factory=tuple)
+    last_visit: VisitLine | None = None
+    locale: str | None = None
+
+
+def escalate_at(created: dt.datetime, claim_minutes: float) -> dt.datetime:
+    """When an unclaimed request goes to the supervisor."""
+    return created + dt.timedelta(minutes=claim_minutes)
+
+
+def should_escalate(status: str, due: dt.datetime | None, now: dt.datetime) -> bool:
+    """Still unclaimed ('new') at or after its deadline; an escalated one is never escalated again."""
+    return status == "new" and due is not None and now >= due
+
+
+def allowed_from(target: Status) -> tuple[Status, ...]:
+    """The statuses a request may be in to move to `target`."""
+    return tuple(source for source, targets in TRANSITIONS.items() if target in targets)
+
+
+def may_move(view: RoadsideView, actor_id: int, is_supervisor: bool, target: Status) -> bool:
+    """Whether this staff member may move the request to `target` now: claimer or supervisor, a valid step."""
+    if view.status not in allowed_from(target):
+        return False
+    return is_supervisor or view.claimed_by == actor_id
+
+
+MOVE_ACTIONS: dict[str, Status] = {"eta": "on_the_way", "arrived": "arrived", "done": "done"}
+
+
+@dataclass(frozen=True)
+class Move:
+    """A status button's meaning: `rsd:eta:<id>:<minutes>`, `rsd:arrived:<id>`, `rsd:done:<id>`."""
+
+    request_id: int
+    target: Status
+    eta_minutes: int | None = None
+
+
+def parse_move(action: str, args: tuple[str, ...]) -> Move | None:
+    """The move a status button asks for, or None for anything malformed (an ETA not offered, no id)."""
+    target = MOVE_ACTIONS.get(action)
+    if target is None or not args or not args[0].isdigit():
+        return None
+    if target != "on_the_way":
+        return Move(int(args[0]), target) if len(args) == 1 else None
+    if len(args) != 2 or not args[1].isdigit() or int(args[1]) not in ETA_CHOICES:
+        return None
+    return Move(int(args[0]), target, int(args[1]))
+
+
+def map_link(region: str, latitude: float, longitude: float) -> str:
+    """A map link for the advisors: AMap (Gaode) in mainland China, where Google Maps is blocked. Telegram
+    gives GPS (WGS-84) coordinates; AMap expects GCJ-02 unless told `coordinate=wgs84`."""
+    if region == "CN":
+        return f"https://uri.amap.com/marker?position={longitude:.6f},{latitude:.6f}&coordinate=wgs84"
+    return f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"

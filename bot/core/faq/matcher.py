@@ -1,0 +1,292 @@
+"""Chinese-aware fuzzy matching of a customer's question against the knowledge base.
+
+A question is folded (bot.core.common.text.fold), synonyms are rewritten to one canonical form, and it becomes a bag
+of features: Chinese character bigrams (and weaker unigrams), English word stems. Typos are corrected towards
+what the knowledge base knows: English words to the nearest known word (rapidfuzz), Chinese character pairs
+to a known pair that sounds the same (保羊 → 保养, 預越 → 预约: pinyin input makes these the common typos).
+Features are weighted by how rare they are across entries (idf). An entry's score blends the best cosine
+similarity against any one of its alternate questions with how much of the question the entry's vocabulary
+explains. Features the knowledge base has never seen count against every entry (a question about 洗衣機 is
+not one about 保養), and a question naming something outside after-sales is never answered outright.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz, process
+
+from bot.core.common.config_files import load_model
+from bot.core.common.text import CJK, fold
+from bot.core.faq.knowledge_base import KnowledgeBase
+
+Decision = Literal["answer", "suggest", "fallback"]
+MAX_SUGGESTIONS = 3
+_RUNS = re.compile(rf"[{CJK}]+|[a-z0-9]+")
+_CJK_RUN = re.compile(rf"[{CJK}]+")
+# Characters too common to mean anything on their own (they still count inside bigrams).
+_STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
+_UNIGRAM_WEIGHT = 0.35
+_DIGIT_WEIGHT = 0.6
+# Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
+COSINE_SHARE = 0.35
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer: float = Field(ge=0, le=100)
+    margin: float = Field(ge=0, le=100)
+    suggest: float = Field(ge=0, le=100)
+
+
+class MatchingConfig(BaseModel):
+    """knowledge/matching.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thresholds: Thresholds
+    synonyms: dict[str, list[str]]
+    stopwords_en: list[str]
+    out_of_domain_words: list[str]
+    car_words: list[str]
+
+    @classmethod
+    def load(cls, path: Path) -> MatchingConfig:
+        return load_model(path, cls)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the matcher decided for one question."""
+
+    decision: Decision
+    entry_id: str | None
+    score: float
+    suggestions: list[Suggestion] = field(default_factory=list)
+    normalized: str = ""
+
+
+def _stem(word: str) -> str:
+    """A deliberately small English stemmer: plurals and -ing/-ed, enough to match "tyres" with "tyre"."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@lru_cache(maxsize=65536)
+def _sound(pair: str) -> str:
+    """Toneless pinyin of a character pair: what a pinyin keyboard user typed."""
+    return " ".join(lazy_pinyin(pair, style=Style.NORMAL))
+
+
+def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
+    """One alternation, longest first; Latin phrases only match as whole words."""
+    parts = []
+    for phrase in sorted(set(phrases), key=len, reverse=True):
+        escaped = re.escape(phrase)
+        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if phrase[0].isascii() else escaped)
+    return re.compile("|".join(parts))
+
+
+class Analyzer:
+    """Turns text into weighted features; the same analysis for the knowledge base and for questions."""
+
+    def __init__(self, config: MatchingConfig) -> None:
+        self._rewrites: dict[str, str] = {}
+        for canonical, variants in config.synonyms.items():
+            for variant in [canonical, *variants]:
+                self._rewrites[fold(variant)] = fold(canonical)
+        self._synonyms = _phrase_pattern(list(self._rewrites))
+        self.canonical = lru_cache(maxsize=4096)(self._canonical)  # type: ignore[method-assign]
+        self._stopwords = frozenset(_stem(fold(word)) for word in config.stopwords_en)
+        self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
+        self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
+        self._vocabulary: list[str] = []
+        self._known_pairs: frozenset[str] = frozenset()
+        self._pairs_by_sound: dict[str, str] = {}
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def _canonical(self, text: str) -> str:
+        """Folded text with every synonym rewritten to its canonical form."""
+        return self._synonyms.sub(lambda m: self._rewrites[m.group(0)], fold(text))
+
+    def set_vocabulary(self, words: set[str], pairs: set[str]) -> None:
+        """The English words and Chinese character pairs the knowledge base knows: typos are corrected to them."""
+        self._vocabulary = sorted(words)
+        self._known_pairs = frozenset(pairs)
+        by_sound: dict[str, set[str]] = defaultdict(set)
+        for pair in pairs:
+            by_sound[_sound(pair)].add(pair)
+        # Only unambiguous sounds: when two known pairs sound alike, a typo could mean either.
+        self._pairs_by_sound = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
+        self._correct.cache_clear()
+
+    def _correct_chinese(self, run: str) -> str:
+        """Replace unknown character pairs by the known pair that sounds the same."""
+        chars = list(run)
+        for index in range(len(chars) - 1):
+            pair = chars[index] + chars[index + 1]
+            if pair in self._known_pairs:
+                continue
+            known = self._pairs_by_sound.get(_sound(pair))
+            if known:
+                chars[index], chars[index + 1] = known
+        return "".join(chars)
+
+    def _correct_uncached(self, word: str) -> str:
+        if len(word) < 4 or not self._vocabulary:
+            return word
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+        return best[0] if best else word
+
+    def features(self, text: str, correct: bool = False) -> dict[str, float]:
+        """Feature → weight factor (before idf)."""
+        found: dict[str, float] = {}
+        for run in _RUNS.findall(self.canonical(text)):
+            if _CJK_RUN.fullmatch(run):
+                if correct:
+                    run = self._correct_chinese(run)
+                for index in range(len(run) - 1):
+                    found[run[index : index + 2]] = 1.0
+                for char in run:
+                    if char not in _STOP_CHARS:
+                        found.setdefault(char, _UNIGRAM_WEIGHT)
+            elif run.isdigit():
+                found.setdefault(f"#{run}", _DIGIT_WEIGHT)
+            else:
+                word = _stem(run)
+                if word in self._stopwords:
+                    continue
+                if correct:
+                    word = self._correct(word)
+                found[f"w:{word}"] = 1.0
+        return found
+
+    def is_out_of_domain(self, text: str) -> bool:
+        """Names something other than a car (手機, washing machine) and no car at all."""
+        canonical = self.canonical(text)
+        return bool(self._out_of_domain.search(canonical)) and not self._car_words.search(canonical)
+
+
+class Matcher:
+    """Scores questions against a knowledge base and decides: answer, suggest or fallback."""
+
+    def __init__(self, kb: KnowledgeBase, config: MatchingConfig) -> None:
+        self.kb = kb
+        self.config = config
+        self.analyzer = Analyzer(config)
+        self._questions: list[tuple[str, str]] = []  # (entry id, question text)
+        self._exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
+        question_features: list[dict[str, float]] = []
+        entry_features: dict[str, set[str]] = defaultdict(set)
+        for entry in kb.entries:
+            for _locale, question in entry.questions.all():
+                feats = self.analyzer.features(question)
+                self._questions.append((entry.id, question))
+                self._exact.setdefault("".join(self.analyzer.canonical(question).split()), entry.id)
+                question_features.append(feats)
+                entry_features[entry.id].update(feats)
+        known = {f for feats in question_features for f in feats}
+        self.analyzer.set_vocabulary(
+            {f[2:] for f in known if f.startswith("w:")}, {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)}
+        )
+        entries = max(len(kb.entries), 1)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for feats in entry_features.values():
+            for feature in feats:
+                document_frequency[feature] += 1
+        self._idf = {f: math.log(1 + entries / df) for f, df in document_frequency.items()}
+        self._unknown_idf = math.log(1 + entries / 0.5)
+        self._entry_postings: dict[str, list[str]] = defaultdict(list)
+        for entry_id, feats in entry_features.items():
+            for feature in feats:
+                self._entry_postings[feature].append(entry_id)
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self._norms: list[float] = []
+        self._owners = [entry_id for entry_id, _ in self._questions]
+        for index, feats in enumerate(question_features):
+            # Single characters only count towards what an entry explains: in the cosine they would touch
+            # hundreds of questions each (保, 车) and cost more time than they add accuracy.
+            weights = {f: factor * self._idf[f] for f, factor in feats.items() if factor >= 1.0}
+            self._norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
+            for feature, weight in weights.items():
+                self._postings[feature].append((index, weight))
+
+    def scores(self, text: str) -> tuple[dict[str, float], str]:
+        """Score (0–100) per entry with any overlap, and the canonical question."""
+        feats = self.analyzer.features(text, correct=True)
+        query_norm = query_mass = 0.0
+        dots: dict[int, float] = {}
+        explained: dict[str, float] = {}
+        for feature, factor in feats.items():
+            idf = self._idf.get(feature)
+            weight = factor * (idf if idf is not None else self._unknown_idf)
+            query_mass += weight
+            if factor >= 1.0:
+                query_norm += weight * weight
+            if idf is None:
+                continue
+            get = dots.get
+            for index, doc_weight in self._postings.get(feature, ()):
+                dots[index] = get(index, 0.0) + weight * doc_weight
+            for entry_id in self._entry_postings[feature]:
+                explained[entry_id] = explained.get(entry_id, 0.0) + weight
+        norm = math.sqrt(query_norm) or 1.0
+        cosine: dict[str, float] = {}
+        owners, norms = self._owners, self._norms
+        for index, dot in dots.items():
+            value = dot / norms[index]
+            entry_id = owners[index]
+            if value > cosine.get(entry_id, 0.0):
+                cosine[entry_id] = value
+        cosine_scale, share_scale = 100.0 * COSINE_SHARE / norm, 100.0 * (1 - COSINE_SHARE) / (query_mass or 1.0)
+        scores = {
+            entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
+            for entry_id, share in explained.items()
+        }
+        return scores, self.analyzer.canonical(text)
+
+    def match(self, text: str) -> MatchResult:
+        """Decide what to do with one question."""
+        best, canonical = self.scores(text)
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        limits = self.config.thresholds
+        suggestions = [Suggestion(e, round(s, 1)) for e, s in ranked[:MAX_SUGGESTIONS] if s >= limits.suggest]
+        if not ranked or ranked[0][1] < limits.suggest:
+            top = ranked[0] if ranked else (None, 0.0)
+            return MatchResult("fallback", top[0], round(top[1], 1), [], canonical)
+        top_id, top_score = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        confident = top_score >= limits.answer and top_score - runner_up >= limits.margin
+        short = _too_short(canonical) and self._exact.get("".join(canonical.split())) != top_id
+        if confident and not short and not self.analyzer.is_out_of_domain(text):
+            return MatchResult("answer", top_id, round(top_score, 1), suggestions, canonical)
+        return MatchResult("suggest", top_id, round(top_score, 1), suggestions, canonical)
+
+
+def _too_short(canonical: str) -> bool:
+    """A bare number ("7", "1000") or one or two characters ("明天") is not a question: unless it is one of the
+    knowledge base's own questions ("三包"), whatever it matches is offered as "did you mean", never answered."""
+    compact = "".join(canonical.split())
+    return compact.isdigit() or len(compact) <= 2

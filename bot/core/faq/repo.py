@@ -1,0 +1,51 @@
+"""The FAQ's statistics: questions it could not answer confidently (`python -m bot kb misses`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.common.base import utcnow
+from bot.db.common.dialect import upsert_insert
+from bot.db.faq.models import FaqMiss
+
+
+async def record_faq_miss(
+    session: AsyncSession,
+    normalized: str,
+    question: str,
+    lang: str,
+    decision: str,
+    best_entry: str | None,
+    score: float,
+) -> None:
+    """Count one suggestion or fallback; the same folded question only increments its counter."""
+    now = utcnow()
+    insert = upsert_insert(session)(FaqMiss).values(
+        normalized=normalized[:512],
+        question=question[:1024],
+        lang=lang,
+        decision=decision,
+        best_entry=best_entry,
+        score=score,
+        count=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["normalized", "lang", "decision"],
+        set_={
+            "count": FaqMiss.count + 1,
+            "question": insert.excluded.question,
+            "best_entry": insert.excluded.best_entry,
+            "score": insert.excluded.score,
+            "last_seen_at": now,
+        },
+    )
+    await session.execute(statement)
+
+
+async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss]:
+    """The most frequent misses first, so staff add alternate questions where it helps most."""
+    statement = select(FaqMiss).order_by(FaqMiss.count.desc(), FaqMiss.last_seen_at.desc()).limit(limit)
+    return list((await session.execute(statement)).scalars())

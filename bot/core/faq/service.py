@@ -1,0 +1,99 @@
+"""Answering questions: the matcher's decision turned into what the customer is shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.common.locale import Locale
+from bot.core.faq import repo as faq_repo
+from bot.core.faq.knowledge_base import KnowledgeBase
+from bot.core.faq.matcher import Decision, Matcher
+
+MAX_QUESTION_CHARS = 500  # longer messages are cut for matching; nobody asks a FAQ in more
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An entry offered as a button: its id and the question shown on the button."""
+
+    entry_id: str
+    title: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class FaqReply:
+    """Everything a transport needs to answer one question."""
+
+    question: str
+    locale: Locale
+    decision: Decision
+    entry_id: str | None
+    score: float
+    answer_html: str | None
+    suggestions: list[Choice] = field(default_factory=list)
+    related: list[Choice] = field(default_factory=list)
+    action: str | None = None
+    normalized: str = ""
+
+
+class FaqService:
+    """Matches questions against the knowledge base and counts what it could not answer."""
+
+    def __init__(self, kb: KnowledgeBase, matcher: Matcher, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.kb = kb
+        self.matcher = matcher
+        self.sessions = sessions
+
+    def ask(self, question: str, locale: Locale) -> FaqReply:
+        """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this)."""
+        result = self.matcher.match(question[:MAX_QUESTION_CHARS])
+        suggestions = [Choice(s.entry_id, self.kb.title(s.entry_id, locale), s.score) for s in result.suggestions]
+        if result.decision != "answer" or result.entry_id is None:
+            return FaqReply(
+                question,
+                locale,
+                result.decision,
+                result.entry_id if result.decision == "suggest" else None,
+                result.score,
+                None,
+                suggestions if result.decision == "suggest" else [],
+                normalized=result.normalized,
+            )
+        return self.entry_reply(result.entry_id, locale, question, result.score, result.normalized)
+
+    def entry_reply(
+        self, entry_id: str, locale: Locale, question: str = "", score: float = 100.0, normalized: str = ""
+    ) -> FaqReply:
+        """The answer of one entry (after a confident match or a pressed suggestion)."""
+        entry = self.kb.by_id[entry_id]
+        related = [Choice(r, self.kb.title(r, locale)) for r in entry.related]
+        return FaqReply(
+            question,
+            locale,
+            "answer",
+            entry_id,
+            score,
+            self.kb.answer(entry_id, locale),
+            related=related,
+            action=entry.action,
+            normalized=normalized,
+        )
+
+    async def ask_and_record(self, question: str, locale: Locale) -> FaqReply:
+        """`ask`, then count a suggestion or fallback so staff see it in `kb misses`."""
+        reply = self.ask(question, locale)
+        if reply.decision != "answer" and reply.normalized:
+            async with self.sessions.begin() as session:
+                await faq_repo.record_faq_miss(
+                    session,
+                    reply.normalized,
+                    question[:MAX_QUESTION_CHARS],
+                    locale,
+                    reply.decision,
+                    reply.entry_id,
+                    reply.score,
+                )
+        return reply

@@ -1,0 +1,138 @@
+"""Registering a car in the chat, one answer at a time: plate → make → model → delivery date → odometer.
+
+No telegram import. Handlers keep a `CarDraft` in the customer's persisted user_data, ask the step
+`next_step` names, and record each typed answer with `take_typed`, which returns a problem code (for a
+clear re-prompt) or None. Reading is lenient: plates as people write them (`粵B 12345`, `粤b·12345`), makes
+in any script (豐田, toyota), dates as `bot.core.common.dates` reads them (`2024年3月`, `去年三月`, `1/3/2024`), km
+as `parse_km` does (`1.2萬`, `12k`). Nothing is stored until the last answer: `register` then writes the car
+and its first reading in one transaction, through `bot.core.garage.records.register_vehicle`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.common.dates import parse_km, read_date
+from bot.core.common.identifiers import RecordError, canonical_make, format_plate, normalise_plate
+from bot.core.garage.cars import customer_of
+from bot.core.garage.records import VehicleView, register_vehicle
+
+RegisterStep = Literal["plate", "make", "model", "delivery_date", "odometer", "done"]
+REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "make", "model", "delivery_date", "odometer")
+MAX_MODEL = 64
+
+
+@dataclass
+class CarDraft:
+    """The answers so far; `to_json` is what is stored between messages. `plate` is normalised."""
+
+    plate: str | None = None
+    make: str | None = None
+    model: str | None = None
+    delivery_date: dt.date | None = None
+    odometer_km: int | None = None
+
+    @property
+    def plate_display(self) -> str | None:
+        """The plate as shown (`粤B·12345`)."""
+        return format_plate(self.plate) if self.plate else None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON values, unanswered steps left out."""
+        data = {key: value for key, value in asdict(self).items() if value is not None}
+        return {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in data.items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> CarDraft:
+        """The draft stored by `to_json` (unknown keys dropped)."""
+        known = {field.name for field in fields(cls)}
+        values = {key: value for key, value in (data or {}).items() if key in known}
+        if "delivery_date" in values:
+            values["delivery_date"] = dt.date.fromisoformat(values["delivery_date"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The outcome of the last step: the car, or why it was refused.
+
+    `problem` "plate_taken": another customer owns this plate (the desk transfers it); "km_conflict": the car
+    was on file with a higher reading (`reason` says which); "refused": any other refusal (`reason`).
+    """
+
+    car: VehicleView | None
+    problem: str | None = None
+    reason: str = ""
+
+
+def next_step(draft: CarDraft) -> RegisterStep:
+    """The first step not yet answered; "done" when all are."""
+    answers = (draft.plate, draft.make, draft.model, draft.delivery_date, draft.odometer_km)
+    return next((step for step, answer in zip(REGISTER_STEPS, answers, strict=True) if answer is None), "done")
+
+
+def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -> str | None:
+    """Record `text` as the answer to `step`; a problem code when it cannot be read (nothing recorded then)."""
+    text = text.strip()
+    if step == "plate":
+        try:
+            draft.plate = normalise_plate(text)
+        except RecordError:
+            return "plate_unclear"
+    elif step == "make":
+        if not take_make(draft, text):
+            return "make_unclear"
+    elif step == "model":
+        model = " ".join(text.split())
+        if not model or len(model) > MAX_MODEL:
+            return "model_unclear"
+        draft.model = model
+    elif step == "delivery_date":
+        reading = read_date(text, today)
+        if reading is None:
+            return "date_unclear"
+        if reading.value > today:
+            return "date_future"
+        if reading.precision == "year":
+            return "date_need_month"
+        draft.delivery_date = reading.value
+    elif step == "odometer":
+        km = parse_km(text)
+        if km is None:
+            return "km_unclear"
+        draft.odometer_km = km
+    return None
+
+
+def take_make(draft: CarDraft, make: str) -> bool:
+    """A make typed or pressed: record it; False when it is not a name (empty, too long, no letter in it)."""
+    try:
+        canonical = canonical_make(make)
+    except RecordError:
+        return False
+    if not any(character.isalpha() for character in canonical):
+        return False
+    draft.make = canonical
+    return True
+
+
+async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft, today: dt.date) -> Registered:
+    """Store the car for this Telegram user (all answers given); nothing is stored when it is refused."""
+    customer = await customer_of(session, telegram_user_id)
+    if customer is None or next_step(draft) != "done":
+        return Registered(None, "refused", "the registration is not complete")
+    assert draft.plate and draft.make and draft.model and draft.delivery_date and draft.odometer_km is not None
+    try:
+        async with session.begin_nested():  # a refusal rolls back only this attempt
+            car = await register_vehicle(
+                session, customer.id, plate=draft.plate, make=draft.make, model=draft.model,
+                delivery_date=draft.delivery_date, odometer_km=draft.odometer_km, today=today,
+            )  # fmt: skip
+    except RecordError as error:
+        problem = {"plate": "plate_taken", "km": "km_conflict"}.get(error.field, "refused")
+        return Registered(None, problem, error.reason)
+    return Registered(car)

@@ -1,0 +1,208 @@
+"""What the bot stores about a customer, their two message preferences, and forgetting them (no telegram).
+
+- `stored_about`: every field and count /privacy lists, for one Telegram user.
+- `set_preference`: service reminders and marketing are switched separately (Customer.reminders_opt_out,
+  Customer.marketing_opt_out); /stop is marketing off.
+- `forget`: deletes the customer's personal data and keeps only anonymous counts:
+  the customer row goes (name, phone, Telegram ids, dealer id, language, consent, opt-outs); their cars stay
+  as the dealer's service records but are no longer linked to anyone, with their visits and readings (counts);
+  the chat's unsent outbox messages are dropped and every outbox row of the chat loses its text and chat id
+  (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
+  Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
+  row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
+  FAQ statistics (faq_miss) never held anyone's identity and are untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from bot.core.common.identifiers import format_plate
+from bot.core.desk.booking import repo as appointment_repo
+from bot.core.garage.cars import customer_of
+from bot.core.outbox import store as outbox
+from bot.db.common.base import utcnow
+from bot.db.common.models import ConversationState
+from bot.db.desk.booking.models import Appointment
+from bot.db.desk.followups.models import FollowUp
+from bot.db.garage.models import OdometerReading, ServiceVisit, Vehicle
+from bot.db.outbox.models import ChatStatus, Outbox
+
+Preference = Literal["reminders", "marketing"]
+FORGOTTEN = "the customer asked to be forgotten"
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Which messages the customer agrees to receive (True = on)."""
+
+    reminders: bool
+    marketing: bool
+
+
+@dataclass(frozen=True)
+class StoredData:
+    """What is stored about one Telegram user, as /privacy lists it. `known` False: nothing at all."""
+
+    known: bool
+    first_name: str | None = None
+    name: str | None = None
+    phone: str | None = None  # masked: +86138****4417
+    dealer_id: bool = False
+    language: str | None = None
+    consent_on: dt.date | None = None  # in the dealer's time zone
+    preferences: Preferences = field(default_factory=lambda: Preferences(True, True))
+    plates: tuple[str, ...] = ()
+    readings: int = 0
+    visits: int = 0
+    messages_pending: int = 0
+    messages_sent: int = 0
+    saved_steps: int = 0
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """What `forget` did: rows deleted or unlinked, and the anonymous counts kept."""
+
+    customer_deleted: bool
+    vehicles_unlinked: int
+    messages_dropped: int
+    saved_steps_deleted: int
+    visits_kept: int
+
+
+def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:
+    """A stored UTC time (SQLite hands it back naive) as a date in `tz`."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(tz).date()
+
+
+def mask_phone(phone: str) -> str:
+    """+8613826514417 → +86138****4417: enough for the customer to recognise, not enough to reuse."""
+    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
+
+
+async def _count(session: AsyncSession, vehicle_column: InstrumentedAttribute[int], ids: list[int]) -> int:
+    """Rows of a per-vehicle table (readings, visits) for these cars."""
+    if not ids:
+        return 0
+    return await session.scalar(select(func.count()).where(vehicle_column.in_(ids))) or 0
+
+
+async def _saved_step_ids(session: AsyncSession, user_id: int, chat_id: int) -> list[int]:
+    """Rows of conversation_state for this user: their user_data, and conversations keyed by their ids.
+
+    Conversation keys are stored as compact JSON lists (bot.handlers.common.persistence): `[chat,user]` for the default
+    per-chat-and-user conversations, `[user]` or `[chat]` for per-user or per-chat ones.
+    """
+    keys = [json.dumps(key, separators=(",", ":")) for key in ([chat_id, user_id], [user_id], [chat_id])]
+    statement = select(ConversationState.id).where(
+        or_(
+            (ConversationState.kind == "user_data") & (ConversationState.key == str(user_id)),
+            (ConversationState.kind == "conversation") & ConversationState.key.in_(keys),
+        )
+    )
+    return list(await session.scalars(statement))
+
+
+async def stored_about(session: AsyncSession, user_id: int, chat_id: int, tz: dt.tzinfo) -> StoredData:
+    """Every field and count stored about this Telegram user; dates in `tz` (the dealer's time zone)."""
+    customer = await customer_of(session, user_id)
+    if customer is None:
+        return StoredData(known=False)
+    cars = list(await session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.customer_id == customer.id)))
+    ids = [car_id for car_id, _ in cars]
+    readings = await _count(session, OdometerReading.vehicle_id, ids)
+    visits = await _count(session, ServiceVisit.vehicle_id, ids)
+    by_status = dict(
+        (await session.execute(select(Outbox.status, func.count()).where(Outbox.chat_id == chat_id)
+                               .group_by(Outbox.status))).all()
+    )  # fmt: skip
+    return StoredData(
+        known=True,
+        first_name=customer.first_name,
+        name=customer.name,
+        phone=mask_phone(customer.phone) if customer.phone else None,
+        dealer_id=customer.external_id is not None,
+        language=customer.locale_choice,
+        consent_on=_local_date(customer.consent_at, tz),
+        preferences=Preferences(not customer.reminders_opt_out, not customer.marketing_opt_out),
+        plates=tuple(format_plate(plate) for _, plate in cars if plate),
+        readings=readings,
+        visits=visits,
+        messages_pending=by_status.get(outbox.PENDING, 0) + by_status.get(outbox.SENDING, 0),
+        messages_sent=by_status.get(outbox.SENT, 0),
+        saved_steps=len(await _saved_step_ids(session, user_id, chat_id)),
+    )
+
+
+async def preferences(session: AsyncSession, user_id: int) -> Preferences:
+    """The customer's two switches (both on for someone the bot has no row for)."""
+    customer = await customer_of(session, user_id)
+    if customer is None:
+        return Preferences(True, True)
+    return Preferences(not customer.reminders_opt_out, not customer.marketing_opt_out)
+
+
+async def set_preference(session: AsyncSession, user_id: int, which: Preference, on: bool) -> Preferences:
+    """Turn service reminders or marketing on or off for this customer; returns both switches."""
+    customer = await customer_of(session, user_id)
+    if customer is None:
+        return Preferences(True, True)
+    if which == "reminders":
+        customer.reminders_opt_out = not on
+    else:
+        customer.marketing_opt_out = not on
+    await session.flush()
+    return Preferences(not customer.reminders_opt_out, not customer.marketing_opt_out)
+
+
+async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetReport:
+    """Delete this customer's personal data, keeping anonymous counts (see the module docstring)."""
+    customer = await customer_of(session, user_id)
+    unlinked = visits = 0
+    if customer is not None:
+        ids = list(await session.scalars(select(Vehicle.id).where(Vehicle.customer_id == customer.id)))
+        if ids:
+            visits = await _count(session, ServiceVisit.vehicle_id, ids)
+            # Their follow-up answers stay as anonymous ratings; the words they wrote go.
+            rated = select(ServiceVisit.id).where(ServiceVisit.vehicle_id.in_(ids))
+            await session.execute(update(FollowUp).where(FollowUp.visit_id.in_(rated)).values(comment=None))
+            result = await session.execute(
+                update(Vehicle).where(Vehicle.id.in_(ids)).values(customer_id=None, updated_at=utcnow())
+            )
+            unlinked = result.rowcount  # type: ignore[attr-defined]
+        await _give_back_places(session, customer.id)
+        await session.delete(customer)
+    chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer.id] if customer else []))
+    dropped = await session.execute(
+        update(Outbox).where(chat_rows, Outbox.status == outbox.PENDING).values(status=outbox.DROPPED,
+                                                                               last_error=FORGOTTEN)
+    )  # fmt: skip
+    # A row being sent right now keeps its text until the sender records the outcome; every other row of the
+    # chat keeps only its kind, status and times.
+    await session.execute(
+        update(Outbox).where(chat_rows, Outbox.status != outbox.SENDING).values(payload={}, chat_id=0, customer_id=None)
+    )
+    await session.execute(delete(ChatStatus).where(ChatStatus.chat_id == chat_id))
+    steps = await _saved_step_ids(session, user_id, chat_id)
+    if steps:
+        await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))
+    await session.flush()
+    return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits)  # type: ignore[attr-defined]
+
+
+async def _give_back_places(session: AsyncSession, customer_id: int) -> None:
+    """Their bookings go with them (ON DELETE CASCADE), so the places they held are cancelled first."""
+    active = Appointment.customer_id == customer_id, Appointment.status.in_(appointment_repo.ACTIVE)
+    held = await session.scalars(select(Appointment).where(*active))
+    for appointment in held.all():
+        await appointment_repo.cancel(session, appointment, FORGOTTEN)

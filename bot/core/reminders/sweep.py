@@ -1,0 +1,230 @@
+"""The reminder sweep: what falls due soon, one outbox message per (car, kind, due date), within the caps.
+
+`sweep` reads every remindable car in keyset pages (bot.core.reminders.repo), computes `due_items`, and for
+each item decides (`ItemDecision.outcome`):
+- `later`: due further ahead than its kind's window (settings.reminder_windows_days), or a kind not listed;
+- `stale`: overdue by more than reminder_overdue_max_days (the record is out of date, not the customer);
+- `snoozed`: "remind me later" holds it; when the snooze ends the item is reminded once more, under the key
+  `{key}:snooze:{until}`, if its first reminder went out (else under its own key, as any new item);
+- `already`: its key is in the outbox: enqueued by an earlier sweep, whatever became of it;
+- `capped`: the customer had reminder_cap_count reminders in the last reminder_cap_days calendar days (dealer
+  time; pending or sent, earlier sweeps' and this one's). Within a page of cars the soonest due goes first
+  (a customer's cars on two pages: the first page's); the rest wait for a later sweep. A waiting item is
+  not enqueued, so nothing can duplicate it, and once it is, its idempotency key keeps every later sweep
+  from adding it again;
+- `too_late`: it would expire before quiet hours end (a period ending tonight);
+- `send`: enqueued (or, in a dry run, would be) with not_before out of quiet hours and expires_at.
+Overdue items (a service missed, an insurance lapsed) are reminded like any other, once per due date.
+
+The sweep is stateless: every decision is read from the database, so it can run any number of times, and
+after downtime the next run catches up. Enqueueing commits per page. The cap's counts are read once per
+sweep and kept up to date in memory, since only sweeps enqueue reminders; on PostgreSQL an advisory lock
+keeps two replicas from sweeping at once (they could each fill one customer's cap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.garage.due import DUE_KINDS, DueItem, due_items
+from bot.core.outbox import store as outbox
+from bot.core.outbox.store import OutboxItem
+from bot.core.reminders import message as reminder_message
+from bot.core.reminders import repo as reminder_repo
+from bot.core.reminders.message import CarView
+from bot.core.reminders.policy import (
+    ItemDecision,
+    Outcome,
+    ReminderConfig,
+    ReminderDeps,
+    ServicesLike,
+    SweepReport,
+    cap_since,
+    expires_at,
+    facts,
+    window_outcome,
+)
+from bot.core.reminders.repo import REMINDER_KIND, CarRow
+
+__all__ = [
+    "ItemDecision", "Outcome", "ReminderConfig", "ReminderDeps", "ServicesLike", "SweepReport", "car_items", "sweep",
+]
+History = dict[int, list[tuple[dt.date, int]]]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    car: CarRow
+    item: DueItem
+    key: str
+    again: bool
+    snoozed_until: dt.date | None
+
+
+class PagePass:
+    """The decisions for one page of cars; `reminded` counts each customer's reminders within the cap's window
+    (earlier sweeps' from the database, this sweep's as it goes, in a dry run too)."""
+
+    def __init__(
+        self,
+        deps: ReminderDeps,
+        now: dt.datetime,
+        today: dt.date,
+        report: SweepReport,
+        reminded: Counter[int],
+        on_item: Callable[[ItemDecision], None] | None,
+    ) -> None:
+        self.deps, self.config, self.now, self.today = deps, deps.config, now, today
+        self.report, self.reminded, self.on_item = report, reminded, on_item
+
+    def due(self, cars: list[CarRow], readings: History, services: History) -> list[tuple[CarRow, DueItem]]:
+        """The items within their window; the others are only counted."""
+        return list(self._due(cars, readings, services))
+
+    def _due(self, cars: list[CarRow], readings: History, services: History) -> Iterator[tuple[CarRow, DueItem]]:
+        deps, config, today, outcomes = self.deps, self.config, self.today, self.report.outcomes
+        for car in cars:
+            self.report.cars += 1
+            vehicle = facts(car, readings.get(car.id, []), services.get(car.id, []))
+            for item in due_items(vehicle, deps.schedule, config.region, today, deps.rules):
+                self.report.items += 1
+                skipped = window_outcome(item, today, config)
+                if skipped is None:
+                    yield car, item
+                else:
+                    outcomes[skipped] += 1
+
+    def _emit(self, outcome: Outcome, candidate: _Candidate, **extra: object) -> None:
+        self.report.outcomes[outcome] += 1
+        if self.on_item is not None:
+            car = candidate.car
+            locale = reminder_message.reminder_locale(
+                car.locale_choice, car.last_locale, car.language_code, self.config.default_locale
+            )
+            view = CarView(car.id, car.plate, car.make, car.model)
+            decision = ItemDecision(
+                outcome, car.customer_id, view, candidate.item, candidate.key, locale,
+                again=candidate.again, snoozed_until=candidate.snoozed_until, **extra,  # type: ignore[arg-type]
+            )
+            self.on_item(decision)
+
+    async def decide(self, session: AsyncSession, items: list[tuple[CarRow, DueItem]]) -> list[OutboxItem]:
+        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue."""
+        if not items:
+            return []
+        today = self.today
+        snoozes = await reminder_repo.snoozes(session, sorted({car.id for car, _ in items}))
+        keys = [item.idempotency_key for _, item in items]
+        keys += [f"{item.idempotency_key}:snooze:{until.isoformat()}" for car, item in items
+                 if (until := snoozes.get((car.id, item.kind))) is not None and until <= today]
+        existing = await reminder_repo.existing_keys(session, keys)
+        fresh: list[_Candidate] = []
+        for car, item in items:
+            base, until = item.idempotency_key, snoozes.get((car.id, item.kind))
+            again = until is not None and until <= today and base in existing
+            key = f"{base}:snooze:{until.isoformat()}" if again and until else base
+            candidate = _Candidate(car, item, key, again, until)
+            if until is not None and until > today:
+                self._emit("snoozed", candidate)
+            elif key in existing:
+                self._emit("already", candidate)
+            else:
+                fresh.append(candidate)
+        return self._within_caps(fresh)
+
+    def _within_caps(self, fresh: list[_Candidate]) -> list[OutboxItem]:
+        reminded, cap = self.reminded, self.config.cap_count
+        not_before = self.config.quiet.shift(self.now)
+        shifted = not_before != self.now.astimezone(dt.UTC)
+        fresh.sort(key=lambda c: (c.car.customer_id, c.item.due, DUE_KINDS.index(c.item.kind)))
+        sends: list[OutboxItem] = []
+        for candidate in fresh:
+            car, item = candidate.car, candidate.item
+            if reminded[car.customer_id] >= cap:
+                self._emit("capped", candidate)
+                continue
+            expiry = expires_at(item, self.today, self.config)
+            if expiry <= not_before:
+                self._emit("too_late", candidate, not_before=not_before, expires_at=expiry)
+                continue
+            reminded[car.customer_id] += 1
+            sends.append(self._message(candidate, not_before, expiry))
+            self.report.by_kind[item.kind] += 1
+            self._emit("send", candidate, not_before=not_before, expires_at=expiry, quiet_shifted=shifted)
+        return sends
+
+    def _message(self, candidate: _Candidate, not_before: dt.datetime, expiry: dt.datetime) -> OutboxItem:
+        car = candidate.car
+        locale = reminder_message.reminder_locale(
+            car.locale_choice, car.last_locale, car.language_code, self.config.default_locale
+        )
+        view = CarView(car.id, car.plate, car.make, car.model)
+        payload = reminder_message.payload(
+            self.deps.renderers, locale, car.telegram_user_id, view, candidate.item, self.today,
+            car.first_name or car.name, candidate.again,
+        )
+        return OutboxItem(candidate.key, REMINDER_KIND, car.chat_id, payload, not_before, expiry, car.customer_id)
+
+
+async def _load_page(
+    sessions: async_sessionmaker[AsyncSession], after_id: int, limit: int, only: tuple[int, ...] = ()
+) -> tuple[list[CarRow], History, History]:
+    async with sessions() as session:
+        cars = await reminder_repo.car_page(session, after_id, limit, only)
+        ids = [car.id for car in cars]
+        readings = await reminder_repo.odometer_history(session, ids) if ids else {}
+        services = await reminder_repo.service_history(session, ids) if ids else {}
+    return cars, readings, services
+
+
+async def car_items(
+    sessions: async_sessionmaker[AsyncSession], deps: ReminderDeps, vehicle_id: int, today: dt.date
+) -> tuple[CarRow, list[DueItem]] | None:
+    """One owned car and everything due for it (the "book now" summary); None when nobody on Telegram owns it."""
+    cars, readings, services = await _load_page(sessions, 0, 1, (vehicle_id,))
+    if not cars:
+        return None
+    car = cars[0]
+    vehicle = facts(car, readings.get(car.id, []), services.get(car.id, []))
+    return car, due_items(vehicle, deps.schedule, deps.config.region, today, deps.rules)
+
+
+async def sweep(
+    sessions: async_sessionmaker[AsyncSession],
+    deps: ReminderDeps,
+    now: dt.datetime,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    on_item: Callable[[ItemDecision], None] | None = None,
+) -> SweepReport:
+    """Enqueue the reminders due now (nothing in a dry run); `on_item` sees every in-window decision."""
+    config = deps.config
+    today = today or now.astimezone(config.quiet.tz).date()
+    report = SweepReport(today, dry_run)
+    engine = sessions.kw["bind"]
+    async with reminder_repo.sweep_lock(engine) as mine:
+        if not mine:
+            report.skipped = True
+            return report
+        async with sessions() as session:
+            report.not_swept = await reminder_repo.cars_not_swept(session)
+            reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
+        after = 0
+        while True:
+            cars, readings, services = await _load_page(sessions, after, config.batch_size)
+            if not cars:
+                break
+            after = cars[-1].id
+            page = PagePass(deps, now, today, report, reminded, on_item)
+            items = page.due(cars, readings, services)
+            async with sessions() as session:
+                sends = await page.decide(session, items)
+            if sends and not dry_run:
+                async with sessions.begin() as session:
+                    report.enqueued += await outbox.enqueue_many(session, sends, now=now)
+    return report

@@ -1,0 +1,63 @@
+"""The services one bot process uses, built once from settings and reached through the context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.core.common.callbacks import CallbackCodec, derive_secret
+from bot.core.common.dealer import Dealer, template_vars
+from bot.core.common.locale import LOCALES
+from bot.core.common.messages import Messages
+from bot.core.common.settings import Settings
+from bot.core.faq.knowledge_base import KnowledgeBase
+from bot.core.faq.matcher import Matcher, MatchingConfig
+from bot.core.faq.service import FaqService
+from bot.core.warranty.rules import WarrantyRules
+from bot.db.common.engine import create_engine, session_factory
+
+
+@dataclass
+class Services:
+    """Settings, knowledge and the database, built once per process (STYLE.md, habit 6)."""
+
+    settings: Settings
+    dealer: Dealer
+    kb: KnowledgeBase
+    matcher: Matcher
+    faq: FaqService
+    messages: Messages
+    callbacks: CallbackCodec
+    warranty: WarrantyRules
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+def load_knowledge(settings: Settings) -> tuple[Dealer, KnowledgeBase, Matcher]:
+    """Validate and load knowledge/*.yaml; raises ConfigError naming the file and field."""
+    dealer = Dealer.load(settings.knowledge_dir / "dealer.yaml")
+    kb = KnowledgeBase.load(settings.knowledge_dir / "faq.yaml", dealer)
+    matcher = Matcher(kb, MatchingConfig.load(settings.knowledge_dir / "matching.yaml"))
+    return dealer, kb, matcher
+
+
+def build_services(settings: Settings) -> Services:
+    dealer, kb, matcher = load_knowledge(settings)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    messages = Messages(settings.templates_dir, {locale: template_vars(dealer, locale) for locale in LOCALES})
+    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
+    secret = settings.callback_secret.get_secret_value() if settings.callback_secret else None
+    return Services(
+        settings=settings,
+        dealer=dealer,
+        kb=kb,
+        matcher=matcher,
+        faq=FaqService(kb, matcher, sessions),
+        messages=messages,
+        callbacks=CallbackCodec(derive_secret(secret, token)),
+        warranty=WarrantyRules.load(settings.knowledge_dir / "warranty.yaml"),
+        engine=engine,
+        sessions=sessions,
+    )

@@ -1,0 +1,51 @@
+"""Roadside requests (migration 0006)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.common.base import Base, utcnow
+
+ROADSIDE_STATUSES = ("new", "claimed", "on_the_way", "arrived", "done", "escalated", "cancelled")
+
+
+class RoadsideRequest(Base):
+    """A call for roadside help. Unclaimed at `escalate_at`, it goes to the supervisor and the customer is told
+    to call the rescue line."""
+
+    __tablename__ = "roadside_request"
+    __table_args__ = (
+        Index("ix_roadside_customer", "customer_id", "status"),
+        Index("ix_roadside_status_escalate_at", "status", "escalate_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE", name="fk_roadside_customer"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text, doc="typed by the customer when no location was shared")
+    problem: Mapped[str] = mapped_column(String(32))
+    plate: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(16), doc="E.164")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)
+    eta_minutes: Mapped[int | None] = mapped_column(Integer)
+    alert_message_id: Mapped[int | None] = mapped_column(BigInteger, doc="the alert in the advisors' group")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    escalate_at: Mapped[dt.datetime | None] = mapped_column()
+    claimed_at: Mapped[dt.datetime | None] = mapped_column()
+    escalated_at: Mapped[dt.datetime | None] = mapped_column()
+    done_at: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -1,0 +1,34 @@
+"""Questions the FAQ could not answer confidently, counted for `python -m bot kb misses`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.common.base import Base, utcnow
+
+
+class FaqMiss(Base):
+    """A question the bot could not answer confidently, counted so staff can add alternate questions."""
+
+    __tablename__ = "faq_miss"
+    __table_args__ = (UniqueConstraint("normalized", "lang", "decision", name="uq_faq_miss_question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(512), doc="the folded question, the key that is counted")
+    question: Mapped[str] = mapped_column(String(1024), doc="the latest wording as typed")
+    lang: Mapped[str] = mapped_column(String(8))
+    decision: Mapped[str] = mapped_column(String(16), doc="suggest or fallback")
+    best_entry: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

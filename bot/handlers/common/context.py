@@ -1,0 +1,112 @@
+"""What every handler shares: the typed context, the customer's locale, sending a rendered template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
+
+from bot.core.common import customers
+from bot.core.common.callbacks import CallbackData
+from bot.core.common.locale import Locale, choose_locale, from_language_code
+from bot.core.common.text import detect_script, is_chinese, reads_as_english
+from bot.core.services import Services
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+class CareContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context with typed access to the process's services."""
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]  # type: ignore[no-any-return]
+
+
+CareApplication = Application[ExtBot[None], CareContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+
+
+def written_locale(text: str | None, previous: str | None, language_code: str | None) -> Locale | None:
+    """The locale the message is written in; ambiguous Chinese keeps the customer's Chinese script."""
+    if not text:
+        return None
+    script = detect_script(text)
+    if script == "en" and previous in ("zh-Hant", "zh-Hans") and not reads_as_english(text):
+        return None  # a Chinese writer's "ok", "skip" or "next Monday": their language stays
+    if script or not is_chinese(text):
+        return script
+    for hint in (previous, from_language_code(language_code)):
+        if hint in ("zh-Hant", "zh-Hans"):
+            return hint  # type: ignore[return-value]
+    return "zh-Hant"
+
+
+async def customer_locale(update: Update, context: CareContext, text: str | None = None) -> Locale:
+    """Record the customer's contact and decide the reply locale (DESIGN.md, decision 5)."""
+    services = context.services
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return services.settings.default_locale
+    async with services.sessions.begin() as session:
+        known = await customers.touch_customer(session, user.id, chat.id, user.first_name, user.language_code)
+        written = written_locale(text, known.last_locale, user.language_code)
+        if written and written != known.last_locale:
+            known = await customers.touch_customer(
+                session, user.id, chat.id, user.first_name, user.language_code, last_locale=written
+            )
+    return choose_locale(
+        known.locale_choice,
+        written or _as_locale(known.last_locale),
+        user.language_code,
+        services.settings.default_locale,
+    )
+
+
+def _as_locale(value: str | None) -> Locale | None:
+    return value if value in ("zh-Hant", "zh-Hans", "en") else None  # type: ignore[return-value]
+
+
+async def send(
+    update: Update, context: CareContext, locale: Locale, template: str, markup: Markup = None, /, **data: Any
+) -> Message:
+    """Render `template` in `locale` and send it to the update's chat."""
+    text = context.services.messages.render(locale, template, **data)
+    chat = update.effective_chat
+    assert chat is not None  # every handler that replies is registered for updates with a chat
+    return await chat.send_message(text, reply_markup=markup, disable_web_page_preview=True)
+
+
+def callback_data(update: Update, context: CareContext) -> CallbackData | None:
+    """The pressed button's data if it was made for the user who pressed it, else None."""
+    query = update.callback_query
+    if query is None:
+        return None
+    return context.services.callbacks.unpack(query.from_user.id, query.data)
+
+
+async def refuse_button(update: Update, context: CareContext) -> None:
+    """Forged, stale or someone else's button: say so politely, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    locale = await customer_locale(update, context)
+    await query.answer(context.services.messages.label(locale, "button_expired"), show_alert=True)
+
+
+def conversations(context: CareContext) -> list[ConversationHandler]:  # type: ignore[type-arg]
+    """The customer flows (bot.handlers.common.flows, the handoff relay): every ConversationHandler of group 0."""
+    return [h for h in context.application.handlers.get(0, []) if isinstance(h, ConversationHandler)]
+
+
+async def entered(update: Update, context: CareContext) -> bool:
+    """A flow's way in: a command always passes; a button only when it is the presser's own (then it is
+    answered), else it is refused politely and the flow does not start."""
+    if update.callback_query is None:
+        return True
+    if callback_data(update, context) is None:
+        await refuse_button(update, context)
+        return False
+    await update.callback_query.answer()
+    return True

@@ -1,0 +1,35 @@
+"""The one error handler: the log gets the context, the customer gets an apology, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.core.common.locale import DEFAULT_LOCALE, from_language_code
+from bot.handlers.common.context import CareContext
+
+log = logging.getLogger("bot.errors")
+
+
+async def on_error(update: object, context: CareContext) -> None:
+    """Log with context (update kind, chat id, handler error) and tell the customer something went wrong."""
+    error = context.error
+    if isinstance(update, Update):
+        chat_id = update.effective_chat.id if update.effective_chat else None
+        kind = next((k for k in ("message", "callback_query", "edited_message") if getattr(update, k)), "other")
+        log.error("update %s (%s, chat %s) failed", update.update_id, kind, chat_id, exc_info=error)
+    else:
+        log.error("error outside an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
+        return
+    try:
+        code = update.effective_user.language_code if update.effective_user else None
+        locale = from_language_code(code) or DEFAULT_LOCALE
+        text = context.services.messages.render(locale, "error")
+        if update.callback_query:
+            await update.callback_query.answer()
+        await update.effective_chat.send_message(text)
+    except TelegramError:
+        log.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -1,0 +1,83 @@
+"""One flow at a time per customer: starting a flow ends the one they were in.
+
+Every conversation (booking, roadside help, the warranty check, my car, a follow-up's comment) waits for typed
+answers in the same handler group, so without this a customer who leaves a booking at "which day?" and opens
+roadside help from the menu would have their next answer read as a booking date by whichever conversation was
+registered first. A command or a button that enters another conversation now ends the others first.
+
+python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
+its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
+covered by tests/handlers/test_flows.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.handlers.common.context import CareContext, conversations
+from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
+
+PRIVATE = filters.ChatType.PRIVATE
+# What a flow takes as a typed answer: text in private, not a command, not "talk to a human" (bot.handlers.desk.handoff.advisor).
+TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
+Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
+
+
+def ways_in(callback: Callable[..., Any], command: str, link: str | None = None) -> list[BaseHandler[Update, Any, Any]]:
+    """A flow's usual entry points: /<command>, `/start <link>` (a deep link) and the menu's `menu:<link>`."""
+    link = link or command
+    return [
+        CommandHandler(command, callback, filters=PRIVATE),
+        CommandHandler("start", callback, filters=PRIVATE & filters.Regex(rf"^/start\s+{link}\s*$")),
+        CallbackQueryHandler(callback, pattern=rf"^menu:{link}:"),
+    ]
+
+
+def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
+    """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start."""
+    with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=list(entry_points),
+            states={state: list(handlers) for state, handlers in states.items()},
+            fallbacks=list(fallbacks),
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
+
+
+def _active(handler: ConversationHandler, update: Update) -> bool:  # type: ignore[type-arg]
+    return handler._get_key(update) in handler._conversations
+
+
+async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
+    """Before anything else: a command or button that starts a conversation ends the customer's other ones."""
+    chat = update.effective_chat
+    is_command = update.message is not None and (update.message.text or "").startswith("/")
+    if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
+        return
+    flows = conversations(context)
+    entering = [h for h in flows if not _active(h, update) and h.check_update(update) is not None]
+    if not entering:
+        return
+    for handler in flows:
+        if handler not in entering and _active(handler, update):
+            handler._update_state(ConversationHandler.END, handler._get_key(update))
+
+
+def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
+    return {-2: [TypeHandler(Update, one_flow_at_a_time)]}

@@ -1,0 +1,110 @@
+"""The advisors' side of bookings: a card in the advisors' group for each new, moved or cancelled booking,
+with confirm / arrived / no-show / done buttons (`appt:<action>:<id>`, signed for the group).
+
+Every press is checked with require_staff("advisor", in_group=True): an outsider, marketing staff or a
+customer with forged data is refused politely. The status change is one conditional UPDATE, so a second
+press (or a stale card) changes nothing. Arrived / no-show / done are refused before the appointment's day
+(dealer time). "confirm" and "no-show" tell the customer through the outbox (quiet hours respected); "done"
+records a completed visit, which the follow-ups pick up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler
+
+from bot.core.desk.booking.repo import STAFF_ACTIONS
+from bot.core.desk.booking.service import AppointmentView, TooEarly, describe
+from bot.core.reminders.message import reminder_locale
+from bot.handlers.common.context import CareContext
+from bot.handlers.desk.booking.steps import booking_desk, now_local
+from bot.handlers.desk.group import desk_button_data, desk_keyboard, post_to_desk, require_staff
+
+FEATURE = "appt"
+# Which buttons a card shows in each status.
+BUTTONS = {
+    "requested": ("confirm", "arrived", "noshow"),
+    "confirmed": ("arrived", "noshow", "done"),
+    "arrived": ("done",),
+}
+# The advisors' actions the customer is told of, and the notice's event (appointment_notice.html.j2).
+TOLD = {"confirm": "confirmed", "noshow": "no_show"}
+
+
+def card_markup(context: CareContext | Any, found: AppointmentView) -> InlineKeyboardMarkup | None:
+    services = context.services if hasattr(context, "services") else context
+    actions = BUTTONS.get(found.status, ())
+    if not actions or services.settings.advisor_group_id is None:
+        return None
+    locale = services.settings.default_locale
+    row = [(services.messages.label(locale, f"appt_{a}"), FEATURE, a, (str(found.id),)) for a in actions]
+    return desk_keyboard(services, [row])
+
+
+def card_text(
+    context: CareContext, found: AppointmentView, event: str, staff: str = "", visit: bool | None = None
+) -> str:
+    services = context.services
+    locale = services.settings.default_locale
+    a = describe(found, services.dealer, locale)
+    return services.messages.render(locale, "appointment_card", event=event, a=a, staff=staff, visit=visit)
+
+
+async def post_card(context: CareContext, found: AppointmentView, event: str) -> None:
+    """Tell the advisors' group (nothing happens when no group is configured)."""
+    await post_to_desk(context, context.services, card_text(context, found, event), card_markup(context, found))
+
+
+async def staff_pressed(update: Update, context: CareContext) -> None:
+    """confirm / arrived / no-show / done on a card, by an advisor in the advisors' group."""
+    query, data = update.callback_query, desk_button_data(update, context)
+    assert query is not None
+    member = await require_staff(update, context, "advisor", in_group=True)
+    if member is None:
+        return
+    services, locale = context.services, context.services.settings.default_locale
+    if data is None or data.action not in STAFF_ACTIONS or not data.arg.isdigit():
+        await query.answer(services.messages.label(locale, "button_expired"), show_alert=True)
+        return
+    name = (
+        member.name
+        or (update.effective_user.first_name if update.effective_user else "")
+        or str(member.telegram_user_id)
+    )
+    try:
+        found, visit = await booking_desk(context).staff_action(int(data.arg), data.action, member.telegram_user_id,
+                                                                name, now_local(context).date())  # fmt: skip
+    except TooEarly as early:  # the card keeps its buttons: they work from the appointment's day
+        day = early.day
+        await query.answer(services.messages.label(locale, "appt_too_early", month=day.month, day=day.day,
+                                                   mon=f"{day:%b}"), show_alert=True)  # fmt: skip
+        return
+    if found is None:
+        await query.answer(services.messages.label(locale, "appt_not_now"), show_alert=True)
+        return
+    await query.answer()
+    text = card_text(context, found, "update", name, visit if data.action == "done" else None)
+    with contextlib.suppress(BadRequest):  # a card too old to edit: the change is made all the same
+        await query.edit_message_text(text, reply_markup=card_markup(context, found))
+    if data.action in TOLD:
+        await _tell_customer(context, found, TOLD[data.action])
+
+
+async def _tell_customer(context: CareContext, found: AppointmentView, event: str) -> None:
+    """The customer's notice of an advisor's action, in their language, through the outbox."""
+    services = context.services
+    settings = services.settings
+    locale = reminder_locale(found.locale_choice, found.last_locale, found.language_code, settings.default_locale)
+    text = services.messages.render(locale, "appointment_notice", event=event,
+                                    a=describe(found, services.dealer, locale))  # fmt: skip
+    key = f"appointment:{found.id}:{event}:{found.day:%Y%m%d}:{found.slot}"
+    await booking_desk(context).notify(found, key, text, None, settings.quiet_hours.shift(dt.datetime.now(dt.UTC)))
+
+
+def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+    return [CallbackQueryHandler(staff_pressed, pattern=rf"^{FEATURE}:")]

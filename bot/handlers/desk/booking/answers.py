@@ -1,0 +1,245 @@
+"""Answers to the booking flow's questions, pressed or typed; the summary's confirm stores the booking.
+
+Each answer is checked against what is offered now (a day button from yesterday's list, a slot taken since),
+so stale buttons never book a closed day or a full slot. The place itself is taken in the database
+(bot.core.desk.booking.repo): losing the race for the last place says so and offers the slots still free.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import ConversationHandler
+
+from bot.core.common.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
+from bot.core.common.locale import Locale
+from bot.core.desk.booking.dates import read_day, read_time
+from bot.core.desk.booking.service import NewBooking, SlotFull, describe
+from bot.core.desk.booking.slots import MODES, REASON_STEPS, SERVICE_TYPES, day_problem, next_step, window
+from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.booking import advisors as appointments_desk
+from bot.handlers.desk.booking import manage as appointments_manage
+from bot.handlers.desk.booking.steps import (
+    Answers,
+    answers_of,
+    ask,
+    booking_desk,
+    day_of,
+    keep,
+    now_local,
+    retry,
+    step_markup,
+)
+from bot.handlers.faq import questions as faq
+
+STEP_OF_ACTION = {"svc": "service", "br": "branch", "car": "vehicle", "day": "day", "slot": "slot", "mode": "mode",
+                  "skip": "notes", "phone": "phone", "yes": "confirm", "again": "confirm", "why": "reason"}  # fmt: skip
+NOTES_MAX = 500
+TYPED_STEPS = ("vehicle", "day", "slot", "notes", "phone")  # the questions a typed answer may answer
+RETYPED = ("plate_unclear", "phone_unclear", "notes_too_long")  # said with the question's own buttons
+Taker = Callable[[CareContext, int, Answers, str], Awaitable[bool]]
+
+
+async def _service(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    answers["service"] = arg
+    return arg in SERVICE_TYPES
+
+
+async def _branch(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    answers["branch"] = arg
+    return any(b.id == arg for b in context.services.dealer.branches)
+
+
+async def _car(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    _, cars = await booking_desk(context).customer_cars(user_id)
+    car = next((c for c in cars if str(c.id) == arg), None)  # only the presser's own cars
+    if car is not None:
+        answers.update(car=car.id, plate=car.plate, car_name=car.plate_display or f"{car.make} {car.model}")
+    return car is not None
+
+
+async def _day(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    try:
+        day = dt.datetime.strptime(arg, "%Y%m%d").date()
+    except ValueError:
+        return False
+    now = now_local(context)
+    days = await booking_desk(context).days_with_room(answers["branch"], now, answers.get("mode"))
+    answers["day"], answers["part"] = day.isoformat(), None
+    answers.pop("slot", None)
+    return day in days
+
+
+def _chosen_day(answers: Answers) -> dt.date:
+    day = day_of(answers)
+    assert day is not None  # the day is asked before the time and the mode
+    return day
+
+
+async def _slot(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    slot = f"{arg[:2]}:{arg[2:]}"
+    mode = answers.get("mode")
+    offers = await booking_desk(context).offers(answers["branch"], _chosen_day(answers), now_local(context), mode)
+    answers["slot"] = slot
+    return any(o.slot == slot for o in offers)
+
+
+async def _mode(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    answers["mode"] = arg
+    left = await booking_desk(context).modes_left(answers["branch"], _chosen_day(answers), answers["slot"])
+    return arg in MODES and arg in left
+
+
+async def _skip(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    answers["notes"] = ""
+    return True
+
+
+async def _phone(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
+    phone, _ = await booking_desk(context).customer_cars(user_id)
+    answers["phone"] = phone
+    return phone is not None
+
+
+TAKERS: dict[str, Taker] = {"svc": _service, "br": _branch, "car": _car, "day": _day, "slot": _slot,
+                            "mode": _mode, "skip": _skip, "phone": _phone}  # fmt: skip
+
+
+async def chosen(update: Update, context: CareContext) -> object:
+    """A button of the question being asked (or a day button while choosing the time): take it and go on."""
+    query, data, answers = update.callback_query, callback_data(update, context), answers_of(context)
+    assert query is not None and update.effective_user is not None
+    step = next_step(answers)
+    expected = STEP_OF_ACTION.get(data.action) if data else None
+    changing_day = expected == "day" and step in ("slot", "mode")  # another day from the list above
+    changing_reason = expected == "reason" and step == "reason_text"  # a listed reason after all
+    if data is None or (expected != step and not changing_day and not changing_reason):
+        return await refuse_button(update, context)
+    if data.action in ("yes", "again", "why"):
+        await query.answer()
+        return await _final(update, context, data.action, data.arg, answers)
+    if not await TAKERS[data.action](context, update.effective_user.id, answers, data.arg):
+        return await refuse_button(update, context)
+    await query.answer()
+    if changing_day and "resched" not in answers:  # a new booking asks the mode after the time again
+        answers.pop("mode", None)
+    keep(context, answers)
+    return await ask(update, context, await customer_locale(update, context))
+
+
+async def _final(update: Update, context: CareContext, action: str, arg: str, answers: Answers) -> object:
+    locale = await customer_locale(update, context)
+    if action == "why" and arg == "other":  # ask for the reason itself; the typed text cancels
+        keep(context, {**answers, "why": "other"})
+        return await ask(update, context, locale)
+    if action == "why":
+        reason = context.services.messages.label(context.services.settings.default_locale, f"bk_reason_{arg}")
+        return await appointments_manage.cancel_with(update, context, locale, answers, reason)
+    if action == "again":
+        keep(context, {"source": answers.get("source", "chat")})
+        return await ask(update, context, locale)
+    return await finish(update, context, locale, answers)
+
+
+async def typed(update: Update, context: CareContext) -> object:
+    """A typed answer: a plate, a day, a time, notes, a phone, a reason. Where buttons are expected, the text
+    is taken as a question for the FAQ, and the booking's question is asked again."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    answers, text = answers_of(context), message.text.strip()
+    step = next_step(answers)
+    # A plate (粤B12345) or a phone says nothing about the language the customer reads.
+    locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
+    if step in REASON_STEPS:
+        return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
+    if step not in TYPED_STEPS:  # a question asked mid-booking is answered; the booking's question follows
+        await faq.question(update, context)
+        return await ask(update, context, locale, reminder=True)
+    problem, day = await _take_typed(context, step, text, answers)
+    if problem in RETYPED:  # the re-prompt keeps the question's buttons (a car, the linked phone, skip)
+        await retry(update, context, locale, problem, markup=await step_markup(update, context, locale))
+        return None
+    if problem is not None:
+        await retry(update, context, locale, problem, day)
+        return await ask(update, context, locale)
+    keep(context, answers)
+    return await ask(update, context, locale)
+
+
+async def _take_typed(
+    context: CareContext, step: str, text: str, answers: Answers
+) -> tuple[str | None, dt.date | None]:
+    """Read a typed answer into `answers`; (a problem for booking_retry, the day it concerns) or (None, None)."""
+    if step == "vehicle":
+        try:
+            plate = normalise_plate(text)
+        except RecordError:
+            return "plate_unclear", None
+        answers.update(car=None, plate=plate, car_name=format_plate(plate))
+    elif step == "day":
+        return await _typed_day(context, text, answers)
+    elif step == "slot":
+        wanted = read_time(text)
+        if wanted is None or not await _slot(context, 0, answers, wanted.replace(":", "")):
+            answers.pop("slot", None)
+            return "slot_unclear", None
+    elif step == "notes":
+        if len(text) > NOTES_MAX:
+            return "notes_too_long", None
+        answers["notes"] = text
+    elif step == "phone":
+        try:
+            answers["phone"] = normalise_phone(text, context.services.settings.phone_region)
+        except RecordError:
+            return "phone_unclear", None
+    return None, None
+
+
+async def _typed_day(context: CareContext, text: str, answers: Answers) -> tuple[str | None, dt.date | None]:
+    today, dealer = now_local(context).date(), context.services.dealer
+    last = window(today, dealer.booking_days)[1]
+    choice = read_day(text, today, last)
+    if choice is None:
+        return "day_unclear", None
+    branch = next(b for b in dealer.branches if b.id == answers["branch"])
+    problem = day_problem(branch, choice.day, today, dealer.booking_days, now_local(context))
+    if problem is None and not await booking_desk(context).offers(branch.id, choice.day, now_local(context),
+                                                                   answers.get("mode")):  # fmt: skip
+        problem = "full"
+    if problem is not None:
+        return problem, choice.day
+    answers["day"], answers["part"] = choice.day.isoformat(), choice.part
+    answers.pop("slot", None)
+    return None, None
+
+
+async def finish(update: Update, context: CareContext, locale: Locale, answers: Answers) -> object:
+    """Store the booking (or the move); a place lost in the race goes back to the slot question."""
+    desk, user_id = booking_desk(context), update.effective_user.id if update.effective_user else 0
+    try:
+        if answers.get("resched"):
+            found = await desk.reschedule(user_id, int(answers["resched"]), _chosen_day(answers), answers["slot"])
+        else:
+            found = await desk.book(user_id, _new_booking(answers))
+    except SlotFull:
+        answers.pop("slot", None)
+        keep(context, answers)
+        await retry(update, context, locale, "slot_taken")
+        return await ask(update, context, locale)
+    keep(context, None)
+    if found is None:
+        await retry(update, context, locale, "gone")
+        return ConversationHandler.END
+    await send(update, context, locale, "booking_done", None, a=describe(found, context.services.dealer, locale))
+    await appointments_desk.post_card(context, found, "rescheduled" if answers.get("resched") else "new")
+    return ConversationHandler.END
+
+
+def _new_booking(answers: Answers) -> NewBooking:
+    return NewBooking(
+        branch=answers["branch"], service_type=answers["service"], day=dt.date.fromisoformat(answers["day"]),
+        slot=answers["slot"], mode=answers["mode"], vehicle_id=answers.get("car"), plate=answers.get("plate"),
+        notes=answers.get("notes") or None, phone=answers.get("phone") or None, source=answers.get("source", "chat"),
+    )  # fmt: skip

@@ -1,0 +1,104 @@
+"""/appointments: the customer's upcoming appointments, each with reschedule and cancel; and the day-before
+reminder's "I'll be there".
+
+`bk:resched:<id>` and `bk:cancel:<id>` are signed for the customer they were sent to, and the appointment is
+looked up with that customer's id (bot.core.desk.booking.repo.owned), so nobody reaches another's booking.
+Rescheduling goes back to the day and time questions with the rest kept; the old place is given back only
+when the new one is taken. Cancelling asks a reason (buttons, or typed; "another reason" asks it typed).
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot.core.common.locale import Locale
+from bot.core.desk.booking.service import AppointmentView, describe
+from bot.handlers.common import keyboards
+from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.booking import advisors as appointments_desk
+from bot.handlers.desk.booking.steps import FEATURE, Answers, ask, booking_desk, keep, now_local, retry
+
+
+def _list_markup(
+    context: CareContext, locale: Locale, user_id: int, items: list[AppointmentView]
+) -> InlineKeyboardMarkup:
+    label = context.services.messages.label
+    buttons: list[tuple[str, str, str, str]] = []
+    for found in items:
+        buttons.append((f"{label(locale, 'bk_reschedule')} #{found.id}", FEATURE, "resched", str(found.id)))
+        buttons.append((f"{label(locale, 'bk_cancel')} #{found.id}", FEATURE, "cancel", str(found.id)))
+    buttons.append((label(locale, "bk_book"), "menu", "book", ""))
+    return keyboards.labelled(context.services, user_id, buttons, columns=2)
+
+
+async def list_appointments(update: Update, context: CareContext) -> None:
+    """/appointments: what is booked from today on, with its buttons."""
+    assert update.effective_user is not None
+    locale, user_id = await customer_locale(update, context), update.effective_user.id
+    items = await booking_desk(context).upcoming(user_id, now_local(context).date())
+    shown = [describe(found, context.services.dealer, locale) for found in items]
+    await send(update, context, locale, "appointment_list", _list_markup(context, locale, user_id, items), items=shown)
+
+
+async def _pressed(update: Update, context: CareContext) -> AppointmentView | None:
+    """The presser's own active appointment named by the button, else None (refused)."""
+    data = callback_data(update, context)
+    if data is None or not data.arg.isdigit() or update.effective_user is None:
+        return None
+    return await booking_desk(context).mine(update.effective_user.id, int(data.arg))
+
+
+async def reschedule(update: Update, context: CareContext) -> object:
+    """ "Reschedule" (from the list or the reminder): ask the day and time again, keeping the rest."""
+    found = await _pressed(update, context)
+    if found is None:
+        await refuse_button(update, context)
+        return None
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    keep(context, {
+        "resched": found.id, "source": found.source, "service": found.service_type, "branch": found.branch,
+        "car": found.vehicle_id, "plate": found.plate, "car_name": found.plate or "", "mode": found.mode,
+        "notes": found.notes or "", "phone": found.phone or "",
+    })  # fmt: skip
+    return await ask(update, context, await customer_locale(update, context))
+
+
+async def ask_reason(update: Update, context: CareContext) -> object:
+    """ "Cancel": ask why (the booking is cancelled once a reason is given)."""
+    found = await _pressed(update, context)
+    if found is None:
+        await refuse_button(update, context)
+        return None
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    keep(context, {"cancel": found.id})
+    return await ask(update, context, await customer_locale(update, context))
+
+
+async def cancel_with(update: Update, context: CareContext, locale: Locale, answers: Answers, reason: str) -> object:
+    """Cancel the appointment asked about with this reason, tell the customer and the desk."""
+    assert update.effective_user is not None
+    keep(context, None)
+    found = await booking_desk(context).cancel(update.effective_user.id, int(answers["cancel"]), reason)
+    if found is None:
+        await retry(update, context, locale, "gone")
+        return ConversationHandler.END
+    a = describe(found, context.services.dealer, locale)
+    await send(update, context, locale, "appointment_notice", None, event="cancelled", a=a)
+    await appointments_desk.post_card(context, found, "cancelled")
+    return ConversationHandler.END
+
+
+async def coming(update: Update, context: CareContext) -> None:
+    """The reminder's "I'll be there": thank the customer and tell the desk."""
+    found = await _pressed(update, context)
+    if found is None:
+        return await refuse_button(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    locale = await customer_locale(update, context)
+    a = describe(found, context.services.dealer, locale)
+    await send(update, context, locale, "appointment_notice", None, event="coming", a=a)
+    await appointments_desk.post_card(context, found, "coming")

@@ -1,0 +1,165 @@
+"""The booking flow's questions: each step's message and buttons, and reading the answers given to it.
+
+The answers live in user_data["booking"] (JSON values, persisted with the conversation by
+bot.handlers.common.persistence), and bot.core.desk.booking.slots.next_step decides the question from them, so a customer half-way
+through continues after a restart. Callback data: `bk:<action>[:<arg>]`, signed for the customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.core.common.locale import Locale
+from bot.core.desk.booking.service import BookingDesk, describe
+from bot.core.desk.booking.slots import SERVICE_TYPES, in_part, next_step, window
+from bot.handlers.common import keyboards
+from bot.handlers.common.context import CareContext, send
+
+FEATURE = "bk"
+ANSWERS = "booking"
+ACTIVE = "booking"  # the conversation's one state: the question asked is derived from the answers
+REASONS = ("time", "fixed", "elsewhere", "other")
+Answers = dict[str, Any]
+
+
+def booking_desk(context: CareContext) -> BookingDesk:
+    services = context.services
+    return BookingDesk(services.sessions, services.dealer, services.settings.appointment_auto_confirm)
+
+
+def now_local(context: CareContext) -> dt.datetime:
+    return dt.datetime.now(context.services.settings.tz)
+
+
+def answers_of(context: CareContext) -> Answers:
+    assert context.user_data is not None
+    return dict(context.user_data.get(ANSWERS) or {})
+
+
+def keep(context: CareContext, answers: Answers | None) -> None:
+    assert context.user_data is not None
+    if answers is None:
+        context.user_data.pop(ANSWERS, None)
+    else:
+        context.user_data[ANSWERS] = answers
+
+
+def day_of(answers: Answers) -> dt.date | None:
+    return dt.date.fromisoformat(answers["day"]) if answers.get("day") else None
+
+
+def _user_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def _day_label(context: CareContext, locale: Locale, day: dt.date) -> str:
+    label = context.services.messages.label
+    weekday = label(locale, f"bk_wd_{day.weekday()}")
+    return label(locale, "bk_day", month=day.month, day=day.day, weekday=weekday, mon=f"{day:%b}")
+
+
+Made = tuple[list[tuple[str, str, str, str]], int, str]  # buttons (label, feature, action, arg), columns, note
+
+
+async def _choices(update: Update, context: CareContext, locale: Locale, step: str, answers: Answers) -> Made:
+    """The step's buttons, how many a row, and a note for the message ("part_none": nothing in the part of the
+    day asked, so every time left is shown)."""
+    services, user_id, desk = context.services, _user_id(update), booking_desk(context)
+    label = services.messages.label
+    if step == "service":
+        return [(label(locale, f"bk_svc_{s}"), FEATURE, "svc", s) for s in SERVICE_TYPES], 2, ""
+    if step == "branch":
+        return [(b.name.get(locale), FEATURE, "br", b.id) for b in services.dealer.branches], 1, ""
+    if step == "vehicle":
+        _, cars = await desk.customer_cars(user_id)
+        return [(c.plate_display or f"{c.make} {c.model}", FEATURE, "car", str(c.id)) for c in cars], 1, ""
+    if step == "day":
+        days = await desk.days_with_room(answers["branch"], now_local(context), answers.get("mode"))
+        return [(_day_label(context, locale, d), FEATURE, "day", f"{d:%Y%m%d}") for d in days], 3, ""
+    if step == "slot":
+        day = day_of(answers)
+        assert day is not None
+        offers = await desk.offers(answers["branch"], day, now_local(context), answers.get("mode"))
+        shown = [o for o in offers if in_part(o.slot, answers.get("part"))]
+        note = "" if shown or not offers else "part_none"
+        slots = [(label(locale, "bk_slot", slot=o.slot, left=o.left), FEATURE, "slot", o.slot.replace(":", ""))
+                 for o in shown or offers]  # fmt: skip
+        return slots, 2, note
+    if step == "mode":
+        day = day_of(answers)
+        assert day is not None
+        modes = await desk.modes_left(answers["branch"], day, answers["slot"])
+        return [(label(locale, f"bk_mode_{m}"), FEATURE, "mode", m) for m in modes], 2, ""
+    if step == "phone":
+        phone, _ = await desk.customer_cars(user_id)
+        return ([(label(locale, "bk_use_phone", phone=phone), FEATURE, "phone", "")] if phone else []), 1, ""
+    fixed = {
+        "notes": [(label(locale, "bk_skip"), FEATURE, "skip", "")],
+        "confirm": [
+            (label(locale, "bk_confirm"), FEATURE, "yes", ""),
+            (label(locale, "bk_restart"), FEATURE, "again", ""),
+        ],
+        "reason": [(label(locale, f"bk_reason_{r}"), FEATURE, "why", r) for r in REASONS],
+    }
+    return fixed.get(step, []), 1, ""
+
+
+async def step_markup(update: Update, context: CareContext, locale: Locale) -> InlineKeyboardMarkup | None:
+    """The buttons of the question being asked, for a re-prompt that asks it again in its own words."""
+    answers = answers_of(context)
+    made, columns, _ = await _choices(update, context, locale, next_step(answers), answers)
+    return keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
+
+
+async def ask(update: Update, context: CareContext, locale: Locale, *, reminder: bool = False) -> str:
+    """Ask the question the answers call for (the summary once all are in); returns the conversation state."""
+    answers = answers_of(context)
+    step = next_step(answers)
+    if step == "branch" and len(context.services.dealer.branches) == 1:
+        answers["branch"] = context.services.dealer.branches[0].id
+        keep(context, answers)
+        return await ask(update, context, locale, reminder=reminder)
+    made, columns, note = await _choices(update, context, locale, step, answers)
+    markup = keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
+    if markup is None and step in ("slot", "mode"):  # taken meanwhile: back to the question before
+        if step == "slot":
+            await retry(update, context, locale, "full", day_of(answers))
+        answers.pop("day" if step == "slot" else "slot", None)
+        keep(context, answers)
+        return await ask(update, context, locale)
+    a = describe(answers, context.services.dealer, locale)
+    a["id"] = answers.get("resched")
+    if step == "phone":  # the linked phone the button offers
+        a["phone"] = (await booking_desk(context).customer_cars(_user_id(update)))[0]
+    if step == "confirm":
+        await send(update, context, locale, "booking_summary", markup, a=a)
+    else:
+        await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note)
+    return ACTIVE
+
+
+async def retry(
+    update: Update, context: CareContext, locale: Locale, problem: str, day: dt.date | None = None,
+    markup: InlineKeyboardMarkup | None = None,
+) -> None:  # fmt: skip
+    """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons)."""
+    today = now_local(context).date()
+    last = window(today, context.services.dealer.booking_days)[1]
+    await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
+               this_year=today.year)  # fmt: skip
+
+
+async def begin_for_car(
+    update: Update, context: CareContext, locale: Locale, car_id: int, plate: str | None, name: str,
+    service: str | None,
+) -> str:  # fmt: skip
+    """Start a booking for a car already known to be the customer's (a reminder's "book now")."""
+    answers: Answers = {"source": "reminder", "car": car_id, "plate": plate, "car_name": name}
+    if service is not None:
+        answers["service"] = service
+    keep(context, answers)
+    return await ask(update, context, locale)

@@ -1,0 +1,121 @@
+"""What every service-desk feature shares: who is staff, the advisors' group, buttons pressed there.
+
+Staff buttons live in the advisors' supergroup, where any advisor may press them, so their data is signed for
+the group's chat id (not for one user) and every press is checked against the presser's role instead.
+Customers' buttons stay signed for the customer (bot.handlers.common.context.callback_data).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+
+from bot.core.common.callbacks import CallbackData
+from bot.core.services import Services
+from bot.core.staff import repo as staff_repo
+from bot.core.staff.roles import Role, StaffMember, bootstrap_roles
+from bot.handlers.common.context import CareContext, customer_locale
+
+log = logging.getLogger(__name__)
+
+
+async def bootstrap_staff(services: Services) -> int:
+    """Give the ids in settings their roles (ADMIN_IDS, SUPERVISOR_IDS, ADVISOR_IDS, MARKETING_IDS)."""
+    s = services.settings
+    granted = bootstrap_roles(s.admin_ids, s.supervisor_ids, s.advisor_ids, s.marketing_ids)
+    if not granted:
+        return 0
+    async with services.sessions.begin() as session:
+        return await staff_repo.bootstrap(session, granted)
+
+
+async def staff_member(context: CareContext, user_id: int | None) -> StaffMember | None:
+    if user_id is None:
+        return None
+    async with context.services.sessions() as session:
+        return await staff_repo.get(session, user_id)
+
+
+def in_desk_group(update: Update, context: CareContext) -> bool:
+    chat = update.effective_chat
+    group = context.services.settings.advisor_group_id
+    return chat is not None and group is not None and chat.id == group
+
+
+async def require_staff(
+    update: Update, context: CareContext, role: Role, *, in_group: bool = False
+) -> StaffMember | None:
+    """The presser/sender if they may act as `role` (and, with in_group, only in the advisors' group);
+    otherwise a polite refusal (an alert for a button, a reply for a command) and None."""
+    user = update.effective_user
+    member = await staff_member(context, user.id if user else None)
+    allowed = member is not None and member.can(role) and (not in_group or in_desk_group(update, context))
+    if allowed:
+        return member
+    messages = context.services.messages
+    if member is None:  # a customer (or anyone): in their own language
+        text = messages.label(await customer_locale(update, context), "staff_only")
+    else:  # staff read the desk's language
+        locale = context.services.settings.default_locale
+        if member.can(role):
+            text = messages.label(locale, "staff_group_only")
+        else:
+            text = messages.label(locale, "staff_role_needed", role=messages.label(locale, f"staff_role_{role}"))
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+    return None
+
+
+def desk_button(services: Services, label: str, feature: str, action: str, *args: str) -> InlineKeyboardButton:
+    """A button for the advisors' group, signed for the group (any staff member may press it)."""
+    group = services.settings.advisor_group_id
+    if group is None:
+        raise RuntimeError("ADVISOR_GROUP_ID is not set")
+    return InlineKeyboardButton(label, callback_data=services.callbacks.pack(group, feature, action, *args))
+
+
+def desk_keyboard(
+    services: Services, rows: list[list[tuple[str, str, str, tuple[str, ...]]]]
+) -> InlineKeyboardMarkup | None:
+    """Rows of (label, feature, action, args) → a keyboard of desk buttons; None without an advisors' group
+    (nothing is posted then: see post_to_desk)."""
+    if services.settings.advisor_group_id is None:
+        return None
+    return InlineKeyboardMarkup(
+        [[desk_button(services, label, feature, action, *args) for label, feature, action, args in row] for row in rows]
+    )
+
+
+def desk_button_data(update: Update, context: CareContext) -> CallbackData | None:
+    """The data of a desk button pressed in the advisors' group, or None (forged, stale, elsewhere)."""
+    query = update.callback_query
+    if query is None or query.message is None or not in_desk_group(update, context):
+        return None
+    return context.services.callbacks.unpack(query.message.chat.id, query.data)
+
+
+async def post_to_desk(
+    context: CareContext | Any,
+    services: Services,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    thread_id: int | None = None,
+) -> Message | None:
+    """Send to the advisors' group (a topic when `thread_id` is given). None when no group is configured or
+    Telegram refuses (logged): the customer's side of a flow never fails because the desk could not be told."""
+    group = services.settings.advisor_group_id
+    if group is None:
+        return None
+    bot = context.bot
+    try:
+        return await bot.send_message(
+            group, text, reply_markup=markup, message_thread_id=thread_id, disable_web_page_preview=True
+        )
+    except TelegramError as exc:
+        log.warning("could not post to the advisors' group: %s", exc)
+        return None

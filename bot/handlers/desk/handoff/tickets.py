@@ -1,0 +1,228 @@
+"""The advisor handoff: a ticket per customer conversation, one forum topic in the advisors' group, and the relay.
+
+While a ticket is open or claimed, every message the customer sends in private (text, photo, voice, document,
+sticker, location, contact…) is copied into the ticket's topic and nothing else answers it: the relay runs in
+handler group -1 and stops the update. Commands still reach their handlers (/start shows the menu, /end ends
+the chat), and a flow the customer starts meanwhile (/roadside, a booking) gets its own answers. Staff
+messages in the topic (not commands, not bots) are copied back to the customer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import Any
+
+from telegram import Message, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.common.locale import Locale
+from bot.core.desk.handoff import repo as ticket_repo
+from bot.core.desk.handoff.tickets import ContextCard, TicketView, next_opening, topic_name
+from bot.handlers.common.context import CareContext, conversations, customer_locale, send
+from bot.handlers.desk.group import in_desk_group, require_staff
+from bot.handlers.desk.handoff import advisors as handoff_desk
+
+log = logging.getLogger(__name__)
+LOCKS = "handoff_locks"  # bot_data: the per-customer locks of open_ticket
+TRAIL_KEY = "faq_trail"  # chat_data (memory only): the customer's last FAQ questions (bot.core.desk.handoff.tickets.add_to_trail)
+
+
+async def open_ticket(
+    context: CareContext,
+    user_id: int,
+    *,
+    kind: str,
+    trigger: str,
+    locale: Locale,
+    facts: dict[str, Any] | None = None,
+    escalate_at: dt.datetime | None = None,
+    notify_customer: bool = True,
+) -> int | None:
+    """Open (or reuse: one active ticket per customer) a ticket for the customer with Telegram id `user_id`,
+    with its forum topic and context card; tell the customer an advisor answers here. The ticket id, or None
+    when no advisors' group is configured (or the customer is unknown)."""
+    services = context.services
+    if services.settings.advisor_group_id is None:
+        return None
+    async with _lock(context, user_id):  # a double tap must not open two tickets and two topics
+        opened = await _open_or_reuse(context, user_id, kind, trigger, facts or {}, escalate_at)
+    if opened is None:
+        return None
+    ticket, created = opened
+    if notify_customer:
+        opens = next_opening(services.dealer, handoff_desk.now(context), services.settings.tz)
+        text = services.messages.render(locale, "handoff_opened", kind=kind, reused=not created, opens=opens)
+        try:
+            await context.bot.send_message(user_id, text)
+        except Forbidden:
+            await handoff_desk.customer_unreachable(context, ticket)
+    return ticket.id
+
+
+def _lock(context: CareContext, user_id: int) -> asyncio.Lock:
+    """One of a fixed pool of locks, by customer. Updates are handled by one process per bot token (DESIGN.md),
+    so an in-process lock is enough and needs no unique index."""
+    locks = context.application.bot_data.setdefault(LOCKS, [asyncio.Lock() for _ in range(64)])
+    return locks[user_id % len(locks)]  # type: ignore[no-any-return]
+
+
+async def _open_or_reuse(
+    context: CareContext, user_id: int, kind: str, trigger: str, facts: dict[str, Any], escalate_at: dt.datetime | None
+) -> tuple[TicketView, bool] | None:
+    services = context.services
+    staff_locale, trail = services.settings.default_locale, _trail(context, user_id)
+    async with services.sessions.begin() as session:
+        opened = await ticket_repo.open_or_reuse(
+            session, user_id, kind=kind, trigger=trigger, context={"trail": trail, "facts": facts},
+            escalate_at=escalate_at, default=staff_locale, now=handoff_desk.now(context),
+        )  # fmt: skip
+        if opened is None:
+            return None
+        ticket, created = opened
+        card = await ticket_repo.context_card(session, ticket, trail, facts)
+    if created or ticket.topic_id is None:
+        ticket = await _create_topic(context, ticket, card.name, _topic_plate(card, facts))
+        await handoff_desk.post_card(context, card, ticket)
+    else:
+        await handoff_desk.note(context, ticket, "retriggered", trigger=trigger, kind=kind, facts=facts)
+    return ticket, created
+
+
+def _topic_plate(card: ContextCard, facts: dict[str, Any]) -> str | None:
+    """The car the ticket is about: the one its facts name (a follow-up's visit), else the customer's first."""
+    visit = facts.get("visit")
+    if isinstance(visit, dict) and visit.get("plate"):
+        return str(visit["plate"])
+    return card.vehicles[0].plate if card.vehicles else None
+
+
+async def _create_topic(context: CareContext, ticket: TicketView, name: str, plate: str | None) -> TicketView:
+    """createForumTopic; on failure the card goes to the group's general chat (logged), the ticket stays."""
+    services = context.services
+    group = services.settings.advisor_group_id
+    assert group is not None
+    try:
+        topic = await context.bot.create_forum_topic(group, topic_name(name, plate, ticket.id))
+    except TelegramError as exc:
+        log.warning("could not create a topic for ticket %s: %s", ticket.id, exc)
+        return ticket
+    async with services.sessions.begin() as session:
+        await ticket_repo.set_topic(session, ticket.id, topic.message_thread_id)
+        fresh = await ticket_repo.get(session, ticket.id, services.settings.default_locale)
+    assert fresh is not None
+    return fresh
+
+
+def _trail(context: CareContext, user_id: int) -> list[dict[str, str]]:
+    data = context.application.chat_data.get(user_id, {})  # the private chat's id is the user's
+    trail = data.get(TRAIL_KEY) if isinstance(data, dict) else None
+    return list(trail) if isinstance(trail, list) else []
+
+
+async def talking_to_staff(context: CareContext, user_id: int) -> bool:
+    """Whether the customer has an active ticket (their messages go to an advisor)."""
+    services = context.services
+    if services.settings.advisor_group_id is None:
+        return False
+    async with services.sessions() as session:
+        return await ticket_repo.active_for_user(session, user_id, services.settings.default_locale) is not None
+
+
+def message_kind(message: Message) -> str:
+    """What was sent, for the event log (never its content)."""
+    for kind in ("text", "photo", "voice", "video", "video_note", "audio", "document", "sticker", "location",
+                 "venue", "contact", "animation", "poll"):  # fmt: skip
+        if getattr(message, kind, None):
+            return kind
+    return "other"
+
+
+async def relay_customer(update: Update, context: CareContext) -> None:
+    """A private message while the customer's ticket is active: copy it into the topic, answer nothing."""
+    message, user, services = update.effective_message, update.effective_user, context.services
+    if message is None or user is None or services.settings.advisor_group_id is None:
+        return
+    async with services.sessions.begin() as session:
+        ticket = await ticket_repo.active_for_user(session, user.id, services.settings.default_locale)
+        if ticket is None or _a_flow_wants(update, context):
+            return
+        await ticket_repo.log(session, ticket.id, "customer", "customer_message", message_kind(message))
+    try:
+        await message.copy(services.settings.advisor_group_id, message_thread_id=ticket.topic_id)
+    except TelegramError as exc:
+        log.warning("could not copy a message into the topic of ticket %s: %s", ticket.id, exc)
+    raise ApplicationHandlerStop
+
+
+def _a_flow_wants(update: Update, context: CareContext) -> bool:
+    """A flow the customer is in (roadside help, a booking…) takes its own answers, ticket or not: a customer
+    talking to an advisor must still be able to call for help and send their location to it."""
+    return any(handler.check_update(update) is not None for handler in conversations(context))
+
+
+async def relay_staff(update: Update, context: CareContext) -> None:
+    """A staff message in a ticket's topic: copy it to the customer (the first reply also claims it)."""
+    message, services = update.effective_message, context.services
+    if message is None or message.message_thread_id is None or not in_desk_group(update, context):
+        return
+    async with services.sessions() as session:
+        ticket = await ticket_repo.by_topic(session, message.message_thread_id, services.settings.default_locale)
+    if ticket is None:
+        return  # another feature's topic
+    member = await require_staff(update, context, "advisor", in_group=True)
+    if member is None:
+        raise ApplicationHandlerStop
+    if not ticket.active or ticket.customer_chat_id is None:
+        await handoff_desk.note(context, ticket, "closed_already")
+        raise ApplicationHandlerStop
+    try:
+        await message.copy(ticket.customer_chat_id)
+    except Forbidden:
+        await handoff_desk.customer_unreachable(context, ticket)
+        raise ApplicationHandlerStop from None
+    async with services.sessions.begin() as session:
+        claimed = await ticket_repo.record_staff_reply(
+            session, ticket.id, member.telegram_user_id, handoff_desk.now(context), message_kind(message)
+        )
+    if claimed:
+        name = await handoff_desk.staff_name(context, member, update.effective_user)
+        await handoff_desk.note(context, ticket, "claimed", name=name)
+    raise ApplicationHandlerStop
+
+
+async def end_chat(update: Update, context: CareContext) -> None:
+    """/end: the customer ends the conversation with the advisor; the bot answers again."""
+    user, services = update.effective_user, context.services
+    assert user is not None
+    locale = await customer_locale(update, context)
+    async with services.sessions.begin() as session:
+        ticket = await ticket_repo.active_for_user(session, user.id, services.settings.default_locale)
+        closed = ticket is not None and await ticket_repo.close(
+            session, ticket.id, "customer", handoff_desk.now(context)
+        )
+    await send(update, context, locale, "handoff_update", event="ended" if closed else "none_open")
+    if closed and ticket is not None:
+        await handoff_desk.note(context, ticket, "ended")
+        await handoff_desk.close_topic(context, ticket)
+
+
+def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
+    """Group -1 holds the relays (they stop the update when they handled it); group 0 the commands and buttons."""
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    staff = (
+        filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND
+        & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
+    )  # fmt: skip
+    return {
+        -1: [MessageHandler(private, relay_customer), MessageHandler(staff, relay_staff)],
+        0: [CommandHandler("end", end_chat, filters=filters.ChatType.PRIVATE), *handoff_desk.handlers()],
+    }

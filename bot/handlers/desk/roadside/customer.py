@@ -1,0 +1,261 @@
+"""Roadside help, the customer's side: /roadside, `/start roadside`, the menu's and FAQ answers' roadside button.
+
+The safety steps for the dealer's region and the 24-hour rescue line come at once; then four questions
+(bot.core.desk.roadside.requests.next_step): the location (a `request_location` button, a venue, or a typed address), the
+problem (buttons), the plate (the customer's cars as buttons, or typed) and a phone to call back (the linked
+one offered, a shared contact, or typed). The answers live in user_data, persisted with the conversation's
+state, so a restart mid-flow continues. The request is then stored, confirmed with its number, and the
+advisors' group is alerted (bot.handlers.desk.roadside.advisors). A customer with an open request is shown it, with
+a cancel button, instead of starting a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.common.identifiers import format_plate
+from bot.core.common.locale import Locale
+from bot.core.desk.roadside import repo as roadside_repo
+from bot.core.desk.roadside.escalation import FEATURE
+from bot.core.desk.roadside.requests import (
+    NO_PLATE,
+    PROBLEMS,
+    RoadsideDraft,
+    Step,
+    next_step,
+    take_address,
+    take_phone,
+    take_plate,
+    take_point,
+    take_problem,
+)
+from bot.handlers.common import keyboards
+from bot.handlers.common.context import (
+    CareContext,
+    Markup,
+    callback_data,
+    customer_locale,
+    entered,
+    refuse_button,
+    send,
+)
+from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
+from bot.handlers.desk.roadside import advisors as roadside_desk
+
+LOCATION: Step = "location"
+PROBLEM: Step = "problem"
+PLATE: Step = "plate"
+PHONE: Step = "phone"
+DRAFT = "roadside"  # the user_data key of the answers so far
+
+
+def _draft(context: CareContext) -> RoadsideDraft:
+    assert context.user_data is not None
+    return RoadsideDraft.from_json(context.user_data.get(DRAFT))
+
+
+async def _known(update: Update, context: CareContext) -> tuple[list[tuple[int, str]], str | None]:
+    """The customer's cars with a plate (vehicle id, plate) and their linked phone."""
+    assert update.effective_user is not None
+    services = context.services
+    async with services.sessions() as session:
+        customer_id = await roadside_repo.customer_id_of(session, update.effective_user.id)
+        if customer_id is None:
+            return [], None
+        card = await roadside_repo.card(session, customer_id, services.settings.default_locale)
+        return await roadside_repo.plates(session, customer_id), card.phone if card else None
+
+
+def _reply_keyboard(label: str, *, location: bool = False, contact: bool = False) -> ReplyKeyboardMarkup:
+    button = KeyboardButton(label, request_location=location, request_contact=contact)
+    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def _markup(
+    context: CareContext, locale: Locale, user_id: int, step: Step, cars: list[tuple[int, str]], phone: str | None
+) -> Markup:
+    """The question's buttons: a location or contact reply keyboard, or inline choices."""
+    services = context.services
+    label = services.messages.label
+    if step == LOCATION:
+        return _reply_keyboard(label(locale, "rsd_share_location"), location=True)
+    if step == PROBLEM:
+        buttons = [(f"rsd_problem_{p}", FEATURE, "problem", p) for p in PROBLEMS]
+        return keyboards.grid(services, locale, user_id, buttons, 2)
+    if step == PLATE:
+        made = [(label(locale, "rsd_plate_car", plate=format_plate(p)), FEATURE, "plate", str(v)) for v, p in cars]
+        made.append((label(locale, "rsd_plate_unknown"), FEATURE, "plate", "none"))
+        return keyboards.labelled(services, user_id, made)
+    if phone:
+        return keyboards.labelled(
+            services, user_id, [(label(locale, "rsd_phone_linked", phone=phone), FEATURE, "phone", "linked")]
+        )
+    return _reply_keyboard(label(locale, "rsd_share_phone"), contact=True)
+
+
+async def _ask(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft, reminder: bool) -> Step:
+    """Ask for the first missing answer, with its buttons; returns its state."""
+    assert update.effective_user is not None
+    step = next_step(draft)
+    cars, phone = await _known(update, context) if step in (PLATE, PHONE) else ([], None)
+    markup = _markup(context, locale, update.effective_user.id, step, cars, phone)
+    data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone}
+    await send(update, context, locale, "roadside_ask", markup, **data)
+    return step
+
+
+async def _advance(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft) -> object:
+    """Keep the answers, then ask the next question or store and confirm the request."""
+    assert context.user_data is not None and update.effective_user is not None
+    context.user_data[DRAFT] = draft.to_json()
+    if next_step(draft) != "done":
+        return await _ask(update, context, locale, draft, reminder=False)
+    services = context.services
+    async with services.sessions.begin() as session:
+        customer_id = await roadside_repo.customer_id_of(session, update.effective_user.id)
+        assert customer_id is not None  # customer_locale() recorded the customer
+        now = dt.datetime.now(dt.UTC)
+        view = await roadside_repo.create(session, customer_id, draft, now, services.settings.roadside_claim_minutes)
+    context.user_data.pop(DRAFT, None)
+    plate = format_plate(view.plate) if view.plate else None
+    desk = services.settings.advisor_group_id is not None
+    await send(update, context, locale, "roadside_confirmed", ReplyKeyboardRemove(), r=view, plate=plate, desk=desk)
+    await roadside_desk.alert(context, view)
+    return ConversationHandler.END
+
+
+async def begin(update: Update, context: CareContext) -> object:
+    """Safety steps and the rescue line at once, then the first question (or the open request, if any)."""
+    if not await entered(update, context):
+        return None
+    locale = await customer_locale(update, context)
+    assert context.user_data is not None
+    if await roadside_desk.show_open(update, context, locale):
+        return ConversationHandler.END
+    await send(update, context, locale, "roadside_safety", region=context.services.dealer.region)
+    context.user_data[DRAFT] = {}
+    return await _ask(update, context, locale, RoadsideDraft(), reminder=False)
+
+
+async def located(update: Update, context: CareContext) -> object:
+    """A shared location or venue (a venue's name and address are kept too)."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    locale = await customer_locale(update, context)
+    draft, venue = _draft(context), message.venue
+    where = f"{venue.title}, {venue.address}" if venue else None
+    if not take_point(draft, message.location.latitude, message.location.longitude, where):
+        await send(update, context, locale, "roadside_retry", problem="address")
+        return None
+    await send(update, context, locale, "roadside_located", ReplyKeyboardRemove(), point=True, address=draft.address)
+    return await _advance(update, context, locale, draft)
+
+
+async def typed(update: Update, context: CareContext) -> object:
+    """Text at a typed question: an address, a plate or a phone; re-asked with what was not understood."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    draft = _draft(context)
+    step = next_step(draft)
+    # An address, a plate (粤B…) or a phone says nothing about the customer's language; other text does.
+    locale = await customer_locale(update, context, message.text if step == PROBLEM else None)
+    if step == LOCATION:
+        problem = None if take_address(draft, message.text) else "address"
+    elif step == PLATE:
+        problem = "plate" if take_plate(draft, message.text) else None
+    elif step == PHONE:
+        problem = "phone" if take_phone(draft, message.text, context.services.settings.phone_region) else None
+    else:
+        return await _ask(update, context, locale, draft, reminder=True)  # the problem is a button
+    if problem is not None:
+        await send(update, context, locale, "roadside_retry", problem=problem)
+        return None
+    if step == LOCATION:  # the location keyboard goes down before the problem's buttons come up
+        await send(
+            update, context, locale, "roadside_located", ReplyKeyboardRemove(), point=False, address=draft.address
+        )
+    return await _advance(update, context, locale, draft)
+
+
+async def contact(update: Update, context: CareContext) -> object:
+    """A shared contact at the phone question: its number is the one to call back."""
+    message = update.effective_message
+    assert message is not None and message.contact is not None
+    locale = await customer_locale(update, context)
+    draft = _draft(context)
+    if take_phone(draft, message.contact.phone_number, context.services.settings.phone_region):
+        await send(update, context, locale, "roadside_retry", problem="phone")
+        return None
+    return await _advance(update, context, locale, draft)
+
+
+async def chosen(update: Update, context: CareContext) -> object:
+    """A button of the question being asked (problem, plate, linked phone); any other is refused."""
+    query, data = update.callback_query, callback_data(update, context)
+    assert query is not None
+    draft = _draft(context)
+    if data is None or data.action != next_step(draft) or not await _take_choice(update, context, draft, data.arg):
+        await refuse_button(update, context)
+        return None
+    await query.answer()
+    return await _advance(update, context, await customer_locale(update, context), draft)
+
+
+async def _take_choice(update: Update, context: CareContext, draft: RoadsideDraft, arg: str) -> bool:
+    step = next_step(draft)
+    if step == PROBLEM:
+        return take_problem(draft, arg)
+    cars, phone = await _known(update, context)
+    if step == PLATE:
+        plate = NO_PLATE if arg == "none" else dict((str(v), p) for v, p in cars).get(arg)
+        draft.plate = plate
+        return plate is not None
+    if step == PHONE and arg == "linked" and phone:
+        draft.phone = phone
+        return True
+    return False
+
+
+async def cancel(update: Update, context: CareContext) -> object:
+    """/cancel: forget the answers, take the reply keyboard down."""
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT, None)
+    locale = await customer_locale(update, context)
+    await send(update, context, locale, "cancelled", ReplyKeyboardRemove())
+    return ConversationHandler.END
+
+
+async def stale(update: Update, context: CareContext) -> None:
+    """A roadside button of an earlier question, or a forged one."""
+    await refuse_button(update, context)
+
+
+def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+    fresh = PRIVATE & filters.UpdateType.MESSAGE  # a live location's edits are not new answers
+    text = filters.UpdateType.MESSAGE & TYPED_ANSWER
+    buttons = [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:(problem|plate|phone):")]
+    conversation = flow(
+        "roadside",
+        entry_points=ways_in(begin, "roadside"),
+        states={
+            LOCATION: [MessageHandler(fresh & filters.LOCATION, located), MessageHandler(text, typed)],
+            PROBLEM: [*buttons, MessageHandler(text, typed)],
+            PLATE: [*buttons, MessageHandler(text, typed)],
+            PHONE: [*buttons, MessageHandler(fresh & filters.CONTACT, contact), MessageHandler(text, typed)],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone):"),
+        ],
+    )
+    return [conversation, *roadside_desk.handlers()]

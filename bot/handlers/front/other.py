@@ -1,0 +1,57 @@
+"""Everything else a customer can send: stickers, photos, voice, files, locations, unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import BaseHandler, MessageHandler, filters
+
+from bot.handlers.common import keyboards
+from bot.handlers.common.context import CareContext, customer_locale, send
+
+
+def _kind(update: Update) -> str:
+    message = update.effective_message
+    assert message is not None
+    for kind in (
+        "sticker",
+        "photo",
+        "voice",
+        "video",
+        "video_note",
+        "audio",
+        "document",
+        "location",
+        "contact",
+    ):
+        if getattr(message, kind):
+            return kind
+    return "other"
+
+
+async def non_text(update: Update, context: CareContext) -> None:
+    """Say kindly what the bot can read, and show the menu."""
+    locale = await customer_locale(update, context)
+    assert update.effective_user is not None
+    menu = keyboards.main_menu(context.services, locale, update.effective_user.id)
+    await send(update, context, locale, "non_text", menu, kind=_kind(update))
+
+
+async def unknown_command(update: Update, context: CareContext) -> None:
+    """A command the bot does not know."""
+    locale = await customer_locale(update, context)
+    assert update.effective_user is not None
+    await send(
+        update,
+        context,
+        locale,
+        "unknown_command",
+        keyboards.main_menu(context.services, locale, update.effective_user.id),
+    )
+
+
+def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # an edited message is not asked again
+    return [
+        MessageHandler(private & filters.COMMAND, unknown_command),
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, non_text),
+    ]
