@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.core.desk.booking.service import BookingDesk, SlotFull
 from bot.db.common.engine import create_engine, session_factory
 from bot.db.desk.booking.models import Appointment, SlotUsage
-from tests.core.test_booking_capacity import DAY, DEALER, add_customers, booking
+from tests.core.desk.booking.test_booking_capacity import DAY, DEALER, add_customers, booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

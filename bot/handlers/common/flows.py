@@ -7,7 +7,7 @@ registered first. A command or a button that enters another conversation now end
 
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
-covered by tests/handlers/test_flows.py.
+covered by tests/handlers/common/test_flows.py.
 """
 
 from __future__ import annotations

@@ -1,0 +1,47 @@
+"""Sample data for the booking templates (tests/core/common/test_templates.py renders every template with these)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.desk.booking.slots import STEPS
+
+_FULL = {
+    "id": 12, "service": "maintenance", "branch": "Futian <b>", "address": "6008 Shennan Avenue",
+    "several_branches": True, "day": date(2026, 12, 3), "slot": "09:00", "mode": "waiting", "plate": "粤B·12345",
+    "notes": "noise <script>", "phone": "+8613800138000", "status": "requested", "reason": None, "name": "Mei <script>",
+}  # fmt: skip
+_BARE = {**_FULL, "id": None, "branch": None, "several_branches": False, "slot": None, "mode": None, "plate": None,
+         "notes": None, "phone": None, "status": None, "name": None}  # fmt: skip
+_CANCELLED = {**_FULL, "status": "cancelled", "reason": "time <i>"}
+_PROBLEMS = ("plate_unclear", "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
+             "slot_taken", "phone_unclear", "notes_too_long", "gone")  # fmt: skip
+_SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
+
+BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
+    "booking_ask": [
+        {"step": step, "a": a, "reminder": reminder, "note": note}
+        for step in STEPS
+        if step != "confirm"
+        for a in (_FULL, _BARE)
+        for reminder in (False, True)
+        for note in ("", "part_none")
+    ],
+    "booking_retry": [
+        {"problem": p, "day": day, "last_day": last, "this_year": 2026}
+        for p in _PROBLEMS
+        for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
+    ],
+    "booking_summary": [{"a": a} for a in (_FULL, _BARE)] + [{"a": {**_FULL, "service": s}} for s in _SERVICES],
+    "booking_done": [{"a": {**_FULL, "status": s}} for s in ("requested", "confirmed")],
+    "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]}],
+    "appointment_notice": [
+        {"event": e, "a": _FULL} for e in ("confirmed", "reminder", "cancelled", "coming", "no_show")
+    ],
+    "appointment_card": [
+        {"event": e, "a": a, "staff": staff, "visit": visit}
+        for e in ("new", "rescheduled", "cancelled", "coming", "update")
+        for a in (_FULL, _CANCELLED, {**_FULL, "status": "done"})
+        for staff, visit in (("", None), ("Alex <b>", True), ("Alex", False))
+    ],
+}

@@ -1,0 +1,63 @@
+"""Sample data for the handoff and /staff templates (tests/core/common/test_templates.py renders each in every locale)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.desk.handoff.tickets import CardAppointment, CardVehicle, CardVisit, ContextCard
+from bot.core.staff.roles import StaffMember
+
+CARD = ContextCard(
+    12, "handoff", "faq_none", "Mei <script>", "+8613800138000",
+    [CardVehicle("粤B·12345", "Toyota", "Corolla"), CardVehicle(None, "Honda", "Civic")],
+    [CardVisit(dt.date(2026, 6, 10), "maintenance", "oil & filter <b>", "粤B·12345")],
+    [CardAppointment(dt.date(2026, 12, 3), "09:00", "futian", "maintenance", "requested")],
+    [{"q": "保修 <i>", "d": "suggest"}],
+    {"warranty": "三包 check: may apply Art. 24", "rating": 2,
+     "visit": {"no": "RO-1", "date": "2026-11-24", "kind": "repair", "car": "粤B·12345 Toyota Corolla",
+               "advisor": "Wang <i>", "stage": 1, "work": "tyre <b>"}},
+)  # fmt: skip
+EMPTY = ContextCard(13, "complaint", "follow_up", "?", None)
+MEMBERS = [
+    StaffMember(9001, "Ada", frozenset({"admin"})),
+    StaffMember(9003, None, frozenset({"advisor", "supervisor"}), on_duty=False),
+]
+NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "blocked",
+               "retriggered", "resolve_how", "resolved"]  # fmt: skip
+HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
+    "handoff_card": [{"card": CARD}, {"card": EMPTY}],
+    "handoff_note": [
+        {
+            "event": e,
+            "name": "Alex <b>",
+            "by": "Bo",
+            "kind": "complaint",
+            "trigger": "follow_up",
+            "facts": {"rating": 2},
+            "told": told,
+        }
+        for e in NOTE_EVENTS
+        for told in (True, False)
+    ],
+    "handoff_update": [
+        {"event": e, "name": "Alex", "note": "我們會免費更換 <b>"}
+        for e in ("claimed", "closed", "ended", "none_open", "resolved")
+    ],
+    "handoff_opened": [
+        {"kind": kind, "reused": reused, "opens": opens}
+        for kind in ("handoff", "complaint")
+        for reused in (False, True)
+        for opens in (None, dt.datetime(2026, 11, 29, 9, 0))
+    ],
+    "staff_reply": [
+        {"event": "list", "members": MEMBERS},
+        {"event": "list", "members": []},
+        {"event": "added", "member": MEMBERS[1]},
+        {"event": "removed", "user_id": 9003, "found": True},
+        {"event": "removed", "user_id": 9003, "found": False},
+        {"event": "duty", "on": True},
+        {"event": "duty", "on": False},
+        {"event": "usage", "error": None},
+        {"event": "usage", "error": "unknown role(s) boss"},
+    ],
+}
