@@ -25,7 +25,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot scheduler tests bench
+	$(BIN)/ruff check bot scheduler tests bench migrations
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/faq_bench.py

@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.imports.importer import ImportReport, import_csv
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.migrate import upgrade
+from bot.db.engine import create_engine, session_factory
 
 PG_URL = os.environ.get("CAREBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TODAY = dt.date(2026, 11, 28)

@@ -42,8 +42,8 @@ from bot.core.outbox import store as outbox
 from bot.core.outbox.rate_limit import RateLimiter
 from bot.core.outbox.sender import Sender, SenderConfig
 from bot.core.outbox.store import OutboxItem, message_payload
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.migrate import upgrade
+from bot.db.engine import create_engine, session_factory
 from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 
 CONCURRENCY = 8

@@ -156,7 +156,7 @@ def _kb_check(settings: Settings) -> int:
 
 async def _kb_misses(settings: Settings, limit: int) -> int:
     from bot.core.faq import repo as faq_repo
-    from bot.db.common.engine import create_engine, session_factory
+    from bot.db.engine import create_engine, session_factory
 
     engine = create_engine(settings.database_url)
     try:

@@ -7,7 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db.common.engine import create_engine
+from bot.db.engine import create_engine
 from bot.db.schema import Base
 
 config = context.config

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common.settings import ROOT, Settings
 from bot.core.services import Services, build_services
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.migrate import upgrade
+from bot.db.engine import create_engine, session_factory
 
 PG_URL = os.environ.get("CAREBOT_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 

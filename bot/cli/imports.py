@@ -15,8 +15,8 @@ from typing import TextIO
 from bot.core.common.settings import Settings
 from bot.core.imports.fields import FileError
 from bot.core.imports.importer import ImportReport, import_csv, seed_demo_data
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.migrate import upgrade
+from bot.db.engine import create_engine, session_factory
 
 
 class ProgressBar:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 
 from bot.core.common.settings import Settings
 from bot.core.outbox import store as outbox
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 
 async def status(settings: Settings) -> int:

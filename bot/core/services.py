@@ -15,7 +15,7 @@ from bot.core.faq.knowledge_base import KnowledgeBase
 from bot.core.faq.matcher import Matcher, MatchingConfig
 from bot.core.faq.service import FaqService
 from bot.core.warranty.rules import WarrantyRules
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 
 @dataclass

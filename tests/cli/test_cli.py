@@ -93,7 +93,7 @@ def test_kb_misses_lists_the_most_frequent_first(tmp_path: Path) -> None:
 
     from bot.core.faq.service import FaqService
     from bot.core.services import load_knowledge
-    from bot.db.common.engine import create_engine, session_factory
+    from bot.db.engine import create_engine, session_factory
 
     async def ask_some() -> None:
         engine = create_engine(database)

@@ -10,7 +10,7 @@ import pytest
 from bot.__main__ import main
 from bot.core.common.settings import Settings
 from bot.core.outbox import store as outbox
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 
 async def _enqueue(database_url: str) -> None:

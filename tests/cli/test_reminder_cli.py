@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot.core.common.settings import Settings
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 from bot.db.garage.models import Customer, Vehicle
 from bot.db.outbox.models import Outbox
 from tests.cli.test_cli import run

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from bot.core.common import customers
 from bot.core.faq import repo as faq_repo
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 
 async def test_migrations_create_the_model(database_url: str) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.desk.booking.service import BookingDesk, SlotFull
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.desk.booking.models import Appointment, SlotUsage
+from bot.db.engine import create_engine, session_factory
 from tests.core.desk.booking.test_booking_capacity import DAY, DEALER, add_customers, booking
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]

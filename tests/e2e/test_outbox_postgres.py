@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.core.outbox.rate_limit import RateLimiter
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.leader import AdvisoryLockLeadership, sender_leadership
+from bot.db.engine import create_engine, session_factory
 from tests.botapi.server import FakeBotApiServer, RateLimits
 from tests.e2e.outbox_support import counts, delivered, enqueue_texts, sender_on
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common.settings import ROOT
-from bot.db.common.engine import create_engine, session_factory
 from bot.db.common.migrate import upgrade
+from bot.db.engine import create_engine, session_factory
 from tests.botapi.server import FakeBotApiServer, RateLimits
 from tests.e2e.outbox_support import counts, delivered, enqueue_texts, rows, run_until_settled, sender_on, statuses
 

@@ -1,4 +1,6 @@
-"""Every word a user reads: templates/messages/<locale>/<name>.html.j2 and labels.yaml (DESIGN.md, decision 6)."""
+"""Every word a user reads (DESIGN.md, decision 6): templates/messages/<locale>/<feature>/<name>.html.j2 and the
+labels.yaml files beside them. Templates are grouped in folders by feature and found by name, so a name is unique
+across a locale's folders."""
 
 from __future__ import annotations
 
@@ -32,13 +34,14 @@ class Messages:
             )
             for locale in LOCALES
         }
+        self._paths = template_paths(directory)
         self._labels: dict[Locale, dict[str, str]] = {}
         for locale in LOCALES:
             self._labels[locale] = _load_labels(directory / locale)
 
     def render(self, locale: Locale, name: str, /, **data: Any) -> str:
         """Render `name` (without extension) for `locale`; shared dealer variables are always available."""
-        template = self._envs[locale].get_template(f"{name}.html.j2")
+        template = self._envs[locale].get_template(self._paths.get(name, f"{name}.html.j2"))
         return template.render({**self._shared.get(locale, {}), **data}).strip()
 
     def label(self, locale: Locale, key: str, /, **data: Any) -> str:
@@ -57,11 +60,11 @@ class Messages:
 
 
 def _load_labels(directory: Path) -> dict[str, str]:
-    """labels.yaml and each feature's labels_<feature>.yaml in one locale's directory; a key defined twice is an
+    """labels.yaml and each feature folder's labels.yaml in one locale's directory; a key defined twice is an
     error naming both files."""
     labels: dict[str, str] = {}
     origin: dict[str, Path] = {}
-    for path in [directory / "labels.yaml", *sorted(directory.glob("labels_*.yaml"))]:
+    for path in [directory / "labels.yaml", *sorted(directory.glob("*/**/labels.yaml"))]:
         try:
             loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
@@ -70,12 +73,26 @@ def _load_labels(directory: Path) -> dict[str, str]:
             raise ConfigError(f"{path}: expected a mapping of label keys to text")
         for key, text in loaded.items():
             if key in origin:
-                raise ConfigError(f"{path}: label {key!r} is already defined in {origin[key].name}")
+                raise ConfigError(f"{path}: label {key!r} is already defined in {origin[key].relative_to(directory)}")
             labels[key], origin[key] = text, path
     return labels
+
+
+def template_paths(directory: Path) -> dict[str, str]:
+    """Each template's name → its path inside a locale's folder, e.g. "booking_ask" →
+    "desk/booking/booking_ask.html.j2".
+
+    The same name in two feature folders is an error naming both: `render` could not tell them apart."""
+    paths: dict[str, str] = {}
+    for locale in LOCALES:
+        for path in sorted((directory / locale).rglob("*.html.j2")):
+            name, relative = path.name.removesuffix(".html.j2"), path.relative_to(directory / locale).as_posix()
+            if paths.setdefault(name, relative) != relative:
+                raise ConfigError(f"{path}: template {name!r} is also {directory / locale / paths[name]}")
+    return paths
 
 
 @cache
 def template_names(directory: Path) -> list[str]:
     """Every template name that exists in any locale."""
-    return sorted({p.name.removesuffix(".html.j2") for p in directory.glob("*/*.html.j2")})
+    return sorted(template_paths(directory))

@@ -83,7 +83,7 @@ def keyboard(
 def template_data(
     car: CarView, item: DueItem, today: date, name: str | None = None, again: bool = False
 ) -> dict[str, Any]:
-    """The variables of templates/messages/<locale>/reminder.html.j2."""
+    """The variables of templates/messages/<locale>/reminders/reminder.html.j2."""
     return {
         "kind": item.kind,
         "due": item.due,

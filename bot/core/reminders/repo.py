@@ -192,7 +192,9 @@ async def cars_not_swept(session: AsyncSession) -> dict[str, int]:
 
 async def snooze(session: AsyncSession, vehicle_id: int, kind: str, until: dt.date) -> None:
     """Hold this car's `kind` reminders until `until` (a later press moves it)."""
-    insert = upsert_insert(session)(ReminderSnooze).values(vehicle_id=vehicle_id, kind=kind, until=until, updated_at=utcnow())
+    insert = upsert_insert(session)(ReminderSnooze).values(
+        vehicle_id=vehicle_id, kind=kind, until=until, updated_at=utcnow()
+    )
     await session.execute(
         insert.on_conflict_do_update(
             index_elements=["vehicle_id", "kind"], set_={"until": until, "updated_at": insert.excluded.updated_at}

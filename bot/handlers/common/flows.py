@@ -31,7 +31,8 @@ from bot.handlers.common.context import CareContext, conversations
 from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 
 PRIVATE = filters.ChatType.PRIVATE
-# What a flow takes as a typed answer: text in private, not a command, not "talk to a human" (bot.handlers.desk.handoff.advisor).
+# What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
+# (bot.handlers.desk.handoff.advisor).
 TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
 

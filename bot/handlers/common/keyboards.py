@@ -1,4 +1,4 @@
-"""Inline keyboards: labels from templates/messages/<locale>/labels.yaml, data packed per user."""
+"""Inline keyboards: labels from templates/messages/<locale>/**/labels.yaml, data packed per user."""
 
 from __future__ import annotations
 

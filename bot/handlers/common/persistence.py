@@ -1,6 +1,7 @@
 """Conversation state in the database, written through on every update (DESIGN.md, decision 3).
 
-`SqlPersistence` stores (through bot.core.common.conversations) what python-telegram-bot's persistence asks for — the states of persistent
+`SqlPersistence` stores (through bot.core.common.conversations) what python-telegram-bot's persistence asks for — the
+states of persistent
 ConversationHandlers and each customer's user_data (their answers so far) — in the `conversation_state`
 table, one small JSON row per item, on SQLite and PostgreSQL alike. Chat data, bot data and callback data
 are not stored: flows keep their answers per customer, and callback data is signed, not cached.

@@ -76,7 +76,8 @@ async def open_menu_item(update: Update, context: CareContext, item: str) -> Non
         await send(update, context, locale, "ask_hint")
     elif item == "language":
         await send(update, context, locale, "language_choose", keyboards.languages(services, user.id))
-    elif item == "roadside":  # menu:roadside and `/start roadside` open bot.handlers.desk.roadside.customer's flow first
+    # menu:roadside and `/start roadside` open bot.handlers.desk.roadside.customer's flow first
+    elif item == "roadside":
         await send(update, context, locale, "roadside_safety", region=services.dealer.region)
     elif item == "advisor":
         await advisor.request_human(update, context, locale, trigger="menu")

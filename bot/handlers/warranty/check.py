@@ -1,7 +1,8 @@
 """The guided 三包 check: /warranty, the menu's button, `/start warranty` and the FAQ answers' action button.
 
 One state per question, named as bot.core.warranty.chat names its steps; `next_step` there decides which
-question follows which. The answers live in user_data (persisted with the state by bot.handlers.common.persistence), so a
+question follows which. The answers live in user_data (persisted with the state by bot.handlers.common.persistence),
+so a
 customer half-way through continues after a restart. The conversation ends at the result; the result's
 buttons (usage charge, advisor) read the answers kept in user_data.
 

@@ -1,4 +1,5 @@
-"""Sample data for the follow-up and complaint templates (tests/core/common/test_templates.py renders each in every locale)."""
+"""Sample data for the follow-up and complaint templates (tests/core/common/test_templates.py renders each in every
+locale)."""
 
 from __future__ import annotations
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import jinja2
 import pytest
 
+from bot.core.common.config_files import ConfigError
 from bot.core.common.dealer import Dealer, template_vars
 from bot.core.common.locale import LOCALES
-from bot.core.common.messages import Messages
+from bot.core.common.messages import Messages, template_paths
 from bot.core.common.settings import ROOT
 from bot.core.warranty.chat import TYPED_STEPS, WarrantyAnswers
 from bot.core.warranty.outcome import WarrantyOutcome, outcome
@@ -109,7 +111,7 @@ SAMPLES.update(FOLLOWUP_SAMPLES)
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("name", MESSAGES.template_names())
 def test_every_template_renders_in_every_locale(locale: str, name: str) -> None:
-    assert (DIRECTORY / locale / f"{name}.html.j2").exists(), f"{name} is missing in {locale}"
+    assert (DIRECTORY / locale / template_paths(DIRECTORY)[name]).exists(), f"{name} is missing in {locale}"
     for data in SAMPLES.get(name, [{}]):
         text = MESSAGES.render(locale, name, **data)  # type: ignore[arg-type]
         assert text.strip()
@@ -155,3 +157,14 @@ def test_every_warranty_button_has_a_label() -> None:
     keys |= {"wty_advisor", "wty_charge", "wty_again"}
     for locale in LOCALES:
         assert keys <= MESSAGES.label_keys(locale), keys - MESSAGES.label_keys(locale)
+
+
+def test_templates_are_found_by_name_in_feature_folders_and_a_name_is_unique(tmp_path: Path) -> None:
+    for locale in LOCALES:
+        (tmp_path / locale / "desk" / "booking").mkdir(parents=True)
+        (tmp_path / locale / "labels.yaml").write_text("ok: OK\n", encoding="utf-8")
+        (tmp_path / locale / "desk" / "booking" / "ask.html.j2").write_text("{{ x }} ✓", encoding="utf-8")
+    assert Messages(tmp_path).render("en", "ask", x="<b>") == "&lt;b&gt; ✓"
+    (tmp_path / "en" / "ask.html.j2").write_text("again", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"template 'ask' is also .*desk/booking/ask\.html\.j2"):
+        Messages(tmp_path)

@@ -18,7 +18,7 @@ from bot.core.garage.cars import DueRules
 from bot.core.garage.registration import CarDraft
 from bot.core.garage.schedule import default_schedule
 from bot.core.warranty.rules import default_rules
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 
 TODAY = dt.date(2026, 11, 28)

@@ -1,4 +1,5 @@
-"""Table tests for inspections, insurance, 三包 periods ending and due items (bot.core.garage.inspection, maintenance_due)."""
+"""Table tests for inspections, insurance, 三包 periods ending and due items (bot.core.garage.inspection,
+maintenance_due)."""
 
 from __future__ import annotations
 

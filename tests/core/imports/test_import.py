@@ -12,7 +12,7 @@ from sqlalchemy import text
 from bot.core.common.settings import Settings
 from bot.core.imports.fields import FileError
 from bot.core.imports.importer import ImportReport, import_csv
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 TODAY = dt.date(2026, 11, 28)
 CUSTOMERS = "手機,姓名,客戶編號\n+86 138 0013 8000,陳大文,C001\n852 9123 4567,何美玲,C002\n"

@@ -19,7 +19,7 @@ from bot.core.outbox.rate_limit import RateLimiter
 from bot.core.outbox.sender import Sender, SenderConfig
 from bot.core.outbox.store import OutboxItem, message_payload
 from bot.core.outbox.transport import Rejected, RetryLater, SendError, SendResult, Transient, Unreachable
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 from bot.db.outbox.models import Outbox
 
 T0 = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)

@@ -10,7 +10,7 @@ from bot.core.common.config_files import ConfigError
 from bot.core.common.messages import Messages
 from bot.core.staff import repo as staff_repo
 from bot.core.staff.roles import StaffMember, bootstrap_roles, format_roles, parse_roles
-from bot.db.common.engine import create_engine, session_factory
+from bot.db.engine import create_engine, session_factory
 
 
 @pytest.mark.parametrize(
@@ -71,9 +71,11 @@ def test_labels_may_be_split_per_feature_but_not_defined_twice(tmp_path: Path) -
     for locale in ("zh-Hant", "zh-Hans", "en"):
         (tmp_path / locale).mkdir()
         (tmp_path / locale / "labels.yaml").write_text("ok: OK\n", encoding="utf-8")
-        (tmp_path / locale / "labels_desk.yaml").write_text("claim: Claim\n", encoding="utf-8")
+        (tmp_path / locale / "desk").mkdir()
+        (tmp_path / locale / "desk" / "labels.yaml").write_text("claim: Claim\n", encoding="utf-8")
     messages = Messages(tmp_path)
     assert messages.label("en", "claim") == "Claim" and messages.label("en", "ok") == "OK"
-    (tmp_path / "en" / "labels_more.yaml").write_text("ok: again\n", encoding="utf-8")
+    (tmp_path / "en" / "more").mkdir()
+    (tmp_path / "en" / "more" / "labels.yaml").write_text("ok: again\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"'ok' is already defined in labels\.yaml"):
         Messages(tmp_path)

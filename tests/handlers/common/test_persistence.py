@@ -1,4 +1,5 @@
-"""Conversation state in the database (bot.handlers.common.persistence) on SQLite and PostgreSQL, and across restarts."""
+"""Conversation state in the database (bot.handlers.common.persistence) on SQLite and PostgreSQL, and across
+restarts."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.common.engine import create_engine
 from bot.db.common.models import ConversationState
+from bot.db.engine import create_engine
 from bot.db.schema import Base
 from bot.handlers.common.persistence import SqlPersistence
 from tests.botapi.engine import BotApiEngine

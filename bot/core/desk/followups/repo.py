@@ -1,6 +1,7 @@
 """Follow-ups after a visit and complaint escalations: the only SQL for the follow_up table and these ticket timers.
 
-Read by bot.core.desk.followups.service (the sweep and the rating) and bot.core.desk.complaints.service (the escalation). Every state
+Read by bot.core.desk.followups.service (the sweep and the rating) and bot.core.desk.complaints.service (the
+escalation). Every state
 change is a conditional UPDATE (`WHERE status = 'pending'`, `WHERE rating IS NULL`, `WHERE escalated_at IS
 NULL`), so two ticks or two presses racing each other change a row once.
 """

@@ -137,7 +137,8 @@ class Rated:
     outcome: RateOutcome
     follow_up: FollowUpView | None = None
     alert: bool = False  # at or below settings.follow_up_alert_rating: a complaint ticket and the supervisor
-    in_chat: bool = False  # an active ticket: the customer's messages go to the advisors (bot.handlers.desk.handoff.tickets)
+    # an active ticket: the customer's messages go to the advisors (bot.handlers.desk.handoff.tickets)
+    in_chat: bool = False
 
 
 async def rate(services: Services, user_id: int, follow_up_id: int, rating: int, now: dt.datetime) -> Rated:

@@ -1,7 +1,8 @@
 """The booking flow's questions: each step's message and buttons, and reading the answers given to it.
 
 The answers live in user_data["booking"] (JSON values, persisted with the conversation by
-bot.handlers.common.persistence), and bot.core.desk.booking.slots.next_step decides the question from them, so a customer half-way
+bot.handlers.common.persistence), and bot.core.desk.booking.slots.next_step decides the question from them, so a
+customer half-way
 through continues after a restart. Callback data: `bk:<action>[:<arg>]`, signed for the customer.
 """
 

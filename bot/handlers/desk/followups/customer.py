@@ -9,7 +9,8 @@ signed for the customer. A press counts once, only from the customer whose car i
   that reads as a complaint opens the ticket the same way. Waiting for the comment is a persistent
   conversation state, so it survives a restart; text more than COMMENT_HOURS later is a new question.
 
-"我要投訴", "complaint" and the like (bot.core.desk.complaints.service.is_complaint_request) open a complaint ticket that
+"我要投訴", "complaint" and the like (bot.core.desk.complaints.service.is_complaint_request) open a complaint ticket
+that
 escalates after settings.complaint_escalation_hours, acknowledged at once.
 """
 

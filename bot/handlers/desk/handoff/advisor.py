@@ -1,4 +1,5 @@
-"""Talking to a person: open a handoff ticket (bot.handlers.desk.handoff.tickets); with no advisors' group, the hotline."""
+"""Talking to a person: open a handoff ticket (bot.handlers.desk.handoff.tickets); with no advisors' group, the
+hotline."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ _TAG = re.compile(r"<[^>]+>")
 
 def remember_question(context: CareContext, question: str, decision: str) -> None:
     """Keep the customer's last few FAQ questions for a handoff's card. In chat_data, which lives in memory only
-    (bot.handlers.common.persistence stores user_data alone), so an FAQ question still costs no database write; a restart
+    (bot.handlers.common.persistence stores user_data alone), so an FAQ question still costs no database write; a
+    restart
     forgets the trail, which is fine for a hint to the advisor."""
     if context.chat_data is not None:
         trail = context.chat_data.get(handoff.TRAIL_KEY)

@@ -33,7 +33,8 @@ from bot.handlers.desk.handoff import advisors as handoff_desk
 
 log = logging.getLogger(__name__)
 LOCKS = "handoff_locks"  # bot_data: the per-customer locks of open_ticket
-TRAIL_KEY = "faq_trail"  # chat_data (memory only): the customer's last FAQ questions (bot.core.desk.handoff.tickets.add_to_trail)
+# chat_data (memory only): the customer's last FAQ questions (bot.core.desk.handoff.tickets.add_to_trail)
+TRAIL_KEY = "faq_trail"
 
 
 async def open_ticket(

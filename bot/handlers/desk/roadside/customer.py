@@ -1,7 +1,8 @@
 """Roadside help, the customer's side: /roadside, `/start roadside`, the menu's and FAQ answers' roadside button.
 
 The safety steps for the dealer's region and the 24-hour rescue line come at once; then four questions
-(bot.core.desk.roadside.requests.next_step): the location (a `request_location` button, a venue, or a typed address), the
+(bot.core.desk.roadside.requests.next_step): the location (a `request_location` button, a venue, or a typed address),
+the
 problem (buttons), the plate (the customer's cars as buttons, or typed) and a phone to call back (the linked
 one offered, a shared contact, or typed). The answers live in user_data, persisted with the conversation's
 state, so a restart mid-flow continues. The request is then stored, confirmed with its number, and the
