@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import logging
 import os
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from bot.core.common.config_files import ConfigError
 from bot.core.common.locale import LOCALES, Locale
-from bot.core.common.settings import Settings
+from bot.core.common.settings import ROOT, Settings
 from bot.core.common.text import detect_script
 
 log = logging.getLogger("bot")
@@ -27,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the real handlers in this terminal, no network")
     chat.add_argument("--lang", help="Telegram language_code of the simulated customer, e.g. zh-hant, en")
     chat.add_argument("--name", default=None, help="the customer's first name")
+    chat.add_argument("-v", "--verbose", action="store_true", help="show the log here instead of data/chat.log")
     commands.add_parser("setup", help="migrate the database and seed the demo data when it is empty")
     commands.add_parser("migrate", help="apply database migrations")
     ask = commands.add_parser("ask", help="ask the FAQ engine")
@@ -93,7 +93,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return reminder_cli.main(settings, args.dry_run, args.today)
     if args.command == "chat":
-        return _chat(settings, args.lang, args.name)
+        return _chat(settings, args.lang, args.name, args.verbose)
     if args.command == "import":
         from bot.cli.imports import run_import
 
@@ -190,18 +190,24 @@ def _setup(settings: Settings, seed: bool) -> int:
     return 0
 
 
-def _chat(settings: Settings, lang: str | None, name: str | None) -> int:
+def _chat(settings: Settings, lang: str | None, name: str | None, verbose: bool = False) -> int:
     from bot.app import build_application
-    from bot.cli.chat import TerminalBotApi, chat_settings, run_terminal_chat
+    from bot.cli.chat import DEMO_NAME, TerminalBotApi, chat_settings, run_terminal_chat
     from bot.cli.chat_jobs import ChatJobs
+    from bot.cli.logging_setup import configure
     from bot.db.common.migrate import upgrade
 
+    log_file = None if verbose else ROOT / "data" / "chat.log"
+    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
+    configure(settings.log_level if verbose else "INFO", secrets, file=log_file)  # the chat shows only the chat
     upgrade(settings.database_url)  # the chat keeps flow state in its local database: bring it up to date first
     settings = chat_settings(settings)
     api = TerminalBotApi(chat_id=1_000_001, ansi=sys.stdout.isatty(), group_id=settings.advisor_group_id)
     application = build_application(settings, request=api)
-    first_name = name or os.environ.get("CAREBOT_CHAT_NAME") or getpass.getuser().capitalize()
+    first_name = name or os.environ.get("CAREBOT_CHAT_NAME") or DEMO_NAME
     print("CareBot terminal chat — type a message, a button's number to press it, :help for more, /quit to leave.")
+    if log_file is not None:
+        print(f"(the bot's log goes to {log_file}; -v shows it here)")
     jobs = ChatJobs(api) if settings.scheduler_enabled else None
     asyncio.run(run_terminal_chat(application, api, first_name, lang, jobs))
     return 0

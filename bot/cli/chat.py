@@ -4,8 +4,8 @@ The Bot API is answered locally by `TerminalBotApi` (bot.cli.chat_api: what the 
 buttons numbered); what you type becomes a real `Update` fed to `Application.process_update`, exactly as
 Telegram would send it. The same terminal can play the staff: `:as advisor` (or supervisor) speaks in the
 advisors' forum supergroup, in the topic last shown (`:topic N` picks another); `:as customer` goes back.
-The outbox sender, the reminder sweep and the desk tick run as with `run`, so reminders, follow-ups and
-escalations arrive here too (`:tick` runs the sweep and the desk tick at once instead of waiting).
+`:as admin` manages staff (/staff). The outbox sender, the reminder sweep and the desk tick run as with `run`,
+so reminders, follow-ups and escalations arrive here too (`:tick` runs them at once instead of waiting).
 """
 
 from __future__ import annotations
@@ -34,14 +34,18 @@ __all__ = ["BOT_USER", "DEMO_LOCATION", "DEMO_PHONE", "Button", "TerminalBotApi"
 # so the demo links to records; CAREBOT_CHAT_PHONE picks another.
 DEMO_PHONE = "8613826514417"
 DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
+DEMO_NAME = "志強"  # the first demo customer's given name: the customer the terminal plays
 # The staff the terminal can play (bootstrapped into the staff table by `python -m bot chat`).
 CHAT_GROUP_ID = -1_009_990_000_001
-STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam")}
+STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam"), "admin": (990_003, "Ada")}
 HELP = (
-    "Type a message, or a button's number to press it. Terminal commands:\n"
-    "  :as customer | :as advisor | :as supervisor   who is speaking\n"
+    "Type a message, or a button's number to press it (every button keeps its number while it is on screen).\n"
+    "Terminal commands:\n"
+    "  :as customer | :as advisor | :as supervisor | :as admin   who is speaking\n"
     "  :topic N     speak in topic #N of the advisors' group (staff)\n"
-    "  :tick        run the reminder sweep and the desk timers now\n"
+    "  :buttons     the buttons that can still be pressed, with their numbers\n"
+    "  :say TEXT    send TEXT as typed even when it is a button's number\n"
+    "  :tick        run the reminder sweep and the desk timers now (what they queue arrives within a second)\n"
     "  :help        this list        /quit  leave"
 )
 
@@ -60,6 +64,7 @@ def chat_settings(settings: Settings) -> Settings:
             "advisor_group_id": settings.advisor_group_id or CHAT_GROUP_ID,
             "advisor_ids": [*settings.advisor_ids, advisor_id],
             "supervisor_ids": [*settings.supervisor_ids, supervisor_id],
+            "admin_ids": [*settings.admin_ids, STAFF_PERSONAS["admin"][0]],
             "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
         }
     )
@@ -118,13 +123,13 @@ class TerminalChat:
         return self.topic or self.api.last_topic
 
     def update_for(self, line: str) -> Update:
-        """A button press when the line is the number of a shown button, else a text message.
+        """A button press when the line is the number of a live button, else a text message.
 
         A reply-keyboard button sends its label as text, or a contact (the customer's own, with the phone in
         CAREBOT_CHAT_PHONE) or a location when it is a request_contact / request_location button.
         """
-        if line.strip().isdigit() and 1 <= int(line) <= len(self.api.buttons):
-            button = self.api.buttons[int(line) - 1]
+        if line.strip().isdigit() and int(line) in self.api.buttons:
+            button = self.api.buttons[int(line)]
             if button.request == "contact":
                 phone = os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
                 contact = {"phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user["id"]}
@@ -172,9 +177,9 @@ class TerminalChat:
     def _update(self, payload: dict[str, Any]) -> Update:
         return Update.de_json({"update_id": next(self._update_ids), **payload}, self.application.bot)
 
-    async def say(self, line: str) -> None:
-        update = self.update_for(line)  # a number presses a button shown since the last line
-        self.api.turn_started = True
+    async def say(self, line: str, typed: bool = False) -> None:
+        """Send a line as the speaker; a live button's number presses that button unless `typed`."""
+        update = self._message({"text": line}) if typed else self.update_for(line)
         await self.application.process_update(update)
 
 
@@ -188,6 +193,10 @@ async def _terminal_command(chat: TerminalChat, line: str, jobs: Any) -> None:
         print(f"(writing in topic #{chat.topic})")
     elif command == "tick" and jobs is not None:
         await jobs.tick_now()
+    elif command == "buttons":
+        print("\n".join(chat.api.live_buttons()))
+    elif command == "say" and arg.strip():
+        await chat.say(arg.strip(), typed=True)
     else:
         print(HELP)
 

@@ -1,8 +1,10 @@
 """The Bot API as `python -m bot chat` answers it: what the bot sends is printed, inline buttons numbered.
 
 One terminal plays every part: the customer in their private chat and the staff in the advisors' forum
-supergroup. Messages to the group are printed under a header naming the topic; messages the bot copies
-(a customer's photo into a topic, an advisor's reply back) are printed where they arrive.
+supergroup. Each message is printed under a header naming its chat (and topic) whenever the chat changes;
+messages the bot copies (a customer's photo into a topic, an advisor's reply back) are printed where they
+arrive. Every button gets a number of its own for the whole conversation and stays pressable while it is on
+screen in Telegram: until its message is edited, or a reply keyboard is removed or replaced.
 """
 
 from __future__ import annotations
@@ -40,6 +42,14 @@ class Button:
     url: str | None = None
     request: str | None = None  # "contact" or "location" for reply-keyboard buttons that send one
 
+    @property
+    def reply_keyboard(self) -> bool:
+        """A reply-keyboard button (sends text, a contact or a location) rather than an inline one."""
+        return self.callback_data is None and self.url is None
+
+    def belongs_to(self, chat_id: int, message_id: int) -> bool:
+        return (self.message["chat"]["id"], self.message["message_id"]) == (chat_id, message_id)
+
 
 @dataclass
 class TerminalBotApi(BaseRequest):
@@ -52,12 +62,13 @@ class TerminalBotApi(BaseRequest):
     out: Callable[[str], None] = print
     ansi: bool = False
     group_id: int | None = None
-    buttons: list[Button] = field(default_factory=list)
+    buttons: dict[int, Button] = field(default_factory=dict)  # the live buttons by their number
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     last_topic: int | None = None
-    turn_started: bool = False  # set by each typed line: the next keyboard shown starts again at [1]
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _shown_in: tuple[int, int | None] | None = None  # the chat (and topic) printed last
 
     async def initialize(self) -> None:
         return None
@@ -123,12 +134,26 @@ class TerminalBotApi(BaseRequest):
         return True  # setMyCommands, sendChatAction, closeForumTopic and other acknowledgements
 
     def _header(self, chat_id: int, thread: int | None) -> str | None:
+        """A line naming the chat, printed when output moves to another chat (or topic) than the last one."""
+        if self._shown_in == (chat_id, thread):
+            return None
+        first, self._shown_in = self._shown_in is None, (chat_id, thread)
         if chat_id == self.group_id:
             topic = f" › topic #{thread} «{self.topics.get(thread, '')}»" if thread else " › General"
             return f"── advisors' group{topic} ──"
         if chat_id != self.chat_id:
             return f"── to chat {chat_id} ──"
-        return None
+        return None if first else "── customer's private chat ──"
+
+    def live_buttons(self) -> list[str]:
+        """`:buttons`: every button that can still be pressed, with its number and where it is."""
+        lines = []
+        for number, button in self.buttons.items():
+            chat_id, thread = button.message["chat"]["id"], button.message.get("message_thread_id")
+            where = "advisors' group" if chat_id == self.group_id else "private chat"
+            where += f" › topic #{thread}" if thread else ""
+            lines.append(f"  [{number}] {button.label}  ({where})")
+        return lines or ["  (no buttons on screen)"]
 
     def _show(self, params: dict[str, Any], text: str, note: str = "") -> dict[str, Any]:
         chat_id = int(params.get("chat_id", self.chat_id))
@@ -160,6 +185,8 @@ class TerminalBotApi(BaseRequest):
     def _edit(self, name: str, params: dict[str, Any]) -> Any:
         key = (int(params.get("chat_id", self.chat_id)), int(params.get("message_id", 0)))
         old = self.messages.get(key)
+        # An edit replaces the message's keyboard: its old buttons can no longer be pressed.
+        self._drop(lambda button: button.belongs_to(*key))
         text = params.get("text") if name == "editMessageText" else (old or {}).get("text", "")
         shown = {**params}
         if old and old.get("message_thread_id"):
@@ -180,25 +207,21 @@ class TerminalBotApi(BaseRequest):
         copied = self._show(params, html.escape(content), note="(copied) ")
         return {"message_id": copied["message_id"]} if name == "copyMessage" else copied
 
+    def _drop(self, gone: Callable[[Button], bool]) -> None:
+        self.buttons = {number: button for number, button in self.buttons.items() if not gone(button)}
+
     def _list_buttons(self, markup: dict[str, Any], message: dict[str, Any]) -> None:
-        rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        if markup.get("remove_keyboard"):  # the reply keyboard is gone: its buttons can no longer be pressed
-            self.buttons = [button for button in self.buttons if button.callback_data or button.url]
-        if not rows:
-            return
-        # Keyboards shown after one typed line are numbered on from each other (a reminder and a follow-up
-        # arriving together both stay pressable); the next typed line starts again at [1].
-        if self.turn_started:
-            self.buttons, self.turn_started = [], False
-        first = len(self.buttons)
-        for row in rows:
+        chat_id = message["chat"]["id"]
+        if markup.get("remove_keyboard") or markup.get("keyboard"):
+            # A chat has one reply keyboard at a time: removed, or replaced by the new one.
+            self._drop(lambda button: button.reply_keyboard and button.message["chat"]["id"] == chat_id)
+        for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
             for button in row:
                 if isinstance(button, str):  # a reply-keyboard button may be a bare string
                     button = {"text": button}
                 request = next((kind for kind in ("contact", "location") if button.get(f"request_{kind}")), None)
-                self.buttons.append(
-                    Button(button["text"], button.get("callback_data"), message, button.get("url"), request)
-                )
-        for number, button in enumerate(self.buttons[first:], start=first + 1):
-            note = f"  → {button.url}" if button.url else f"  (sends your {button.request})" if button.request else ""
-            self.out(f"  [{number}] {button.label}{note}")
+                shown = Button(button["text"], button.get("callback_data"), message, button.get("url"), request)
+                number = next(self._numbers)
+                self.buttons[number] = shown
+                note = f"  → {shown.url}" if shown.url else f"  (sends your {shown.request})" if shown.request else ""
+                self.out(f"  [{number}] {shown.label}{note}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _PHONE_LIKE = re.compile(r"\+?\(?\d[\d ()\-]{6,}\d")
@@ -39,10 +40,16 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatException(ei))  # type: ignore[arg-type]
 
 
-def configure(level: str = "INFO", secrets: list[str] | None = None) -> None:
-    """Log to stderr through the redacting formatter; `secrets` (the token) are masked wherever they appear."""
+def configure(level: str = "INFO", secrets: list[str] | None = None, file: Path | None = None) -> None:
+    """Log to stderr (or to `file`) through the redacting formatter; `secrets` (the token) are masked wherever
+    they appear."""
     _secrets[:] = [secret for secret in secrets or [] if secret]
-    handler = logging.StreamHandler()
+    handler: logging.Handler
+    if file is None:
+        handler = logging.StreamHandler()
+    else:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(file, encoding="utf-8")
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -27,17 +27,30 @@ def chat(tmp_path: Path, lines: list[str], *args: str) -> str:
 
 
 def test_a_conversation_in_three_languages(tmp_path: Path) -> None:
-    out = chat(tmp_path, ["多久要保養一次", "1", "多久保养一次", "how often should i service my car", "/quit"])
+    # The /start menu shows buttons [1] to [7]; the answer's first button ("預約") is the next number, [8].
+    out = chat(tmp_path, ["多久要保養一次", "8", "多久保养一次", "how often should i service my car", "/quit"])
     assert "長青汽車服務中心" in out  # the welcome shown at start
     assert "[1] 💬 問問題" in out  # the menu, numbered
     assert "原廠保養手冊" in out  # Traditional answer
-    assert "請選擇服務項目" in out  # button 1 of that answer ("預約") was pressed: booking opens
+    assert "[8] 📅" in out and "請選擇服務項目" in out  # button 8, that answer's "預約", opens booking
     assert "保养手册" in out and "whichever comes first" in out
 
 
 def test_pressing_a_number_that_is_no_button_is_just_text(tmp_path: Path) -> None:
     out = chat(tmp_path, ["99", "/quit"], "--lang", "en")
     assert "Sorry, I can't answer that one yet" in out or "not quite sure" in out
+
+
+def test_every_live_button_keeps_its_number_and_only_the_chat_is_shown(tmp_path: Path) -> None:
+    # The menu's [2] ("book") is still pressable after three more lines; :buttons lists what is live; :say sends
+    # a number as text; the greeting uses the demo customer's name; the log goes to a file, not into the chat.
+    out = chat(tmp_path, ["hello", "what are your opening hours", ":buttons", ":say 2", "2", "/quit"], "--lang", "en")
+    assert "Hello 志強!" in out and "  [2] 📅 Book a service\n" in out
+    assert "  [2] 📅 Book a service  (private chat)" in out  # listed by :buttons
+    said, pressed = out.split("  (private chat)")[-1].split("What would you like done?")
+    assert "not quite sure" in said  # ":say 2" was the text "2", not a press
+    assert "[1] 💬" not in pressed.split("\n> ")[0]  # and the last "2" pressed the menu's booking button
+    assert " INFO " not in out and "alembic" not in out.lower()
 
 
 def test_run_without_a_token_explains_and_chats(tmp_path: Path) -> None:
@@ -85,9 +98,11 @@ def test_the_demo_contact_links_the_first_demo_customer(tmp_path: Path) -> None:
                            timeout=120)  # fmt: skip
     assert setup.returncode == 0, setup.stderr
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--lang", "en"], cwd=ROOT, input="/mycar\n1\n1\n/quit\n",
+        [sys.executable, "-m", "bot", "chat", "--lang", "en"], cwd=ROOT, input="/mycar\n8\n10\n/quit\n",
         capture_output=True, text=True, timeout=120, env=env,
     )
     assert result.returncode == 0 and "Traceback" not in result.stdout + result.stderr
-    assert "(sends your contact)" in result.stdout and "Found your record with us: 2 cars" in result.stdout
+    # After the /start menu's [1]–[7]: [8] agrees to the notice, [10] is the share-contact button.
+    assert "[8] ✅" in result.stdout and "[10] 📱" in result.stdout and "(sends your contact)" in result.stdout
+    assert "Found your record with us: 2 cars" in result.stdout
     assert "粤B·A7453 Honda Accord" in result.stdout

@@ -43,7 +43,7 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
     chat_jobs = ChatJobs(api)
     async with app:
         await bootstrap_chat_staff(services)  # the terminal's advisor and supervisor
-        for line in ("/mycar", "1", "1"):  # agree, share the (demo) contact: linked to the first demo customer
+        for line in ("/mycar", "1", "3"):  # [1] agree, [3] share the (demo) contact: linked to the first demo customer
             await chat.say(line)
         assert any("Found your record with us" in line for line in lines)
         await chat_jobs.start(app)
@@ -57,9 +57,10 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
         shown = "\n".join(lines)
         assert "Car insurance renewal" in shown and "粤B·A7453" in shown, shown
         assert "How is the car running?" in shown and "粤B·F58938" in shown
-        labels = [button.label for button in api.buttons]  # both keyboards stay pressable, numbered on
-        assert any("Remind me later" in label for label in labels) and any("2 ⭐" in label for label in labels)
-        assert len(labels) == 7 + 4 + 5 and f"  [16] {labels[-1]}" in lines  # the garage shown last, then these
+        live = api.buttons  # both keyboards stay pressable, numbered on from the garage's buttons shown before
+        assert any("Remind me later" in b.label for b in live.values()) and any("2 ⭐" in b.label for b in live.values())
+        last = max(live)
+        assert f"  [{last}] {live[last].label}" in lines and live[last - 4].label.startswith("1")  # ratings 1–5
         lines.clear()
         await press(app, chat, api, "Remind me later")
         assert any("we will remind you about the insurance renewal" in line for line in lines), lines
