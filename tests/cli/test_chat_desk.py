@@ -58,7 +58,8 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
         assert "Car insurance renewal" in shown and "粤B·A7453" in shown, shown
         assert "How is the car running?" in shown and "粤B·F58938" in shown
         live = api.buttons  # both keyboards stay pressable, numbered on from the garage's buttons shown before
-        assert any("Remind me later" in b.label for b in live.values()) and any("2 ⭐" in b.label for b in live.values())
+        labels = [button.label for button in live.values()]
+        assert any("Remind me later" in label for label in labels) and any("2 ⭐" in label for label in labels)
         last = max(live)
         assert f"  [{last}] {live[last].label}" in lines and live[last - 4].label.startswith("1")  # ratings 1–5
         lines.clear()
