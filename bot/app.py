@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot import handlers
-from bot.core.common.locale import Locale
 from bot.core.common.settings import Settings
 from bot.core.services import Services, build_services
 from bot.handlers.common.context import CareContext
 from bot.handlers.common.persistence import SqlPersistence, WriteThroughApplication
 from bot.handlers.desk.group import bootstrap_staff
+from bot.handlers.front.commands import set_all_commands
 from scheduler import lifecycle
 
 log = logging.getLogger(__name__)
-COMMANDS = ("start", "book", "appointments", "roadside", "mycar", "settings", "privacy", "help", "language", "cancel")
-# setMyCommands takes a two-letter language code, so Simplified and Traditional cannot differ there:
-# "zh" gets Traditional (the default locale), and the default list is Traditional too.
-COMMAND_LANGUAGES: dict[str | None, Locale] = {None: "zh-Hant", "zh": "zh-Hant", "en": "en"}
 
 
 def build_application(
@@ -65,13 +61,8 @@ def build_application(
 
 
 async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
-    """The command menu in each language Telegram can tell apart."""
-    messages: Services = application.bot_data["services"]
-    for language_code, locale in COMMAND_LANGUAGES.items():
-        commands = [BotCommand(c, messages.messages.label(locale, f"command_{c}")) for c in COMMANDS]
-        await application.bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(), language_code=language_code
-        )
+    """The command menus: customers' in each language Telegram can tell apart, and each staff member's own."""
+    await set_all_commands(application.bot, application.bot_data["services"])
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]

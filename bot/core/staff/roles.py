@@ -34,6 +34,16 @@ def format_roles(roles: Iterable[Role]) -> str:
     return ",".join(role for role in ROLES if role in held)
 
 
+# The commands each role may use, in menu order: the handlers check the same roles (bot.handlers.staff.commands,
+# bot.handlers.desk.handoff.advisors). A role's menu holds the commands of every role it implies.
+ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
+    "advisor": ("resolve", "staff"),  # /resolve in a ticket's topic; /staff duty on|off
+    "supervisor": (),
+    "marketing": (),
+    "admin": ("staff",),  # /staff list | add | remove
+}
+
+
 @dataclass(frozen=True)
 class StaffMember:
     telegram_user_id: int
@@ -45,6 +55,12 @@ class StaffMember:
     def can(self, role: Role) -> bool:
         """Whether this member may act as `role` (admin ⊇ all, supervisor ⊇ advisor)."""
         return any(role in _IMPLIES[held] for held in self.roles)
+
+    @property
+    def commands(self) -> list[str]:
+        """The staff commands this member may use (ROLE_COMMANDS), each once, in menu order."""
+        held = [role for role in ROLES if self.can(role)]
+        return list(dict.fromkeys(command for role in held for command in ROLE_COMMANDS[role]))
 
     @property
     def label(self) -> str:

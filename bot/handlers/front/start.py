@@ -7,8 +7,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.group import in_desk_group, staff_member
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
+from bot.handlers.front.commands import CUSTOMER_COMMANDS
 from bot.handlers.garage import view as mycar_view
 
 # `/start warranty` and the menu's warranty button open the check in bot.handlers.warranty.check, `/start mycar` and
@@ -31,16 +33,23 @@ async def start(update: Update, context: CareContext) -> None:
 
 
 async def help_command(update: Update, context: CareContext) -> None:
-    """Explain what the bot does and how to use it."""
-    locale = await customer_locale(update, context)
-    assert update.effective_user is not None
-    await send(
-        update,
-        context,
-        locale,
-        "help",
-        keyboards.main_menu(context.services, locale, update.effective_user.id),
-    )
+    """Explain what the bot does and list the commands: a customer's in private, and a staff member's own."""
+    user = update.effective_user
+    assert user is not None
+    member = await staff_member(context, user.id)
+    in_group = in_desk_group(update, context)
+    if in_group and member is None:
+        return  # the advisors' group: only staff get an answer there
+    locale = context.services.settings.default_locale if in_group else await customer_locale(update, context)
+    label = context.services.messages.label
+    commands = [] if in_group else [(c, label(locale, f"command_{c}")) for c in CUSTOMER_COMMANDS]
+    staff_commands = [(c, label(locale, f"command_{c}")) for c in member.commands] if member else []
+    if in_group and update.effective_message is not None:  # in the topic it was asked in
+        text = context.services.messages.render(locale, "help", commands=commands, staff_commands=staff_commands)
+        await update.effective_message.reply_text(text)
+        return
+    markup = keyboards.main_menu(context.services, locale, user.id)
+    await send(update, context, locale, "help", markup, commands=commands, staff_commands=staff_commands)
 
 
 async def cancel(update: Update, context: CareContext) -> None:
@@ -91,7 +100,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", start, filters=private),
-        CommandHandler("help", help_command, filters=private),
+        CommandHandler("help", help_command, filters=private | filters.ChatType.SUPERGROUP),
         CommandHandler("cancel", cancel, filters=private),
         CommandHandler("menu", cancel, filters=private),
         CallbackQueryHandler(menu_button, pattern=r"^menu:"),

@@ -3,15 +3,20 @@ staff sets their own duty with `/staff duty on|off`. Replies are in the dealer's
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.core.staff import repo as staff_repo
-from bot.core.staff.roles import parse_roles
+from bot.core.staff.roles import StaffMember, parse_roles
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.group import require_staff
+from bot.handlers.front.commands import set_staff_commands
+
+log = logging.getLogger(__name__)
 
 USAGE = "usage"
 
@@ -38,6 +43,8 @@ async def staff_command(update: Update, context: CareContext) -> None:
             found = await staff_repo.get(session, int(args[1])) is not None
             if found:
                 await staff_repo.set_member(session, int(args[1]), frozenset())
+        if found:
+            await _refresh_menus(context, StaffMember(int(args[1]), None, frozenset()))
         return await _reply(update, context, "removed", user_id=int(args[1]), found=found)
     await _reply(update, context, USAGE, error=None)
 
@@ -53,7 +60,16 @@ async def _add(update: Update, context: CareContext, user_id: int, roles_text: s
     async with context.services.sessions.begin() as session:
         held = await staff_repo.get(session, user_id)
         added = await staff_repo.set_member(session, user_id, roles | (held.roles if held else frozenset()), name)
+    await _refresh_menus(context, added)
     await _reply(update, context, "added", member=added)
+
+
+async def _refresh_menus(context: CareContext, member: StaffMember) -> None:
+    """Their command menus follow their roles at once (not only after a restart)."""
+    try:
+        await set_staff_commands(context.bot, context.services, member)
+    except TelegramError as exc:  # the roles changed all the same; the menu follows at the next start
+        log.warning("command menu for staff #%s not updated: %s", member.telegram_user_id, exc)
 
 
 def _is_id(text: str) -> bool:

@@ -106,6 +106,11 @@ SAMPLES.update(HANDOFF_SAMPLES)
 SAMPLES["handoff_case"] = [{"case": o} for o in OUTCOMES]
 SAMPLES.update(ROADSIDE_SAMPLES)
 SAMPLES.update(FOLLOWUP_SAMPLES)
+SAMPLES["help"] = [
+    {"commands": [("start", "Start / main menu"), ("book", "Book a service")], "staff_commands": []},
+    {"commands": [("start", "Start")], "staff_commands": [("resolve", "(advisors) Tell the customer it is solved")]},
+    {"commands": [], "staff_commands": [("staff", "(staff) Members, roles, on duty")]},  # in the advisors' group
+]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
