@@ -42,7 +42,8 @@ def test_import_exit_codes_report_and_dry_run(tmp_path: Path) -> None:
     rejected = run("import", "customers", str(bad), env=env)
     assert rejected.returncode == 1
     assert rejected.stderr.splitlines() == [
-        "line 3: phone: '12345' is not a valid phone number (e.g. 13800138000, +86 138 0013 8000, +852 9123 4567)",
+        "line 3: phone: '12345' is not a valid phone number "
+        "(e.g. 13800138000, +86 138 0013 8000, +852 9123 4567, +886 912 345 678)",
         "line 5: phone: +85291234567 already appears on line 2",
     ]
     assert "3 rows: 1 inserted, 0 updated, 0 unchanged, 2 rejected (1 blank line skipped)" in rejected.stdout

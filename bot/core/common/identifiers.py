@@ -2,7 +2,10 @@
 
 - Phones become E.164 (`+8613800138000`). A number without a country code is read in the configured region
   (setting `phone_region`, default CN); if that is not a valid number there, it is tried once more as an
-  international number without its "+" (`852 9123 4567`, or Telegram's `8613800138000`). Landlines count.
+  international number without its "+" (`852 9123 4567`, or Telegram's `8613800138000`), then in the
+  region's neighbours (mainland China, Hong Kong, Macau, Taiwan: customers cross those borders), taken only
+  when exactly one of them reads it as a valid mobile number (`0912-345-678` is a Taiwan mobile). Landlines
+  count in the configured region and with a country code.
 - Mainland plates become `粤B12345` (shown as `粤B·12345`): province character, issuing letter, then 5 letters
   or digits (6 for new-energy cars; the last may be 挂/学/警/港/澳…). Spaces, dots and `·` go, full-width
   letters and digits become half-width, Traditional province characters (粵, 滬) become Simplified.
@@ -33,6 +36,9 @@ _PHONE_NOISE = re.compile(r"[\s\-().]")
 _CN_MOBILE_INPUT = re.compile(r"(\+86|0086|86)?(1[0-9]{10})")
 _CN_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("CN").mobile.national_number_pattern)
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Where a number written without its country code may also come from, by the dealer's region.
+_NEIGHBOURS = ("CN", "HK", "MO", "TW")
+PHONE_EXAMPLES = "13800138000, +86 138 0013 8000, +852 9123 4567, +886 912 345 678"
 
 # Folded spelling (Simplified, lower case, no spaces) → the brand name used in knowledge/dealer.yaml.
 _MAKES = {
@@ -65,15 +71,33 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     if not compact.startswith("+") and not compact.startswith("00"):
         candidates.append("+" + compact)
     for candidate in candidates:
-        try:
-            number = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    raise RecordError(
-        "phone", f"{raw.strip()!r} is not a valid phone number (e.g. 13800138000, +86 138 0013 8000, +852 9123 4567)"
-    )
+        if (found := _valid(candidate, region)) is not None:
+            return found
+    if not compact.startswith(("+", "00")):
+        readings = {found for other in _NEIGHBOURS if other != region and (found := _valid(text, other, mobile=True))}
+        if len(readings) == 1:
+            return readings.pop()
+        if len(readings) > 1:
+            raise RecordError("phone", f"{raw.strip()!r} could be in more than one place: add the country code "
+                                       f"(e.g. {PHONE_EXAMPLES})")  # fmt: skip
+    raise RecordError("phone", f"{raw.strip()!r} is not a valid phone number (e.g. {PHONE_EXAMPLES})")
+
+
+_MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _valid(text: str, region: str, *, mobile: bool = False) -> str | None:
+    """`text` read in `region` in E.164, if it is a valid number there (and a mobile one, with `mobile`: a
+    landline without its area code is too easily another region's landline)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalise_plate(raw: str) -> str:

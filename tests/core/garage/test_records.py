@@ -30,17 +30,27 @@ TODAY = dt.date(2026, 11, 28)
         ("9123 4567", "HK", "+85291234567"),
         ("(0755) 2888 6600", "CN", "+8675528886600"),  # a Shenzhen landline
         ("+886 912 345 678", "CN", "+886912345678"),
+        ("0912-345-678", "CN", "+886912345678"),  # a Taiwan mobile written locally: only Taiwan reads it
+        ("9123 4567", "CN", "+85291234567"),  # a Hong Kong mobile: no neighbour but HK reads it as one
+        ("0912 345 678", "HK", "+886912345678"),
     ],
 )
 def test_phones_become_e164(raw: str, region: str, expected: str) -> None:
     assert records.normalise_phone(raw, region) == expected
 
 
-@pytest.mark.parametrize("raw", ["garbage", "", "   ", "123", "1380013800", "138001380001234", "+1 000", "9123 4567"])
+@pytest.mark.parametrize("raw", ["garbage", "", "   ", "123", "1380013800", "138001380001234", "+1 000", "2888 6600"])
 def test_phones_that_are_not_numbers_are_refused(raw: str) -> None:
+    # "2888 6600": a landline without its area code is not guessed to be Hong Kong's
     with pytest.raises(RecordError) as caught:
         records.normalise_phone(raw, "CN")
     assert caught.value.field == "phone"
+    assert raw.strip() == "" or "+886 912 345 678" in caught.value.reason  # says which formats are expected
+
+
+def test_a_number_two_neighbours_read_as_mobiles_asks_for_the_country_code() -> None:
+    with pytest.raises(RecordError, match="add the country code"):
+        records.normalise_phone("6612 3456", "CN")  # a Hong Kong and a Macau mobile alike
 
 
 @pytest.mark.parametrize(

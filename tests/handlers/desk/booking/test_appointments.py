@@ -149,6 +149,10 @@ async def test_typed_answers_are_read_leniently_and_nonsense_is_asked_again(
     assert "too long" in too_long["text"] and labels(too_long) == ["⏭️ Skip"]  # the re-prompt keeps "Skip"
     [phone] = await customer.press("Skip")
     assert "phone" in phone["text"]
+    [unclear] = await customer.say("6612 3456")  # Hong Kong or Macau? the customer is told what to type
+    assert "country code" in unclear["text"] and "+886 912 345 678" in unclear["text"]
+    [summary] = await customer.say("0912-345-678")  # a Taiwan mobile although the dealer is in mainland China
+    assert "+886912345678" in summary["text"]
 
 
 async def test_a_closed_day_and_a_full_slot_are_not_offered(
