@@ -257,6 +257,26 @@ def parse_km(text: str) -> int | None:
     return _whole(read_quantity(text, units), MAX_KM)
 
 
+_SIGNED = re.compile(r"^\s*(?:[-−－]|负|負|minus\b)")
+_OLD_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
+def km_problem(text: str) -> str:
+    """Why `text` is not an odometer reading, as a template's problem code: "km_negative" (a minus sign),
+    "km_too_high" (over MAX_KM), else "km_unclear"."""
+    if _SIGNED.match(normalise(text)):
+        return "km_negative"
+    amount = read_quantity(text, r"km|kms|公里|千米|kilometers?|kilometres?|里")
+    return "km_too_high" if amount is not None and amount > MAX_KM else "km_unclear"
+
+
+def date_problem(text: str) -> str:
+    """Why read_date found no date in `text`: "date_too_old" when it names a year before EARLIEST (the form
+    was fine, the age is not), else "date_unclear"."""
+    years = [int(year) for year in _OLD_YEAR.findall(normalise(text))]
+    return "date_too_old" if any(year < EARLIEST.year for year in years) else "date_unclear"
+
+
 def parse_days(text: str, ceiling: int = 3650) -> int | None:
     """A whole number of days: "12", "12天", "十二日", "12 days"."""
     value = read_quantity(text, r"天|日|days?|d")

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.common.dates import parse_km, read_date
+from bot.core.common.dates import date_problem, km_problem, parse_km, read_date
 from bot.core.common.identifiers import RecordError, canonical_make, format_plate, normalise_plate
 from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
@@ -94,7 +94,7 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
     elif step == "delivery_date":
         reading = read_date(text, today)
         if reading is None:
-            return "date_unclear"
+            return date_problem(text)
         if reading.value > today:
             return "date_future"
         if reading.precision == "year":
@@ -103,7 +103,7 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
     elif step == "odometer":
         km = parse_km(text)
         if km is None:
-            return "km_unclear"
+            return km_problem(text)
         draft.odometer_km = km
     return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.core.common.dates import parse_km
+from bot.core.common.dates import km_problem, parse_km
 from bot.core.common.locale import Locale
 from bot.core.garage import cars as garage
 from bot.core.garage import registration
@@ -154,7 +154,7 @@ async def odometer_typed(update: Update, context: CareContext) -> object:
     if not isinstance(vehicle_id, int):
         return ConversationHandler.END
     if km is None:
-        await send(update, context, locale, "odometer_retry", problem="km_unclear", o=None)
+        await send(update, context, locale, "odometer_retry", problem=km_problem(message.text), o=None)
         return None
     async with services.sessions.begin() as session:
         outcome = await garage.record_odometer(session, user.id, vehicle_id, km, today(context), due_rules(services))

@@ -48,7 +48,7 @@ STORED = [
     ),
 ]  # fmt: skip
 PROBLEMS = ("", "plate_unclear", "make_unclear", "model_unclear", "date_unclear", "date_future", "date_need_month",
-            "km_unclear", "km_conflict")  # fmt: skip
+            "date_too_old", "km_unclear", "km_negative", "km_too_high", "km_conflict")  # fmt: skip
 
 MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "garage": [
@@ -65,6 +65,8 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "odometer_ask": [{"car": car} for car in CARS],
     "odometer_retry": [
         {"problem": "km_unclear", "o": None},
+        {"problem": "km_negative", "o": None},
+        {"problem": "km_too_high", "o": None},
         {"problem": "lower", "o": OdometerOutcome("lower", 20_000, ON_FILE, "20,000 km on 2026-11-28 is lower than "
                                                    "the 23,846 km read on 2026-10-31; please check the reading")},
         {"problem": "higher", "o": OdometerOutcome("higher", 30_000, ON_FILE, "30,000 km on 2026-11-28 is higher "

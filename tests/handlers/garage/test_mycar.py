@@ -124,9 +124,15 @@ async def test_registering_a_car_with_lenient_answers(customer: Customer, locale
     await customer.press("Toyota")
     await customer.say("凱美瑞")
     [unclear] = await customer.say("banana")
+    [too_old] = await customer.say("1949-05-01")  # read, but too early: said so, not "could not read"
+    assert "1970" in too_old["text"] and too_old["text"] != unclear["text"]
     delivered = today(app) - dt.timedelta(days=200)
     [km] = await customer.say(delivered.isoformat())
     assert shown(locale, delivered) in km["text"]
+    [negative] = await customer.say("-500")
+    [too_high] = await customer.say("5000萬")
+    assert "2,000,000" in too_high["text"] and negative["text"] != too_high["text"]
+    assert len({negative["text"], too_high["text"], unclear["text"]}) == 3  # each says what is wrong
     [done] = await customer.say("1.2萬")
     assert "粤B·12345" in done["text"] and "12,000" in done["text"] and "凱美瑞" in done["text"]
     if locale == "en":  # typed data (a plate, 凱美瑞, 1.2萬) never switches the reply language
@@ -151,6 +157,8 @@ async def test_odometer_update_refuses_a_lower_reading(customer: Customer, local
         assert "an odometer never goes back" in lower["text"]  # the core's own message
     [unclear] = await customer.say("lots")
     assert "/cancel" in unclear["text"]
+    [negative] = await customer.say("−16500")
+    assert "/cancel" in negative["text"] and negative["text"] != unclear["text"]
     [saved] = await customer.say("16,500 km")
     assert "16,500" in saved["text"]
     async with services(app).sessions() as session:
