@@ -15,14 +15,15 @@ NOW = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC)
 
 
 def _view(
-    status: str = "new", problem: str = "battery", point: bool = True, address: str | None = None
+    status: str = "new", problem: str = "battery", point: bool = True, address: str | None = None,
+    details: str | None = None,
 ) -> RoadsideView:
     return RoadsideView(
         id=12, customer_id=3, status=status, problem=problem,  # type: ignore[arg-type]
         latitude=22.5431 if point else None, longitude=114.0579 if point else None, address=address,
         plate="粤B12345", phone="+8613826514417", claimed_by=9003 if status not in ("new", "escalated") else None,
         eta_minutes=30 if status == "on_the_way" else None, alert_message_id=5, created_at=NOW,
-        escalate_at=NOW + dt.timedelta(minutes=5),
+        escalate_at=NOW + dt.timedelta(minutes=5), details=details,
     )  # fmt: skip
 
 
@@ -46,7 +47,7 @@ ROADSIDE_SAMPLES: dict[str, list[dict[str, object]]] = {
         for reminder in (False, True)
         for cars, phone in ((True, "+8613900000001"), (False, None))
     ],
-    "roadside_retry": [{"problem": p} for p in ("address", "plate", "phone")],
+    "roadside_retry": [{"problem": p} for p in ("address", "problem", "plate", "phone")],
     "roadside_located": [{"point": True, "address": None}, {"point": False, "address": "G4 京港澳高速 <b>"}],
     "roadside_confirmed": [{"r": _view(problem=p), "plate": "粤B·12345", "desk": p != "other"} for p in PROBLEMS]
     + [{"r": _view(point=False, address="深南大道 <i>"), "plate": None, "desk": False}],
@@ -59,7 +60,8 @@ ROADSIDE_SAMPLES: dict[str, list[dict[str, object]]] = {
         {**_alert(_view(s), card, map_url), "staff": "Alex"}
         for s in STATUSES
         for card, map_url in ((CARD, MAP), (BARE, None), (None, None))
-    ],
+    ]
+    + [{**_alert(_view(problem="other", details="車頭冒煙 <b>&"), CARD, MAP), "staff": None}],
     "roadside_escalated_desk": [
         {**_alert(_view("escalated"), CARD, MAP), "supervisors": SUPERVISORS},
         {**_alert(_view("escalated", point=False, address="x"), None, None), "supervisors": []},

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
 from bot.core.common.identifiers import RecordError, normalise_phone, normalise_plate
+from bot.core.common.text import to_simplified
 
 Problem = Literal["battery", "flat_tyre", "accident", "overheating", "warning_light", "fuel", "locked_out", "other"]
 PROBLEMS: tuple[Problem, ...] = get_args(Problem)
@@ -30,6 +31,19 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
 ETA_CHOICES = (15, 30, 45, 60)
 Step = Literal["location", "problem", "plate", "phone", "done"]
 ADDRESS_MAX = 500
+DETAILS_MAX = 500
+# Words that name a problem in what a customer types at the problem question (folded to Simplified, lower
+# case); the first match wins, anything else is "other". The words are kept either way.
+_PROBLEM_WORDS: tuple[tuple[Problem, tuple[str, ...]], ...] = (
+    ("accident", ("车祸", "撞", "追尾", "事故", "碰到", "accident", "crash", "collision", "hit ")),
+    ("overheating", ("冒烟", "过热", "水温", "开锅", "smoke", "overheat", "steam")),
+    ("flat_tyre", ("爆胎", "漏气", "轮胎", "胎压", "flat", "tyre", "tire", "puncture")),
+    ("fuel", ("没油", "油没了", "没有油", "燃油", "out of fuel", "petrol", "no gas", "ran out of gas")),
+    ("locked_out", ("锁在车", "钥匙", "locked out", "keys", "lost my key")),
+    ("warning_light", ("故障灯", "警告灯", "亮灯", "warning light", "engine light")),
+    ("battery", ("电瓶", "没电", "打不着", "发动不了", "启动不了", "着不了", "won't start", "wont start", "battery",
+                 "dead")),
+)
 NO_PLATE = "-"  # the customer does not know the plate (someone else's car, a rental): asked no further
 
 
@@ -43,6 +57,7 @@ class RoadsideDraft:
     problem: Problem | None = None
     plate: str | None = None
     phone: str | None = None
+    details: str | None = None  # the customer's own words, when they typed the problem
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,6 +113,18 @@ def take_problem(draft: RoadsideDraft, value: str) -> bool:
     return True
 
 
+def take_described(draft: RoadsideDraft, text: str) -> bool:
+    """A problem typed instead of pressed (people in trouble type): the problem it names, else "other", with the
+    words kept for the advisors; False when there is nothing in it."""
+    cleaned = " ".join(text.split())[:DETAILS_MAX]
+    if len(cleaned) < 2:
+        return False
+    folded = to_simplified(cleaned).lower() + " "
+    draft.problem = next((problem for problem, words in _PROBLEM_WORDS if any(w in folded for w in words)), "other")
+    draft.details = cleaned
+    return True
+
+
 def take_plate(draft: RoadsideDraft, text: str) -> str | None:
     """Store the typed plate normalised; returns the reason it is not a plate, else None."""
     try:
@@ -134,6 +161,7 @@ class RoadsideView:
     alert_message_id: int | None
     created_at: dt.datetime
     escalate_at: dt.datetime | None
+    details: str | None = None  # the problem in the customer's words, when typed
 
     @property
     def is_open(self) -> bool:

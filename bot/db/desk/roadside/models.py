@@ -37,6 +37,7 @@ class RoadsideRequest(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(Text, doc="typed by the customer when no location was shared")
     problem: Mapped[str] = mapped_column(String(32))
+    details: Mapped[str | None] = mapped_column(Text, doc="the problem in the customer's words, when typed")
     plate: Mapped[str | None] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(String(16), doc="E.164")
     status: Mapped[str] = mapped_column(String(16), default="new")

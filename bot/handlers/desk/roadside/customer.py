@@ -35,6 +35,7 @@ from bot.core.desk.roadside.requests import (
     Step,
     next_step,
     take_address,
+    take_described,
     take_phone,
     take_plate,
     take_point,
@@ -176,8 +177,8 @@ async def typed(update: Update, context: CareContext) -> object:
         problem = "plate" if take_plate(draft, message.text) else None
     elif step == PHONE:
         problem = "phone" if take_phone(draft, message.text, context.services.settings.phone_region) else None
-    else:
-        return await _ask(update, context, locale, draft, reminder=True)  # the problem is a button
+    else:  # the problem typed instead of pressed: its words go to the advisors
+        problem = None if take_described(draft, message.text) else "problem"
     if problem is not None:
         await send(update, context, locale, "roadside_retry", problem=problem)
         return None

@@ -128,8 +128,8 @@ async def test_unclear_answers_are_asked_again(desk_app: tuple) -> None:
     me = Customer(app, engine, ME, "en")
     await me.say("/roadside")
     await share_location(me)
-    [again] = await me.say("my tyre is flat")  # the problem is a button
-    assert "Please tap one of the buttons" in again["text"] and len(me.buttons(again)) == 8
+    [again] = await me.say("?")  # nothing said at the problem question: asked again, the buttons kept
+    assert "what happened" in again["text"]
     await me.press(label(app, "en", "rsd_problem_flat_tyre"))
     [retry] = await me.say("banana")
     assert "does not look like a plate" in retry["text"]
@@ -232,3 +232,22 @@ async def test_a_customer_cannot_cancel_someone_elses_request(desk_app: tuple) -
     assert engine.callback_answer(query_id)["show_alert"] is True  # type: ignore[index]
     row = await stored(app, theirs.id)
     assert row is not None and row.status == "new"
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [("車頭冒煙，停在路邊", "overheating"), ("my tyre is flat", "flat_tyre"), ("撞到護欄了", "accident"),
+     ("高速上没油了", "fuel"), ("the car makes a strange noise and shakes", "other")],
+)  # fmt: skip
+async def test_a_typed_problem_is_taken_with_its_words(desk_app: tuple, typed: str, problem: str) -> None:
+    app, engine, desk = desk_app
+    me = Customer(app, engine, ME, "en")
+    await me.say("/roadside")
+    await share_location(me)
+    [plate_question] = await me.say(typed)  # people in trouble type: the next question comes
+    assert "Please tap one of the buttons" not in plate_question["text"]
+    await me.say("粤B12345")
+    await me.say("13800138000")
+    row = await stored(app)
+    assert row is not None and (row.problem, row.details) == (problem, typed)
+    assert typed.split("，")[0].split(" ")[0] in desk.group_messages()[0]["text"]  # the advisors read their words
