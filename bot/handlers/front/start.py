@@ -81,6 +81,9 @@ async def open_menu_item(update: Update, context: CareContext, item: str) -> Non
     services = context.services
     if item == "home":
         await send(update, context, locale, "menu", keyboards.main_menu(services, locale, user.id))
+    elif item == "ask" and await handoff.talking_to_staff(context, user.id):  # their words go to the advisor
+        end = handoff.end_button(context, locale, user.id)
+        await send(update, context, locale, "handoff_update", end, event="busy")
     elif item == "ask":
         await send(update, context, locale, "ask_hint")
     elif item == "language":

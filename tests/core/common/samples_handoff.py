@@ -41,8 +41,9 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
         for told in (True, False)
     ],
     "handoff_update": [
-        {"event": e, "name": "Alex", "note": "我們會免費更換 <b>"}
-        for e in ("claimed", "closed", "ended", "none_open", "resolved")
+        {"event": e, "name": "Alex", "note": "我們會免費更換 <b>", "kind": kind, "trigger": trigger}
+        for e in ("claimed", "closed", "ended", "busy", "none_open", "resolved")
+        for kind, trigger in (("complaint", "follow_up"), ("handoff", "warranty"), ("handoff", "menu"))
     ],
     "handoff_opened": [
         {"kind": kind, "reused": reused, "opens": opens}

@@ -255,7 +255,7 @@ async def resolve_command(update: Update, context: CareContext) -> None:
         return
     if not done:
         return await note(context, ticket, "resolve_how" if ticket.active else "closed_already")
-    told = await tell_customer(context, ticket, "resolved", note=text)
+    told = await tell_customer(context, ticket, "resolved", note=text, kind=ticket.kind, trigger=ticket.trigger)
     await note(context, ticket, "resolved", told=told)
 
 

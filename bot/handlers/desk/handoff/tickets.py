@@ -14,11 +14,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
+    CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -27,7 +28,15 @@ from telegram.ext import (
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.desk.handoff.tickets import ContextCard, TicketView, next_opening, topic_name
-from bot.handlers.common.context import CareContext, conversations, customer_locale, send
+from bot.handlers.common import keyboards
+from bot.handlers.common.context import (
+    CareContext,
+    callback_data,
+    conversations,
+    customer_locale,
+    refuse_button,
+    send,
+)
 from bot.handlers.desk.group import in_desk_group, require_staff
 from bot.handlers.desk.handoff import advisors as handoff_desk
 
@@ -35,6 +44,7 @@ log = logging.getLogger(__name__)
 LOCKS = "handoff_locks"  # bot_data: the per-customer locks of open_ticket
 # chat_data (memory only): the customer's last FAQ questions (bot.core.desk.handoff.tickets.add_to_trail)
 TRAIL_KEY = "faq_trail"
+CUSTOMER_FEATURE = "hc"  # the customer's own buttons: hc:end
 
 
 async def open_ticket(
@@ -147,6 +157,11 @@ def message_kind(message: Message) -> str:
     return "other"
 
 
+def end_button(context: CareContext, locale: Locale, user_id: int) -> InlineKeyboardMarkup:
+    """The customer's "end the conversation" button (the same as /end)."""
+    return keyboards.single(context.services, locale, user_id, "ho_end_chat", CUSTOMER_FEATURE, "end")
+
+
 async def relay_customer(update: Update, context: CareContext) -> None:
     """A private message while the customer's ticket is active: copy it into the topic, answer nothing."""
     message, user, services = update.effective_message, update.effective_user, context.services
@@ -201,9 +216,15 @@ async def relay_staff(update: Update, context: CareContext) -> None:
 
 
 async def end_chat(update: Update, context: CareContext) -> None:
-    """/end: the customer ends the conversation with the advisor; the bot answers again."""
+    """/end, or the "end the conversation" button: the customer ends the conversation with the advisor; the bot
+    answers again."""
     user, services = update.effective_user, context.services
     assert user is not None
+    if update.callback_query is not None:
+        if callback_data(update, context) is None:
+            await refuse_button(update, context)
+            return
+        await update.callback_query.answer()
     locale = await customer_locale(update, context)
     async with services.sessions.begin() as session:
         ticket = await ticket_repo.active_for_user(session, user.id, services.settings.default_locale)
@@ -225,5 +246,9 @@ def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
     )  # fmt: skip
     return {
         -1: [MessageHandler(private, relay_customer), MessageHandler(staff, relay_staff)],
-        0: [CommandHandler("end", end_chat, filters=filters.ChatType.PRIVATE), *handoff_desk.handlers()],
+        0: [
+            CommandHandler("end", end_chat, filters=filters.ChatType.PRIVATE),
+            CallbackQueryHandler(end_chat, pattern=rf"^{CUSTOMER_FEATURE}:end"),
+            *handoff_desk.handlers(),
+        ],
     }

@@ -209,6 +209,21 @@ async def test_cancel_while_talking_to_an_advisor_says_how_to_end(desk: Desk, cu
     assert "已取消" in again["text"] and "/end" not in again["text"]
 
 
+async def test_ask_a_question_during_a_ticket_says_who_answers_and_offers_to_end(
+    desk: Desk, customer: Customer
+) -> None:
+    await open_by_menu(customer)
+    [busy] = await customer.press("問問題")  # the menu's "ask a question" while an advisor has the conversation
+    assert "服務顧問正在處理" in busy["text"] and "請直接輸入您的問題" not in busy["text"]
+    [ended] = await customer.press("結束對話")
+    assert "您已結束" in ended["text"]
+    [ticket] = await tickets(desk)
+    assert ticket.status == "closed"
+    await customer.say("/start")
+    [hint] = await customer.press("問問題")  # now the bot answers questions again
+    assert "服務顧問正在處理" not in hint["text"]
+
+
 async def test_the_customer_ends_the_chat(desk: Desk, customer: Customer) -> None:
     await open_by_menu(customer)
     [ended] = await customer.say("/end")

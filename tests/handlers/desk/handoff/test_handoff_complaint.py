@@ -72,7 +72,7 @@ async def test_solution_found_then_resolve_tells_the_customer(desk: Desk, custom
     assert "/resolve" in desk.group_messages(ticket.topic_id)[-1]["text"]
     await desk.advisor.say("/resolve 明天免費更換懸吊襯套", thread_id=ticket.topic_id)
     [told] = customer._new()
-    assert "找到解決方案" in told["text"] and "明天免費更換懸吊襯套" in told["text"]
+    assert "關於您的投訴" in told["text"] and "明天免費更換懸吊襯套" in told["text"]
     [ticket] = await tickets(desk)
     assert ticket.resolved_at is not None and ticket.status in ("open", "claimed")
     async with desk.app.bot_data["services"].sessions() as session:
@@ -80,6 +80,15 @@ async def test_solution_found_then_resolve_tells_the_customer(desk: Desk, custom
         timings = await ticket_repo.ticket_timings(session, ticket.id)
     assert (f"staff:{ADVISOR_ID}", "resolved") in [(a, k) for a, k, _ in events]
     assert timings is not None and timings.resolution == dt.timedelta(0)
+
+
+async def test_resolve_on_a_question_is_not_called_a_complaint(desk: Desk, customer: Customer) -> None:
+    await open_by_menu(customer)  # "talk to an advisor": a question, not a complaint
+    [ticket] = await tickets(desk)
+    customer._new()
+    await desk.advisor.say("/resolve 您的車週五可以取", thread_id=ticket.topic_id)
+    [told] = customer._new()
+    assert "關於您的問題" in told["text"] and "投訴" not in told["text"] and "週五可以取" in told["text"]
 
 
 async def test_resolve_without_a_note_explains(desk: Desk, customer: Customer) -> None:
