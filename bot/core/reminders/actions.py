@@ -17,6 +17,7 @@ from bot.core.reminders import repo as reminder_repo
 from bot.core.reminders.message import CarView
 from bot.core.reminders.policy import ReminderDeps
 from bot.core.reminders.sweep import car_items
+from bot.db.garage.models import Vehicle
 
 
 async def _owned(session: AsyncSession, telegram_user_id: int, vehicle_id: int) -> tuple[int, CarView] | None:
@@ -68,3 +69,16 @@ async def release(
             return None
         await reminder_repo.drop_pending_reminders(session, vehicle_id, "the customer said it is not their car")
     return owned[1]
+
+
+async def renewal_request(
+    sessions: async_sessionmaker[AsyncSession], telegram_user_id: int, vehicle_id: int
+) -> tuple[CarView, dt.date | None] | None:
+    """An insurance reminder's "book now": the customer's car and its policy's expiry on record; None when the
+    car is not theirs (any more)."""
+    async with sessions() as session:
+        owned = await _owned(session, telegram_user_id, vehicle_id)
+        if owned is None:
+            return None
+        vehicle = await session.get(Vehicle, vehicle_id)
+    return owned[1], vehicle.insurance_expiry if vehicle is not None else None

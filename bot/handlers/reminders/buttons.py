@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.core.common.locale import Locale
 from bot.core.garage.due import DueKind
@@ -20,8 +20,9 @@ from bot.core.reminders.message import CODE_KINDS, FEATURE
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking.steps import begin_for_car
+from bot.handlers.desk.handoff import tickets as handoff
 
-# The service a reminder's "book now" books (insurance is not workshop work: the customer picks).
+# The service a reminder's "book now" books (insurance is not workshop work: a renewal request instead).
 BOOKED_SERVICE: dict[str, str] = {"service": "maintenance", "inspection": "inspection", "warranty_repair": "warranty",
                                   "warranty_three_guarantees": "warranty"}  # fmt: skip
 
@@ -115,8 +116,30 @@ async def book(update: Update, context: CareContext) -> object:
         return None
     locale = await _answered(update, context)
     name = car.plate_display or f"{car.make} {car.model}"
+    if pressed.kind == "insurance":  # not workshop work: a renewal request for the desk
+        return await _insurance_renewal(update, context, locale, pressed.vehicle_id)
     service = BOOKED_SERVICE.get(pressed.kind)
     return await begin_for_car(update, context, locale, car.id, car.plate, name, service)
+
+
+async def _insurance_renewal(update: Update, context: CareContext, locale: Locale, vehicle_id: int) -> int:
+    """"Book now" on an insurance reminder: the advisors get a renewal request for this car (a ticket whose card
+    names the car and the expiry); the customer hears who calls back, or the hotline without an advisors' group."""
+    user = update.effective_user
+    assert user is not None
+    found = await reminder_actions.renewal_request(context.services.sessions, user.id, vehicle_id)
+    if found is None:
+        await refuse_button(update, context)
+        return ConversationHandler.END
+    car, expiry = found
+    facts = {"insurance": f"{car.plate_display or '—'} {car.make} {car.model} · {expiry or '?'}"}
+    opened = await handoff.open_ticket(
+        context, user.id, kind="handoff", trigger="insurance_renewal", locale=locale, facts=facts,
+        notify_customer=False,
+    )  # fmt: skip
+    await send(update, context, locale, "reminder_reply", None, step="insurance_requested", vehicle=car,
+               desk=opened is not None)  # fmt: skip
+    return ConversationHandler.END
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:

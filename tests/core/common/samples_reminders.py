@@ -49,6 +49,7 @@ REMINDER_SAMPLES: dict[str, list[dict[str, object]]] = {
         {"step": "snoozed", "vehicle": _view(CARS[0][0], True), "kind": kind, "until": date(2026, 12, 5)}
         for kind in ("service", "insurance", "inspection", "warranty_repair", "warranty_three_guarantees")
     ]
+    + [{"step": "insurance_requested", "vehicle": _view(CARS[0][0], True), "desk": desk} for desk in (True, False)]
     + [{"step": step, "vehicle": _view(CARS[0][0], plate)} for step in ("gone_ask", "gone_done", "gone_kept")
        for plate in (True, False)],
 }  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,13 @@ from telegram.ext import Application
 
 from bot.core.reminders.sweep import ReminderDeps, sweep
 from bot.core.services import Services
+from bot.db.desk.handoff.models import Ticket
 from bot.db.garage.models import Customer as CustomerRow
 from bot.db.garage.models import Vehicle
 from bot.db.outbox.models import Outbox
 from bot.db.reminders.models import ReminderSnooze
 from tests.botapi.engine import BotApiEngine
+from tests.handlers.desk_harness import build_desk
 from tests.handlers.harness import Customer
 
 USER = 701
@@ -109,11 +112,11 @@ async def test_not_my_car_anymore_asks_then_releases(
 async def test_book_now_opens_booking_for_that_car(
     app_engine: tuple[Application, BotApiEngine], services: Services, customer: Customer  # type: ignore[type-arg]
 ) -> None:
-    await add_car(services, USER, "粤B12345")
+    mine = await add_car(services, USER, "粤B12345")
     await deliver(app_engine[0], services, customer)
-    [asked] = await customer.press("Book now")  # insurance is not workshop work: the customer picks the service
-    assert "What would you like done?" in asked["text"]
-    await customer.press("Repair")
+    book = services.callbacks.pack(USER, "rem", "book", str(mine), "svc")  # a service reminder's "book now"
+    _query, [branch] = await customer.press_data(book)
+    assert "branch" in branch["text"].lower()  # maintenance preset: the branch is asked next
     [day] = await customer.press("Futian")  # the car is the reminder's: not asked
     assert "Which day?" in day["text"]
     await customer.press(customer.buttons(day)[0][0])  # the first day offered
@@ -121,7 +124,35 @@ async def test_book_now_opens_booking_for_that_car(
     await customer.press("wait")
     await customer.press("Skip")
     [summary] = await customer.say("13800138000")
-    assert "粤B·12345" in summary["text"]
+    assert "粤B·12345" in summary["text"] and "Scheduled maintenance" in summary["text"]
+
+
+async def test_book_now_on_an_insurance_reminder_is_a_renewal_request_not_a_workshop_booking(
+    app_engine: tuple[Application, BotApiEngine], services: Services, customer: Customer  # type: ignore[type-arg]
+) -> None:
+    await add_car(services, USER, "粤B12345")
+    await deliver(app_engine[0], services, customer)
+    [told] = await customer.press("Book now")  # no advisors' group here: the hotline
+    assert "renew" in told["text"] and services.dealer.hotline in told["text"] and "粤B·12345" in told["text"]
+    [answer] = await customer.say("how often should i service my car")  # no booking flow was started
+    assert "whichever comes first" in answer["text"]
+
+
+async def test_an_insurance_renewal_request_reaches_the_advisors_with_the_car(tmp_path: Path) -> None:
+    app, engine, desk = await build_desk(tmp_path)
+    async with app:
+        services = app.bot_data["services"]
+        customer = Customer(app, engine, USER, "en")
+        await add_car(services, USER, "粤B12345")
+        await deliver(app, services, customer)
+        [told] = await customer.press("Book now")
+        assert "with our advisors" in told["text"] and "粤B·12345" in told["text"]
+        async with services.sessions() as session:
+            ticket = (await session.execute(select(Ticket))).scalar_one()
+        assert (ticket.kind, ticket.trigger) == ("handoff", "insurance_renewal")
+        card = next(m["text"] for m in desk.group_messages(ticket.topic_id) if "#" in m.get("text", ""))
+        expiry = (today(services) + dt.timedelta(days=10)).isoformat()
+        assert "粤B·12345 Toyota Corolla" in card and expiry in card
 
 
 async def test_forged_and_foreign_buttons_are_refused(
