@@ -25,6 +25,7 @@ from bot.core.garage import records
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
+from bot.handlers.desk.booking import manage
 from bot.handlers.garage import steps as mycar_flows
 from bot.handlers.garage.steps import (
     DELIVERY_DATE,
@@ -98,6 +99,7 @@ async def _no_longer_mine(update: Update, context: CareContext, vehicle_id: int,
     locale = await customer_locale(update, context)
     if released:
         await show_garage(update, context, locale, notice="released", subject=car.name)
+        await manage.offer_to_cancel_for_car(update, context, locale, car.id, car.plate)
     else:
         buttons = [("mycar_gone_yes", FEATURE, "gone_yes", str(car.id)), ("mycar_gone_no", FEATURE, "show", "")]
         markup = keyboards.grid(services, locale, user.id, buttons, columns=2)

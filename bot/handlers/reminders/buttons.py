@@ -19,6 +19,7 @@ from bot.core.reminders import actions as reminder_actions
 from bot.core.reminders.message import CODE_KINDS, FEATURE
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.booking import manage
 from bot.handlers.desk.booking.steps import begin_for_car
 from bot.handlers.desk.handoff import tickets as handoff
 
@@ -102,6 +103,8 @@ async def gone_answer(update: Update, context: CareContext) -> None:
     locale = await _answered(update, context)
     step = "gone_done" if pressed.action == "goneyes" else "gone_kept"
     await send(update, context, locale, "reminder_reply", None, step=step, vehicle=car)
+    if pressed.action == "goneyes":
+        await manage.offer_to_cancel_for_car(update, context, locale, car.id, car.plate)
 
 
 async def book(update: Update, context: CareContext) -> object:

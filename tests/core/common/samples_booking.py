@@ -34,7 +34,8 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
     ],
     "booking_summary": [{"a": a} for a in (_FULL, _BARE)] + [{"a": {**_FULL, "service": s}} for s in _SERVICES],
     "booking_done": [{"a": {**_FULL, "status": s}} for s in ("requested", "confirmed")],
-    "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]}],
+    "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]},
+                         {"items": [_FULL], "car_gone": True}],
     "appointment_notice": [
         {"event": e, "a": _FULL} for e in ("confirmed", "reminder", "cancelled", "coming", "no_show")
     ],

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from telegram.ext import Application
 
 from bot.core.common.locale import Locale
+from bot.core.desk.booking.service import BookingDesk, NewBooking
 from bot.core.garage import cars as garage
+from bot.db.desk.booking.models import Appointment
 from bot.db.garage.models import OdometerReading, Vehicle
 from bot.handlers.garage.view import due_rules
 from tests.botapi.engine import BotApiEngine
@@ -183,6 +185,25 @@ async def test_no_longer_my_car_asks_first(customer: Customer, locale: Locale) -
     async with services(app).sessions() as session:
         released = dict((await session.execute(select(Vehicle.id, Vehicle.released_at))).all())
     assert released[seeded.vehicle_ids[0]] is None and released[seeded.vehicle_ids[1]] is not None
+
+
+async def test_no_longer_my_car_offers_to_cancel_its_bookings(customer: Customer, locale: Locale) -> None:
+    app = customer.app
+    seeded = await seed(app, plates=("粤B12345", "粤B67890"))
+    await link(customer, locale)
+    sessions, dealer = services(app).sessions, services(app).dealer
+    day = today(app) - dt.timedelta(days=today(app).weekday()) + dt.timedelta(days=8)  # next week's Tuesday
+    booked = await BookingDesk(sessions, dealer, auto_confirm=False).book(
+        customer.user.id, NewBooking("nanshan", "maintenance", day, "10:00", "waiting", seeded.vehicle_ids[1],
+                                     "粤B67890"))  # fmt: skip
+    await customer.press(label(app, locale, "mycar_gone", car="粤B·67890"))
+    _gone, offer = await customer.press(label(app, locale, "mycar_gone_yes"))
+    assert f"#{booked.id}" in offer["text"] and f"#{booked.id}" in customer.buttons(offer)[0][0]
+    [why] = await customer.press(f"#{booked.id}")  # the same cancel as in /appointments: a reason first
+    await customer.press(customer.buttons(why)[0][0])
+    async with services(app).sessions() as session:
+        status = (await session.execute(select(Appointment.status).where(Appointment.id == booked.id))).scalar_one()
+    assert status == "cancelled"
 
 
 async def test_every_way_in_opens_my_car(customer: Customer, locale: Locale) -> None:

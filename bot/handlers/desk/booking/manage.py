@@ -41,6 +41,24 @@ async def list_appointments(update: Update, context: CareContext) -> None:
     await send(update, context, locale, "appointment_list", _list_markup(context, locale, user_id, items), items=shown)
 
 
+async def offer_to_cancel_for_car(
+    update: Update, context: CareContext, locale: Locale, vehicle_id: int, plate: str | None
+) -> None:
+    """After "no longer my car": the customer's upcoming bookings for that car, each with its cancel button (the
+    same as in /appointments); nothing when there are none."""
+    assert update.effective_user is not None
+    user_id = update.effective_user.id
+    items = await booking_desk(context).upcoming(user_id, now_local(context).date())
+    for_car = [a for a in items if a.vehicle_id == vehicle_id or (plate is not None and a.plate == plate)]
+    if not for_car:
+        return
+    label = context.services.messages.label
+    buttons = [(f"{label(locale, 'bk_cancel')} #{a.id}", FEATURE, "cancel", str(a.id)) for a in for_car]
+    markup = keyboards.labelled(context.services, user_id, buttons, columns=2)
+    shown = [describe(found, context.services.dealer, locale) for found in for_car]
+    await send(update, context, locale, "appointment_list", markup, items=shown, car_gone=True)
+
+
 async def _pressed(update: Update, context: CareContext) -> AppointmentView | None:
     """The presser's own active appointment named by the button, else None (refused)."""
     data = callback_data(update, context)
