@@ -24,12 +24,17 @@ async def on_error(update: object, context: CareContext) -> None:
         log.error("error outside an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, Forbidden):
         return
-    try:
-        code = update.effective_user.language_code if update.effective_user else None
-        locale = from_language_code(code) or DEFAULT_LOCALE
-        text = context.services.messages.render(locale, "error")
-        if update.callback_query:
+    code = update.effective_user.language_code if update.effective_user else None
+    locale = from_language_code(code) or DEFAULT_LOCALE
+    text = context.services.messages.render(locale, "error")
+    # Two independent sends: the button may have been answered already (Telegram then refuses a second
+    # answer), which must not cost the customer the apology.
+    if update.callback_query:
+        try:
             await update.callback_query.answer()
+        except TelegramError as exc:
+            log.info("callback of update %s not answered: %s", update.update_id, exc)
+    try:
         await update.effective_chat.send_message(text)
     except TelegramError:
         log.warning("could not tell chat %s about the error", update.effective_chat.id)

@@ -89,6 +89,7 @@ class NewBooking:
     notes: str | None = None
     phone: str | None = None
     source: str = "chat"
+    draft_key: str | None = None  # the flow's draft: a second confirm of the same draft stores nothing
 
 
 def _view(appointment: Appointment, customer: Customer) -> AppointmentView:
@@ -116,12 +117,29 @@ async def vehicle_for_plate(session: AsyncSession, customer_id: int, plate: str)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+class AlreadyBooked(Exception):
+    """The draft was booked already (a double tap, a retried update): roll back, the first booking stands."""
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__(f"draft already booked as appointment #{appointment_id}")
+        self.appointment_id = appointment_id
+
+
+async def by_draft(session: AsyncSession, draft_key: str) -> int | None:
+    """The appointment made from this draft, if any."""
+    statement = select(Appointment.id).where(Appointment.draft_key == draft_key)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def create(
     session: AsyncSession, telegram_user_id: int, booking: NewBooking, cap: Capacity, status: str
 ) -> AppointmentView:
-    """Take the place and store the appointment (SlotFull: nothing stored). Writes first: on SQLite the
-    transaction then holds the write lock from its first statement."""
+    """Take the place and store the appointment (SlotFull: nothing stored; AlreadyBooked: the draft was booked,
+    roll back). Writes first: on SQLite the transaction then holds the write lock from its first statement, so
+    the draft check below sees any booking of the same draft; on PostgreSQL the unique draft key is the guard."""
     await take_place(session, booking.branch, cap, booking.day, booking.slot, booking.mode)
+    if booking.draft_key is not None and (earlier := await by_draft(session, booking.draft_key)) is not None:
+        raise AlreadyBooked(earlier)
     customer = await _customer(session, telegram_user_id)
     if customer is None:
         raise LookupError("the customer has no record yet")
@@ -131,7 +149,8 @@ async def create(
     appointment = Appointment(
         customer_id=customer.id, vehicle_id=vehicle_id, plate=booking.plate, branch=booking.branch,
         service_type=booking.service_type, day=booking.day, slot=booking.slot, mode=booking.mode, status=status,
-        notes=booking.notes, phone=booking.phone, source=booking.source, created_at=utcnow(), updated_at=utcnow(),
+        notes=booking.notes, phone=booking.phone, source=booking.source, draft_key=booking.draft_key,
+        created_at=utcnow(), updated_at=utcnow(),
     )  # fmt: skip
     session.add(appointment)
     await session.flush()

@@ -43,6 +43,7 @@ class RoadsideDraft:
     problem: Problem | None = None
     plate: str | None = None
     phone: str | None = None
+    key: str | None = None  # stored with the request: the same draft sent twice makes one request
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

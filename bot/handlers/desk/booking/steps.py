@@ -9,6 +9,7 @@ through continues after a restart. Callback data: `bk:<action>[:<arg>]`, signed 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -41,10 +42,13 @@ def answers_of(context: CareContext) -> Answers:
 
 
 def keep(context: CareContext, answers: Answers | None) -> None:
+    """Keep the answers (None: the flow is over). A new draft gets its key here: the booking stored from it
+    carries the key, so confirming one draft twice books once."""
     assert context.user_data is not None
     if answers is None:
         context.user_data.pop(ANSWERS, None)
     else:
+        answers.setdefault("draft", uuid.uuid4().hex)
         context.user_data[ANSWERS] = answers
 
 
