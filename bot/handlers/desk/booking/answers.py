@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler
 from bot.core.common.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.dates import read_day, read_time
-from bot.core.desk.booking.service import NewBooking, SlotFull, describe
+from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, describe
 from bot.core.desk.booking.slots import MODES, REASON_STEPS, SERVICE_TYPES, day_problem, next_step, window
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
@@ -230,7 +230,12 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
                 await appointments_desk.post_card(context, found, event)
         else:
             found, new = await desk.book_draft(user_id, _new_booking(answers),
-                                               appointments_desk.card_items(context, event))  # fmt: skip
+                                               appointments_desk.card_items(context, event),
+                                               now_local(context).date())  # fmt: skip
+    except TooManyBookings as limit:  # the flow ends: /appointments shows what they hold
+        keep(context, None)
+        await retry(update, context, locale, f"limit_{limit.reason}", _chosen_day(answers), limit=limit.limit)
+        return ConversationHandler.END
     except SlotFull:
         answers.pop("slot", None)
         keep(context, answers)

@@ -31,14 +31,14 @@ async def desk_app(tmp_path: Path) -> AsyncIterator[tuple[Application, BotApiEng
         yield app, engine, desk
 
 
-async def up_to_confirm(customer: Customer) -> tuple[dict[str, Any], str]:
+async def up_to_confirm(customer: Customer, slot: str = "08:30") -> tuple[dict[str, Any], str]:
     """Book next Tuesday at Nanshan, waiting, up to the summary; (the summary, its confirm button's data)."""
     await customer.say("/book")
     await customer.press("Repair")
     await customer.press("Nanshan")
     await customer.press("粤B·12345")
     await customer.say("next Tuesday")
-    await customer.press("08:30")
+    await customer.press(slot)
     await customer.press("I'll wait")
     await customer.press("Skip")
     [summary] = await customer.say("13800138000")
@@ -166,3 +166,21 @@ async def test_the_apology_still_goes_when_the_confirmation_fails_after_the_butt
     assert len(await stored(services_of(app))) == 1
     assert len(cards(desk)) == 1
     assert [m["text"][:29] for m in replies] == ["Sorry, something went wrong o"]
+
+
+async def test_a_second_booking_of_one_car_is_pointed_out_and_the_same_day_refused(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+) -> None:
+    """Issue 12, item 3: the summary warns of the car's other booking; the same car on the same day is refused
+    at the confirm, and nothing more is stored."""
+    app, engine, _ = desk_app
+    await add_car(services_of(app), USER, "粤B12345")
+    customer = Customer(app, engine, USER, "en")
+    await up_to_confirm(customer)
+    await customer.press("Confirm booking")
+    summary, _ = await up_to_confirm(customer, "10:00")
+    assert "This car is already booked on" in summary["text"]
+    [refused] = await customer.press("Confirm booking")
+    assert "This car is already booked on" in refused["text"] and "/appointments" in refused["text"]
+    assert len(await stored(services_of(app))) == 1
+    assert await used_places(app) == 3
