@@ -14,6 +14,7 @@ from bot.core.common.settings import Settings
 from bot.core.services import Services, build_services
 from bot.handlers.common.context import CareContext
 from bot.handlers.common.persistence import SqlPersistence, WriteThroughApplication
+from bot.handlers.common.updates import PerUserUpdates
 from bot.handlers.desk.group import bootstrap_staff
 from bot.handlers.front.commands import set_all_commands
 from scheduler import lifecycle
@@ -43,7 +44,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(True)
+        .concurrent_updates(PerUserUpdates())  # one user's updates in turn, other users meanwhile
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")

@@ -33,19 +33,22 @@ def _view(row: Customer) -> CustomerView:
 async def touch_customer(
     session: AsyncSession,
     telegram_user_id: int,
-    chat_id: int,
+    chat_id: int | None,
     first_name: str | None,
     language_code: str | None,
     last_locale: str | None = None,
 ) -> CustomerView:
-    """Create the customer on first contact, refresh what Telegram tells us on every later one (one upsert)."""
-    values = {
+    """Create the customer on first contact, refresh what Telegram tells us on every later one (one upsert).
+    `chat_id` is the customer's private chat, None when they write elsewhere (a group they share with the
+    bot, e.g. the advisors'): their chat id is never taken from there, or their replies would go to the group."""
+    values: dict[str, object] = {
         "telegram_user_id": telegram_user_id,
-        "chat_id": chat_id,
         "first_name": first_name,
         "language_code": language_code,
         "last_seen_at": utcnow(),
     }
+    if chat_id is not None:
+        values["chat_id"] = chat_id
     if last_locale:
         values["last_locale"] = last_locale
     insert = upsert_insert(session)(Customer).values(**values)

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from bot.core.common.numbers import normalise, read_quantity
+from bot.core.common.numbers import normalise, read_quantity, too_long
 
 Precision = Literal["day", "month", "year"]
 EARLIEST = date(1970, 1, 1)
@@ -212,7 +212,7 @@ _READERS: tuple[Reader, ...] = tuple(
         (r"前天|day before yesterday", _days_back(2)),
         (r"昨天|昨日|yesterday", _days_back(1)),
         (r"明天|明日|tomorrow", _days_back(-1)),
-        (rf"{_COUNT}\s*个?\s*(天|日|周|星期|礼拜|月|年)\s*(?:之|以)?前", _ago),
+        (rf"(?<!\d){_COUNT}\s*个?\s*(天|日|周|星期|礼拜|月|年)\s*(?:之|以)?前", _ago),
         (rf"\b{_COUNT}\s+(day|week|month|year)s?\s+ago\b", _ago),
         (r"上周|上星期|上礼拜|上个?礼拜|\blast week\b", _days_back(7)),
         (r"上个?月|\blast month\b", _last_month),
@@ -225,7 +225,10 @@ _READERS: tuple[Reader, ...] = tuple(
 
 
 def read_date(text: str, today: date) -> DateReading | None:
-    """The date `text` names (it may lie after `today`), or None when it is not a date or an impossible one."""
+    """The date `text` names (it may lie after `today`), or None when it is not a date or an impossible one
+    (or longer than any date is written)."""
+    if too_long(text):
+        return None
     cleaned = normalise(text)
     cleaned = re.sub(r"民国\s*(\d{1,3})\s*年", lambda m: f"{int(m[1]) + 1911}年", cleaned)
     cleaned = cleaned.strip(" .。!！?？,，~")
@@ -243,7 +246,7 @@ def parse_date(text: str, today: date) -> date | None:
 
 
 def _whole(value: Decimal | None, ceiling: int) -> int | None:
-    if value is None:
+    if value is None or value > ceiling:  # before rounding: quantize fails on numbers beyond its precision
         return None
     whole = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return whole if 0 <= whole <= ceiling else None
@@ -252,6 +255,8 @@ def _whole(value: Decimal | None, ceiling: int) -> int | None:
 def parse_km(text: str) -> int | None:
     """An odometer reading in km: "12000", "12,000 km", "1.2萬公里", "1.2万", "12k", "3千", "三千"."""
     units = r"km|kms|k\.m\.|公里|千米|kilometers?|kilometres?|里"
+    if too_long(text):
+        return None
     if not re.search(r"\d\s*(k(?!m)|千(?!米)|万|萬|w)", text, re.IGNORECASE):
         text = re.sub(r"(?<=\d)\.(?=\d{3}(?!\d))", "", text)  # "12.345" without a multiplier is 12,345 km
     return _whole(read_quantity(text, units), MAX_KM)

@@ -22,6 +22,7 @@ import unicodedata
 
 import phonenumbers
 
+from bot.core.common.numbers import TYPED_LIMIT
 from bot.core.common.text import to_simplified
 
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
@@ -60,6 +61,8 @@ class RecordError(ValueError):
 
 def normalise_phone(raw: str, region: str = "CN") -> str:
     """The number in E.164, or RecordError("phone", …) when it is not a valid number."""
+    if len(raw) > TYPED_LIMIT:
+        raise RecordError("phone", f"is longer than {TYPED_LIMIT} characters")
     text = unicodedata.normalize("NFKC", raw).strip()
     if not text:
         raise RecordError("phone", "is empty")
@@ -102,6 +105,8 @@ def _valid(text: str, region: str, *, mobile: bool = False) -> str | None:
 
 def normalise_plate(raw: str) -> str:
     """The plate in its stored form (`粤B12345`, `AB1234`), or RecordError("plate", …)."""
+    if len(raw) > TYPED_LIMIT:
+        raise RecordError("plate", f"is longer than {TYPED_LIMIT} characters")
     text = _PLATE_NOISE.sub("", to_simplified(unicodedata.normalize("NFKC", raw)).upper())
     if not text:
         raise RecordError("plate", "is empty")
@@ -123,6 +128,8 @@ def format_plate(plate: str) -> str:
 
 def normalise_vin(raw: str) -> str:
     """The VIN upper-case without spaces or dashes, or RecordError("vin", …)."""
+    if len(raw) > TYPED_LIMIT:
+        raise RecordError("vin", f"is longer than {TYPED_LIMIT} characters")
     text = _VIN_NOISE.sub("", unicodedata.normalize("NFKC", raw)).upper()
     if len(text) != 17:
         raise RecordError("vin", f"{raw.strip()!r} has {len(text)} characters; a VIN has 17")

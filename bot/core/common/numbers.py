@@ -12,6 +12,14 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 MAX_PRICE = Decimal(100_000_000)
+# No date, amount, time, plate or phone a customer types is longer; longer text is refused before any regular
+# expression or numeral conversion sees it, so a 4,096-character message costs nothing (issue 12, item 13).
+TYPED_LIMIT = 100
+
+
+def too_long(text: str) -> bool:
+    """Whether `text` is longer than any value the parsers read (they then return None at once)."""
+    return len(text) > TYPED_LIMIT
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -34,10 +42,7 @@ def chinese_numeral(run: str) -> int | None:
     if not any(char in _UNITS or char == "万" for char in run):
         if any(char not in _DIGITS for char in run):
             return None
-        value = 0
-        for char in run:
-            value = value * 10 + _DIGITS[char]
-        return value
+        return int("".join(str(_DIGITS[char]) for char in run)) if len(run) <= TYPED_LIMIT else None
     total, section, digit, last_unit, zero_gap = 0, 0, None, 0, False
     for char in run:
         if char in "〇零":
@@ -60,6 +65,8 @@ def _convert_run(match: re.Match[str]) -> str:
     run = match.group(0)
     if run in {"千", "万", "百"}:
         return run
+    if len(run) > TYPED_LIMIT:  # a digit string no reader takes: left as written (and not a huge int)
+        return run
     value = chinese_numeral(run)
     return run if value is None else str(value)
 
@@ -77,6 +84,8 @@ def read_quantity(text: str, units: str) -> Decimal | None:
     `units` is a regular expression of the unit words to accept and drop ("km|公里"); "about", "约" and the
     like are ignored. "1.2萬公里" → 12000, "12,000 km" → 12000, "12k" → 12000, "1万2" → 12000.
     """
+    if too_long(text):
+        return None
     cleaned = normalise(text)
     cleaned = re.sub(r"^(about|around|approx\.?|roughly|大约|大概|约|差不多|~|≈)\s*", "", cleaned)
     cleaned = re.sub(r"\s*(左右|上下|多|\+)$", "", cleaned)
@@ -109,6 +118,8 @@ def parse_price(text: str) -> Decimal | None:
 
 def parse_coefficient(text: str, maximum: Decimal) -> Decimal | None:
     """The usage coefficient n as a fraction: "0.5%", "千分之五", "0.005"; a bare "0.5" above the maximum is 0.5%."""
+    if too_long(text):
+        return None
     cleaned = normalise(text).replace(" ", "").replace("点", ".").removeprefix("n").lstrip("=")
     match = re.fullmatch(r"(千分之|百分之)?(\d+(?:\.\d+)?)(%|‰)?", cleaned)
     if match is None:

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     follow_up_alert_rating: int = Field(default=3, ge=1, le=5, description="a rating at or below opens a ticket")
     appointment_auto_confirm: bool = Field(default=False, description="confirm bookings without an advisor")
     appointment_reminder_time: str = Field(default="10:00", description="the day-before reminder, dealer time")
+    booking_max_per_customer: int = Field(default=3, ge=1, description="active bookings one customer may hold")
+    booking_max_per_car: int = Field(default=2, ge=1, description="active bookings of one plate (one a day)")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"

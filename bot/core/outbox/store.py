@@ -277,3 +277,23 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     rows = (await session.execute(select(Outbox.status, func.count()).group_by(Outbox.status))).all()
     found = {status: int(count) for status, count in rows}
     return {status: found.get(status, 0) for status in STATUSES}
+
+
+async def claim_key(session: AsyncSession, key: str, worker_id: str, now: dt.datetime) -> Claimed | None:
+    """Take the pending row with this key for an immediate send (None: sent already, or the sender has it)."""
+    columns = (Outbox.id, Outbox.idempotency_key, Outbox.kind, Outbox.chat_id, Outbox.customer_id, Outbox.payload,
+               Outbox.attempts, Outbox.not_before, Outbox.expires_at)  # fmt: skip
+    statement = (
+        update(Outbox)
+        .where(Outbox.idempotency_key == key, Outbox.status == PENDING)
+        .values(status=SENDING, claimed_at=now, claimed_by=worker_id)
+        .returning(*columns)
+    )
+    row = (await session.execute(statement)).first()
+    return _claimed(row) if row is not None else None
+
+
+async def message_id_of(session: AsyncSession, key: str) -> int | None:
+    """The Telegram message id the outbox recorded for this key (None: not sent yet)."""
+    statement = select(Outbox.telegram_message_id).where(Outbox.idempotency_key == key, Outbox.status == SENT)
+    return (await session.execute(statement)).scalar_one_or_none()

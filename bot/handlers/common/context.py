@@ -49,12 +49,13 @@ async def customer_locale(update: Update, context: CareContext, text: str | None
     chat = update.effective_chat
     if user is None or chat is None:
         return services.settings.default_locale
+    chat_id = chat.id if chat.type == chat.PRIVATE else None  # a customer's chat is only ever their private one
     async with services.sessions.begin() as session:
-        known = await customers.touch_customer(session, user.id, chat.id, user.first_name, user.language_code)
+        known = await customers.touch_customer(session, user.id, chat_id, user.first_name, user.language_code)
         written = written_locale(text, known.last_locale, user.language_code)
         if written and written != known.last_locale:
             known = await customers.touch_customer(
-                session, user.id, chat.id, user.first_name, user.language_code, last_locale=written
+                session, user.id, chat_id, user.first_name, user.language_code, last_locale=written
             )
     return choose_locale(
         known.locale_choice,

@@ -14,10 +14,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.core.common.callbacks import CallbackData
+from bot.core.outbox import immediate
+from bot.core.outbox.store import OutboxItem, message_payload
 from bot.core.services import Services
 from bot.core.staff import repo as staff_repo
 from bot.core.staff.roles import Role, StaffMember, bootstrap_roles
 from bot.handlers.common.context import CareContext, customer_locale
+from bot.handlers.outbox.transport import AppBotPayloads, TelegramTransport
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +122,26 @@ async def post_to_desk(
     except TelegramError as exc:
         log.warning("could not post to the advisors' group: %s", exc)
         return None
+
+
+DESK_KIND = "desk"  # cards, alerts and notices for the advisors' group (no expiry: the desk must see them)
+
+
+def desk_item(
+    services: Services, key: str, text: str, markup: InlineKeyboardMarkup | None = None, thread_id: int | None = None
+) -> OutboxItem | None:
+    """A message for the advisors' group as an outbox row, to enqueue with the row it announces (None without
+    a group). Sent at once by deliver_now; the outbox sender retries it if that fails."""
+    group = services.settings.advisor_group_id
+    if group is None:
+        return None
+    payload = message_payload(text, markup.to_dict() if markup is not None else None)
+    if thread_id is not None:
+        payload["message_thread_id"] = thread_id
+    return OutboxItem(key, DESK_KIND, group, payload)
+
+
+async def deliver_now(context: CareContext | Any, services: Services, key: str) -> int | None:
+    """Send an enqueued desk message at once; its message id, or None (the outbox sender retries it)."""
+    transport = TelegramTransport(AppBotPayloads(context.bot))
+    return await immediate.deliver(services.sessions, transport, key)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from telegram import Bot
 from telegram.error import (
@@ -44,10 +44,25 @@ class OutboxBot(Bot):
         return await self._post(method, api_kwargs=dict(params))
 
 
-class TelegramTransport:
-    """`Transport` for bot.core.outbox.sender over a real (or loopback) Bot API server."""
+class PayloadSender(Protocol):
+    async def send_payload(self, method: str, params: Mapping[str, Any]) -> Any: ...
 
-    def __init__(self, bot: OutboxBot) -> None:
+
+class AppBotPayloads:
+    """The application's bot as a PayloadSender (its rate limiter and connections), for immediate sends."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send_payload(self, method: str, params: Mapping[str, Any]) -> Any:
+        return await self.bot._post(method, api_kwargs=dict(params))  # as OutboxBot.send_payload
+
+
+class TelegramTransport:
+    """`Transport` for bot.core.outbox.sender over a real (or loopback) Bot API server. The sender's own
+    OutboxBot, or the application's bot for the few messages sent at once (bot.core.outbox.immediate)."""
+
+    def __init__(self, bot: PayloadSender) -> None:
         self.bot = bot
 
     async def send(self, chat_id: int, payload: Mapping[str, Any]) -> SendResult:

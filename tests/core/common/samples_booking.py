@@ -15,7 +15,8 @@ _BARE = {**_FULL, "id": None, "branch": None, "several_branches": False, "slot":
          "notes": None, "phone": None, "status": None, "name": None}  # fmt: skip
 _CANCELLED = {**_FULL, "status": "cancelled", "reason": "time <i>"}
 _PROBLEMS = ("plate_unclear", "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
-             "slot_taken", "phone_unclear", "notes_too_long", "gone")  # fmt: skip
+             "slot_taken", "phone_unclear", "notes_too_long", "gone", "limit_customer", "limit_car",
+             "limit_car_day")  # fmt: skip
 _SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
 
 BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
@@ -28,11 +29,12 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for note in ("", "part_none")
     ],
     "booking_retry": [
-        {"problem": p, "day": day, "last_day": last, "this_year": 2026}
+        {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3}
         for p in _PROBLEMS
         for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
     ],
-    "booking_summary": [{"a": a} for a in (_FULL, _BARE)] + [{"a": {**_FULL, "service": s}} for s in _SERVICES],
+    "booking_summary": [{"a": a, "others": []} for a in (_FULL, _BARE)]
+    + [{"a": {**_FULL, "service": s}, "others": [date(2026, 12, 1), date(2027, 1, 5)]} for s in _SERVICES],
     "booking_done": [{"a": {**_FULL, "status": s}} for s in ("requested", "confirmed")],
     "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]},
                          {"items": [_FULL], "car_gone": True}],

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bot.core.common.dates import _MONTHS, read_date
-from bot.core.common.numbers import normalise
+from bot.core.common.numbers import normalise, too_long
 
 DayPart = Literal["am", "pm"]
 RECENT_DAYS = 183  # a month and day without a year this recent is read as passed, not as next year's
@@ -124,6 +124,8 @@ def _with_year(text: str, today: date) -> date | None:
 def read_day(text: str, today: date, window_end: date | None = None) -> DayChoice | None:
     """The day `text` names (it may be in the past or beyond the window: the caller says why it is refused),
     or None when it names no day. `window_end` (the last bookable day) settles "3/12" against "12/3"."""
+    if too_long(text):
+        return None
     cleaned = normalise(text).strip(" .。!！?？,，~")
     part: DayPart | None = "am" if _AM.search(cleaned) else "pm" if _PM.search(cleaned) else None
     for pattern, finder in _FINDERS:
@@ -140,6 +142,8 @@ _TIME = re.compile(r"(?<!\d)(\d{1,2})\s*(?:[:：.点时]\s*(\d{2})?\s*分?)?\s*(
 
 def read_time(text: str) -> str | None:
     """A typed time of day as "HH:MM": "10:30", "9.30", "10点", "10點半", "2pm", "下午2點", "14"; None otherwise."""
+    if too_long(text):
+        return None
     cleaned = normalise(text).replace(" ", "")
     match = _TIME.search(cleaned)
     if match is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.common.dealer import Capacity
@@ -89,6 +89,7 @@ class NewBooking:
     notes: str | None = None
     phone: str | None = None
     source: str = "chat"
+    draft_key: str | None = None  # the flow's draft: a second confirm of the same draft stores nothing
 
 
 def _view(appointment: Appointment, customer: Customer) -> AppointmentView:
@@ -116,22 +117,88 @@ async def vehicle_for_plate(session: AsyncSession, customer_id: int, plate: str)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+class AlreadyBooked(Exception):
+    """The draft was booked already (a double tap, a retried update): roll back, the first booking stands."""
+
+    def __init__(self, appointment_id: int) -> None:
+        super().__init__(f"draft already booked as appointment #{appointment_id}")
+        self.appointment_id = appointment_id
+
+
+class TooManyBookings(Exception):
+    """A limit on active bookings was reached: "customer" (per account), "car" (per plate) or "car_day" (that
+    plate on that day already). Nothing is stored."""
+
+    def __init__(self, reason: str, limit: int) -> None:
+        super().__init__(f"{reason}: {limit}")
+        self.reason, self.limit = reason, limit
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Active bookings (from `today` on) one customer and one plate may hold."""
+
+    per_customer: int
+    per_car: int
+    today: dt.date
+
+
+async def check_limits(session: AsyncSession, customer: Customer, plate: str | None, day: dt.date,
+                       limits: Limits) -> None:  # fmt: skip
+    """TooManyBookings when this booking would pass a limit. The customer's row is locked first (PostgreSQL:
+    FOR UPDATE), so two bookings of one customer racing on two replicas are counted one after the other; on
+    SQLite the write lock taken by take_place does the same."""
+    await session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+    active = (Appointment.status.in_(ACTIVE), Appointment.day >= limits.today)
+    mine = await session.execute(select(func.count()).where(Appointment.customer_id == customer.id, *active))
+    if mine.scalar_one() >= limits.per_customer:
+        raise TooManyBookings("customer", limits.per_customer)
+    if plate is None:
+        return
+    days = list((await session.execute(select(Appointment.day).where(Appointment.plate == plate, *active))).scalars())
+    if day in days:
+        raise TooManyBookings("car_day", limits.per_car)
+    if len(days) >= limits.per_car:
+        raise TooManyBookings("car", limits.per_car)
+
+
+async def active_days_of_plate(session: AsyncSession, plate: str, today: dt.date) -> list[dt.date]:
+    """The days this plate is booked on from today (the summary warns of a second booking of one car)."""
+    statement = select(Appointment.day).where(
+        Appointment.plate == plate, Appointment.status.in_(ACTIVE), Appointment.day >= today
+    ).order_by(Appointment.day)
+    return list((await session.execute(statement)).scalars())
+
+
+async def by_draft(session: AsyncSession, draft_key: str) -> int | None:
+    """The appointment made from this draft, if any."""
+    statement = select(Appointment.id).where(Appointment.draft_key == draft_key)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
 async def create(
-    session: AsyncSession, telegram_user_id: int, booking: NewBooking, cap: Capacity, status: str
+    session: AsyncSession, telegram_user_id: int, booking: NewBooking, cap: Capacity, status: str,
+    limits: Limits | None = None,
 ) -> AppointmentView:
-    """Take the place and store the appointment (SlotFull: nothing stored). Writes first: on SQLite the
-    transaction then holds the write lock from its first statement."""
+    """Take the place and store the appointment (SlotFull: nothing stored; AlreadyBooked: the draft was booked,
+    roll back). Writes first: on SQLite the transaction then holds the write lock from its first statement, so
+    the draft check below sees any booking of the same draft; on PostgreSQL the unique draft key is the guard."""
     await take_place(session, booking.branch, cap, booking.day, booking.slot, booking.mode)
+    if booking.draft_key is not None and (earlier := await by_draft(session, booking.draft_key)) is not None:
+        raise AlreadyBooked(earlier)
     customer = await _customer(session, telegram_user_id)
     if customer is None:
         raise LookupError("the customer has no record yet")
+    if limits is not None:
+        await check_limits(session, customer, booking.plate, booking.day, limits)
     vehicle_id = booking.vehicle_id
     if vehicle_id is None and booking.plate:
         vehicle_id = await vehicle_for_plate(session, customer.id, booking.plate)
     appointment = Appointment(
         customer_id=customer.id, vehicle_id=vehicle_id, plate=booking.plate, branch=booking.branch,
         service_type=booking.service_type, day=booking.day, slot=booking.slot, mode=booking.mode, status=status,
-        notes=booking.notes, phone=booking.phone, source=booking.source, created_at=utcnow(), updated_at=utcnow(),
+        notes=booking.notes, phone=booking.phone, source=booking.source, draft_key=booking.draft_key,
+        created_at=utcnow(), updated_at=utcnow(),
     )  # fmt: skip
     session.add(appointment)
     await session.flush()

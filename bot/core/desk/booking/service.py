@@ -7,23 +7,35 @@ No telegram import. Places are taken and given back in the same transaction as t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common.dealer import Branch, Dealer
 from bot.core.common.identifiers import format_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.booking import repo as appointment_repo
-from bot.core.desk.booking.repo import AppointmentView, NewBooking, SlotFull
+from bot.core.desk.booking.repo import (
+    AlreadyBooked,
+    AppointmentView,
+    Limits,
+    NewBooking,
+    SlotFull,
+    TooManyBookings,
+)
 from bot.core.desk.booking.slots import MODES, SlotOffer, branch_by_id, open_days, places_left, slot_offers, too_early
 from bot.core.garage import cars as garage
 from bot.core.garage import records
 from bot.core.outbox.store import OutboxItem, enqueue_many, message_payload
 
-__all__ = ["AppointmentView", "BookingDesk", "NewBooking", "SlotFull", "TooEarly"]
+__all__ = ["Announce", "AppointmentView", "BookingDesk", "NewBooking", "SlotFull", "TooEarly", "TooManyBookings"]
 Sessions = async_sessionmaker[AsyncSession]
+# What a stored booking announces (the advisors' card): outbox messages written in the booking's transaction,
+# so a booking never exists without them (a failed send is retried by the outbox sender).
+Announce = Callable[[AppointmentView], list[OutboxItem]]
 
 
 class TooEarly(Exception):
@@ -41,6 +53,8 @@ class BookingDesk:
     sessions: Sessions
     dealer: Dealer
     auto_confirm: bool
+    max_per_customer: int = 3
+    max_per_car: int = 2
 
     def _branch(self, branch_id: str) -> Branch:
         branch = branch_by_id(self.dealer.branches, branch_id)
@@ -79,9 +93,46 @@ class BookingDesk:
 
     async def book(self, telegram_user_id: int, booking: NewBooking) -> AppointmentView:
         """Store a booking with its place; SlotFull when the place was just taken (nothing stored)."""
+        return (await self.book_draft(telegram_user_id, booking))[0]
+
+    async def book_draft(
+        self, telegram_user_id: int, booking: NewBooking, announce: Announce | None = None,
+        today: dt.date | None = None,
+    ) -> tuple[AppointmentView, bool]:
+        """Store a booking with its place, and `announce`'s outbox messages in the same transaction; (the
+        booking, True) when new, (the booking made earlier from the same draft, False) for a repeated confirm.
+        SlotFull when the place was just taken, TooManyBookings past a limit counted from `today` (nothing
+        stored either way)."""
         cap = self._branch(booking.branch).capacity
-        async with self.sessions.begin() as session:
-            return await appointment_repo.create(session, telegram_user_id, booking, cap, self._status())
+        limits = None if today is None else Limits(self.max_per_customer, self.max_per_car, today)
+        try:
+            async with self.sessions.begin() as session:
+                found = await appointment_repo.create(session, telegram_user_id, booking, cap, self._status(), limits)
+                if announce is not None:
+                    await enqueue_many(session, announce(found))
+                return found, True
+        except AlreadyBooked as earlier:
+            return await self._earlier(earlier.appointment_id), False
+        except (SlotFull, IntegrityError):  # the same draft's other confirm may have won the race
+            if booking.draft_key is None:
+                raise
+            async with self.sessions() as session:
+                earlier_id = await appointment_repo.by_draft(session, booking.draft_key)
+            if earlier_id is None:
+                raise
+            return await self._earlier(earlier_id), False
+
+    async def _earlier(self, appointment_id: int) -> AppointmentView:
+        found = await self.get(appointment_id)
+        assert found is not None  # appointments are never deleted but with their customer
+        return found
+
+    async def other_days_of_car(self, plate: str | None, today: dt.date) -> list[dt.date]:
+        """The days this plate is already booked on (a second booking of one car is pointed out)."""
+        if not plate:
+            return []
+        async with self.sessions() as session:
+            return await appointment_repo.active_days_of_plate(session, plate, today)
 
     async def mine(self, telegram_user_id: int, appointment_id: int) -> AppointmentView | None:
         """The appointment if it is this user's and still to happen, else None."""

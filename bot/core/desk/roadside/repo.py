@@ -26,6 +26,7 @@ from bot.core.desk.roadside.requests import (
     allowed_from,
     escalate_at,
 )
+from bot.db.common.dialect import upsert_insert
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
 
@@ -125,26 +126,29 @@ async def open_for(session: AsyncSession, customer_id: int) -> RoadsideView | No
 
 async def create(
     session: AsyncSession, customer_id: int, draft: RoadsideDraft, now: dt.datetime, claim_minutes: float
-) -> RoadsideView:
-    """Store a complete draft as a new request, due to escalate `claim_minutes` from now."""
+) -> tuple[RoadsideView, bool]:
+    """Store a complete draft as a new request, due to escalate `claim_minutes` from now; (the request, True),
+    or (the request already made from this draft, False). The insert is the first statement and skips a
+    draft key already stored, so two sends of one draft racing on either database store one row."""
     assert draft.problem is not None
-    row = RoadsideRequest(
-        customer_id=customer_id,
-        latitude=draft.latitude,
-        longitude=draft.longitude,
-        address=draft.address,
-        problem=draft.problem,
-        plate=None if draft.plate in (None, NO_PLATE) else draft.plate,
-        phone=draft.phone,
-        details=draft.details,
-        status="new",
-        created_at=now,
-        updated_at=now,
-        escalate_at=escalate_at(now, claim_minutes),
-    )
-    session.add(row)
-    await session.flush()
-    return _view(row)
+    values = {
+        "customer_id": customer_id, "latitude": draft.latitude, "longitude": draft.longitude,
+        "address": draft.address, "problem": draft.problem,
+        "plate": None if draft.plate in (None, NO_PLATE) else draft.plate, "phone": draft.phone, "status": "new",
+        "details": draft.details,
+        "created_at": now, "updated_at": now, "escalate_at": escalate_at(now, claim_minutes),
+        "draft_key": draft.key,
+    }  # fmt: skip
+    insert = upsert_insert(session)(RoadsideRequest).values(**values)
+    if draft.key is not None:
+        insert = insert.on_conflict_do_nothing(index_elements=["draft_key"])
+    new_id = (await session.execute(insert.returning(RoadsideRequest.id))).scalar_one_or_none()
+    if new_id is None:
+        earlier = select(RoadsideRequest).where(RoadsideRequest.draft_key == draft.key)
+        return _view((await session.execute(earlier)).scalar_one()), False
+    row = await session.get(RoadsideRequest, new_id)
+    assert row is not None
+    return _view(row), True
 
 
 async def get(session: AsyncSession, request_id: int) -> RoadsideView | None:

@@ -58,6 +58,7 @@ class RoadsideDraft:
     plate: str | None = None
     phone: str | None = None
     details: str | None = None  # the customer's own words, when they typed the problem
+    key: str | None = None  # stored with the request: the same draft sent twice makes one request
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

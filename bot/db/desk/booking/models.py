@@ -1,4 +1,4 @@
-"""Appointments and the places they take per slot (migration 0006)."""
+"""Appointments and the places they take per slot (migrations 0006, 0008)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class Appointment(Base):
     __table_args__ = (
         Index("ix_appointment_customer", "customer_id", "status"),
         Index("ix_appointment_day", "day", "status"),
+        UniqueConstraint("draft_key", name="uq_appointment_draft_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -51,6 +52,9 @@ class Appointment(Base):
     source: Mapped[str] = mapped_column(String(16), default="chat", doc="chat, reminder, advisor")
     confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    draft_key: Mapped[str | None] = mapped_column(
+        String(40), doc="the flow's draft it was made from: a second confirm of one draft finds this row (0008)"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 

@@ -1,4 +1,4 @@
-"""Roadside requests (migration 0006)."""
+"""Roadside requests (migrations 0006, 0008)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -29,6 +30,7 @@ class RoadsideRequest(Base):
     __table_args__ = (
         Index("ix_roadside_customer", "customer_id", "status"),
         Index("ix_roadside_status_escalate_at", "status", "escalate_at"),
+        UniqueConstraint("draft_key", name="uq_roadside_draft_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,9 @@ class RoadsideRequest(Base):
     claimed_by: Mapped[int | None] = mapped_column(BigInteger)
     eta_minutes: Mapped[int | None] = mapped_column(Integer)
     alert_message_id: Mapped[int | None] = mapped_column(BigInteger, doc="the alert in the advisors' group")
+    draft_key: Mapped[str | None] = mapped_column(
+        String(40), doc="the flow's draft it was made from: a second confirm of one draft finds this row (0008)"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     escalate_at: Mapped[dt.datetime | None] = mapped_column()
     claimed_at: Mapped[dt.datetime | None] = mapped_column()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -20,10 +21,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.desk.booking.repo import STAFF_ACTIONS
 from bot.core.desk.booking.service import AppointmentView, TooEarly, describe
+from bot.core.outbox.store import OutboxItem
 from bot.core.reminders.message import reminder_locale
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.booking.steps import booking_desk, now_local
-from bot.handlers.desk.group import desk_button_data, desk_keyboard, post_to_desk, require_staff
+from bot.handlers.desk.group import desk_button_data, desk_item, desk_keyboard, post_to_desk, require_staff
 
 FEATURE = "appt"
 # Which buttons a card shows in each status.
@@ -53,6 +55,22 @@ def card_text(
     locale = services.settings.default_locale
     a = describe(found, services.dealer, locale)
     return services.messages.render(locale, "appointment_card", event=event, a=a, staff=staff, visit=visit)
+
+
+def card_key(found: AppointmentView, event: str) -> str:
+    """One card per appointment and event (a move: per new day and slot)."""
+    return f"appointment:{found.id}:card:{event}:{found.day:%Y%m%d}:{found.slot}"
+
+
+def card_items(context: CareContext, event: str) -> Callable[[AppointmentView], list[OutboxItem]]:
+    """The card as an outbox row, written in the booking's own transaction (BookingDesk.book_draft)."""
+
+    def items(found: AppointmentView) -> list[OutboxItem]:
+        item = desk_item(context.services, card_key(found, event), card_text(context, found, event),
+                         card_markup(context, found))  # fmt: skip
+        return [item] if item is not None else []
+
+    return items
 
 
 async def post_card(context: CareContext, found: AppointmentView, event: str) -> None:

@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler
 from bot.core.common.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.dates import read_day, read_time
-from bot.core.desk.booking.service import NewBooking, SlotFull, describe
+from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, describe
 from bot.core.desk.booking.slots import MODES, REASON_STEPS, SERVICE_TYPES, day_problem, next_step, window
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
@@ -32,6 +32,7 @@ from bot.handlers.desk.booking.steps import (
     retry,
     step_markup,
 )
+from bot.handlers.desk.group import deliver_now
 from bot.handlers.faq import questions as faq
 
 STEP_OF_ACTION = {"svc": "service", "br": "branch", "car": "vehicle", "day": "day", "slot": "slot", "mode": "mode",
@@ -216,13 +217,25 @@ async def _typed_day(context: CareContext, text: str, answers: Answers) -> tuple
 
 
 async def finish(update: Update, context: CareContext, locale: Locale, answers: Answers) -> object:
-    """Store the booking (or the move); a place lost in the race goes back to the slot question."""
+    """Store the booking (or the move) with the advisors' card in one transaction, then send the card and the
+    confirmation; a place lost in the race goes back to the slot question. A second confirm of the same
+    draft (a double tap) books nothing more and repeats the confirmation."""
     desk, user_id = booking_desk(context), update.effective_user.id if update.effective_user else 0
+    event = "rescheduled" if answers.get("resched") else "new"
+    new = True
     try:
         if answers.get("resched"):
             found = await desk.reschedule(user_id, int(answers["resched"]), _chosen_day(answers), answers["slot"])
+            if found is not None:
+                await appointments_desk.post_card(context, found, event)
         else:
-            found = await desk.book(user_id, _new_booking(answers))
+            found, new = await desk.book_draft(user_id, _new_booking(answers),
+                                               appointments_desk.card_items(context, event),
+                                               now_local(context).date())  # fmt: skip
+    except TooManyBookings as limit:  # the flow ends: /appointments shows what they hold
+        keep(context, None)
+        await retry(update, context, locale, f"limit_{limit.reason}", _chosen_day(answers), limit=limit.limit)
+        return ConversationHandler.END
     except SlotFull:
         answers.pop("slot", None)
         keep(context, answers)
@@ -232,8 +245,9 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
     if found is None:
         await retry(update, context, locale, "gone")
         return ConversationHandler.END
+    if not answers.get("resched") and new:
+        await deliver_now(context, context.services, appointments_desk.card_key(found, event))
     await send(update, context, locale, "booking_done", None, a=describe(found, context.services.dealer, locale))
-    await appointments_desk.post_card(context, found, "rescheduled" if answers.get("resched") else "new")
     return ConversationHandler.END
 
 
@@ -242,4 +256,5 @@ def _new_booking(answers: Answers) -> NewBooking:
         branch=answers["branch"], service_type=answers["service"], day=dt.date.fromisoformat(answers["day"]),
         slot=answers["slot"], mode=answers["mode"], vehicle_id=answers.get("car"), plate=answers.get("plate"),
         notes=answers.get("notes") or None, phone=answers.get("phone") or None, source=answers.get("source", "chat"),
+        draft_key=answers.get("draft"),
     )  # fmt: skip

@@ -9,6 +9,7 @@ through continues after a restart. Callback data: `bk:<action>[:<arg>]`, signed 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -27,8 +28,9 @@ Answers = dict[str, Any]
 
 
 def booking_desk(context: CareContext) -> BookingDesk:
-    services = context.services
-    return BookingDesk(services.sessions, services.dealer, services.settings.appointment_auto_confirm)
+    settings = context.services.settings
+    return BookingDesk(context.services.sessions, context.services.dealer, settings.appointment_auto_confirm,
+                       settings.booking_max_per_customer, settings.booking_max_per_car)  # fmt: skip
 
 
 def now_local(context: CareContext) -> dt.datetime:
@@ -41,10 +43,13 @@ def answers_of(context: CareContext) -> Answers:
 
 
 def keep(context: CareContext, answers: Answers | None) -> None:
+    """Keep the answers (None: the flow is over). A new draft gets its key here: the booking stored from it
+    carries the key, so confirming one draft twice books once."""
     assert context.user_data is not None
     if answers is None:
         context.user_data.pop(ANSWERS, None)
     else:
+        answers.setdefault("draft", uuid.uuid4().hex)
         context.user_data[ANSWERS] = answers
 
 
@@ -136,8 +141,11 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
     a["id"] = answers.get("resched")
     if step == "phone":  # the linked phone the button offers
         a["phone"] = (await booking_desk(context).customer_cars(_user_id(update)))[0]
-    if step == "confirm":
-        await send(update, context, locale, "booking_summary", markup, a=a)
+    if step == "confirm":  # a second booking of the same car is pointed out (a move is of that car already)
+        today = now_local(context).date()
+        others = [] if answers.get("resched") else await booking_desk(context).other_days_of_car(answers.get("plate"),
+                                                                                                 today)  # fmt: skip
+        await send(update, context, locale, "booking_summary", markup, a=a, others=others)
     else:
         await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note)
     return ACTIVE
@@ -145,13 +153,13 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
 
 async def retry(
     update: Update, context: CareContext, locale: Locale, problem: str, day: dt.date | None = None,
-    markup: InlineKeyboardMarkup | None = None,
+    markup: InlineKeyboardMarkup | None = None, limit: int = 0,
 ) -> None:  # fmt: skip
     """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons)."""
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year)  # fmt: skip
+               this_year=today.year, limit=limit)  # fmt: skip
 
 
 async def begin_for_car(

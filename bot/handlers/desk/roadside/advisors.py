@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -20,11 +21,19 @@ from bot.core.common.locale import Locale
 from bot.core.desk.roadside import repo as roadside_repo
 from bot.core.desk.roadside.escalation import FEATURE, alert_data, locale_of
 from bot.core.desk.roadside.requests import ETA_CHOICES, CustomerCard, RoadsideView, may_move, parse_move
+from bot.core.outbox.store import OutboxItem, message_id_of
 from bot.core.services import Services
 from bot.core.staff import repo as staff_repo
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
-from bot.handlers.desk.group import desk_button_data, desk_keyboard, post_to_desk, require_staff
+from bot.handlers.desk.group import (
+    deliver_now,
+    desk_button_data,
+    desk_item,
+    desk_keyboard,
+    post_to_desk,
+    require_staff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,25 +71,47 @@ def _alert_text(services: Services, view: RoadsideView, card: CustomerCard | Non
     return services.messages.render(services.settings.default_locale, "roadside_alert", staff=staff, **data)
 
 
+def alert_key(request_id: int) -> str:
+    return f"roadside:{request_id}:alert"
+
+
+async def alert_item(context: CareContext, customer_id: int) -> Callable[[RoadsideView], OutboxItem | None]:
+    """The alert as an outbox row, made in the request's own transaction (the caller's card is read first)."""
+    services = context.services
+    async with services.sessions() as session:
+        card = await roadside_repo.card(session, customer_id, services.settings.default_locale)
+
+    def item(view: RoadsideView) -> OutboxItem | None:
+        return desk_item(services, alert_key(view.id), _alert_text(services, view, card, ""), _buttons(services, view))
+
+    return item
+
+
 async def alert(context: CareContext, view: RoadsideView) -> None:
-    """Tell the advisors' group: the alert with its claim button, then the native location as a reply."""
+    """Send the enqueued alert at once, then the native location as a reply to it. When the alert cannot go
+    now, the outbox sender sends it later (the map link in it stands for the location)."""
     services = context.services
     group = services.settings.advisor_group_id
     if group is None:  # no desk: the customer was told to call the rescue line
         return
-    text = _alert_text(services, view, await _card(services, view), "")
-    message = await post_to_desk(context, services, text, _buttons(services, view))
-    if message is None:
+    message_id = await deliver_now(context, services, alert_key(view.id))
+    if message_id is None:
         return
     async with services.sessions.begin() as session:
-        await roadside_repo.set_alert(session, view.id, message.message_id)
+        await roadside_repo.set_alert(session, view.id, message_id)
     if view.latitude is not None and view.longitude is not None:
         try:
-            await context.bot.send_location(
-                group, view.latitude, view.longitude, reply_to_message_id=message.message_id
-            )
+            await context.bot.send_location(group, view.latitude, view.longitude, reply_to_message_id=message_id)
         except TelegramError as exc:
             log.warning("could not send roadside #%s's location to the group: %s", view.id, exc)
+
+
+async def _alert_message(services: Services, view: RoadsideView) -> int | None:
+    """The alert's message id: recorded when sent at once, else as the outbox sender recorded it."""
+    if view.alert_message_id is not None:
+        return view.alert_message_id
+    async with services.sessions() as session:
+        return await message_id_of(session, alert_key(view.id))
 
 
 async def _refresh(update: Update, context: CareContext, view: RoadsideView, staff: str) -> None:
@@ -89,7 +120,7 @@ async def _refresh(update: Update, context: CareContext, view: RoadsideView, sta
     text = _alert_text(services, view, await _card(services, view), staff)
     query, group = update.callback_query, services.settings.advisor_group_id
     pressed = query.message.message_id if query is not None and query.message is not None else None
-    for message_id in {pressed, view.alert_message_id} - {None}:
+    for message_id in {pressed, await _alert_message(services, view)} - {None}:
         try:
             await context.bot.edit_message_text(text, group, message_id, reply_markup=_buttons(services, view))
         except TelegramError as exc:  # "message is not modified", or deleted by someone
@@ -213,10 +244,11 @@ async def cancel_request(update: Update, context: CareContext) -> None:
 async def _tell_desk_cancelled(context: CareContext, view: RoadsideView) -> None:
     services = context.services
     group = services.settings.advisor_group_id
-    if group is not None and view.alert_message_id is not None:
+    alert_id = await _alert_message(services, view)
+    if group is not None and alert_id is not None:
         text = _alert_text(services, view, await _card(services, view), await _staff_name(services, view.claimed_by))
         try:
-            await context.bot.edit_message_text(text, group, view.alert_message_id, reply_markup=None)
+            await context.bot.edit_message_text(text, group, alert_id, reply_markup=None)
         except TelegramError as exc:
             log.info("roadside #%s: alert not edited: %s", view.id, exc)
     note = services.messages.render(services.settings.default_locale, "roadside_desk_note", r=view)

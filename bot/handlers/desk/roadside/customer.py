@@ -13,6 +13,7 @@ a cancel button, instead of starting a duplicate.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -41,6 +42,7 @@ from bot.core.desk.roadside.requests import (
     take_point,
     take_problem,
 )
+from bot.core.outbox.store import enqueue_many
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import (
     CareContext,
@@ -123,16 +125,24 @@ async def _advance(update: Update, context: CareContext, locale: Locale, draft: 
     if next_step(draft) != "done":
         return await _ask(update, context, locale, draft, reminder=False)
     services = context.services
-    async with services.sessions.begin() as session:
+    if draft.key is None:  # a draft begun before drafts had keys
+        draft.key = uuid.uuid4().hex
+        context.user_data[DRAFT] = draft.to_json()
+    async with services.sessions() as session:
         customer_id = await roadside_repo.customer_id_of(session, update.effective_user.id)
-        assert customer_id is not None  # customer_locale() recorded the customer
-        now = dt.datetime.now(dt.UTC)
-        view = await roadside_repo.create(session, customer_id, draft, now, services.settings.roadside_claim_minutes)
+    assert customer_id is not None  # customer_locale() recorded the customer
+    alert = await roadside_desk.alert_item(context, customer_id)
+    async with services.sessions.begin() as session:  # the request and its alert, together or not at all
+        now, minutes = dt.datetime.now(dt.UTC), services.settings.roadside_claim_minutes
+        view, new = await roadside_repo.create(session, customer_id, draft, now, minutes)
+        if new and (item := alert(view)) is not None:
+            await enqueue_many(session, [item])
     context.user_data.pop(DRAFT, None)
+    if new:
+        await roadside_desk.alert(context, view)
     plate = format_plate(view.plate) if view.plate else None
     desk = services.settings.advisor_group_id is not None
     await send(update, context, locale, "roadside_confirmed", ReplyKeyboardRemove(), r=view, plate=plate, desk=desk)
-    await roadside_desk.alert(context, view)
     return ConversationHandler.END
 
 
@@ -145,8 +155,9 @@ async def begin(update: Update, context: CareContext) -> object:
     if await roadside_desk.show_open(update, context, locale):
         return ConversationHandler.END
     await send(update, context, locale, "roadside_safety", region=context.services.dealer.region)
-    context.user_data[DRAFT] = {}
-    return await _ask(update, context, locale, RoadsideDraft(), reminder=False)
+    draft = RoadsideDraft(key=uuid.uuid4().hex)  # the request stored from it carries the key
+    context.user_data[DRAFT] = draft.to_json()
+    return await _ask(update, context, locale, draft, reminder=False)
 
 
 async def located(update: Update, context: CareContext) -> object:

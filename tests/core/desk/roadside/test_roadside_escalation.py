@@ -50,7 +50,7 @@ async def _request(services: Services, user_id: int = 501) -> int:
         customer = Customer(telegram_user_id=user_id, chat_id=user_id, first_name="Mei", last_locale="en")
         session.add(customer)
         await session.flush()
-        view = await roadside_repo.create(
+        view, _ = await roadside_repo.create(
             session, customer.id, draft, CREATED, services.settings.roadside_claim_minutes
         )
     return view.id

@@ -1,0 +1,32 @@
+"""integrity: a draft key on appointments and roadside requests (a double tap stores one row)
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-03 13:45:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = {"appointment": "uq_appointment_draft_key", "roadside_request": "uq_roadside_draft_key"}
+
+
+def upgrade() -> None:
+    for table, constraint in TABLES.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("draft_key", sa.String(length=40), nullable=True))
+            batch_op.create_unique_constraint(constraint, ["draft_key"])
+
+
+def downgrade() -> None:
+    for table, constraint in TABLES.items():
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(constraint, type_="unique")
+            batch_op.drop_column("draft_key")
