@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.faq import FaqEntry, KnowledgeBase
 from bot.core.faq_eval import Accuracy, LabelledSet, evaluate
-from bot.core.matcher import Matcher, MatchingConfig
+from bot.core.matcher import MatchingConfig
+from bot.core.matcher_learned import Matcher
 from bot.core.text import fold
 from bot.services import load_knowledge
 from bot.settings import ROOT, Settings

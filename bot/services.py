@@ -11,11 +11,12 @@ from bot.core.dealer import Dealer, template_vars
 from bot.core.faq import KnowledgeBase
 from bot.core.faq_service import FaqService
 from bot.core.locale import LOCALES
-from bot.core.matcher import Matcher, MatchingConfig
+from bot.core.matcher import MatchingConfig
+from bot.core.matcher_learned import Matcher
 from bot.core.messages import Messages
 from bot.core.warranty_rules import WarrantyRules
 from bot.db.engine import create_engine, session_factory
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 
 
 @dataclass
@@ -38,7 +39,8 @@ def load_knowledge(settings: Settings) -> tuple[Dealer, KnowledgeBase, Matcher]:
     """Validate and load knowledge/*.yaml; raises ConfigError naming the file and field."""
     dealer = Dealer.load(settings.knowledge_dir / "dealer.yaml")
     kb = KnowledgeBase.load(settings.knowledge_dir / "faq.yaml", dealer)
-    matcher = Matcher(kb, MatchingConfig.load(settings.knowledge_dir / "matching.yaml"))
+    # The fitted model is cached under data/ (keyed by the knowledge base's content): a restart does not refit.
+    matcher = Matcher(kb, MatchingConfig.load(settings.knowledge_dir / "matching.yaml"), ROOT / "data")
     return dealer, kb, matcher
 
 

@@ -8,7 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.faq import KnowledgeBase
 from bot.core.locale import Locale
-from bot.core.matcher import Decision, Matcher
+from bot.core.matcher import Decision
+from bot.core.matcher_learned import Matcher
 from bot.db import repo
 
 MAX_QUESTION_CHARS = 500  # longer messages are cut for matching; nobody asks a FAQ in more

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.core.faq import KnowledgeBase, strip_tags
 from bot.core.locale import LOCALES
-from bot.core.matcher import Matcher
+from bot.core.matcher_learned import Matcher
 from bot.core.text import fold
 
 TELEGRAM_MAX_CHARS = 4096

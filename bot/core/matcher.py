@@ -25,7 +25,7 @@ from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from bot.core.config_files import load_model
-from bot.core.faq import KnowledgeBase
+from bot.core.locale import Locale
 from bot.core.text import CJK, fold
 
 Decision = Literal["answer", "suggest", "fallback"]
@@ -40,12 +40,15 @@ _DIGIT_WEIGHT = 0.6
 COSINE_SHARE = 0.35
 
 
-class Thresholds(BaseModel):
+class Calibration(BaseModel):
+    """What the answer and suggestion thresholds are calibrated to (bot.core.matcher_model), not the thresholds."""
+
     model_config = ConfigDict(extra="forbid")
 
-    answer: float = Field(ge=0, le=100)
-    margin: float = Field(ge=0, le=100)
-    suggest: float = Field(ge=0, le=100)
+    folds: int = Field(ge=3, le=10)
+    max_wrong_answers: float = Field(ge=0, le=0.2)
+    max_off_topic_answered: float = Field(ge=0, le=0.2)
+    max_in_domain_fallback: float = Field(ge=0, le=0.2)
 
 
 class MatchingConfig(BaseModel):
@@ -53,11 +56,12 @@ class MatchingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    thresholds: Thresholds
+    calibration: Calibration
     synonyms: dict[str, list[str]]
     stopwords_en: list[str]
     out_of_domain_words: list[str]
     car_words: list[str]
+    off_topic_examples: dict[Locale, list[str]]
 
     @classmethod
     def load(cls, path: Path) -> MatchingConfig:
@@ -142,7 +146,7 @@ class Analyzer:
         self._pairs_by_sound = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
         self._correct.cache_clear()
 
-    def _correct_chinese(self, run: str) -> str:
+    def correct_chinese(self, run: str) -> str:
         """Replace unknown character pairs by the known pair that sounds the same."""
         chars = list(run)
         for index in range(len(chars) - 1):
@@ -166,7 +170,7 @@ class Analyzer:
         for run in _RUNS.findall(self.canonical(text)):
             if _CJK_RUN.fullmatch(run):
                 if correct:
-                    run = self._correct_chinese(run)
+                    run = self.correct_chinese(run)
                 for index in range(len(run) - 1):
                     found[run[index : index + 2]] = 1.0
                 for char in run:
@@ -189,29 +193,31 @@ class Analyzer:
         return bool(self._out_of_domain.search(canonical)) and not self._car_words.search(canonical)
 
 
-class Matcher:
-    """Scores questions against a knowledge base and decides: answer, suggest or fallback."""
+class LexicalMatcher:
+    """Scores questions by the words they share with each entry's alternate questions (idf-weighted).
 
-    def __init__(self, kb: KnowledgeBase, config: MatchingConfig) -> None:
-        self.kb = kb
+    One of the signals of the learned matcher (bot.core.matcher_model), which decides; built from (entry id,
+    question) pairs so that cross-validation can leave questions out.
+    """
+
+    def __init__(self, questions: list[tuple[str, str]], config: MatchingConfig) -> None:
         self.config = config
         self.analyzer = Analyzer(config)
         self._questions: list[tuple[str, str]] = []  # (entry id, question text)
-        self._exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
+        self.exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
         question_features: list[dict[str, float]] = []
         entry_features: dict[str, set[str]] = defaultdict(set)
-        for entry in kb.entries:
-            for _locale, question in entry.questions.all():
-                feats = self.analyzer.features(question)
-                self._questions.append((entry.id, question))
-                self._exact.setdefault("".join(self.analyzer.canonical(question).split()), entry.id)
-                question_features.append(feats)
-                entry_features[entry.id].update(feats)
+        for entry_id, question in questions:
+            feats = self.analyzer.features(question)
+            self._questions.append((entry_id, question))
+            self.exact.setdefault(compact(self.analyzer.canonical(question)), entry_id)
+            question_features.append(feats)
+            entry_features[entry_id].update(feats)
         known = {f for feats in question_features for f in feats}
         self.analyzer.set_vocabulary(
             {f[2:] for f in known if f.startswith("w:")}, {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)}
         )
-        entries = max(len(kb.entries), 1)
+        entries = max(len(entry_features), 1)
         document_frequency: dict[str, int] = defaultdict(int)
         for feats in entry_features.values():
             for feature in feats:
@@ -233,10 +239,11 @@ class Matcher:
             for feature, weight in weights.items():
                 self._postings[feature].append((index, weight))
 
-    def scores(self, text: str) -> tuple[dict[str, float], str]:
-        """Score (0–100) per entry with any overlap, and the canonical question."""
+    def scores(self, text: str) -> tuple[dict[str, float], str, float]:
+        """Score (0–100) per entry with any overlap, the canonical question, and the share of the question
+        (idf-weighted) made of words the knowledge base has never seen: 銀行, 火鍋店 are someone else's business."""
         feats = self.analyzer.features(text, correct=True)
-        query_norm = query_mass = 0.0
+        query_norm = query_mass = unknown_mass = 0.0
         dots: dict[int, float] = {}
         explained: dict[str, float] = {}
         for feature, factor in feats.items():
@@ -246,6 +253,7 @@ class Matcher:
             if factor >= 1.0:
                 query_norm += weight * weight
             if idf is None:
+                unknown_mass += weight
                 continue
             get = dots.get
             for index, doc_weight in self._postings.get(feature, ()):
@@ -265,27 +273,14 @@ class Matcher:
             entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
             for entry_id, share in explained.items()
         }
-        return scores, self.analyzer.canonical(text)
-
-    def match(self, text: str) -> MatchResult:
-        """Decide what to do with one question."""
-        best, canonical = self.scores(text)
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
-        limits = self.config.thresholds
-        suggestions = [Suggestion(e, round(s, 1)) for e, s in ranked[:MAX_SUGGESTIONS] if s >= limits.suggest]
-        if not ranked or ranked[0][1] < limits.suggest:
-            top = ranked[0] if ranked else (None, 0.0)
-            return MatchResult("fallback", top[0], round(top[1], 1), [], canonical)
-        top_id, top_score = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        confident = top_score >= limits.answer and top_score - runner_up >= limits.margin
-        short = _too_short(canonical) and self._exact.get("".join(canonical.split())) != top_id
-        if confident and not short and not self.analyzer.is_out_of_domain(text):
-            return MatchResult("answer", top_id, round(top_score, 1), suggestions, canonical)
-        return MatchResult("suggest", top_id, round(top_score, 1), suggestions, canonical)
+        return scores, self.analyzer.canonical(text), unknown_mass / (query_mass or 1.0)
 
 
-def _too_short(canonical: str) -> bool:
+def compact(canonical: str) -> str:
+    return "".join(canonical.split())
+
+
+def too_short(canonical: str) -> bool:
     """A bare number ("7", "1000") or one or two characters ("明天") is not a question: unless it is one of the
     knowledge base's own questions ("三包"), whatever it matches is offered as "did you mean", never answered."""
     compact = "".join(canonical.split())

@@ -32,14 +32,14 @@ def test_top_entry(shared_services: Services, question: str, entry_id: str) -> N
 def test_confident_answer(shared_services: Services) -> None:
     result = shared_services.matcher.match("三包有效期是多久")
     assert result.decision == "answer" and result.entry_id == "sanbao_periods"
-    assert result.score >= shared_services.matcher.config.thresholds.answer
+    assert result.score >= shared_services.matcher.answer_threshold
 
 
 def test_unsure_questions_get_up_to_three_suggestions(shared_services: Services) -> None:
     result = shared_services.matcher.match("保修")
     assert result.decision == "suggest"
     assert 1 <= len(result.suggestions) <= 3
-    assert all(s.score >= shared_services.matcher.config.thresholds.suggest for s in result.suggestions)
+    assert all(s.score >= shared_services.matcher.suggest_threshold for s in result.suggestions)
 
 
 @pytest.mark.parametrize("question", ["asdfghjkl", "qwerty uiop zxcv", "🚗🚗🚗", "", "x" * 3000])
