@@ -147,14 +147,24 @@ class Analyzer:
         self._correct.cache_clear()
 
     def correct_chinese(self, run: str) -> str:
-        """Replace unknown character pairs by the known pair that sounds the same."""
+        """Replace unknown character pairs by the known pair that sounds the same, never breaking a known pair
+        next to it (機油幾 stays 机油几: 油几 sounds like 有几, but 机油 is a word the knowledge base knows)."""
         chars = list(run)
+        known_pairs = self._known_pairs
         for index in range(len(chars) - 1):
             pair = chars[index] + chars[index + 1]
-            if pair in self._known_pairs:
+            if pair in known_pairs:
                 continue
             known = self._pairs_by_sound.get(_sound(pair))
-            if known:
+            if not known:
+                continue
+            before = index > 0 and known[0] != chars[index] and chars[index - 1] + chars[index] in known_pairs
+            after = (
+                index + 2 < len(chars)
+                and known[1] != chars[index + 1]
+                and chars[index + 1] + chars[index + 2] in known_pairs
+            )
+            if not (before or after):
                 chars[index], chars[index + 1] = known
         return "".join(chars)
 

@@ -34,7 +34,7 @@ _TRIGRAM_WEIGHT = 1.0
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
 _FROM_LEXICAL = 2  # ...and the lexical matcher's
-_SVC_C = 1.0
+_SVC_C = 3.0
 _CONFIDENCE_C = 1.0
 
 
