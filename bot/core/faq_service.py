@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.faq import KnowledgeBase
+from bot.core.faq_intents import EMERGENCY_ENTRY, HUMAN_ENTRY, asks_for_a_person, is_emergency
 from bot.core.locale import Locale
 from bot.core.matcher import Decision
 from bot.core.matcher_learned import Matcher
@@ -49,8 +50,13 @@ class FaqService:
         self.sessions = sessions
 
     def ask(self, question: str, locale: Locale) -> FaqReply:
-        """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this)."""
-        result = self.matcher.match(question[:MAX_QUESTION_CHARS])
+        """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this). Danger and a
+        request for a person are recognised before the knowledge base is searched (bot.core.faq_intents)."""
+        question_cut = question[:MAX_QUESTION_CHARS]
+        for intent, entry_id in ((is_emergency, EMERGENCY_ENTRY), (asks_for_a_person, HUMAN_ENTRY)):
+            if entry_id in self.kb.by_id and intent(question_cut):
+                return self.entry_reply(entry_id, locale, question, 100.0, self.matcher.analyzer.canonical(question))
+        result = self.matcher.match(question_cut)
         suggestions = [Choice(s.entry_id, self.kb.title(s.entry_id, locale), s.score) for s in result.suggestions]
         if result.decision != "answer" or result.entry_id is None:
             return FaqReply(

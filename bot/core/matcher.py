@@ -35,6 +35,9 @@ _CJK_RUN = re.compile(rf"[{CJK}]+")
 # Characters too common to mean anything on their own (they still count inside bigrams).
 _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
 _UNIGRAM_WEIGHT = 0.35
+_NO_PAST = frozenset({"tire"})  # "tired" is not about tyres
+_LATIN_WORDS = re.compile(r"[a-z]+")
+_SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
 _DIGIT_WEIGHT = 0.6
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
 COSINE_SHARE = 0.35
@@ -105,12 +108,22 @@ def _sound(pair: str) -> str:
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    """One alternation, longest first; Latin phrases only match as whole words."""
+    """One alternation, longest first; Latin phrases only match as whole words, with their plural or past
+    ("serviced", "bookings" are "service", "booking"). The phrase itself is group 1, 2 or 3."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    ends_in_e = [p for p in ordered if p[0].isascii() and p.endswith("e") and p not in _NO_PAST]
+    latin = [p for p in ordered if p[0].isascii() and p not in ends_in_e]
+    other = [p for p in ordered if not p[0].isascii()]
     parts = []
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        escaped = re.escape(phrase)
-        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if phrase[0].isascii() else escaped)
+    for group, suffix in ((ends_in_e, "(?:s|d)?"), (latin, "(?:s|es|ed|ing)?")):
+        alternation = "|".join(map(re.escape, group)) or "(?!)"
+        parts.append(rf"(?<![a-z0-9])({alternation}){suffix}(?![a-z0-9])")
+    parts.append("(" + ("|".join(map(re.escape, other)) or "(?!)") + ")")
     return re.compile("|".join(parts))
+
+
+def _phrase(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2) or match.group(3)
 
 
 class Analyzer:
@@ -130,13 +143,37 @@ class Analyzer:
         self._known_pairs: frozenset[str] = frozenset()
         self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Whole English words as written, before synonyms and stems: "opning hours" must become "opening hours"
+        # before "opening hours" can be read as 营业时间. Off-topic words are known too, so "weather" stays.
+        off_topic = [q for questions in config.off_topic_examples.values() for q in questions]
+        known_texts = [*self._rewrites, *config.stopwords_en, *off_topic]
+        self._base_words = {word for text in known_texts for word in _LATIN_WORDS.findall(fold(text))}
+        self._words: list[str] = sorted(self._base_words)
+        self._word_set: frozenset[str] = frozenset(self._words)
+        self._respell_word = lru_cache(maxsize=8192)(self._respell_word_uncached)
+        self.query_canonical = lru_cache(maxsize=4096)(self._query_canonical)  # type: ignore[method-assign]
 
     def _canonical(self, text: str) -> str:
         """Folded text with every synonym rewritten to its canonical form."""
-        return self._synonyms.sub(lambda m: self._rewrites[m.group(0)], fold(text))
+        return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
-    def set_vocabulary(self, words: set[str], pairs: set[str]) -> None:
-        """The English words and Chinese character pairs the knowledge base knows: typos are corrected to them."""
+    def _respell_word_uncached(self, word: str) -> str:
+        if len(word) < 4 or word in self._word_set:
+            return word
+        best = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+        return best[0] if best else word
+
+    def _query_canonical(self, text: str) -> str:
+        """A customer's question: English misspellings corrected to known words, then canonical."""
+        return self.canonical(_LATIN_WORDS.sub(lambda m: self._respell_word(m.group(0)), fold(text)))
+
+    def set_vocabulary(self, words: set[str], pairs: set[str], spelled: set[str] | None = None) -> None:
+        """The English words (stems; `spelled`: as written) and Chinese character pairs the knowledge base knows:
+        typos are corrected to them."""
+        self._words = sorted(self._base_words | (spelled or set()))
+        self._word_set = frozenset(self._words)
+        self._respell_word.cache_clear()
+        self.query_canonical.cache_clear()  # type: ignore[attr-defined]
         self._vocabulary = sorted(words)
         self._known_pairs = frozenset(pairs)
         by_sound: dict[str, set[str]] = defaultdict(set)
@@ -171,13 +208,13 @@ class Analyzer:
     def _correct_uncached(self, word: str) -> str:
         if len(word) < 4 or not self._vocabulary:
             return word
-        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return best[0] if best else word
 
     def features(self, text: str, correct: bool = False) -> dict[str, float]:
         """Feature → weight factor (before idf)."""
         found: dict[str, float] = {}
-        for run in _RUNS.findall(self.canonical(text)):
+        for run in _RUNS.findall(self.query_canonical(text) if correct else self.canonical(text)):
             if _CJK_RUN.fullmatch(run):
                 if correct:
                     run = self.correct_chinese(run)
@@ -225,7 +262,9 @@ class LexicalMatcher:
             entry_features[entry_id].update(feats)
         known = {f for feats in question_features for f in feats}
         self.analyzer.set_vocabulary(
-            {f[2:] for f in known if f.startswith("w:")}, {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)}
+            {f[2:] for f in known if f.startswith("w:")},
+            {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)},
+            {word for _, question in questions for word in _LATIN_WORDS.findall(fold(question))},
         )
         entries = max(len(entry_features), 1)
         document_frequency: dict[str, int] = defaultdict(int)
@@ -283,7 +322,7 @@ class LexicalMatcher:
             entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
             for entry_id, share in explained.items()
         }
-        return scores, self.analyzer.canonical(text), unknown_mass / (query_mass or 1.0)
+        return scores, self.analyzer.query_canonical(text), unknown_mass / (query_mass or 1.0)
 
 
 def compact(canonical: str) -> str:

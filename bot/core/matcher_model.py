@@ -36,12 +36,13 @@ _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
 _FROM_LEXICAL = 2  # ...and the lexical matcher's
 _SVC_C = 3.0
 _CONFIDENCE_C = 1.0
+OFF_TOPIC_WEIGHT = 1.0  # the off-topic examples' total weight in the confidence model, relative to the questions
 
 
 def model_features(analyzer: Analyzer, text: str, correct: bool) -> dict[str, float]:
     """The analyzer's features (bigrams, unigrams, English stems) plus character trigrams of the folded text."""
     found = dict(analyzer.features(text, correct=correct))
-    for run in analyzer.canonical(text).split():
+    for run in (analyzer.query_canonical(text) if correct else analyzer.canonical(text)).split():
         if run.isascii():
             padded = f" {run} "
             for index in range(len(padded) - 2):
@@ -144,9 +145,10 @@ class Confidence:
     intercept: float
 
     @classmethod
-    def fit(cls, rows: np.ndarray, right: np.ndarray) -> Confidence:
+    def fit(cls, rows: np.ndarray, right: np.ndarray, weights: np.ndarray) -> Confidence:
         scaler = StandardScaler().fit(rows)
-        model = LogisticRegression(C=_CONFIDENCE_C, max_iter=1000).fit(scaler.transform(rows), right)
+        model = LogisticRegression(C=_CONFIDENCE_C, max_iter=1000)
+        model.fit(scaler.transform(rows), right, sample_weight=weights)
         return cls(scaler, model.coef_.ravel(), float(model.intercept_[0]))
 
     def probabilities(self, rows: list[list[float]]) -> np.ndarray:
@@ -209,12 +211,15 @@ def fit(questions: list[tuple[str, str]], off_topic: list[str], config: Matching
     matrix = np.array([row for h in held_out for row in h.rows])
     right = np.array([e == h.expected for h in held_out for e in h.entries])
     groups = np.array([n for n, h in enumerate(held_out) for _ in h.entries])
+    # Off-topic examples are few next to the alternate questions; weighted up, they count as much in all.
+    off_weight = OFF_TOPIC_WEIGHT * len(questions) / max(len(off_topic), 1)
+    weights = np.array([1.0 if h.expected else off_weight for h in held_out for _ in h.entries])
     # Probabilities for calibration come from a confidence model that never saw the question (grouped k-fold).
     oof = np.zeros(len(right))
     for train, test in GroupKFold(n_splits=folds).split(matrix, right, groups):
-        oof[test] = Confidence.fit(matrix[train], right[train]).probabilities(matrix[test].tolist())
+        oof[test] = Confidence.fit(matrix[train], right[train], weights[train]).probabilities(matrix[test].tolist())
     answer, suggest, report = _calibrate(held_out, oof, config, folds)
-    return LearnedModel(Classifier.fit(rows, labels), Confidence.fit(matrix, right), answer, suggest, report)
+    return LearnedModel(Classifier.fit(rows, labels), Confidence.fit(matrix, right, weights), answer, suggest, report)
 
 
 def _calibrate(
