@@ -35,12 +35,13 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
 
 
-def load_knowledge(settings: Settings) -> tuple[Dealer, KnowledgeBase, Matcher]:
-    """Validate and load knowledge/*.yaml; raises ConfigError naming the file and field."""
+def load_knowledge(settings: Settings, refit: bool = False) -> tuple[Dealer, KnowledgeBase, Matcher]:
+    """Validate and load knowledge/*.yaml and fit (or load) the matcher; raises ConfigError naming the file."""
     dealer = Dealer.load(settings.knowledge_dir / "dealer.yaml")
     kb = KnowledgeBase.load(settings.knowledge_dir / "faq.yaml", dealer)
     # The fitted model is cached under data/ (keyed by the knowledge base's content): a restart does not refit.
-    matcher = Matcher(kb, MatchingConfig.load(settings.knowledge_dir / "matching.yaml"), ROOT / "data")
+    config = MatchingConfig.load(settings.knowledge_dir / "matching.yaml")
+    matcher = Matcher(kb, config, ROOT / "data", refit=refit)
     return dealer, kb, matcher
 
 

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.faq import KnowledgeBase
 from bot.core.faq_intents import EMERGENCY_ENTRY, HUMAN_ENTRY, asks_for_a_person, is_emergency
+from bot.core.faq_learn import worth_learning
 from bot.core.locale import Locale
 from bot.core.matcher import Decision
 from bot.core.matcher_learned import Matcher
-from bot.db import repo
+from bot.db import repo, ticket_repo
 
 MAX_QUESTION_CHARS = 500  # longer messages are cut for matching; nobody asks a FAQ in more
 
@@ -104,3 +105,23 @@ class FaqService:
                     reply.score,
                 )
         return reply
+
+    async def record_pick(self, question: str, locale: Locale, entry_id: str) -> None:
+        """The customer tapped a "did you mean" suggestion for `question`: a candidate for `kb learn`."""
+        await self._record(question, locale, entry_id, "suggestion")
+
+    async def record_advisor_answer(self, ticket_id: int, locale: Locale) -> None:
+        """An advisor answered a ticket opened from "none of these": the question that led there is a candidate
+        (without an entry: the reviewer picks one in `kb learn`)."""
+        async with self.sessions() as session:
+            trail = await ticket_repo.faq_trail(session, ticket_id)
+        question = next((item["q"] for item in reversed(trail) if item.get("d") == "suggest"), None)
+        if question:
+            await self._record(question, locale, "", "advisor")
+
+    async def _record(self, question: str, locale: Locale, entry_id: str, source: str) -> None:
+        if not worth_learning(question):
+            return
+        normalized = self.matcher.analyzer.canonical(question)
+        async with self.sessions.begin() as session:
+            await repo.record_faq_pair(session, normalized, question[:MAX_QUESTION_CHARS], locale, entry_id, source)

@@ -35,7 +35,6 @@ _CJK_RUN = re.compile(rf"[{CJK}]+")
 # Characters too common to mean anything on their own (they still count inside bigrams).
 _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
 _UNIGRAM_WEIGHT = 0.35
-_NO_PAST = frozenset({"tire"})  # "tired" is not about tyres
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
 _DIGIT_WEIGHT = 0.6
@@ -109,21 +108,15 @@ def _sound(pair: str) -> str:
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     """One alternation, longest first; Latin phrases only match as whole words, with their plural or past
-    ("serviced", "bookings" are "service", "booking"). The phrase itself is group 1, 2 or 3."""
+    ("serviced", "bookings" are "service", "booking"; not "tired"). The phrase itself is group 1 or 2."""
     ordered = sorted(set(phrases), key=len, reverse=True)
-    ends_in_e = [p for p in ordered if p[0].isascii() and p.endswith("e") and p not in _NO_PAST]
-    latin = [p for p in ordered if p[0].isascii() and p not in ends_in_e]
-    other = [p for p in ordered if not p[0].isascii()]
-    parts = []
-    for group, suffix in ((ends_in_e, "(?:s|d)?"), (latin, "(?:s|es|ed|ing)?")):
-        alternation = "|".join(map(re.escape, group)) or "(?!)"
-        parts.append(rf"(?<![a-z0-9])({alternation}){suffix}(?![a-z0-9])")
-    parts.append("(" + ("|".join(map(re.escape, other)) or "(?!)") + ")")
-    return re.compile("|".join(parts))
+    latin = "|".join(re.escape(p) for p in ordered if p[0].isascii()) or "(?!)"
+    other = "|".join(re.escape(p) for p in ordered if not p[0].isascii()) or "(?!)"
+    return re.compile(rf"(?<![a-z0-9])({latin})(?:s|es|ed|ing|(?<=[^r]e)d)?(?![a-z0-9])|({other})")
 
 
 def _phrase(match: re.Match[str]) -> str:
-    return match.group(1) or match.group(2) or match.group(3)
+    return match.group(1) or match.group(2)
 
 
 class Analyzer:

@@ -48,14 +48,16 @@ def model_key(questions: list[tuple[str, str]], config: MatchingConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def load_or_fit(kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | None) -> tuple[LearnedModel, bool]:
+def load_or_fit(
+    kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | None, refit: bool = False
+) -> tuple[LearnedModel, bool]:
     """The fitted model for this content, and whether it was fitted now (False: from a cache)."""
     questions = training_questions(kb)
     key = model_key(questions, config)
-    if key in _MEMO:
+    if key in _MEMO and not refit:
         return _MEMO[key], False
     path = cache_dir / f"faq_model-{key}.pickle" if cache_dir else None
-    if path and path.exists():
+    if path and path.exists() and not refit:
         try:
             # Our own file, written below for exactly this content and library version.
             model = pickle.loads(path.read_bytes())
@@ -81,10 +83,12 @@ def load_or_fit(kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | Non
 class Matcher:
     """Scores questions against a knowledge base and decides: answer, suggest or fallback."""
 
-    def __init__(self, kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | None = None, refit: bool = False
+    ) -> None:
         self.kb = kb
         self.config = config
-        self.model, self.fitted_now = load_or_fit(kb, config, cache_dir)
+        self.model, self.fitted_now = load_or_fit(kb, config, cache_dir, refit)
         self.lexical = LexicalMatcher(training_questions(kb), config)
         self.analyzer: Analyzer = self.lexical.analyzer
         self._classes = self.model.classifier.classes

@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, FaqMiss, utcnow
+from bot.db.models import Customer, FaqLearned, FaqMiss, utcnow
 
 
 def _insert(session: AsyncSession):
@@ -99,6 +99,39 @@ async def record_faq_miss(
         },
     )
     await session.execute(statement)
+
+
+async def record_faq_pair(
+    session: AsyncSession, normalized: str, question: str, lang: str, entry_id: str, source: str
+) -> None:
+    """Count one confirmed (question → entry) pair; a pair already reviewed keeps its status."""
+    now = utcnow()
+    insert = _insert(session)(FaqLearned).values(
+        normalized=normalized[:512],
+        question=question[:1024],
+        lang=lang,
+        entry_id=entry_id,
+        source=source,
+        status="new",
+        count=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["normalized", "lang", "entry_id", "source"],
+        set_={"count": FaqLearned.count + 1, "question": insert.excluded.question, "last_seen_at": now},
+    )
+    await session.execute(statement)
+
+
+async def faq_pairs(session: AsyncSession, status: str = "new") -> list[FaqLearned]:
+    """Confirmed pairs awaiting review, the most frequent first."""
+    statement = (
+        select(FaqLearned)
+        .where(FaqLearned.status == status)
+        .order_by(FaqLearned.count.desc(), FaqLearned.last_seen_at.desc(), FaqLearned.id)
+    )
+    return list((await session.execute(statement)).scalars())
 
 
 async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss]:

@@ -59,6 +59,13 @@ async def send_entry(update: Update, context: CareContext, locale: Locale, entry
     await send(update, context, locale, "faq_answer", markup, answer=reply.answer_html)
 
 
+def last_suggested(context: CareContext) -> str | None:
+    """The customer's latest question that got a "did you mean" (the FAQ trail, bot.handlers.advisor)."""
+    trail = context.chat_data.get(handoff.TRAIL_KEY) if context.chat_data is not None else None
+    items = [item for item in trail if isinstance(item, dict)] if isinstance(trail, list) else []
+    return next((item.get("q") for item in reversed(items) if item.get("d") == "suggest"), None)
+
+
 async def button(update: Update, context: CareContext) -> None:
     """A suggestion, a follow-up question, or "none of these"."""
     query = update.callback_query
@@ -69,7 +76,9 @@ async def button(update: Update, context: CareContext) -> None:
         return
     await query.answer()
     locale = await customer_locale(update, context)
-    if data.action == "show" and data.arg in context.services.kb.by_id:
+    if data.action in ("show", "pick") and data.arg in context.services.kb.by_id:
+        if data.action == "pick" and (asked := last_suggested(context)):
+            await context.services.faq.record_pick(asked, locale, data.arg)
         await send_entry(update, context, locale, data.arg)
     else:  # "none of these": the customer needs a person
         await advisor.request_human(update, context, locale, trigger="faq_none")
