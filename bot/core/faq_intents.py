@@ -57,3 +57,19 @@ def asks_for_a_person(text: str) -> bool:
 def is_latin_greeting(text: str) -> bool:
     """ "hi", "thanks!", "good morning": a few Latin words of courtesy, not a change of language."""
     return bool(_GREETING.match(re.sub(r"[^a-z ]+", " ", text.lower()).strip().replace("  ", " ")))
+
+
+# A typed answer to the booking's "which service?" (canonical text: synonyms already rewritten, bot.core.matcher).
+_SERVICE_WORDS = (
+    ("inspection", re.compile(r"年检")),
+    ("warranty", re.compile(r"三包|保修|召回")),
+    ("bodywork", re.compile(r"钣喷|钣金|喷漆|事故车")),
+    ("maintenance", re.compile(r"保养|首保|机油|滤芯")),
+    ("repair", re.compile(r"修|故障|异响|(?<![a-z])(repair|fix|broken|noise)(?![a-z])")),
+    ("other", re.compile(r"其他|其它|别的|(?<![a-z])(other|something else)(?![a-z])")),
+)
+
+
+def service_type(canonical: str) -> str | None:
+    """The service a typed answer names (「保養」 → maintenance), or None."""
+    return next((kind for kind, words in _SERVICE_WORDS if words.search(canonical)), None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.faq import KnowledgeBase
-from bot.core.faq_intents import EMERGENCY_ENTRY, HUMAN_ENTRY, asks_for_a_person, is_emergency
+from bot.core.faq_intents import EMERGENCY_ENTRY, HUMAN_ENTRY, asks_for_a_person, is_emergency, service_type
 from bot.core.faq_learn import worth_learning
 from bot.core.locale import Locale
 from bot.core.matcher import Decision
@@ -105,6 +105,10 @@ class FaqService:
                     reply.score,
                 )
         return reply
+
+    def service_type(self, text: str) -> str | None:
+        """A typed answer to "which service?" read as one (「保養」, "oil change" → maintenance), or None."""
+        return service_type(self.matcher.analyzer.query_canonical(text[:MAX_QUESTION_CHARS]))
 
     async def record_pick(self, question: str, locale: Locale, entry_id: str) -> None:
         """The customer tapped a "did you mean" suggestion for `question`: a candidate for `kb learn`."""
