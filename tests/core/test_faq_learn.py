@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.core.faq_intents import asks_for_a_person, is_emergency, is_latin_greeting, service_type
+from bot.core.faq_intents import asks_for_a_person, is_emergency, is_latin_greeting
 from bot.core.faq_learn import Addition, append_questions, worth_learning
 from bot.services import Services
 from bot.settings import ROOT
@@ -26,8 +26,8 @@ def test_danger_is_recognised(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["车打不着火了", "車子發不動", "電池起火三包怎麼處理", "battery fire refund under warranty", "how do i claim after a crash",
-     "車禍後保險怎麼理賠", "三包是什麼", "will short trips hurt my engine", "helpful"],
+    ["车打不着火了", "車子發不動", "電池起火三包怎麼處理", "battery fire refund under warranty",
+     "how do i claim after a crash", "車禍後保險怎麼理賠", "三包是什麼", "will short trips hurt my engine", "helpful"],
 )  # fmt: skip
 def test_paperwork_and_breakdowns_are_not_emergencies(text: str) -> None:
     assert not is_emergency(text)
@@ -35,8 +35,9 @@ def test_paperwork_and_breakdowns_are_not_emergencies(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "person"),
-    [("我要找真人", True), ("我想跟真人說話", True), ("i need a real person", True), ("can I talk to someone?", True),
-     ("I want to speak to a human", True), ("真人客服幾點上班", False), ("can i talk to someone about my warranty", False)],
+    [("我要找真人", True), ("我想跟真人說話", True), ("i need a real person", True),
+     ("can I talk to someone?", True), ("I want to speak to a human", True), ("真人客服幾點上班", False),
+     ("can i talk to someone about my warranty", False)],
 )  # fmt: skip
 def test_asking_for_a_person(text: str, person: bool) -> None:
     assert asks_for_a_person(text) is person

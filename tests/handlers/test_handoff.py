@@ -269,4 +269,5 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
     await desk.advisor.say("還有車船稅的完稅證明", thread_id=ticket.topic_id)
     async with desk.app.bot_data["services"].sessions() as session:
         [pair] = (await session.scalars(select(FaqLearned))).all()
-    assert (pair.question, pair.entry_id, pair.source, pair.lang, pair.count) == ("年檢怎麼弄", "", "advisor", "zh-Hant", 1)
+    found = (pair.question, pair.entry_id, pair.source, pair.lang, pair.count)
+    assert found == ("年檢怎麼弄", "", "advisor", "zh-Hant", 1)
