@@ -22,7 +22,9 @@ class LabelledSet:
     @classmethod
     def load(cls, path: Path) -> LabelledSet:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return cls([(item["q"], item["id"]) for item in data["in_domain"]], list(data["out_of_domain"]))
+        # Off-topic questions are plain strings (faq_eval.yaml) or {q, lang} (faq_blind.yaml).
+        off_topic = [item["q"] if isinstance(item, dict) else item for item in data["out_of_domain"]]
+        return cls([(item["q"], item["id"]) for item in data["in_domain"]], off_topic)
 
 
 @dataclass

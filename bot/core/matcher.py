@@ -37,6 +37,7 @@ _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能�
 _UNIGRAM_WEIGHT = 0.35
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
+_RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
 _DIGIT_WEIGHT = 0.6
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
 COSINE_SHARE = 0.35
@@ -151,7 +152,7 @@ class Analyzer:
         return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
     def _respell_word_uncached(self, word: str) -> str:
-        if len(word) < 4 or word in self._word_set:
+        if len(word) < _RESPELL_MIN or word in self._word_set:
             return word
         best = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return best[0] if best else word
