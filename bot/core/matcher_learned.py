@@ -120,7 +120,7 @@ class Matcher:
             return [], True, False, self.analyzer.canonical(text)
         probabilities = self.model.confidence.probabilities([row for _, row in found])
         ranked = sorted(zip((e for e, _ in found), probabilities.tolist(), strict=True), key=lambda x: -x[1])
-        vetoed = out_of_domain or (sig.short and sig.exact != ranked[0][0])
+        vetoed = out_of_domain or (sig.short and sig.exact != ranked[0][0]) or sig.off_topic_first(self._off_topic)
         return ranked, vetoed, sig.exact == ranked[0][0], self.analyzer.canonical(text)
 
     def match(self, text: str) -> MatchResult:

@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 from bot.core.matcher import Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
 
 OFF_TOPIC = "__off_topic__"
-MODEL_VERSION = 2  # bump when features or stages change: cached models are keyed by it
+MODEL_VERSION = 3  # bump when features or stages change: cached models are keyed by it
 _TRIGRAM_WEIGHT = 1.0
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
@@ -104,6 +104,10 @@ class Signals:
     short: bool
     exact: str | None  # the entry whose own question this is, word for word
     unknown: float  # share of the question the knowledge base has no word for
+
+    def off_topic_first(self, off_topic: int) -> bool:
+        """The classifier ranks the off-topic class above every entry: never answered outright."""
+        return int(np.argmax(self.classifier)) == off_topic
 
 
 def signals(
@@ -221,7 +225,7 @@ def fit(questions: list[tuple[str, str]], off_topic: list[str], config: Matching
             sig = signals(texts[i], lexical.analyzer, classifier, lexical, ood)
             found = candidates(sig, classifier.classes, off)
             expected = labels[i] if labels[i] != OFF_TOPIC else None
-            vetoed = ood or (sig.short and sig.exact is None)
+            vetoed = ood or (sig.short and sig.exact is None) or sig.off_topic_first(off)
             held_out.append(_HeldOut(expected, [e for e, _ in found], [r for _, r in found], vetoed))
     matrix = np.array([row for h in held_out for row in h.rows])
     right = np.array([e == h.expected for h in held_out for e in h.entries])
