@@ -116,7 +116,7 @@ class Matcher:
         out_of_domain = self.analyzer.is_out_of_domain(text)
         sig = signals(text, self.analyzer, self.model.classifier, self.lexical, out_of_domain)
         found = candidates(sig, self._classes, self._off_topic)
-        if not found:
+        if not found or not sig.lexical:  # not one word in common with any entry: nothing to suggest
             return [], True, False, self.analyzer.canonical(text)
         probabilities = self.model.confidence.probabilities([row for _, row in found])
         ranked = sorted(zip((e for e, _ in found), probabilities.tolist(), strict=True), key=lambda x: -x[1])
