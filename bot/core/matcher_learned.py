@@ -31,6 +31,7 @@ from bot.core.text import fold
 
 log = logging.getLogger(__name__)
 _MEMO: dict[str, LearnedModel] = {}
+_CACHE_KEEP = 8
 
 
 def training_questions(kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -76,9 +77,22 @@ def load_or_fit(
             temporary = path.with_suffix(".tmp")
             temporary.write_bytes(pickle.dumps(model))
             temporary.replace(path)
+            _prune(cache_dir)  # type: ignore[arg-type]
         except OSError as exc:  # a read-only checkout still runs, it only refits at every start
             log.warning("could not cache the FAQ model in %s: %s", path, exc)
     return model, True
+
+
+def _prune(cache_dir: Path) -> None:
+    """Keep the few most recent models: every edit of the knowledge base makes a new one."""
+    dated = []
+    for path in cache_dir.glob("faq_model-*.pickle"):
+        try:
+            dated.append((path.stat().st_mtime, path))
+        except FileNotFoundError:  # another process pruned it meanwhile
+            continue
+    for _, old in sorted(dated, reverse=True)[_CACHE_KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 class Matcher:
