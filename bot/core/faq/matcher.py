@@ -20,9 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from bot.core.common.config_files import load_model
 from bot.core.common.locale import Locale
@@ -37,6 +39,7 @@ _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能�
 _UNIGRAM_WEIGHT = 0.35
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
+_LOOP_MAX_POSTINGS = 400  # a question touching more postings than this is scored with one sparse product
 _RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
 _DIGIT_WEIGHT = 0.6
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
@@ -281,13 +284,60 @@ class LexicalMatcher:
             self._norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
             for feature, weight in weights.items():
                 self._postings[feature].append((index, weight))
+        self._index_cosines()
+
+    def _index_cosines(self) -> None:
+        """The postings as one sparse matrix (feature × question, each question's weights over its norm) with
+        the questions grouped by entry, so a question's best cosine per entry is one product and one
+        `maximum.reduceat` instead of a Python loop over every posting (ten times the questions, ten times
+        the loop)."""
+        owners = self._owners
+        order = sorted(range(len(owners)), key=lambda index: owners[index])
+        position = {index: row for row, index in enumerate(order)}
+        self._columns = {feature: column for column, feature in enumerate(self._postings)}
+        self._postings_by_row = list(self._postings.values())
+        rows, columns, values = [], [], []
+        for feature, postings in self._postings.items():
+            for index, weight in postings:
+                rows.append(self._columns[feature])
+                columns.append(position[index])
+                values.append(weight / self._norms[index])
+        shape = (len(self._columns), len(order))
+        self._cosines = sparse.csr_matrix((values, (rows, columns)), shape=shape)
+        grouped = [owners[index] for index in order]
+        self._group_starts = np.array(
+            [row for row in range(len(grouped)) if row == 0 or grouped[row] != grouped[row - 1]], dtype=np.intp
+        )
+        self._group_entries = [grouped[row] for row in self._group_starts]
+
+    def _best_cosines(self, rows: list[int], weights: list[float]) -> dict[str, float]:
+        """Per entry, the best cosine (before the query's norm) of the question with one of its alternates.
+        Few postings: a loop over them; many (a large knowledge base): the sparse product, same result."""
+        postings = [self._postings_by_row[row] for row in rows]
+        if sum(map(len, postings)) < _LOOP_MAX_POSTINGS:
+            dots: dict[int, float] = {}
+            get = dots.get
+            for weight, listed in zip(weights, postings, strict=True):
+                for index, doc_weight in listed:
+                    dots[index] = get(index, 0.0) + weight * doc_weight
+            cosine: dict[str, float] = {}
+            owners, norms = self._owners, self._norms
+            for index, dot in dots.items():
+                value = dot / norms[index]
+                entry_id = owners[index]
+                if value > cosine.get(entry_id, 0.0):
+                    cosine[entry_id] = value
+            return cosine
+        best = np.maximum.reduceat(np.asarray(weights) @ self._cosines[rows], self._group_starts)
+        return {entry_id: float(value) for entry_id, value in zip(self._group_entries, best, strict=True) if value}
 
     def scores(self, text: str) -> tuple[dict[str, float], str, float]:
         """Score (0–100) per entry with any overlap, the canonical question, and the share of the question
         (idf-weighted) made of words the knowledge base has never seen: 銀行, 火鍋店 are someone else's business."""
         feats = self.analyzer.features(text, correct=True)
         query_norm = query_mass = unknown_mass = 0.0
-        dots: dict[int, float] = {}
+        rows: list[int] = []
+        weights: list[float] = []
         explained: dict[str, float] = {}
         for feature, factor in feats.items():
             idf = self._idf.get(feature)
@@ -298,19 +348,13 @@ class LexicalMatcher:
             if idf is None:
                 unknown_mass += weight
                 continue
-            get = dots.get
-            for index, doc_weight in self._postings.get(feature, ()):
-                dots[index] = get(index, 0.0) + weight * doc_weight
+            if (row := self._columns.get(feature)) is not None:
+                rows.append(row)
+                weights.append(weight)
             for entry_id in self._entry_postings[feature]:
                 explained[entry_id] = explained.get(entry_id, 0.0) + weight
         norm = math.sqrt(query_norm) or 1.0
-        cosine: dict[str, float] = {}
-        owners, norms = self._owners, self._norms
-        for index, dot in dots.items():
-            value = dot / norms[index]
-            entry_id = owners[index]
-            if value > cosine.get(entry_id, 0.0):
-                cosine[entry_id] = value
+        cosine = self._best_cosines(rows, weights)
         cosine_scale, share_scale = 100.0 * COSINE_SHARE / norm, 100.0 * (1 - COSINE_SHARE) / (query_mass or 1.0)
         scores = {
             entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share

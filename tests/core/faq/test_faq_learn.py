@@ -89,3 +89,21 @@ def test_accepted_questions_are_appended_in_their_locale_and_nothing_else_moves(
     assert len(after.splitlines()) == len(before.splitlines()) + 2
     with pytest.raises(ValueError, match="no entry"):
         append_questions(path, [Addition("no_such_entry", "en", "hello there")])
+
+
+@pytest.mark.parametrize(
+    ("region", "present", "absent"),
+    [("CN", ["120", "110", "122", "119"], ["999"]), ("TW", ["119", "110", "112"], ["120", "999"]),
+     ("HK", ["999"], ["120", "110"])],
+)  # fmt: skip
+def test_the_emergency_answer_gives_the_numbers_of_the_dealers_region(
+    shared_services: Services, region: str, present: list[str], absent: list[str]
+) -> None:
+    from bot.core.faq.knowledge_base import KnowledgeBase
+
+    dealer = shared_services.dealer.model_copy(update={"region": region})
+    kb = KnowledgeBase(shared_services.kb.entries, dealer)
+    for locale in ("zh-Hant", "zh-Hans", "en"):
+        answer = kb.answer("emergency", locale)
+        assert all(number in answer for number in present) and not any(n in answer for n in absent), answer
+        assert dealer.rescue_line in answer

@@ -136,3 +136,18 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
     assert canonical("opning hours") == canonical("opening hours")
     assert "water" in canonical("water in the boot")  # not "after"
     assert "tired" in canonical("i am tired of waiting")  # not 轮胎
+
+
+def test_the_lexical_scores_are_the_same_by_loop_and_by_sparse_product(
+    shared_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.core.faq.matcher as matcher_module
+
+    lexical = shared_services.matcher.lexical
+    questions = ["多久要保養一次", "how often should i service my car", "三包 7天 換車", "車子拋錨了怎麼辦 高速"]
+    monkeypatch.setattr(matcher_module, "_LOOP_MAX_POSTINGS", 10**9)
+    by_loop = [lexical.scores(q)[0] for q in questions]
+    monkeypatch.setattr(matcher_module, "_LOOP_MAX_POSTINGS", 0)
+    by_product = [lexical.scores(q)[0] for q in questions]
+    for loop, product in zip(by_loop, by_product, strict=True):
+        assert loop.keys() == product.keys() and all(loop[e] == pytest.approx(product[e]) for e in loop)
