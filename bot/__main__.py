@@ -1,4 +1,4 @@
-"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import, sweep."""
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|build|learn|misses, warranty, outbox, import, sweep."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help="knowledge base tools")
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     kb_commands.add_parser("check", help="validate knowledge/faq.yaml")
+    kb_commands.add_parser("build", help="fit the FAQ matcher now; print its thresholds and cross-validated figures")
+    learn = kb_commands.add_parser("learn", help="review the questions customers confirmed; add accepted ones")
+    learn.add_argument("--accept", nargs="+", default=[], metavar="ID[=ENTRY]", help="append these to faq.yaml")
+    learn.add_argument("--reject", nargs="+", type=int, default=[], metavar="ID", help="never list these again")
     misses = kb_commands.add_parser("misses", help="the most frequent questions the bot could not answer")
     misses.add_argument("--limit", type=int, default=20)
     box = commands.add_parser("outbox", help="the outbox of scheduled messages")
@@ -79,6 +83,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return _ask(args, settings)
     if args.command == "kb":
+        if args.kb_command in {"build", "learn"}:
+            from bot.cli import faq as faq_cli
+
+            if args.kb_command == "build":
+                return faq_cli.build(settings)
+            return faq_cli.run_learn(settings, args.accept, args.reject)
         return _kb_check(settings) if args.kb_command == "check" else asyncio.run(_kb_misses(settings, args.limit))
     if args.command in {"setup", "migrate"}:
         return _setup(settings, seed=args.command == "setup")

@@ -10,9 +10,10 @@ from bot.core.common.callbacks import CallbackCodec, derive_secret
 from bot.core.common.dealer import Dealer, template_vars
 from bot.core.common.locale import LOCALES
 from bot.core.common.messages import Messages
-from bot.core.common.settings import Settings
+from bot.core.common.settings import ROOT, Settings
 from bot.core.faq.knowledge_base import KnowledgeBase
-from bot.core.faq.matcher import Matcher, MatchingConfig
+from bot.core.faq.learned import Matcher
+from bot.core.faq.matcher import MatchingConfig
 from bot.core.faq.service import FaqService
 from bot.core.warranty.rules import WarrantyRules
 from bot.db.engine import create_engine, session_factory
@@ -34,11 +35,13 @@ class Services:
     sessions: async_sessionmaker[AsyncSession]
 
 
-def load_knowledge(settings: Settings) -> tuple[Dealer, KnowledgeBase, Matcher]:
-    """Validate and load knowledge/*.yaml; raises ConfigError naming the file and field."""
+def load_knowledge(settings: Settings, refit: bool = False) -> tuple[Dealer, KnowledgeBase, Matcher]:
+    """Validate and load knowledge/*.yaml and fit (or load) the matcher; raises ConfigError naming the file."""
     dealer = Dealer.load(settings.knowledge_dir / "dealer.yaml")
     kb = KnowledgeBase.load(settings.knowledge_dir / "faq.yaml", dealer)
-    matcher = Matcher(kb, MatchingConfig.load(settings.knowledge_dir / "matching.yaml"))
+    # The fitted model is cached under data/ (keyed by the knowledge base's content): a restart does not refit.
+    config = MatchingConfig.load(settings.knowledge_dir / "matching.yaml")
+    matcher = Matcher(kb, config, ROOT / "data", refit=refit)
     return dealer, kb, matcher
 
 

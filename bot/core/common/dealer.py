@@ -124,6 +124,9 @@ class Branch(BaseModel):
     hours: OpeningHours
     closed_days: list[dt.date] = Field(default_factory=list, description="holidays and other closed dates")
     capacity: Capacity = Field(default_factory=Capacity)
+    service_minutes: int | None = Field(
+        default=None, ge=15, le=480, description="how long a routine service typically takes here (FAQ answers)"
+    )
 
     @field_validator("phone")
     @classmethod
@@ -217,6 +220,7 @@ def template_vars(dealer: Dealer, locale: Locale) -> dict[str, object]:
                 "map_url": str(branch.map_url),
                 "phone": branch.phone,
                 "hours": hours_line(branch.hours, locale),
+                "service_minutes": branch.service_minutes,
             }
             for branch in dealer.branches
         ],

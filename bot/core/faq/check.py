@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bot.core.common.locale import LOCALES
 from bot.core.common.text import fold
 from bot.core.faq.knowledge_base import KnowledgeBase, strip_tags
-from bot.core.faq.matcher import Matcher
+from bot.core.faq.learned import Matcher
 
 TELEGRAM_MAX_CHARS = 4096
 _ALLOWED_TAGS = {"b", "i", "u", "s", "code", "pre", "a", "strong", "em", "blockquote"}

@@ -20,13 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from bot.core.common.config_files import load_model
+from bot.core.common.locale import Locale
 from bot.core.common.text import CJK, fold
-from bot.core.faq.knowledge_base import KnowledgeBase
 
 Decision = Literal["answer", "suggest", "fallback"]
 MAX_SUGGESTIONS = 3
@@ -35,17 +37,24 @@ _CJK_RUN = re.compile(rf"[{CJK}]+")
 # Characters too common to mean anything on their own (they still count inside bigrams).
 _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
 _UNIGRAM_WEIGHT = 0.35
+_LATIN_WORDS = re.compile(r"[a-z]+")
+_SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
+_LOOP_MAX_POSTINGS = 400  # a question touching more postings than this is scored with one sparse product
+_RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
 _DIGIT_WEIGHT = 0.6
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
 COSINE_SHARE = 0.35
 
 
-class Thresholds(BaseModel):
+class Calibration(BaseModel):
+    """What the answer and suggestion thresholds are calibrated to (bot.core.faq.model), not the thresholds."""
+
     model_config = ConfigDict(extra="forbid")
 
-    answer: float = Field(ge=0, le=100)
-    margin: float = Field(ge=0, le=100)
-    suggest: float = Field(ge=0, le=100)
+    folds: int = Field(ge=3, le=10)
+    max_wrong_answers: float = Field(ge=0, le=0.2)
+    max_off_topic_answered: float = Field(ge=0, le=0.2)
+    max_in_domain_fallback: float = Field(ge=0, le=0.2)
 
 
 class MatchingConfig(BaseModel):
@@ -53,11 +62,12 @@ class MatchingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    thresholds: Thresholds
+    calibration: Calibration
     synonyms: dict[str, list[str]]
     stopwords_en: list[str]
     out_of_domain_words: list[str]
     car_words: list[str]
+    off_topic_examples: dict[Locale, list[str]]
 
     @classmethod
     def load(cls, path: Path) -> MatchingConfig:
@@ -101,12 +111,16 @@ def _sound(pair: str) -> str:
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
-    """One alternation, longest first; Latin phrases only match as whole words."""
-    parts = []
-    for phrase in sorted(set(phrases), key=len, reverse=True):
-        escaped = re.escape(phrase)
-        parts.append(rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if phrase[0].isascii() else escaped)
-    return re.compile("|".join(parts))
+    """One alternation, longest first; Latin phrases only match as whole words, with their plural or past
+    ("serviced", "bookings" are "service", "booking"; not "tired"). The phrase itself is group 1 or 2."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    latin = "|".join(re.escape(p) for p in ordered if p[0].isascii()) or "(?!)"
+    other = "|".join(re.escape(p) for p in ordered if not p[0].isascii()) or "(?!)"
+    return re.compile(rf"(?<![a-z0-9])({latin})(?:s|es|ed|ing|(?<=[^r]e)d)?(?![a-z0-9])|({other})")
+
+
+def _phrase(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2)
 
 
 class Analyzer:
@@ -126,13 +140,37 @@ class Analyzer:
         self._known_pairs: frozenset[str] = frozenset()
         self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        # Whole English words as written, before synonyms and stems: "opning hours" must become "opening hours"
+        # before "opening hours" can be read as 营业时间. Off-topic words are known too, so "weather" stays.
+        off_topic = [q for questions in config.off_topic_examples.values() for q in questions]
+        known_texts = [*self._rewrites, *config.stopwords_en, *off_topic]
+        self._base_words = {word for text in known_texts for word in _LATIN_WORDS.findall(fold(text))}
+        self._words: list[str] = sorted(self._base_words)
+        self._word_set: frozenset[str] = frozenset(self._words)
+        self._respell_word = lru_cache(maxsize=8192)(self._respell_word_uncached)
+        self.query_canonical = lru_cache(maxsize=4096)(self._query_canonical)  # type: ignore[method-assign]
 
     def _canonical(self, text: str) -> str:
         """Folded text with every synonym rewritten to its canonical form."""
-        return self._synonyms.sub(lambda m: self._rewrites[m.group(0)], fold(text))
+        return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
-    def set_vocabulary(self, words: set[str], pairs: set[str]) -> None:
-        """The English words and Chinese character pairs the knowledge base knows: typos are corrected to them."""
+    def _respell_word_uncached(self, word: str) -> str:
+        if len(word) < _RESPELL_MIN or word in self._word_set:
+            return word
+        best = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+        return best[0] if best else word
+
+    def _query_canonical(self, text: str) -> str:
+        """A customer's question: English misspellings corrected to known words, then canonical."""
+        return self.canonical(_LATIN_WORDS.sub(lambda m: self._respell_word(m.group(0)), fold(text)))
+
+    def set_vocabulary(self, words: set[str], pairs: set[str], spelled: set[str] | None = None) -> None:
+        """The English words (stems; `spelled`: as written) and Chinese character pairs the knowledge base knows:
+        typos are corrected to them."""
+        self._words = sorted(self._base_words | (spelled or set()))
+        self._word_set = frozenset(self._words)
+        self._respell_word.cache_clear()
+        self.query_canonical.cache_clear()  # type: ignore[attr-defined]
         self._vocabulary = sorted(words)
         self._known_pairs = frozenset(pairs)
         by_sound: dict[str, set[str]] = defaultdict(set)
@@ -142,31 +180,41 @@ class Analyzer:
         self._pairs_by_sound = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
         self._correct.cache_clear()
 
-    def _correct_chinese(self, run: str) -> str:
-        """Replace unknown character pairs by the known pair that sounds the same."""
+    def correct_chinese(self, run: str) -> str:
+        """Replace unknown character pairs by the known pair that sounds the same, never breaking a known pair
+        next to it (機油幾 stays 机油几: 油几 sounds like 有几, but 机油 is a word the knowledge base knows)."""
         chars = list(run)
+        known_pairs = self._known_pairs
         for index in range(len(chars) - 1):
             pair = chars[index] + chars[index + 1]
-            if pair in self._known_pairs:
+            if pair in known_pairs:
                 continue
             known = self._pairs_by_sound.get(_sound(pair))
-            if known:
+            if not known:
+                continue
+            before = index > 0 and known[0] != chars[index] and chars[index - 1] + chars[index] in known_pairs
+            after = (
+                index + 2 < len(chars)
+                and known[1] != chars[index + 1]
+                and chars[index + 1] + chars[index + 2] in known_pairs
+            )
+            if not (before or after):
                 chars[index], chars[index + 1] = known
         return "".join(chars)
 
     def _correct_uncached(self, word: str) -> str:
         if len(word) < 4 or not self._vocabulary:
             return word
-        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=80)
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return best[0] if best else word
 
     def features(self, text: str, correct: bool = False) -> dict[str, float]:
         """Feature → weight factor (before idf)."""
         found: dict[str, float] = {}
-        for run in _RUNS.findall(self.canonical(text)):
+        for run in _RUNS.findall(self.query_canonical(text) if correct else self.canonical(text)):
             if _CJK_RUN.fullmatch(run):
                 if correct:
-                    run = self._correct_chinese(run)
+                    run = self.correct_chinese(run)
                 for index in range(len(run) - 1):
                     found[run[index : index + 2]] = 1.0
                 for char in run:
@@ -189,29 +237,33 @@ class Analyzer:
         return bool(self._out_of_domain.search(canonical)) and not self._car_words.search(canonical)
 
 
-class Matcher:
-    """Scores questions against a knowledge base and decides: answer, suggest or fallback."""
+class LexicalMatcher:
+    """Scores questions by the words they share with each entry's alternate questions (idf-weighted).
 
-    def __init__(self, kb: KnowledgeBase, config: MatchingConfig) -> None:
-        self.kb = kb
+    One of the signals of the learned matcher (bot.core.faq.model), which decides; built from (entry id,
+    question) pairs so that cross-validation can leave questions out.
+    """
+
+    def __init__(self, questions: list[tuple[str, str]], config: MatchingConfig) -> None:
         self.config = config
         self.analyzer = Analyzer(config)
         self._questions: list[tuple[str, str]] = []  # (entry id, question text)
-        self._exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
+        self.exact: dict[str, str] = {}  # canonical question → its entry: what a very short query may answer
         question_features: list[dict[str, float]] = []
         entry_features: dict[str, set[str]] = defaultdict(set)
-        for entry in kb.entries:
-            for _locale, question in entry.questions.all():
-                feats = self.analyzer.features(question)
-                self._questions.append((entry.id, question))
-                self._exact.setdefault("".join(self.analyzer.canonical(question).split()), entry.id)
-                question_features.append(feats)
-                entry_features[entry.id].update(feats)
+        for entry_id, question in questions:
+            feats = self.analyzer.features(question)
+            self._questions.append((entry_id, question))
+            self.exact.setdefault(compact(self.analyzer.canonical(question)), entry_id)
+            question_features.append(feats)
+            entry_features[entry_id].update(feats)
         known = {f for feats in question_features for f in feats}
         self.analyzer.set_vocabulary(
-            {f[2:] for f in known if f.startswith("w:")}, {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)}
+            {f[2:] for f in known if f.startswith("w:")},
+            {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)},
+            {word for _, question in questions for word in _LATIN_WORDS.findall(fold(question))},
         )
-        entries = max(len(kb.entries), 1)
+        entries = max(len(entry_features), 1)
         document_frequency: dict[str, int] = defaultdict(int)
         for feats in entry_features.values():
             for feature in feats:
@@ -232,12 +284,60 @@ class Matcher:
             self._norms.append(math.sqrt(sum(w * w for w in weights.values())) or 1.0)
             for feature, weight in weights.items():
                 self._postings[feature].append((index, weight))
+        self._index_cosines()
 
-    def scores(self, text: str) -> tuple[dict[str, float], str]:
-        """Score (0–100) per entry with any overlap, and the canonical question."""
+    def _index_cosines(self) -> None:
+        """The postings as one sparse matrix (feature × question, each question's weights over its norm) with
+        the questions grouped by entry, so a question's best cosine per entry is one product and one
+        `maximum.reduceat` instead of a Python loop over every posting (ten times the questions, ten times
+        the loop)."""
+        owners = self._owners
+        order = sorted(range(len(owners)), key=lambda index: owners[index])
+        position = {index: row for row, index in enumerate(order)}
+        self._columns = {feature: column for column, feature in enumerate(self._postings)}
+        self._postings_by_row = list(self._postings.values())
+        rows, columns, values = [], [], []
+        for feature, postings in self._postings.items():
+            for index, weight in postings:
+                rows.append(self._columns[feature])
+                columns.append(position[index])
+                values.append(weight / self._norms[index])
+        shape = (len(self._columns), len(order))
+        self._cosines = sparse.csr_matrix((values, (rows, columns)), shape=shape)
+        grouped = [owners[index] for index in order]
+        self._group_starts = np.array(
+            [row for row in range(len(grouped)) if row == 0 or grouped[row] != grouped[row - 1]], dtype=np.intp
+        )
+        self._group_entries = [grouped[row] for row in self._group_starts]
+
+    def _best_cosines(self, rows: list[int], weights: list[float]) -> dict[str, float]:
+        """Per entry, the best cosine (before the query's norm) of the question with one of its alternates.
+        Few postings: a loop over them; many (a large knowledge base): the sparse product, same result."""
+        postings = [self._postings_by_row[row] for row in rows]
+        if sum(map(len, postings)) < _LOOP_MAX_POSTINGS:
+            dots: dict[int, float] = {}
+            get = dots.get
+            for weight, listed in zip(weights, postings, strict=True):
+                for index, doc_weight in listed:
+                    dots[index] = get(index, 0.0) + weight * doc_weight
+            cosine: dict[str, float] = {}
+            owners, norms = self._owners, self._norms
+            for index, dot in dots.items():
+                value = dot / norms[index]
+                entry_id = owners[index]
+                if value > cosine.get(entry_id, 0.0):
+                    cosine[entry_id] = value
+            return cosine
+        best = np.maximum.reduceat(np.asarray(weights) @ self._cosines[rows], self._group_starts)
+        return {entry_id: float(value) for entry_id, value in zip(self._group_entries, best, strict=True) if value}
+
+    def scores(self, text: str) -> tuple[dict[str, float], str, float]:
+        """Score (0–100) per entry with any overlap, the canonical question, and the share of the question
+        (idf-weighted) made of words the knowledge base has never seen: 銀行, 火鍋店 are someone else's business."""
         feats = self.analyzer.features(text, correct=True)
-        query_norm = query_mass = 0.0
-        dots: dict[int, float] = {}
+        query_norm = query_mass = unknown_mass = 0.0
+        rows: list[int] = []
+        weights: list[float] = []
         explained: dict[str, float] = {}
         for feature, factor in feats.items():
             idf = self._idf.get(feature)
@@ -246,46 +346,28 @@ class Matcher:
             if factor >= 1.0:
                 query_norm += weight * weight
             if idf is None:
+                unknown_mass += weight
                 continue
-            get = dots.get
-            for index, doc_weight in self._postings.get(feature, ()):
-                dots[index] = get(index, 0.0) + weight * doc_weight
+            if (row := self._columns.get(feature)) is not None:
+                rows.append(row)
+                weights.append(weight)
             for entry_id in self._entry_postings[feature]:
                 explained[entry_id] = explained.get(entry_id, 0.0) + weight
         norm = math.sqrt(query_norm) or 1.0
-        cosine: dict[str, float] = {}
-        owners, norms = self._owners, self._norms
-        for index, dot in dots.items():
-            value = dot / norms[index]
-            entry_id = owners[index]
-            if value > cosine.get(entry_id, 0.0):
-                cosine[entry_id] = value
+        cosine = self._best_cosines(rows, weights)
         cosine_scale, share_scale = 100.0 * COSINE_SHARE / norm, 100.0 * (1 - COSINE_SHARE) / (query_mass or 1.0)
         scores = {
             entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
             for entry_id, share in explained.items()
         }
-        return scores, self.analyzer.canonical(text)
-
-    def match(self, text: str) -> MatchResult:
-        """Decide what to do with one question."""
-        best, canonical = self.scores(text)
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
-        limits = self.config.thresholds
-        suggestions = [Suggestion(e, round(s, 1)) for e, s in ranked[:MAX_SUGGESTIONS] if s >= limits.suggest]
-        if not ranked or ranked[0][1] < limits.suggest:
-            top = ranked[0] if ranked else (None, 0.0)
-            return MatchResult("fallback", top[0], round(top[1], 1), [], canonical)
-        top_id, top_score = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        confident = top_score >= limits.answer and top_score - runner_up >= limits.margin
-        short = _too_short(canonical) and self._exact.get("".join(canonical.split())) != top_id
-        if confident and not short and not self.analyzer.is_out_of_domain(text):
-            return MatchResult("answer", top_id, round(top_score, 1), suggestions, canonical)
-        return MatchResult("suggest", top_id, round(top_score, 1), suggestions, canonical)
+        return scores, self.analyzer.query_canonical(text), unknown_mass / (query_mass or 1.0)
 
 
-def _too_short(canonical: str) -> bool:
+def compact(canonical: str) -> str:
+    return "".join(canonical.split())
+
+
+def too_short(canonical: str) -> bool:
     """A bare number ("7", "1000") or one or two characters ("明天") is not a question: unless it is one of the
     knowledge base's own questions ("三包"), whatever it matches is offered as "did you mean", never answered."""
     compact = "".join(canonical.split())

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.common.base import utcnow
 from bot.db.common.dialect import upsert_insert
-from bot.db.faq.models import FaqMiss
+from bot.db.faq.models import FaqLearned, FaqMiss
 
 
 async def record_faq_miss(
@@ -48,4 +48,37 @@ async def record_faq_miss(
 async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss]:
     """The most frequent misses first, so staff add alternate questions where it helps most."""
     statement = select(FaqMiss).order_by(FaqMiss.count.desc(), FaqMiss.last_seen_at.desc()).limit(limit)
+    return list((await session.execute(statement)).scalars())
+
+
+async def record_faq_pair(
+    session: AsyncSession, normalized: str, question: str, lang: str, entry_id: str, source: str
+) -> None:
+    """Count one confirmed (question → entry) pair; a pair already reviewed keeps its status."""
+    now = utcnow()
+    insert = upsert_insert(session)(FaqLearned).values(
+        normalized=normalized[:512],
+        question=question[:1024],
+        lang=lang,
+        entry_id=entry_id,
+        source=source,
+        status="new",
+        count=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["normalized", "lang", "entry_id", "source"],
+        set_={"count": FaqLearned.count + 1, "question": insert.excluded.question, "last_seen_at": now},
+    )
+    await session.execute(statement)
+
+
+async def faq_pairs(session: AsyncSession, status: str = "new") -> list[FaqLearned]:
+    """Confirmed pairs awaiting review, the most frequent first."""
+    statement = (
+        select(FaqLearned)
+        .where(FaqLearned.status == status)
+        .order_by(FaqLearned.count.desc(), FaqLearned.last_seen_at.desc(), FaqLearned.id)
+    )
     return list((await session.execute(statement)).scalars())

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common.locale import Locale
+from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.faq import repo as faq_repo
+from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, asks_for_a_person, is_emergency, service_type
 from bot.core.faq.knowledge_base import KnowledgeBase
-from bot.core.faq.matcher import Decision, Matcher
+from bot.core.faq.learn import worth_learning
+from bot.core.faq.learned import Matcher
+from bot.core.faq.matcher import Decision
 
 MAX_QUESTION_CHARS = 500  # longer messages are cut for matching; nobody asks a FAQ in more
 
@@ -48,8 +52,13 @@ class FaqService:
         self.sessions = sessions
 
     def ask(self, question: str, locale: Locale) -> FaqReply:
-        """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this)."""
-        result = self.matcher.match(question[:MAX_QUESTION_CHARS])
+        """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this). Danger and a
+        request for a person are recognised before the knowledge base is searched (bot.core.faq.intents)."""
+        question_cut = question[:MAX_QUESTION_CHARS]
+        for intent, entry_id in ((is_emergency, EMERGENCY_ENTRY), (asks_for_a_person, HUMAN_ENTRY)):
+            if entry_id in self.kb.by_id and intent(question_cut):
+                return self.entry_reply(entry_id, locale, question, 100.0, self.matcher.analyzer.canonical(question))
+        result = self.matcher.match(question_cut)
         suggestions = [Choice(s.entry_id, self.kb.title(s.entry_id, locale), s.score) for s in result.suggestions]
         if result.decision != "answer" or result.entry_id is None:
             return FaqReply(
@@ -97,3 +106,27 @@ class FaqService:
                     reply.score,
                 )
         return reply
+
+    def service_type(self, text: str) -> str | None:
+        """A typed answer to "which service?" read as one (「保養」, "oil change" → maintenance), or None."""
+        return service_type(self.matcher.analyzer.query_canonical(text[:MAX_QUESTION_CHARS]))
+
+    async def record_pick(self, question: str, locale: Locale, entry_id: str) -> None:
+        """The customer tapped a "did you mean" suggestion for `question`: a candidate for `kb learn`."""
+        await self._record(question, locale, entry_id, "suggestion")
+
+    async def record_advisor_answer(self, ticket_id: int, locale: Locale) -> None:
+        """An advisor answered a ticket opened from "none of these": the question that led there is a candidate
+        (without an entry: the reviewer picks one in `kb learn`)."""
+        async with self.sessions() as session:
+            trail = await ticket_repo.faq_trail(session, ticket_id)
+        question = next((item["q"] for item in reversed(trail) if item.get("d") == "suggest"), None)
+        if question:
+            await self._record(question, locale, "", "advisor")
+
+    async def _record(self, question: str, locale: Locale, entry_id: str, source: str) -> None:
+        if not worth_learning(question):
+            return
+        normalized = self.matcher.analyzer.canonical(question)
+        async with self.sessions.begin() as session:
+            await faq_repo.record_faq_pair(session, normalized, question[:MAX_QUESTION_CHARS], locale, entry_id, source)

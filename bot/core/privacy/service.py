@@ -10,7 +10,8 @@
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
   Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
   row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
-  FAQ statistics (faq_miss) never held anyone's identity and are untouched.
+  FAQ statistics (faq_miss) and the question → entry pairs kept for `kb learn` (faq_learned) never held anyone's
+  identity (no customer id; questions with a long number, an e-mail or a link are not kept) and are untouched.
 """
 
 from __future__ import annotations

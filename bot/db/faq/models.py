@@ -32,3 +32,24 @@ class FaqMiss(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class FaqLearned(Base):
+    """A (question → entry) pair a customer confirmed: a tapped "did you mean" suggestion, or a question an advisor
+    answered after "none of these" (entry_id empty: the reviewer picks it). Candidates for new alternate questions,
+    reviewed with `python -m bot kb learn`. Anonymous like faq_miss: no customer id, so /forget has nothing to find.
+    """
+
+    __tablename__ = "faq_learned"
+    __table_args__ = (UniqueConstraint("normalized", "lang", "entry_id", "source", name="uq_faq_learned_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    normalized: Mapped[str] = mapped_column(String(512), doc="the folded question, the key that is counted")
+    question: Mapped[str] = mapped_column(String(1024), doc="the latest wording as typed")
+    lang: Mapped[str] = mapped_column(String(8), doc="the locale the customer wrote in")
+    entry_id: Mapped[str] = mapped_column(String(64), doc="the entry confirmed; '' when an advisor answered")
+    source: Mapped[str] = mapped_column(String(16), doc="suggestion or advisor")
+    status: Mapped[str] = mapped_column(String(16), default="new", doc="new, accepted or rejected")
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

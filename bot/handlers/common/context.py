@@ -11,6 +11,7 @@ from bot.core.common import customers
 from bot.core.common.callbacks import CallbackData
 from bot.core.common.locale import Locale, choose_locale, from_language_code
 from bot.core.common.text import detect_script, is_chinese, reads_as_english
+from bot.core.faq.intents import is_latin_greeting
 from bot.core.services import Services
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
@@ -32,6 +33,8 @@ def written_locale(text: str | None, previous: str | None, language_code: str | 
     if not text:
         return None
     script = detect_script(text)
+    if script == "en" and is_latin_greeting(text):
+        return from_language_code(language_code)  # "hi", "thanks!": the customer's Telegram language, not the last
     if script == "en" and previous in ("zh-Hant", "zh-Hans") and not reads_as_english(text):
         return None  # a Chinese writer's "ok", "skip" or "next Monday": their language stays
     if script or not is_chinese(text):

@@ -42,7 +42,8 @@ def faq_reply(services: Services, locale: Locale, user_id: int, reply: FaqReply)
     label = services.messages.label
     rows: list[list[InlineKeyboardButton]] = []
     if reply.decision == "suggest":
-        rows += [[_button(services, user_id, c.title, "faq", "show", c.entry_id)] for c in reply.suggestions]
+        # "pick", not "show": a tapped suggestion is a (question → entry) pair to learn from (bot.core.faq.learn)
+        rows += [[_button(services, user_id, c.title, "faq", "pick", c.entry_id)] for c in reply.suggestions]
         rows.append([_button(services, user_id, label(locale, "none_of_these"), "faq", "none")])
     elif reply.decision == "fallback":
         rows.append([_button(services, user_id, label(locale, "menu_advisor"), "menu", "advisor")])

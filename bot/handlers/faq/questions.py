@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.core.common.locale import Locale
 from bot.core.common.text import fold
+from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, is_emergency
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.handoff import advisor
+from bot.handlers.desk.handoff import tickets as handoff
+
+EMERGENCY_GROUP = -3  # before the flows (-2) and the handoff relays (-1): danger comes before anything else
+
+
+async def emergency(update: Update, context: CareContext) -> None:
+    """Danger or injury, whatever the customer was doing: the emergency numbers and the rescue line at once."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or not message.text or user is None or EMERGENCY_ENTRY not in context.services.kb.by_id:
+        return
+    if not is_emergency(message.text):
+        return
+    locale = await customer_locale(update, context, message.text)
+    await send_entry(update, context, locale, EMERGENCY_ENTRY)
+    if not await handoff.talking_to_staff(context, user.id):
+        raise ApplicationHandlerStop  # in a handoff the relay still copies it to the advisor
 
 
 async def question(update: Update, context: CareContext) -> None:
@@ -25,6 +42,9 @@ async def question(update: Update, context: CareContext) -> None:
         return
     reply = await services.faq.ask_and_record(text, locale)
     advisor.remember_question(context, text, reply.decision)  # the FAQ trail on a handoff's card
+    if reply.decision == "answer" and reply.entry_id == HUMAN_ENTRY:  # 「我要找真人」: a person, not an FAQ
+        await advisor.request_human(update, context, locale, trigger="typed")
+        return
     markup = keyboards.faq_reply(services, locale, user.id, reply)
     if reply.decision == "answer":
         await send(update, context, locale, "faq_answer", markup, answer=reply.answer_html)
@@ -41,6 +61,13 @@ async def send_entry(update: Update, context: CareContext, locale: Locale, entry
     await send(update, context, locale, "faq_answer", markup, answer=reply.answer_html)
 
 
+def last_suggested(context: CareContext) -> str | None:
+    """The customer's latest question that got a "did you mean" (the FAQ trail, bot.handlers.advisor)."""
+    trail = context.chat_data.get(handoff.TRAIL_KEY) if context.chat_data is not None else None
+    items = [item for item in trail if isinstance(item, dict)] if isinstance(trail, list) else []
+    return next((item.get("q") for item in reversed(items) if item.get("d") == "suggest"), None)
+
+
 async def button(update: Update, context: CareContext) -> None:
     """A suggestion, a follow-up question, or "none of these"."""
     query = update.callback_query
@@ -51,15 +78,20 @@ async def button(update: Update, context: CareContext) -> None:
         return
     await query.answer()
     locale = await customer_locale(update, context)
-    if data.action == "show" and data.arg in context.services.kb.by_id:
+    if data.action in ("show", "pick") and data.arg in context.services.kb.by_id:
+        if data.action == "pick" and (asked := last_suggested(context)):
+            await context.services.faq.record_pick(asked, locale, data.arg)
         await send_entry(update, context, locale, data.arg)
     else:  # "none of these": the customer needs a person
         await advisor.request_human(update, context, locale, trigger="faq_none")
 
 
-def handlers() -> list[BaseHandler[Update, CareContext, None]]:
+def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    return [
-        MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
-        CallbackQueryHandler(button, pattern=r"^faq:"),
-    ]
+    return {
+        EMERGENCY_GROUP: [MessageHandler(private & filters.TEXT & ~filters.COMMAND, emergency)],
+        0: [
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
+            CallbackQueryHandler(button, pattern=r"^faq:"),
+        ],
+    }

@@ -168,7 +168,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             MessageHandler(new_message & filters.CONTACT, contact),
         ],
         states={
-            LINK: [],  # a contact is an entry point; anything typed goes on to the FAQ
+            LINK: [MessageHandler(text, mycar_flows.link_typed)],  # a contact is an entry point
             PLATE: register_typed,
             MAKE: [*register_typed, CallbackQueryHandler(mycar_flows.make_chosen, pattern=rf"^{FEATURE}:make:")],
             MODEL: register_typed,

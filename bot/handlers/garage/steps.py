@@ -18,6 +18,7 @@ from bot.core.garage import registration
 from bot.core.garage.registration import CarDraft, RegisterStep
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.faq import questions as faq
 from bot.handlers.garage.view import FEATURE, ask_consent, ask_phone, due_rules, show_garage, today
 
 # Conversation states: one per question.
@@ -27,7 +28,8 @@ MODEL: RegisterStep = "model"
 DELIVERY_DATE: RegisterStep = "delivery_date"
 ODOMETER: RegisterStep = "odometer"
 UPDATE_ODOMETER = "update_odometer"
-LINK = "link"  # the share-phone keyboard is up; only /cancel (which takes it down) and a contact matter here
+LINK = "link"  # the share-phone keyboard is up; /cancel (which takes it down), a contact, or text (link_typed)
+_PHONE_DIGITS = 7  # this many digits typed at the share-phone step: a phone number, not a question
 DRAFT = "mycar_draft"  # user_data key of the registration answers
 VEHICLE = "mycar_vehicle"  # user_data key of the car whose odometer is being updated
 LINKING = "mycar_linking"  # user_data key: the share-phone keyboard was sent
@@ -52,6 +54,18 @@ async def start_linking(update: Update, context: CareContext, locale: Locale) ->
     context.user_data[LINKING] = True
     await ask_phone(update, context, locale)
     return LINK
+
+
+async def link_typed(update: Update, context: CareContext) -> object:
+    """Text while the share-phone keyboard is up. A typed number proves nothing (anyone can type anyone's), so
+    it gets the button again; a question goes on to the FAQ and the keyboard stays."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if sum(char.isdigit() for char in message.text) >= _PHONE_DIGITS:
+        await ask_phone(update, context, await customer_locale(update, context))
+        return None
+    await faq.question(update, context)
+    return None
 
 
 async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarDraft, problem: str = "") -> object:

@@ -1,39 +1,83 @@
-"""The matcher on the labelled set written independently of faq.yaml (tests/data/faq_eval.yaml)."""
+"""The FAQ as customers get it (bot.core.faq.service: intents, then the learned matcher) on two labelled sets:
+tests/data/faq_eval.yaml, the development set (tuned on), and tests/data/faq_blind.yaml, the blind test set
+(written without sight of faq.yaml, the development set or the matcher; committed once, never edited to fit).
+Each test fails when the matcher regresses below what it achieves today; issue 14's targets, not all met yet,
+are asserted too, as expected failures that turn into errors once they pass (then make them plain asserts)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.common.settings import ROOT
-from bot.core.faq.evaluation import LabelledSet, evaluate
+from bot.core.faq.evaluation import Accuracy, LabelledSet, evaluate
 from bot.core.services import Services
 
-LABELLED = LabelledSet.load(ROOT / "tests" / "data" / "faq_eval.yaml")
+SETS = {name: LabelledSet.load(ROOT / "tests" / "data" / f"faq_{name}.yaml") for name in ("eval", "blind")}
+# What the matcher achieves today (bench/faq_bench.py, README "Measured figures"), a little below: a floor.
+FLOORS = {  # set: (answered right outright ≥, answered wrong ≤, right entry first ≥, off-topic answered ≤)
+    "eval": (0.88, 0.02, 0.95, 0.03),
+    "blind": (0.80, 0.035, 0.88, 0.09),
+}
+TARGETS = (0.90, 0.02, 0.97, 0.03)  # issue 14, for both sets
 
 
-def test_labelled_set_is_big_enough_and_labels_exist(shared_services: Services) -> None:
-    assert len(LABELLED.in_domain) >= 150 and len(LABELLED.out_of_domain) >= 30
-    unknown = {entry_id for _, entry_id in LABELLED.in_domain} - set(shared_services.kb.by_id)
-    assert not unknown
-
-
-def test_accuracy_on_the_labelled_set(shared_services: Services) -> None:
+def accuracy(services: Services, name: str) -> Accuracy:
     def predict(question: str) -> tuple[str, str | None]:
-        result = shared_services.matcher.match(question)
-        first = result.entry_id if result.decision == "answer" else next((s.entry_id for s in result.suggestions), None)
-        return result.decision, first
+        reply = services.faq.ask(question, "en")
+        first = reply.entry_id if reply.decision == "answer" else next((s.entry_id for s in reply.suggestions), None)
+        return reply.decision, first
 
-    accuracy = evaluate(predict, LABELLED)
-    report = (
-        f"right {accuracy.right_rate:.1%} (direct {accuracy.direct_rate:.1%}), "
-        f"out-of-domain answered {accuracy.out_of_domain_rate:.1%}\n"
-        f"wrong answers: {accuracy.wrong_answers}\nmissed: {accuracy.missed}\n"
-        f"out-of-domain answered: {accuracy.out_of_domain_answered}"
+    return evaluate(predict, SETS[name])
+
+
+def report(result: Accuracy) -> str:
+    return (
+        f"right {result.direct_rate:.1%}, wrong {result.wrong_rate:.1%}, first {result.right_rate:.1%}, "
+        f"off-topic answered {result.out_of_domain_rate:.1%}\nwrong answers: {result.wrong_answers}\n"
+        f"missed: {result.missed}\noff-topic answered: {result.out_of_domain_answered}"
     )
-    assert accuracy.right_rate >= 0.95, report
-    assert accuracy.out_of_domain_rate <= 0.05, report
-    # A confident answer must almost never be the wrong one: a wrong answer misleads, a suggestion does not.
-    assert len(accuracy.wrong_answers) <= 0.02 * accuracy.in_domain, report
+
+
+@pytest.mark.parametrize("name", ["eval", "blind"])
+def test_sets_are_big_enough_and_labels_exist(shared_services: Services, name: str) -> None:
+    labelled = SETS[name]
+    minimum = (150, 30) if name == "eval" else (300, 60)
+    assert len(labelled.in_domain) >= minimum[0] and len(labelled.out_of_domain) >= minimum[1]
+    assert not {entry_id for _, entry_id in labelled.in_domain} - set(shared_services.kb.by_id)
+
+
+@pytest.mark.parametrize("name", ["eval", "blind"])
+def test_no_regression(shared_services: Services, name: str) -> None:
+    result = accuracy(shared_services, name)
+    direct, wrong, first, off_topic = FLOORS[name]
+    assert result.direct_rate >= direct, report(result)
+    assert result.wrong_rate <= wrong, report(result)  # a wrong answer misleads; a suggestion does not
+    assert result.right_rate >= first, report(result)
+    assert result.out_of_domain_rate <= off_topic, report(result)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 14's targets are not all met yet (README, Measured figures)")
+@pytest.mark.parametrize("name", ["eval", "blind"])
+def test_issue_14_targets(shared_services: Services, name: str) -> None:
+    result = accuracy(shared_services, name)
+    direct, wrong, first, off_topic = TARGETS
+    assert result.direct_rate >= direct and result.wrong_rate <= wrong, report(result)
+    assert result.right_rate >= first and result.out_of_domain_rate <= off_topic, report(result)
+
+
+def test_cross_validation_over_the_alternate_questions(shared_services: Services) -> None:
+    """k-fold over faq.yaml's alternate questions, each scored by a model and an index that never saw it, is
+    what the thresholds are calibrated on; they meet matching.yaml's targets by construction."""
+    matcher = shared_services.matcher
+    cv, targets = matcher.model.cross_validation, matcher.config.calibration
+    questions = sum(1 for entry in shared_services.kb.entries for _ in entry.questions.all())
+    assert (cv.folds, cv.questions) == (targets.folds, questions)
+    assert cv.answered_wrong <= targets.max_wrong_answers and cv.off_topic_answered <= targets.max_off_topic_answered
+    assert cv.right_first >= 0.65 and cv.answered_right >= 0.48  # today's figures, a little below
+    assert 0 < matcher.suggest_threshold < matcher.answer_threshold < 100
 
 
 def test_the_issues_out_of_domain_examples_get_no_confident_answer(shared_services: Services) -> None:
-    for question in ("家政服務包括哪些", "手機保修期多久", "洗衣機多久保養一次"):
-        assert shared_services.matcher.match(question).decision != "answer", question
+    for question in ("家政服務包括哪些", "手機保修期多久", "洗衣機多久保養一次", "今天天氣怎麼樣", "how to cook rice",
+                     "餐飲服務包括哪些?"):  # fmt: skip
+        assert shared_services.faq.ask(question, "en").decision != "answer", question

@@ -20,16 +20,18 @@ import datetime as dt
 import logging
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.common.settings import Settings
 from bot.core.common.text import to_simplified
 from bot.core.desk.followups import repo as followup_repo
 from bot.core.outbox import store as outbox
 from bot.core.outbox.store import OutboxItem, message_payload
-from bot.core.services import Services
 from bot.core.staff import repo as staff_repo
 from bot.core.staff.roles import StaffMember
+
+if TYPE_CHECKING:  # the services type only: the desk sits below the services container
+    from bot.core.services import Services
 
 log = logging.getLogger(__name__)
 

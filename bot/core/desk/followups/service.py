@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.core.common.identifiers import format_plate
 from bot.core.common.locale import Locale
@@ -32,7 +32,9 @@ from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.outbox import store as outbox
 from bot.core.outbox.store import OutboxItem, message_payload
 from bot.core.reminders.message import reminder_locale
-from bot.core.services import Services
+
+if TYPE_CHECKING:  # the services type only: the desk sits below the services container
+    from bot.core.services import Services
 
 FEATURE = "fu"  # callback data fu:rate:<follow-up id>:<1-5> and fu:skip:<follow-up id>, signed for the customer
 RATINGS = (1, 2, 3, 4, 5)

@@ -123,6 +123,13 @@ async def by_topic(session: AsyncSession, topic_id: int, default: Locale) -> Tic
     return await _one(session, default, Ticket.topic_id == topic_id)
 
 
+async def faq_trail(session: AsyncSession, ticket_id: int) -> list[dict[str, str]]:
+    """The FAQ questions that led to a ticket (its context's trail), oldest first."""
+    ticket = await session.get(Ticket, ticket_id)
+    trail = (ticket.context or {}).get("trail") if ticket is not None and isinstance(ticket.context, dict) else None
+    return [item for item in trail if isinstance(item, dict) and "q" in item] if isinstance(trail, list) else []
+
+
 async def claim(session: AsyncSession, ticket_id: int, staff_id: int, now: dt.datetime) -> ClaimResult:
     """Take an open ticket; 'taken' when someone already has it (the same person: 'claimed' again)."""
     result = await session.execute(

@@ -155,9 +155,19 @@ async def typed(update: Update, context: CareContext) -> object:
     locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
     if step in REASON_STEPS:
         return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
-    if step not in TYPED_STEPS:  # a question asked mid-booking is answered; the booking's question follows
-        await faq.question(update, context)
-        return await ask(update, context, locale, reminder=True)
+    if step not in TYPED_STEPS:
+        # A question asked mid-booking is answered when the FAQ is sure, and the booking's question follows; a
+        # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
+        # mean" or a counted miss).
+        if context.services.faq.ask(text, locale).decision == "answer":
+            await faq.question(update, context)
+            return await ask(update, context, locale, reminder=True)
+        if step == "service" and (kind := context.services.faq.service_type(text)):
+            answers["service"] = kind
+            keep(context, answers)
+        else:
+            await retry(update, context, locale, "tap_button")
+        return await ask(update, context, locale)
     problem, day = await _take_typed(context, step, text, answers)
     if problem in RETYPED:  # the re-prompt keeps the question's buttons (a car, the linked phone, skip)
         await retry(update, context, locale, problem, markup=await step_markup(update, context, locale))
@@ -183,6 +193,8 @@ async def _take_typed(
         return await _typed_day(context, text, answers)
     elif step == "slot":
         wanted = read_time(text)
+        if wanted is None and read_day(text, now_local(context).date(), _last_day(context)) is not None:
+            return await _typed_day(context, text, answers)  # another day typed at "which time?"
         if wanted is None or not await _slot(context, 0, answers, wanted.replace(":", "")):
             answers.pop("slot", None)
             return "slot_unclear", None
@@ -196,6 +208,10 @@ async def _take_typed(
         except RecordError:
             return "phone_unclear", None
     return None, None
+
+
+def _last_day(context: CareContext) -> dt.date:
+    return window(now_local(context).date(), context.services.dealer.booking_days)[1]
 
 
 async def _typed_day(context: CareContext, text: str, answers: Answers) -> tuple[str | None, dt.date | None]:

@@ -19,7 +19,10 @@ from bot.handlers.desk.handoff import tickets as handoff
 # "talk to a human" typed in any language goes straight here instead of through the FAQ matcher.
 HUMAN_REQUEST = (
     r"(?i)^\s*(轉人工|转人工|人工客服|人工服務|人工服务|真人|找人|找客服|找顧問|找顾问|我要人工|"
-    r"talk to (a )?(human|person|real person|agent|advisor|adviser)|human( please)?|real person|agent)"
+    r"(我)?(要|想)?找真人|我要真人|我想跟真人說話|我想跟真人说话|"
+    r"talk to (a )?(human|person|real person|agent|advisor|adviser)|human( please)?|real person|agent|"
+    r"i (need|want) (to talk to |to speak to )?(a )?(real person|human|person)|"
+    r"(can|could) i (talk|speak) (to|with) (someone|somebody|a person|a human|a real person))"
     r"\s*[.!?。！？]*\s*$"
 )
 _TAG = re.compile(r"<[^>]+>")

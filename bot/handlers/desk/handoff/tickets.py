@@ -212,6 +212,8 @@ async def relay_staff(update: Update, context: CareContext) -> None:
     if claimed:
         name = await handoff_desk.staff_name(context, member, update.effective_user)
         await handoff_desk.note(context, ticket, "claimed", name=name)
+    if ticket.trigger == "faq_none" and ticket.first_response_at is None:  # the advisor's first answer
+        await services.faq.record_advisor_answer(ticket.id, ticket.customer_locale)
     raise ApplicationHandlerStop
 
 

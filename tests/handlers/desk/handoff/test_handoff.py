@@ -271,3 +271,19 @@ async def test_a_double_tap_opens_one_ticket_and_one_topic(desk: Desk, customer:
     second = desk.engine.push_text(customer.user.id, "轉人工")
     await asyncio.gather(process(desk.app, first), process(desk.app, second))
     assert len(await tickets(desk)) == 1 and len(topics(desk)) == 1
+
+
+async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(desk: Desk, customer: Customer) -> None:
+    """The question that led to "none of these" becomes a `kb learn` candidate once an advisor answers it (once,
+    anonymously: no customer id), for the reviewer to give it an entry."""
+    from bot.db.faq.models import FaqLearned
+
+    await customer.say("什麼情況下可以換車")  # a did-you-mean
+    await customer.press("都不是")
+    [ticket] = await tickets(desk)
+    await desk.advisor.say("您好，要看是哪一種情況", thread_id=ticket.topic_id)
+    await desk.advisor.say("請說說車子的問題", thread_id=ticket.topic_id)
+    async with desk.app.bot_data["services"].sessions() as session:
+        [pair] = (await session.scalars(select(FaqLearned))).all()
+    found = (pair.question, pair.entry_id, pair.source, pair.lang, pair.count)
+    assert found == ("什麼情況下可以換車", "", "advisor", "zh-Hant", 1)

@@ -1,0 +1,75 @@
+"""What a message means before it is a question for the knowledge base: danger, a wish for a person, a greeting.
+
+These are checked first, on the folded text (bot.core.common.text.fold: Simplified, lower case, no punctuation), so
+「救命」, 「我車禍了有人受傷」 or "SOS" get the emergency numbers at once instead of a "did you mean", and
+「我要找真人」 or "can I talk to someone" open a handoff like 「真人」. The FAQ entries `emergency` and
+`talk_to_human` hold the answers; the learned matcher also reaches them from wordings these patterns miss.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.common.text import fold
+
+EMERGENCY_ENTRY = "emergency"
+HUMAN_ENTRY = "talk_to_human"
+
+# Danger or injury: people hurt, someone trapped, a cry for help...
+_EMERGENCY = re.compile(
+    r"救命|救救|sos|受伤|伤者|流血|出血|昏迷|晕倒|没有意识|没意识|被困|困在车|卡在车里|撞到人|撞伤|急救|救护车|"
+    r"(?<![a-z])(help me|help us|emergency|injured|injury|got hurt|am hurt|is hurt|are hurt|badly hurt|bleeding|"
+    r"unconscious|trapped|ambulance|hit a pedestrian|hit someone|help help)(?![a-z])"
+)
+# ...and fire or smoke, unless the message is about the paperwork of one (「電池起火三包怎麼處理」) or is
+# 打不着火 (won't start).
+_FIRE = re.compile(
+    r"(?<!不)着火|起火|失火|烧起来|冒烟|爆炸|(?<![a-z])(on fire|caught fire|fire|smoke|smoking)(?![a-z])"
+)
+_PAPERWORK = re.compile(r"三包|保修|理赔|赔偿|保险|索赔|退车|换车|warranty|claim|insurance|cover|refund|replace")
+# Asking for a person in so many words (the short forms 真人, 轉人工, "human" are bot.handlers.desk.handoff.advisor's).
+_HUMAN = re.compile(
+    r"^(我)?(要|想|需要)?(找|跟|和|同)?(真人|人工|客服人员|服务顾问|真人客服|一个真人|活人)(说话|聊|聊天|讲|倾偈|服务)?$|"
+    r"^(我)?(要|想)?(找|跟|同)(人|真人|人工|顾问|客服)(说话|聊|讲|倾偈)?$|"
+    r"^(i )?(need|want|would like) (to )?(talk to |speak to |speak with |talk with )?"
+    r"(a |an )?(real |live )?(person|human|agent|advisor|adviser|somebody|someone)( now)?$|"
+    r"^(can|could|may) i (talk|speak|chat) (to|with) (a |an )?(real |live )?"
+    r"(person|human|agent|advisor|adviser|someone|somebody|staff)( now)?$|"
+    r"^(talk|speak) (to|with) (someone|somebody|a real person|a live person|staff)$"
+)
+_GREETING = re.compile(
+    r"^(hi+|hey+|hello+|hallo|yo|good (morning|afternoon|evening)|thanks?( you)?( so much| very much| a lot)?|"
+    r"thx|ty|cheers|bye|goodbye|see you|ok(ay)?( thanks?)?|got it)( there| again| all)?$"
+)
+
+
+def is_emergency(text: str) -> bool:
+    """Whether the message sounds like danger or injury."""
+    folded = fold(text)
+    return bool(_EMERGENCY.search(folded) or (_FIRE.search(folded) and not _PAPERWORK.search(folded)))
+
+
+def asks_for_a_person(text: str) -> bool:
+    """Whether the message is only a request to talk to a person."""
+    return bool(_HUMAN.match(fold(text).strip()))
+
+
+def is_latin_greeting(text: str) -> bool:
+    """ "hi", "thanks!", "good morning": a few Latin words of courtesy, not a change of language."""
+    return bool(_GREETING.match(re.sub(r"[^a-z ]+", " ", text.lower()).strip().replace("  ", " ")))
+
+
+# A typed answer to the booking's "which service?" (canonical text: synonyms already rewritten, bot.core.faq.matcher).
+_SERVICE_WORDS = (
+    ("inspection", re.compile(r"年检")),
+    ("warranty", re.compile(r"三包|保修|召回")),
+    ("bodywork", re.compile(r"钣喷|钣金|喷漆|事故车")),
+    ("maintenance", re.compile(r"保养|首保|机油|滤芯")),
+    ("repair", re.compile(r"修|故障|异响|(?<![a-z])(repair|fix|broken|noise)(?![a-z])")),
+    ("other", re.compile(r"其他|其它|别的|(?<![a-z])(other|something else)(?![a-z])")),
+)
+
+
+def service_type(canonical: str) -> str | None:
+    """The service a typed answer names (「保養」 → maintenance), or None."""
+    return next((kind for kind, words in _SERVICE_WORDS if words.search(canonical)), None)

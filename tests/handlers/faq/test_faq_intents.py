@@ -1,0 +1,112 @@
+"""What a message means before it is an FAQ question, through the real Application (issue 14): danger gets the
+emergency numbers at once, in any flow; asking for a person opens a handoff; a short greeting follows Telegram's
+language; a tapped suggestion is recorded for `kb learn`."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.faq.models import FaqLearned, FaqMiss
+from tests.handlers.harness import Customer
+
+
+def _texts(messages: list[dict]) -> str:  # type: ignore[type-arg]
+    return "\n".join(m["text"] for m in messages)
+
+
+async def _rows(app_engine: tuple, model: type) -> list:  # type: ignore[type-arg]
+    app, _ = app_engine
+    async with app.bot_data["services"].sessions() as session:
+        return list((await session.execute(select(model))).scalars())
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "words"),
+    [
+        ("救命", "zh-hant", ["120", "110", "122", "119", "400-800-6600"]),  # the demo dealer is in mainland China
+        ("SOS", "en", ["120", "ambulance", "400-800-6600"]),
+        ("我車禍了有人受傷", "zh-hant", ["120", "400-800-6600"]),
+        ("my car is on fire!!", "en", ["119", "400-800-6600"]),
+        ("车着火了", "zh-hans", ["119", "400-800-6600"]),
+    ],
+)
+async def test_danger_gets_the_emergency_numbers_first(
+    app_engine: tuple, text: str, language: str, words: list[str]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 601, language)
+    [reply] = await customer.say(text)
+    assert all(word in reply["text"] for word in words), reply["text"]
+    assert any(data.startswith("menu:roadside:") for _, data in customer.buttons(reply))  # then the roadside flow
+    assert await _rows(app_engine, FaqMiss) == []
+
+
+async def test_danger_in_the_middle_of_a_booking_still_comes_first(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 602, "en")
+    await customer.say("/start book")
+    [reply] = await customer.say("help me someone is injured")
+    assert "120" in reply["text"] and "400-800-6600" in reply["text"]
+
+
+async def test_a_car_that_will_not_start_is_no_emergency(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 603, "zh-hans")
+    [reply] = await customer.say("车打不着火了怎么办")
+    assert "120" not in reply["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("我要找真人", "zh-hant"), ("i need a real person", "en"), ("can I talk to someone", "en"),
+     ("我想找真人聊", "zh-hans")],
+)  # fmt: skip
+async def test_asking_for_a_person_opens_a_handoff(app_engine: tuple, text: str, language: str) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 604, language)
+    messages = await customer.say(text)
+    assert "0755-2888-6600" in _texts(messages)  # without an advisors' group: the hotline, as for 「真人」
+    assert await _rows(app_engine, FaqMiss) == []
+
+
+async def test_a_short_greeting_follows_the_telegram_language_not_the_last_message(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 605, "en")
+    [chinese] = await customer.say("三包有效期是多久")
+    assert "三包有效期" in chinese["text"] and "Art." not in chinese["text"]
+    for greeting in ("hi", "thanks!", "hello"):
+        [reply] = await customer.say(greeting)
+        assert "Just type your question" in reply["text"], reply["text"]
+
+
+async def test_a_greeting_from_a_chinese_telegram_stays_chinese(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 606, "zh-hant")
+    [reply] = await customer.say("hi")
+    assert "Just type" not in reply["text"]
+
+
+async def test_a_tapped_suggestion_is_recorded_for_review(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 607, "zh-hans")
+    [suggestion] = await customer.say("什么情况下可以换车")
+    title, data = customer.buttons(suggestion)[0]
+    entry_id = data.split(":")[2]
+    await customer.press(title)
+    [pair] = await _rows(app_engine, FaqLearned)
+    assert (pair.question, pair.entry_id, pair.source, pair.lang, pair.status) == (
+        "什么情况下可以换车", entry_id, "suggestion", "zh-Hans", "new")
+    await customer.say("什么情况下可以换车")
+    await customer.press(title)
+    [pair] = await _rows(app_engine, FaqLearned)
+    assert pair.count == 2
+
+
+async def test_a_related_button_after_an_answer_is_not_a_pick(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 608, "zh-hant")
+    [answer] = await customer.say("三包有效期是多久")
+    related = next(label for label, data in customer.buttons(answer) if data.startswith("faq:show:"))
+    await customer.press(related)
+    assert await _rows(app_engine, FaqLearned) == []
