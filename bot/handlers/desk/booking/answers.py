@@ -17,7 +17,16 @@ from bot.core.common.identifiers import RecordError, format_plate, normalise_pho
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.dates import read_day, read_time
 from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, describe
-from bot.core.desk.booking.slots import MODES, REASON_STEPS, SERVICE_TYPES, day_problem, next_step, window
+from bot.core.desk.booking.slots import (
+    MODES,
+    REASON_STEPS,
+    SERVICE_TYPES,
+    answered,
+    day_problem,
+    next_step,
+    undo_last,
+    window,
+)
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
 from bot.handlers.desk.booking import manage as appointments_manage
@@ -113,6 +122,11 @@ async def chosen(update: Update, context: CareContext) -> object:
     query, data, answers = update.callback_query, callback_data(update, context), answers_of(context)
     assert query is not None and update.effective_user is not None
     step = next_step(answers)
+    if data is not None and data.action == "back" and step not in REASON_STEPS:  # the question before, again
+        await query.answer()
+        if undo_last(answers):
+            keep(context, answers)
+        return await ask(update, context, await customer_locale(update, context))
     expected = STEP_OF_ACTION.get(data.action) if data else None
     changing_day = expected == "day" and step in ("slot", "mode")  # another day from the list above
     changing_reason = expected == "reason" and step == "reason_text"  # a listed reason after all
@@ -126,6 +140,7 @@ async def chosen(update: Update, context: CareContext) -> object:
     await query.answer()
     if changing_day and "resched" not in answers:  # a new booking asks the mode after the time again
         answers.pop("mode", None)
+    answered(answers, expected or step)
     keep(context, answers)
     return await ask(update, context, await customer_locale(update, context))
 
@@ -175,6 +190,7 @@ async def typed(update: Update, context: CareContext) -> object:
     if problem is not None:
         await retry(update, context, locale, problem, day)
         return await ask(update, context, locale)
+    answered(answers, "day" if step in ("slot", "mode") and "slot" not in answers else step)
     keep(context, answers)
     return await ask(update, context, locale)
 

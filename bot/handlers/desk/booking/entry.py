@@ -45,7 +45,7 @@ async def stale(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
-    steps = r"svc|br|car|day|slot|mode|skip|phone|yes|again|why"
+    steps = r"svc|br|car|day|slot|mode|skip|phone|yes|again|why|back"
     conversation = flow(
         "booking",
         entry_points=[

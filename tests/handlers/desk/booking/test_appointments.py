@@ -155,6 +155,37 @@ async def test_typed_answers_are_read_leniently_and_nonsense_is_asked_again(
     assert "+886912345678" in summary["text"]
 
 
+async def test_back_asks_the_question_before_again_and_keeps_the_rest(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, USER, "en")
+    [service] = await customer.say("/book")
+    assert "↩️ Back" not in labels(service)  # the first question has nothing before it
+    [branch] = await customer.press("Repair")
+    assert labels(branch)[-1] == "↩️ Back"
+    [service_again] = await customer.press("Back")
+    assert "What would you like done?" in service_again["text"]
+    await customer.press("Maintenance")
+    await customer.press("Nanshan")
+    await customer.say("AB 1234")
+    tuesday = next_week(services_of(app), 1)
+    [slots] = await customer.say(f"{tuesday.month}/{tuesday.day}")
+    [day_again] = await customer.press("Back")  # at "which time?": the day is asked again
+    assert "Which day?" in day_again["text"]
+    await customer.say(f"{tuesday.month}/{tuesday.day}")
+    await customer.press(slot_labels(slots)[0])
+    [slot_again] = await customer.press("Back")
+    assert slot_labels(slot_again)
+    [mode] = await customer.press(slot_labels(slot_again)[0])
+    assert "wait" in mode["text"]
+    await customer.press("I'll wait")
+    await customer.press("Skip")
+    [summary] = await customer.say("13800138000")
+    assert "Scheduled maintenance" in summary["text"] and "AB1234" in summary["text"]  # the rest was kept
+    assert "🪑 I wait" in summary["text"]
+
+
 async def test_a_closed_day_and_a_full_slot_are_not_offered(
     app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
 ) -> None:
@@ -173,7 +204,8 @@ async def test_a_closed_day_and_a_full_slot_are_not_offered(
     [day] = await customer.press("Futian")
     sunday = next_week(services, 6)
     [day] = await customer.say("AB 1234")
-    assert all(re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} [A-Z][a-z]{2}", d) for d in labels(day))  # "Mon 30 Nov"
+    *days, back = labels(day)
+    assert back == "↩️ Back" and all(re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat) \d{1,2} [A-Z][a-z]{2}", d) for d in days)
     assert f"Sun {sunday.day} {sunday:%b}" not in labels(day)  # Futian is closed on Sundays
     retry, _ = await customer.say("next Sunday")
     assert "closed" in retry["text"]
