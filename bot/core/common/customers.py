@@ -63,3 +63,12 @@ async def set_locale_choice(session: AsyncSession, telegram_user_id: int, locale
         await session.execute(select(Customer).where(Customer.telegram_user_id == telegram_user_id))
     ).scalar_one()
     customer.locale_choice = locale
+
+
+def display_name(record_name: str | None, telegram_name: str | None) -> str:
+    """How staff cards name a customer, one rule everywhere: the name on record, the Telegram name beside it when
+    it differs ("陳志強 / Telegram 志強"); either alone when only one is known; "" when neither is."""
+    record, telegram = (record_name or "").strip(), (telegram_name or "").strip()
+    if record and telegram and telegram != record:
+        return f"{record} / Telegram {telegram}"
+    return record or telegram

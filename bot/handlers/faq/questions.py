@@ -9,7 +9,7 @@ from bot.core.common.locale import Locale
 from bot.core.common.text import fold
 from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, is_emergency
 from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.common.context import CareContext, callback_data, conversations, customer_locale, refuse_button, send
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
 
@@ -25,8 +25,15 @@ async def emergency(update: Update, context: CareContext) -> None:
         return
     locale = await customer_locale(update, context, message.text)
     await send_entry(update, context, locale, EMERGENCY_ENTRY)
+    if _roadside_wants(update, context):  # 「車頭冒煙」 at "what is wrong?": the roadside request goes on
+        return
     if not await handoff.talking_to_staff(context, user.id):
         raise ApplicationHandlerStop  # in a handoff the relay still copies it to the advisor
+
+
+def _roadside_wants(update: Update, context: CareContext) -> bool:
+    """Whether the customer is in the roadside flow and it would take this message as an answer."""
+    return any(h.name == "roadside" and h.check_update(update) for h in conversations(context))
 
 
 async def question(update: Update, context: CareContext) -> None:

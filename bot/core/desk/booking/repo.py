@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.common.customers import display_name
 from bot.core.common.dealer import Capacity
 from bot.core.desk.booking.slots import ON_THE_DAY, visit_kind
 from bot.core.desk.booking.slots_repo import SlotFull, counters, ensure, lock, release_place, take_place
@@ -97,7 +98,8 @@ def _view(appointment: Appointment, customer: Customer) -> AppointmentView:
     created = created.replace(tzinfo=dt.UTC) if created.tzinfo is None else created
     return AppointmentView(
         appointment.id, appointment.customer_id, customer.telegram_user_id, customer.chat_id,
-        customer.first_name or customer.name, appointment.vehicle_id, appointment.plate, appointment.branch,
+        display_name(customer.name, customer.first_name) or None, appointment.vehicle_id, appointment.plate,
+        appointment.branch,
         appointment.service_type, appointment.day, appointment.slot, appointment.mode, appointment.status,
         appointment.notes, appointment.phone, appointment.source, appointment.cancel_reason, created,
         customer.locale_choice, customer.last_locale, customer.language_code,

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.common.customers import display_name
 from bot.core.common.identifiers import format_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff.tickets import (
@@ -251,7 +252,7 @@ async def context_card(
         )
     ).all()
     return ContextCard(
-        ticket.id, ticket.kind, ticket.trigger, customer.name or customer.first_name or "?", customer.phone,
+        ticket.id, ticket.kind, ticket.trigger, display_name(customer.name, customer.first_name) or "?", customer.phone,
         [CardVehicle(plates[c.id], c.make, c.model) for c in cars],
         [CardVisit(v.visit_date, v.kind, v.work_done, plates.get(v.vehicle_id)) for v in visit_rows],
         [CardAppointment(a.day, a.slot, a.branch, a.service_type, a.status) for a in bookings],

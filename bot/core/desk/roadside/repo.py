@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.common.customers import display_name
 from bot.core.common.identifiers import format_plate
 from bot.core.common.locale import Locale, choose_locale
 from bot.core.desk.roadside.requests import (
@@ -94,7 +95,7 @@ async def card(session: AsyncSession, customer_id: int, default_locale: Locale) 
     return CustomerCard(
         customer_id=customer.id,
         chat_id=customer.chat_id,
-        name=customer.name or customer.first_name or "",
+        name=display_name(customer.name, customer.first_name),
         phone=customer.phone,
         cars=cars,
         last_visit=last,
