@@ -22,6 +22,7 @@ from tests.botapi.rules import check_message_text
 from tests.core.common.samples_booking import BOOKING_SAMPLES
 from tests.core.common.samples_followups import FOLLOWUP_SAMPLES
 from tests.core.common.samples_handoff import HANDOFF_SAMPLES
+from tests.core.common.samples_marketing import MARKETING_SAMPLES
 from tests.core.common.samples_mycar import MYCAR_SAMPLES
 from tests.core.common.samples_reminders import REMINDER_SAMPLES
 from tests.core.common.samples_roadside import ROADSIDE_SAMPLES
@@ -106,6 +107,7 @@ SAMPLES.update(HANDOFF_SAMPLES)
 SAMPLES["handoff_case"] = [{"case": o} for o in OUTCOMES]
 SAMPLES.update(ROADSIDE_SAMPLES)
 SAMPLES.update(FOLLOWUP_SAMPLES)
+SAMPLES.update(MARKETING_SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -1,0 +1,35 @@
+"""Sample data for the campaign, event and KPI templates (tests/core/common/test_templates.py renders each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.campaigns.service import Progress
+from bot.core.events.service import Attendee
+from bot.core.events.view import EventView
+
+NOW = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
+EVENT = EventView(4, "Toyota winter check <1>", "30 items & tea", "Main", "No. 1", "2026-12-20 09:00", "17:00",
+                  "inspection_week", 30, 12)  # fmt: skip
+FULL = EventView(5, "Owners' evening", "", "Main", "Hall & bar", "2026-12-21 18:00", "2026-12-22 01:00", None, 2, 2)
+PROGRESS = Progress(7, "Toyota <winter>", "event", "sending", NOW, 1000, 400, 3, 12, 5, 580, 2)
+DONE = Progress(8, "Service month", "broadcast", "done", NOW, 10, 9, 0, 1, 0, 0, 0)
+ATTENDEES = [Attendee(1, "Mei <b>", "+8613800138000", "going", True), Attendee(2, None, None, "waiting", False)]
+
+MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
+    "campaign_message": [{"body": "Winter <8折>", "event": None}, {"body": "Come & see", "event": EVENT},
+                         {"body": "冬季保養", "event": FULL}],
+    "campaign_progress": [{"p": PROGRESS, "final": False, "eta": "14:30"}, {"p": DONE, "final": True, "eta": None}],
+    "campaign_list": [{"items": []}, {"items": [PROGRESS, DONE]}],
+    "campaign_reply": [{"event": e, "id": 7, "status": "paused", "reason": "campaign #7 is done"}
+                       for e in ("stopped", "changed", "refused", "attributed", "usage")],
+    "event_reminder": [{"e": EVENT}, {"e": FULL}],
+    "event_promoted": [{"e": EVENT}],
+    "event_card": [{"e": EVENT, "mine": None}, {"e": FULL, "mine": "maybe"}, {"e": FULL, "mine": "going"}],
+    "event_reply": [{"event": e, "answer_given": a} for e, a in
+                    (("none", None), ("closed", None), ("answered", "going"), ("answered", "waiting"),
+                     ("answered", "no"), ("answered", "maybe"))],
+    "event_attendees": [{"e": EVENT, "attendees": ATTENDEES, "checked": "Mei"}, {"e": FULL, "attendees": [],
+                                                                                "checked": None}],
+    "event_staff_reply": [{"events": [EVENT, FULL]}, {"events": []}],
+}
