@@ -202,3 +202,9 @@ async def get(session: AsyncSession, event_id: int) -> Event | None:
     return await session.get(Event, event_id)
 
 
+
+
+async def customer_id_of(session: AsyncSession, telegram_user_id: int) -> int | None:
+    """The customer row of a Telegram user, if they have one."""
+    statement = select(Customer.id).where(Customer.telegram_user_id == telegram_user_id)
+    return (await session.execute(statement)).scalar_one_or_none()

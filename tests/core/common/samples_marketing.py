@@ -7,6 +7,8 @@ import datetime as dt
 from bot.core.campaigns.service import Progress
 from bot.core.events.service import Attendee
 from bot.core.events.view import EventView
+from bot.core.kpis.compute import Figure
+from bot.core.kpis.definitions import KPIS
 
 NOW = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
 EVENT = EventView(4, "Toyota winter check <1>", "30 items & tea", "Main", "No. 1", "2026-12-20 09:00", "17:00",
@@ -16,7 +18,16 @@ PROGRESS = Progress(7, "Toyota <winter>", "event", "sending", NOW, 1000, 400, 3,
 DONE = Progress(8, "Service month", "broadcast", "done", NOW, 10, 9, 0, 1, 0, 0, 0)
 ATTENDEES = [Attendee(1, "Mei <b>", "+8613800138000", "going", True), Attendee(2, None, None, "waiting", False)]
 
+SAMPLE_VALUES = {"rate": Figure("x", 0.8, 4, 5), "count": Figure("x", 1234), "mean": Figure("x", 3.2, 16, 5),
+                 "minutes": Figure("x", 6.0, None, 5), "hours": Figure("x", 13.5, None, 4)}  # fmt: skip
+ROWS = [(k.code, k.code.replace("_", " "), k.unit, SAMPLE_VALUES[k.unit]) for k in KPIS]
+EMPTY = [(k.code, k.code, k.unit, Figure(k.code, None)) for k in KPIS]
+KPI_REPORT = {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30), "branch": None,
+              "distribution": {1: 1, 2: 1, 3: 0, 4: 2, 5: 1}}  # fmt: skip
+
 MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
+    "kpi_report": [{**KPI_REPORT, "rows": EMPTY, "misses": []},
+                   {**KPI_REPORT, "rows": ROWS, "misses": [("洗車 <b>", 3)], "branch": "futian"}],
     "campaign_message": [{"body": "Winter <8折>", "event": None}, {"body": "Come & see", "event": EVENT},
                          {"body": "冬季保養", "event": FULL}],
     "campaign_progress": [{"p": PROGRESS, "final": False, "eta": "14:30"}, {"p": DONE, "final": True, "eta": None}],
