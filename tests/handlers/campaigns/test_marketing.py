@@ -150,3 +150,37 @@ async def test_who_may_do_what(desk: Desk) -> None:
         assert (await session.execute(select(Outbox))).first() is None
     cancelled = await private(desk, MARKETING_ID, f"/campaigns cancel {campaign_id}")
     assert "cancelled" in cancelled[0]["text"]
+
+
+async def test_the_campaign_wizard_builds_an_event_invitation(desk: Desk) -> None:
+    """/campaign as a marketer: a new event for Toyota owners, texts, preview in each locale, test send, confirm."""
+    services = services_of(desk)
+    Customer(desk.app, desk.engine, TOYOTA, "zh-hant")
+    await owner(services, TOYOTA, "Toyota")
+    await owner(services, HONDA, "Honda")
+    day = (dt.datetime.now(services.settings.tz) + dt.timedelta(days=20)).date()
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    asked = await press(desk, MARKETING_ID, asked[-1], "活動邀請")
+    asked = await private(desk, MARKETING_ID, f"豐田車主之夜 / {day} 18:00-21:00 / 2 / 福田店")
+    asked = await press(desk, MARKETING_ID, asked[-1], "福田")
+    assert "目前收件人數：<b>2</b>" in asked[-1]["text"] or "目前收件人數：2" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "Toyota")
+    assert "目前收件人數：1" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "下一步")
+    asked = await private(desk, MARKETING_ID, "豐田車主專屬之夜")
+    asked = await press(desk, MARKETING_ID, asked[-1], "略過")
+    asked = await private(desk, MARKETING_ID, "Toyota owners' evening")
+    asked = await press(desk, MARKETING_ID, asked[-1], "現在")
+    previews = asked[:-1]
+    firsts = [p["text"].split("\n")[0] for p in previews]
+    assert firsts == ["豐田車主專屬之夜", "豐田車主專屬之夜", "Toyota owners' evening"]  # zh-Hans falls back
+    assert "出席" in str(previews[0]["reply_markup"]) and "不再接收優惠" in str(previews[0]["reply_markup"])
+    tested = await press(desk, MARKETING_ID, asked[-1], "測試")
+    assert tested[0]["text"].startswith("豐田車主專屬之夜")
+    done = await press(desk, MARKETING_ID, asked[-1], "確認")
+    assert "已排程" in done[0]["text"] and "受眾" in done[1]["text"]
+    again = await press(desk, MARKETING_ID, asked[-1], "確認")  # a double confirm creates nothing more
+    assert again == []
+    async with services.sessions() as session:
+        found = await campaigns.repo.listed(session)
+    assert len(found) == 1 and found[0].event_id is not None and found[0].audience == {"makes": ["Toyota"]}
