@@ -166,6 +166,7 @@ async def tick(services: Services, now: dt.datetime) -> int:
                 figures = await repo.figures(session, campaign_id)
                 if figures["pending"] + figures["sending"] == 0:
                     campaign.status, campaign.finished_at = "done", now
+            await session.flush()  # before the row leaves the session: an expunged change is never written
             session.expunge(campaign)
         await _report(services, campaign, now)
     return added

@@ -132,3 +132,21 @@ def test_bad_drafts_are_refused_naming_the_field(changes: dict[str, object], fie
     with pytest.raises(CampaignError) as error:
         service.validate(_draft(**changes))
     assert error.value.field == field
+
+
+async def test_a_campaign_is_done_once_everything_is_sent_and_its_report_follows(services_on: Services) -> None:
+    await seed(services_on)
+    campaign_id = await _create(services_on)
+    await delivery.tick(services_on, NOW)
+    async with services_on.sessions.begin() as session:
+        campaign = await service.repo.get(session, campaign_id)
+        assert campaign is not None
+        campaign.progress_chat_id, campaign.progress_message_id = 9005, 77
+        for row in await outbox.claim_batch(session, 10, "test", NOW):
+            await outbox.mark_sent(session, row.id, 1, NOW)
+    await delivery.tick(services_on, NOW + dt.timedelta(minutes=1))
+    async with services_on.sessions() as session:
+        campaign = await service.repo.get(session, campaign_id)
+        notices = (await session.execute(select(Outbox).where(Outbox.kind == "notice"))).scalars().all()
+    assert campaign is not None and campaign.status == "done"
+    assert sorted(n.payload["method"] for n in notices) == ["editMessageText", "sendMessage"]
