@@ -36,10 +36,11 @@ DEMO_PHONE = "8613826514417"
 DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
 # The staff the terminal can play (bootstrapped into the staff table by `python -m bot chat`).
 CHAT_GROUP_ID = -1_009_990_000_001
-STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam")}
+STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam"), "marketing": (990_003, "Mia")}
+PRIVATE_PERSONAS = {"marketing"}  # marketing staff work in their own private chat with the bot (/campaign)
 HELP = (
     "Type a message, or a button's number to press it. Terminal commands:\n"
-    "  :as customer | :as advisor | :as supervisor   who is speaking\n"
+    "  :as customer | :as advisor | :as supervisor | :as marketing   who is speaking\n"
     "  :topic N     speak in topic #N of the advisors' group (staff)\n"
     "  :tick        run the reminder sweep and the desk timers now\n"
     "  :help        this list        /quit  leave"
@@ -50,6 +51,7 @@ HELP = (
 class Persona:
     user: dict[str, Any]
     staff: bool
+    private: bool = False  # a member of staff in their own private chat, not in the advisors' group
 
 
 def chat_settings(settings: Settings) -> Settings:
@@ -60,6 +62,7 @@ def chat_settings(settings: Settings) -> Settings:
             "advisor_group_id": settings.advisor_group_id or CHAT_GROUP_ID,
             "advisor_ids": [*settings.advisor_ids, advisor_id],
             "supervisor_ids": [*settings.supervisor_ids, supervisor_id],
+            "marketing_ids": [*settings.marketing_ids, STAFF_PERSONAS["marketing"][0]],
             "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
         }
     )
@@ -91,7 +94,8 @@ class TerminalChat:
             customer["language_code"] = language_code
         self.personas = {"customer": Persona(customer, staff=False)}
         for role, (staff_id, name) in STAFF_PERSONAS.items():
-            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True)
+            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True,
+                                          private=role in PRIVATE_PERSONAS)  # fmt: skip
         self.speaker = "customer"
         self.topic: int | None = None
         self._update_ids = itertools.count(1)
@@ -110,6 +114,8 @@ class TerminalChat:
         self.speaker = who
         if not self.personas[who].staff:
             return f"(you are the customer, {self.user['first_name']})"
+        if self.personas[who].private:
+            return f"(you are {self.user['first_name']}, {who}, in your private chat with the bot: try /campaign)"
         where = f"topic #{self.current_topic}" if self.current_topic else "the group's General topic"
         return f"(you are {self.user['first_name']}, {who}, writing in the advisors' group, {where})"
 
@@ -154,8 +160,11 @@ class TerminalChat:
 
     def _message(self, content: dict[str, Any]) -> Update:
         """A message from the speaker: in the customer's private chat, or in the group (a topic) for staff."""
-        staff = self.personas[self.speaker].staff
+        persona = self.personas[self.speaker]
+        staff = persona.staff and not persona.private  # a private persona writes like a customer, in its own chat
         chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
+        if persona.private:
+            chat_id = persona.user["id"]
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),

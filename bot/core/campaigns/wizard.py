@@ -7,7 +7,8 @@ the event (when a new one was described) and the campaign are created in one tra
 Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", then its
 branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is required; the
 others may fall back to it) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
-when (now, or a date and time, moved out of quiet hours) → confirm (with a test send to oneself).
+when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
+moved out of quiet hours) → confirm (with a test send to oneself).
 """
 
 from __future__ import annotations
@@ -117,4 +118,4 @@ def draft(a: Answers, event_id: int | None = None) -> Draft:
     send_at = a.get("send_at")
     return Draft(name=name, kind=kind, audience=Audience.from_json(a.get("audience")), texts=dict(a.get("texts", {})),
                  button=button, event_id=event_id if event_id is not None else a.get("event_id"),
-                 send_at=None if send_at in (None, "now") else dt.datetime.fromisoformat(send_at))  # fmt: skip
+                 send_at=None if send_at in (None, "rule") else dt.datetime.fromisoformat(send_at))  # fmt: skip

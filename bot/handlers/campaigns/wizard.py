@@ -111,6 +111,9 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
                  _button(context, user.id, label(locale, "cmp_book"), "btn", "book")]]  # fmt: skip
     elif step == "when":
         rows = [[_button(context, user.id, label(locale, "cmpw_now"), "now")]]
+        if a.get("kind") == "event":  # the seed's rule: invitations two weeks ahead (EVENT_INVITE_DAYS)
+            days = services.settings.event_invite_days
+            rows[0].append(_button(context, user.id, label(locale, "cmpw_rule", days=days), "rule"))
     elif step == "confirm":
         data = await _preview(update, context, a)
         rows = [[_button(context, user.id, label(locale, "cmpw_test"), "test")],
@@ -219,7 +222,9 @@ async def chosen(update: Update, context: CareContext) -> object:
     elif action == "btn":
         a["button"] = arg
     elif action == "now":
-        a["send_at"] = "now"
+        a["send_at"] = _now().isoformat()
+    elif action == "rule":
+        a["send_at"] = "rule"
     elif action == "test":
         user = query.from_user
         shown = payload(services, services.settings.default_locale, user.id, 0, dict(a.get("texts", {})),

@@ -149,7 +149,7 @@ async def test_who_may_do_what(desk: Desk) -> None:
         assert (await campaigns.repo.get(session, campaign_id)).status == "scheduled"  # type: ignore[union-attr]
         assert (await session.execute(select(Outbox))).first() is None
     cancelled = await private(desk, MARKETING_ID, f"/campaigns cancel {campaign_id}")
-    assert "cancelled" in cancelled[0]["text"]
+    assert "已取消" in cancelled[0]["text"]
 
 
 async def test_the_campaign_wizard_builds_an_event_invitation(desk: Desk) -> None:
