@@ -116,14 +116,19 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
             rows[0].append(_button(context, user.id, label(locale, "cmpw_rule", days=days), "rule"))
     elif step == "confirm":
         data = await _preview(update, context, a)
-        rows = [[_button(context, user.id, label(locale, "cmpw_test"), "test")],
-                [_button(context, user.id, label(locale, "cmpw_ok"), "ok"),
-                 _button(context, user.id, label(locale, "cmpw_cancel"), "x")]]  # fmt: skip
+        rows = _confirm_rows(context, user.id)
     if step not in ("confirm", "kind"):
         rows.append([_button(context, user.id, label(locale, "cmpw_cancel"), "x")])
     text = services.messages.render(locale, "campaign_wizard", step=step, **{"count": 0, "filters": [], **data})
     await chat.send_message(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
     return ACTIVE
+
+
+def _confirm_rows(context: CareContext, user_id: int) -> list[list[InlineKeyboardButton]]:
+    label, locale = context.services.messages.label, context.services.settings.default_locale
+    return [[_button(context, user_id, label(locale, "cmpw_test"), "test")],
+            [_button(context, user_id, label(locale, "cmpw_ok"), "ok"),
+             _button(context, user_id, label(locale, "cmpw_cancel"), "x")]]  # fmt: skip
 
 
 def _markup(shown: dict[str, Any]) -> InlineKeyboardMarkup:
@@ -227,11 +232,14 @@ async def chosen(update: Update, context: CareContext) -> object:
         a["send_at"] = "rule"
     elif action == "test":
         user = query.from_user
-        shown = payload(services, services.settings.default_locale, user.id, 0, dict(a.get("texts", {})),
-                        dict(steps.draft(a, 0).button or {}) or None, None)  # fmt: skip
+        locale, draft = services.settings.default_locale, steps.draft(a, 0)
+        shown_events = await _new_event_view(context, a)
+        shown = payload(services, locale, user.id, 0, dict(draft.texts), dict(draft.button) if draft.button else None,
+                        shown_events.get(locale) if shown_events else None)  # fmt: skip
         await query.message.reply_text(shown["text"], reply_markup=_markup(shown))  # type: ignore[union-attr]
         await query.message.reply_text(services.messages.render(  # type: ignore[union-attr]
-            services.settings.default_locale, "campaign_wizard", step="test_sent"))
+            services.settings.default_locale, "campaign_wizard", step="test_sent"),
+            reply_markup=InlineKeyboardMarkup(_confirm_rows(context, user.id)))  # the latest buttons: confirm here
         return ACTIVE
     elif action == "ok" and steps.stage(a) == "confirm":
         return await _confirm(update, context, a)
