@@ -30,7 +30,13 @@ WIZARD = {"count": 0, "filters": [], "language": "English", "optional": False, "
 WIZARD_STEPS = ("kind", "event", "event_branch", "audience", "text", "button", "when", "confirm", "created",
                 "test_sent", "cancelled", "problem")
 
+VISIT = {"visit_no": "RO-1", "comeback": True, "promised": "2026-12-05 17:00", "ready": None}
+
 MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
+    "visit_reply": [{"event": "recorded", "what": "ready", "v": VISIT, "visit_no": "RO-1"},
+                    {"event": "usage", "what": "ready", "v": None, "visit_no": ""},
+                    {"event": "unknown", "what": "ready", "v": None, "visit_no": "RO-<9>"},
+                    {"event": "recorded", "what": "comeback", "v": {**VISIT, "comeback": False}, "visit_no": "RO-1"}],
     "campaign_wizard": [{**WIZARD, "step": step} for step in WIZARD_STEPS]
     + [{**WIZARD, "step": "audience", "count": 12, "filters": ["Toyota", "nv"]},
        {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True}],

@@ -18,7 +18,7 @@ from bot.core.services import Services
 from bot.db.campaigns.models import CampaignTouch
 from bot.db.events.models import EventRsvp
 from bot.db.garage.models import Customer as CustomerRow
-from bot.db.garage.models import Vehicle
+from bot.db.garage.models import ServiceVisit, Vehicle
 from bot.db.outbox.models import Outbox
 from scheduler import marketing
 from tests.botapi.recording import process
@@ -184,3 +184,24 @@ async def test_the_campaign_wizard_builds_an_event_invitation(desk: Desk) -> Non
     async with services.sessions() as session:
         found = await campaigns.repo.listed(session)
     assert len(found) == 1 and found[0].event_id is not None and found[0].audience == {"makes": ["Toyota"]}
+
+
+async def test_advisors_record_promised_ready_and_comeback(desk: Desk) -> None:
+    services = services_of(desk)
+    customer = Customer(desk.app, desk.engine, TOYOTA, "en")
+    await owner(services, TOYOTA, "Toyota")
+    async with services.sessions.begin() as session:
+        car = (await session.execute(select(Vehicle))).scalar_one()
+        session.add(ServiceVisit(visit_no="RO-9", vehicle_id=car.id, visit_date=dt.date(2026, 11, 20), kind="repair"))
+    said = await private(desk, ADVISOR_ID, "/promised RO-9 2026-11-20 18:00")
+    assert "承諾交車 2026-11-20 18:00" in said[0]["text"]
+    said = await private(desk, ADVISOR_ID, "/ready RO-9 2026-11-20 17:30")
+    assert "完工 2026-11-20 17:30" in said[0]["text"]
+    said = await private(desk, ADVISOR_ID, "/comeback RO-9")
+    assert "返修" in said[0]["text"]
+    assert "用法" in (await private(desk, ADVISOR_ID, "/promised RO-9"))[0]["text"]
+    assert "RO-404" in (await private(desk, ADVISOR_ID, "/ready RO-404"))[0]["text"]
+    assert "staff" in (await customer.say("/ready RO-9"))[-1]["text"].lower()
+    async with services.sessions() as session:
+        visit = (await session.execute(select(ServiceVisit))).scalar_one()
+    assert visit.comeback and visit.promised_at is not None and visit.ready_at is not None
