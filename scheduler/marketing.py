@@ -19,6 +19,7 @@ JOB = "marketing-tick"
 TASKS: tuple[tuple[str, Callable[[Services, dt.datetime], Awaitable[int]]], ...] = (
     ("campaigns", delivery.tick),
     ("event_day_before", notices.day_before),
+    ("event_places", notices.reconcile),
 )
 
 

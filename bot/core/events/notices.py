@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from bot.core.common.quiet_hours import parse_clock
+from bot.core.events import service as events
 from bot.core.events.view import view
 from bot.core.outbox.store import OutboxItem, enqueue_many, message_payload
 from bot.core.reminders.message import reminder_locale
@@ -82,3 +83,18 @@ async def promoted(services: Services, event_id: int, customer_id: int, now: dt.
         rows = [tuple(r) for r in (await session.execute(_recipients(event_id, "going", customer_id))).all()]
         items = await _messages(services, event, rows, "event_promoted", "promoted", now)  # type: ignore[arg-type]
         return await enqueue_many(session, items, now)
+
+
+async def reconcile(services: Services, now: dt.datetime) -> int:
+    """A marketing-tick task: places held by answers that are gone go back, the waiting list moves up (told)."""
+    async with services.sessions() as session:
+        ids = list((await session.execute(
+            select(Event.id).where(Event.status == "scheduled", Event.starts_at > now)
+        )).scalars())  # fmt: skip
+    moved = 0
+    for event_id in ids:
+        async with services.sessions.begin() as session:
+            moved_up = await events.reconcile_places(session, event_id, now)
+        for customer_id in moved_up:
+            moved += await promoted(services, event_id, customer_id, now)
+    return moved

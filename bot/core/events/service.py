@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.events.view import OFFERS
@@ -208,3 +208,23 @@ async def customer_id_of(session: AsyncSession, telegram_user_id: int) -> int | 
     """The customer row of a Telegram user, if they have one."""
     statement = select(Customer.id).where(Customer.telegram_user_id == telegram_user_id)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def reconcile_places(session: AsyncSession, event_id: int, now: dt.datetime) -> list[int]:
+    """Give back the places of answers that are gone (a customer forgotten: their answers go with them, ON DELETE
+    CASCADE) and move the waiting list up; returns the customers promoted. The event row is locked first, as in
+    `answer`, so the count cannot race an answer."""
+    event = await _lock(session, event_id)
+    if event is None or event.status != "scheduled" or _utc(event.starts_at) <= now:
+        return []
+    going = (await session.execute(
+        select(func.count()).select_from(EventRsvp).where(EventRsvp.event_id == event_id, EventRsvp.answer == "going")
+    )).scalar_one()  # fmt: skip
+    if going >= event.going:
+        return []
+    await session.execute(update(Event).where(Event.id == event_id).values(going=going))
+    promoted = []
+    while (customer_id := await _promote(session, event_id, now)) is not None:
+        promoted.append(customer_id)
+    await session.flush()
+    return promoted

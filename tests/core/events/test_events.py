@@ -118,3 +118,21 @@ async def test_the_race_for_the_last_places_on_postgresql(pg_url: str, tmp_path:
             await engine.dispose()
     finally:
         await services.engine.dispose()
+
+
+async def test_a_forgotten_customers_place_goes_to_the_waiting_list(services_on: Services) -> None:
+    from bot.core.privacy import service as privacy
+
+    event_id, (a, b) = await _setup(services_on, 1, 2)
+    await _answer(services_on, event_id, a, "going")
+    assert (await _answer(services_on, event_id, b, "going")).answer == "waiting"
+    async with services_on.sessions.begin() as session:
+        gone = await session.get(Customer, a)
+        assert gone is not None
+        await privacy.forget(session, gone.telegram_user_id, gone.chat_id)  # type: ignore[arg-type]
+    assert await notices.reconcile(services_on, NOW) == 1  # b is told a place is theirs
+    async with services_on.sessions() as session:
+        event = await session.get(Event, event_id)
+        going = await events.attendees(session, event_id, ("going",))
+    assert event is not None and event.going == 1 and [x.customer_id for x in going] == [b]
+    assert await notices.reconcile(services_on, NOW) == 0
