@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from bot.core.services import Services
 
 
+WINDOW_PAGES = 2
+
+
 def warranty_periods(services: Services) -> WarrantyPeriods:
     """包修期 and 三包有效期 in months from knowledge/warranty.yaml (the defaults when given in days)."""
     periods, default = services.warranty.periods, WarrantyPeriods()
@@ -146,6 +149,13 @@ async def _report(services: Services, campaign: Campaign, now: dt.datetime) -> i
         return await enqueue_many(session, items, now)
 
 
+async def _all_enqueued(services: Services, session: Any, campaign: Campaign, now: dt.datetime) -> bool:
+    """No recipient left after the cursor (the window may have stopped enqueueing before the end)."""
+    left = await segments.page(session, audience_of(campaign), today(services, now), campaign.cursor, 1,
+                               warranty_periods(services))  # fmt: skip
+    return not left
+
+
 async def tick(services: Services, now: dt.datetime) -> int:
     """Start what is due, enqueue what is left, finish what is delivered; returns the messages enqueued."""
     async with services.sessions.begin() as session:
@@ -156,13 +166,20 @@ async def tick(services: Services, now: dt.datetime) -> int:
         if status == "scheduled":
             await _start(services, campaign_id, now)
         events = await _event_views(services, event_id)
-        while (page := await _enqueue_page(services, campaign_id, now, events)) is not None:
+        window = WINDOW_PAGES * services.settings.campaign_page_size
+        while True:
+            async with services.sessions() as session:
+                if await repo.unsent(session, campaign_id) >= window:
+                    break  # the next tick tops the window up
+            page = await _enqueue_page(services, campaign_id, now, events)
+            if page is None:
+                break
             added += page
         async with services.sessions.begin() as session:
             campaign = await repo.get(session, campaign_id, lock=True)
             if campaign is None:
                 continue
-            if campaign.status == "sending":
+            if campaign.status == "sending" and await _all_enqueued(services, session, campaign, now):
                 figures = await repo.figures(session, campaign_id)
                 if figures["pending"] + figures["sending"] == 0:
                     campaign.status, campaign.finished_at = "done", now

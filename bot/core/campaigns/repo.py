@@ -56,6 +56,15 @@ async def figures(session: AsyncSession, campaign_id: int) -> dict[str, int]:
     return {status: found.get(status, 0) for status in outbox.STATUSES}
 
 
+async def unsent(session: AsyncSession, campaign_id: int) -> int:
+    """The campaign's rows still waiting or being sent (the window delivery keeps filled)."""
+    statement = select(func.count()).where(
+        Outbox.kind == KIND, Outbox.idempotency_key.like(_prefix(campaign_id)),
+        Outbox.status.in_((outbox.PENDING, outbox.SENDING)),
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     statement = select(Outbox.idempotency_key).where(Outbox.idempotency_key.in_(keys))
     return set((await session.execute(statement)).scalars())
