@@ -1,4 +1,5 @@
-"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|build|learn|misses, warranty, outbox, import, sweep."""
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|build|learn|misses, warranty, outbox, import, sweep,
+campaign create|list|show|cancel|pause|resume, stats."""
 
 from __future__ import annotations
 
@@ -57,6 +58,21 @@ def _parser() -> argparse.ArgumentParser:
     records.add_argument("file", type=Path, help="the CSV file, UTF-8 (with or without BOM)")
     records.add_argument("--dry-run", action="store_true", help="check and count everything, write nothing")
     records.add_argument("--encoding", help="read a non-UTF-8 export, e.g. gbk or big5")
+    campaign = commands.add_parser("campaign", help="campaigns: create --from FILE.yaml, list, show, cancel")
+    campaign_commands = campaign.add_subparsers(dest="campaign_command", required=True)
+    create = campaign_commands.add_parser("create", help="create from a YAML file (docs/marketing.md)")
+    create.add_argument("--from", dest="source", type=Path, required=True, help="the campaign's YAML file")
+    create.add_argument("--dry-run", action="store_true", help="print the count and a sample per locale, store nothing")
+    campaign_commands.add_parser("list", help="every campaign with status and figures, one JSON object a line")
+    for name in ("show", "cancel", "pause", "resume"):
+        campaign_commands.add_parser(name, help=f"{name} one campaign").add_argument("id", type=int)
+    stats = commands.add_parser("stats", help="the KPIs with their formulas (FACTS.md §5)")
+    stats.add_argument("--from", dest="start", help="first day, YYYY-MM-DD (default: 30 days before --to)")
+    stats.add_argument("--to", dest="end", help="last day, YYYY-MM-DD (default: yesterday, dealer time)")
+    stats.add_argument("--branch", help="a branch id: narrows the appointment figures")
+    stats.add_argument("--csv", type=Path, help="also write the figures as CSV")
+    stats.add_argument("--chart", type=Path, help="also draw the weekly trends as PNG")
+    stats.add_argument("--lang", choices=LOCALES, default=None, help="the labels' locale (default: the dealer's)")
     return parser
 
 
@@ -102,6 +118,14 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import reminders as reminder_cli
 
         return reminder_cli.main(settings, args.dry_run, args.today)
+    if args.command == "campaign":
+        from bot.cli import campaign as campaign_cli
+
+        return campaign_cli.main(settings, args)
+    if args.command == "stats":
+        from bot.cli import stats as stats_cli
+
+        return stats_cli.main(settings, args)
     if args.command == "chat":
         return _chat(settings, args.lang, args.name, args.verbose)
     if args.command == "import":

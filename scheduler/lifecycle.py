@@ -13,7 +13,7 @@ from telegram.ext import Application
 
 from bot.core.services import Services
 from bot.handlers.outbox.transport import TelegramTransport, build_sender_bot
-from scheduler import desk, jobs
+from scheduler import desk, jobs, marketing
 
 log = logging.getLogger(__name__)
 _KEY = "scheduler"
@@ -36,6 +36,7 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     sender = jobs.build_sender(settings, services.engine, services.sessions, TelegramTransport(bot))
     state["bot"] = bot
     state["jobs"] = jobs.start(settings, sender, jobs.ReminderSweep(services, services.sessions), desk.job(services))
+    marketing.add_job(state["jobs"].scheduler, services)  # campaigns and event reminders (docs/marketing.md)
 
 
 async def stop_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

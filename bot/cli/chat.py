@@ -37,11 +37,15 @@ DEMO_LOCATION = {"latitude": 22.5431, "longitude": 114.0579}  # Shenzhen
 DEMO_NAME = "志強"  # the first demo customer's given name: the customer the terminal plays
 # The staff the terminal can play (bootstrapped into the staff table by `python -m bot chat`).
 CHAT_GROUP_ID = -1_009_990_000_001
-STAFF_PERSONAS = {"advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam"), "admin": (990_003, "Ada")}
+STAFF_PERSONAS = {
+    "advisor": (990_001, "Alex"), "supervisor": (990_002, "Sam"), "admin": (990_003, "Ada"),
+    "marketing": (990_004, "Mia"),
+}
+PRIVATE_PERSONAS = {"marketing"}  # marketing staff work in their own private chat with the bot (/campaign)
 HELP = (
     "Type a message, or a button's number to press it (every button keeps its number while it is on screen).\n"
     "Terminal commands:\n"
-    "  :as customer | :as advisor | :as supervisor | :as admin   who is speaking\n"
+    "  :as customer | :as advisor | :as supervisor | :as admin | :as marketing   who is speaking\n"
     "  :topic N     speak in topic #N of the advisors' group (staff)\n"
     "  :buttons     the buttons that can still be pressed, with their numbers\n"
     "  :say TEXT    send TEXT as typed even when it is a button's number\n"
@@ -54,6 +58,7 @@ HELP = (
 class Persona:
     user: dict[str, Any]
     staff: bool
+    private: bool = False  # a member of staff in their own private chat, not in the advisors' group
 
 
 def chat_settings(settings: Settings) -> Settings:
@@ -65,6 +70,7 @@ def chat_settings(settings: Settings) -> Settings:
             "advisor_ids": [*settings.advisor_ids, advisor_id],
             "supervisor_ids": [*settings.supervisor_ids, supervisor_id],
             "admin_ids": [*settings.admin_ids, STAFF_PERSONAS["admin"][0]],
+            "marketing_ids": [*settings.marketing_ids, STAFF_PERSONAS["marketing"][0]],
             "desk_tick_seconds": min(settings.desk_tick_seconds, 5.0),
         }
     )
@@ -96,7 +102,8 @@ class TerminalChat:
             customer["language_code"] = language_code
         self.personas = {"customer": Persona(customer, staff=False)}
         for role, (staff_id, name) in STAFF_PERSONAS.items():
-            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True)
+            self.personas[role] = Persona({"id": staff_id, "is_bot": False, "first_name": name}, staff=True,
+                                          private=role in PRIVATE_PERSONAS)  # fmt: skip
         self.speaker = "customer"
         self.topic: int | None = None
         self._update_ids = itertools.count(1)
@@ -115,6 +122,8 @@ class TerminalChat:
         self.speaker = who
         if not self.personas[who].staff:
             return f"(you are the customer, {self.user['first_name']})"
+        if self.personas[who].private:
+            return f"(you are {self.user['first_name']}, {who}, in your private chat with the bot: try /campaign)"
         where = f"topic #{self.current_topic}" if self.current_topic else "the group's General topic"
         return f"(you are {self.user['first_name']}, {who}, writing in the advisors' group, {where})"
 
@@ -159,8 +168,11 @@ class TerminalChat:
 
     def _message(self, content: dict[str, Any]) -> Update:
         """A message from the speaker: in the customer's private chat, or in the group (a topic) for staff."""
-        staff = self.personas[self.speaker].staff
+        persona = self.personas[self.speaker]
+        staff = persona.staff and not persona.private  # a private persona writes like a customer, in its own chat
         chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
+        if persona.private:
+            chat_id = persona.user["id"]
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),

@@ -17,7 +17,7 @@ from telegram.ext import Application
 from bot.cli.chat_api import TerminalBotApi
 from bot.core.services import Services
 from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
-from scheduler import desk, jobs
+from scheduler import desk, jobs, marketing
 
 SWEEP_SECONDS = 15.0
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class ChatJobs:
             self.sweep.run, "interval", seconds=SWEEP_SECONDS, id=jobs.SWEEP_JOB, coalesce=True, max_instances=1,
             next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2),
         )  # fmt: skip
+        marketing.add_job(self.running.scheduler, services)
 
     async def tick_now(self) -> None:
         """`:tick`: sweep and run the desk timers now; the sender delivers within a second."""
@@ -49,6 +50,7 @@ class ChatJobs:
             return
         report = await self.sweep.run()
         done = await desk.tick(self.services)
+        done.update({k: v for k, v in (await marketing.tick(self.services)).items() if v})
         print(f"(sweep: {report.enqueued} reminder(s) queued; desk: {done or 'nothing due'})")
 
     async def stop(self) -> None:

@@ -45,7 +45,7 @@ async def _import(settings: Settings, kind: str, path: Path, dry_run: bool, enco
     engine = create_engine(settings.database_url)
     try:
         return await import_csv(
-            session_factory(engine), kind, path, region=settings.phone_region, today=_today(settings),
+            session_factory(engine), kind, path, region=settings.phone_region, today=_today(settings), tz=settings.tz,
             dry_run=dry_run, encoding=encoding, progress=bar,
         )
     finally:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
+from bot.handlers.campaigns import customer as campaign_links
+from bot.handlers.campaigns import staff as campaigns
+from bot.handlers.campaigns import wizard as campaign_wizard
 from bot.handlers.common import errors, flows
 from bot.handlers.desk.booking import entry as appointments
 from bot.handlers.desk.followups import customer as followups
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.desk.roadside import customer as roadside
+from bot.handlers.events import customer as events
+from bot.handlers.events import staff as checkin
 from bot.handlers.faq import questions as faq
 from bot.handlers.front import language, membership, other, start
 from bot.handlers.garage import mycar
+from bot.handlers.kpis import stats
+from bot.handlers.kpis import visits as visit_times
 from bot.handlers.privacy import commands as privacy
 from bot.handlers.reminders import buttons as reminders
 from bot.handlers.staff import commands as staff
@@ -23,8 +30,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """Conversations first (they own their commands, buttons and typed answers), then commands and buttons,
     then typed requests for a human, then free text, then everything else. Before group 0: `flows` (group -2:
     starting a flow ends the others) and the handoff relays (group -1)."""
-    modules = (flows, membership, handoff, staff, appointments, roadside, followups, warranty, mycar, start, privacy,
-               language, reminders, advisor, faq, other)  # fmt: skip
+    modules = (flows, membership, handoff, staff, campaign_wizard, appointments, roadside, followups, warranty, mycar,
+               campaign_links, start, privacy, language, reminders, events, checkin, campaigns, stats, visit_times,
+               advisor, faq, other)  # fmt: skip
     for module in modules:
         application.add_handlers(module.handlers())
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

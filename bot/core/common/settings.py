@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     reminder_sweep_time: str = Field(default="10:00", description="daily sweep, dealer time zone")
     reminder_sweep_start_delay_seconds: float = Field(default=60.0, ge=0, description="the catch-up after start")
     reminder_batch_size: int = Field(default=5000, ge=1, description="cars read per query")
+    # Marketing (docs/marketing.md): campaigns and event invitations go through the outbox after everything else.
+    campaign_cap_per_week: int = Field(default=2, ge=1, description="campaign messages per customer in 7 days")
+    campaign_page_size: int = Field(default=1000, ge=1, description="recipients enqueued per transaction")
+    campaign_tick_seconds: float = Field(default=3.0, gt=0, description="delivery and progress checked this often")
+    campaign_progress_seconds: float = Field(default=5.0, gt=0, description="the progress message is edited at most")
+    campaign_attribution_days: int = Field(default=14, ge=1, description="a booking this soon after a deep link counts")
+    event_invite_days: int = Field(default=14, ge=1, description="invitations go out this many days ahead (seed)")
+    event_reminder_time: str = Field(default="10:00", description="the day-before event reminder, dealer time")
 
     @field_validator("telegram_token", "callback_secret", "webhook_secret", "telegram_base_url", "webhook_url",
                      mode="before")
@@ -137,7 +145,8 @@ class Settings(BaseSettings):
             raise ValueError("days cannot be negative")
         return value
 
-    @field_validator("quiet_hours_start", "quiet_hours_end", "reminder_sweep_time", "appointment_reminder_time")
+    @field_validator("quiet_hours_start", "quiet_hours_end", "reminder_sweep_time", "appointment_reminder_time",
+                     "event_reminder_time")
     @classmethod
     def _clock(cls, value: str) -> str:
         parse_clock(value)

@@ -28,6 +28,7 @@ class ParseContext:
 
     region: str
     today: dt.date
+    tz: dt.tzinfo = dt.UTC  # the dealer's zone: times of day in the file are dealer time (settings.tz)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,24 @@ def read_date(raw: str, _ctx: ParseContext | None = None) -> dt.date:
         return dt.date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date ({exc})") from exc
+
+
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?")
+
+
+def read_moment(raw: str, ctx: ParseContext) -> dt.datetime:
+    """A date and time of day in dealer time, year first: 2026-11-20 18:00, 2026/11/20 18:00:00; a date alone
+    means the end of that day."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    day_text, _, clock_text = text.partition(" ") if " " in text else text.partition("T")
+    day = read_date(day_text)
+    clock = _CLOCK.fullmatch(clock_text.strip()) if clock_text.strip() else None
+    if clock_text.strip() and clock is None:
+        raise ValueError(f"{text!r}: write the time as 18:00")
+    hour, minute = (int(clock.group(1)), int(clock.group(2))) if clock else (23, 59)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r}: not a time of day")
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ctx.tz).astimezone(dt.UTC)
 
 
 def past_date(name: str) -> Cell:
@@ -239,6 +258,11 @@ VISIT_COLUMNS: tuple[Column, ...] = (
     Column("work_done", ("workdone", "work", "description", "维修项目", "作业内容", "工作内容", "项目"), long_text),
     Column("advisor", ("advisor", "serviceadvisor", "服务顾问", "接待", "顾问"), text_of(64)),
     Column("completed", ("completed", "done", "已完工", "完工"), read_bool),
+    # On-time delivery and first-time fix (bot/core/kpis): promised at check-in, ready, and back for the same concern.
+    Column("promised_at", ("promisedat", "promised", "promisedtime", "预计交车", "承诺交车时间", "预计完工时间"),
+           read_moment),
+    Column("ready_at", ("readyat", "ready", "readytime", "完工时间", "实际完工时间", "交车时间"), read_moment),
+    Column("comeback", ("comeback", "repeatrepair", "返修", "返工"), read_bool),
 )
 COLUMNS: dict[str, tuple[Column, ...]] = {
     "customers": CUSTOMER_COLUMNS, "vehicles": VEHICLE_COLUMNS, "visits": VISIT_COLUMNS,

@@ -188,6 +188,7 @@ async def import_csv(
     *,
     region: str,
     today: dt.date,
+    tz: dt.tzinfo = dt.UTC,
     dry_run: bool = False,
     encoding: str | None = None,
     progress: Progress | None = None,
@@ -199,7 +200,7 @@ async def import_csv(
     records = read_file(path, encoding)
     header = _check_header(kind, records)
     report = ImportReport(kind, path.name, dry_run=dry_run, ignored_columns=header.ignored)
-    run, ctx, columns = _Run(sessions, make_kind(kind), report), ParseContext(region, today), COLUMNS[kind]
+    run, ctx, columns = _Run(sessions, make_kind(kind), report), ParseContext(region, today, tz), COLUMNS[kind]
     data = records[1:]
     for start in range(0, len(data), batch_size):
         valid: list[Row] = []

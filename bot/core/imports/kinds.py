@@ -216,6 +216,9 @@ class Visits:
                     "work_done": _kept(values, old, "work_done"),
                     "advisor": _kept(values, old, "advisor"),
                     "completed": _kept(values, old, "completed", True),
+                    "promised_at": _kept(values, old, "promised_at"),
+                    "ready_at": _kept(values, old, "ready_at"),
+                    "comeback": _kept(values, old, "comeback", False),
                 }
                 if new["km"] is not None:
                     others = [r for r in self.readings[vehicle["id"]] if r.source != source]

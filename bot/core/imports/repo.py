@@ -7,6 +7,7 @@ opt-outs are OR-ed in SQL as well, so an import never opts a customer back in, e
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -27,7 +28,10 @@ VEHICLE_FIELDS = (
     "customer_id", "plate", "vin", "make", "model", "delivery_date", "use", "insurance_expiry",
     "registration_date", "released_at",
 )
-VISIT_FIELDS = ("visit_no", "vehicle_id", "visit_date", "km", "kind", "work_done", "advisor", "completed")
+VISIT_FIELDS = (
+    "visit_no", "vehicle_id", "visit_date", "km", "kind", "work_done", "advisor", "completed", "promised_at",
+    "ready_at", "comeback",
+)
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
@@ -79,7 +83,12 @@ async def visits_by_no(session: AsyncSession, numbers: Collection[str]) -> dict[
     if not numbers:
         return {}
     rows = await session.execute(select(*(VISIT.c[n] for n in VISIT_FIELDS)).where(VISIT.c.visit_no.in_(list(numbers))))
-    return {row.visit_no: dict(row._mapping) for row in rows}
+    found = {row.visit_no: dict(row._mapping) for row in rows}
+    for visit in found.values():  # SQLite hands times back naive: UTC, as stored
+        for name in ("promised_at", "ready_at"):
+            if visit[name] is not None and visit[name].tzinfo is None:
+                visit[name] = visit[name].replace(tzinfo=dt.UTC)
+    return found
 
 
 async def readings_of(session: AsyncSession, vehicle_ids: Collection[int]) -> dict[int, list[tuple[Any, int, str]]]:

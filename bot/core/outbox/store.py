@@ -26,6 +26,7 @@ from bot.db.common.dialect import upsert_insert
 from bot.db.garage.models import Customer
 from bot.db.outbox.models import ChatStatus, Outbox
 
+CAMPAIGN_PRIORITY = 1  # claimed after every due row of priority 0 (answers' notices, reminders, roadside)
 PENDING, SENDING, SENT, FAILED, DROPPED, UNREACHABLE = "pending", "sending", "sent", "failed", "dropped", "unreachable"
 STATUSES = (PENDING, SENDING, SENT, FAILED, DROPPED, UNREACHABLE)
 ERROR_LENGTH = 1024
@@ -54,6 +55,7 @@ class OutboxItem:
     not_before: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     customer_id: int | None = None
+    priority: int = 0  # lower goes first; campaigns use CAMPAIGN_PRIORITY so they never crowd out the rest
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,7 @@ def _row(item: OutboxItem, now: dt.datetime) -> dict[str, Any]:
         "customer_id": item.customer_id,
         "payload": dict(item.payload),
         "status": PENDING,
+        "priority": item.priority,
         "attempts": 0,
         "not_before": not_before,
         "expires_at": _aware(item.expires_at, "expires_at") if item.expires_at else None,
@@ -156,16 +159,17 @@ def _claimed(row: Any) -> Claimed:
 async def claim_batch(
     session: AsyncSession, limit: int, worker_id: str, now: dt.datetime, lease_seconds: float = 60.0
 ) -> list[Claimed]:
-    """Atomically take up to `limit` due rows (and rows whose claim is older than the lease), oldest first."""
+    """Atomically take up to `limit` due rows (and rows whose claim is older than the lease): lower priority
+    first (campaigns after everything else), then oldest first."""
     stale = now - dt.timedelta(seconds=lease_seconds)
     due = or_(
         and_(Outbox.status == PENDING, Outbox.next_attempt_at <= now),
         and_(Outbox.status == SENDING, Outbox.claimed_at < stale),
     )
-    pick = select(Outbox.id).where(due).order_by(Outbox.next_attempt_at, Outbox.id).limit(limit)
+    pick = select(Outbox.id).where(due).order_by(Outbox.priority, Outbox.next_attempt_at, Outbox.id).limit(limit)
     claim = update(Outbox).values(status=SENDING, claimed_at=now, claimed_by=worker_id)
     columns = (Outbox.id, Outbox.idempotency_key, Outbox.kind, Outbox.chat_id, Outbox.customer_id, Outbox.payload,
-               Outbox.attempts, Outbox.not_before, Outbox.expires_at, Outbox.next_attempt_at)
+               Outbox.attempts, Outbox.not_before, Outbox.expires_at, Outbox.next_attempt_at, Outbox.priority)
     if _is_postgres(session):
         ids = list((await session.execute(pick.with_for_update(skip_locked=True))).scalars())
         if not ids:
@@ -174,7 +178,7 @@ async def claim_batch(
     else:
         statement = claim.where(Outbox.id.in_(pick.scalar_subquery())).returning(*columns)
     rows = (await session.execute(statement)).all()
-    rows.sort(key=lambda r: (_utc(r.next_attempt_at), r.id))
+    rows.sort(key=lambda r: (r.priority, _utc(r.next_attempt_at), r.id))
     return [_claimed(row) for row in rows]
 
 

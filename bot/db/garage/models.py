@@ -123,5 +123,11 @@ class ServiceVisit(Base):
     work_done: Mapped[str | None] = mapped_column(Text)
     advisor: Mapped[str | None] = mapped_column(String(64))
     completed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The KPIs' on-time delivery and first-time fix (migration 0009, docs/import.md).
+    promised_at: Mapped[dt.datetime | None] = mapped_column(doc="when the car was promised ready at check-in")
+    ready_at: Mapped[dt.datetime | None] = mapped_column(doc="when the car was ready")
+    comeback: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), doc="back for the same concern as an earlier visit"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

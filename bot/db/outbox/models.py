@@ -31,6 +31,7 @@ class Outbox(Base):
         UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_status_claimed_at", "status", "claimed_at"),
+        Index("ix_outbox_status_priority_next_attempt_at", "status", "priority", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,9 @@ class Outbox(Base):
     customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
     payload: Mapped[Any] = mapped_column(JSON, nullable=False, doc="Bot API method and parameters, rendered")
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    priority: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="lower goes first: 0 answers and notices, 1 campaigns (0009)"
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime | None] = mapped_column()

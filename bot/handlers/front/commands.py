@@ -16,8 +16,8 @@ from bot.core.staff.roles import StaffMember
 log = logging.getLogger(__name__)
 
 CUSTOMER_COMMANDS = (
-    "start", "book", "appointments", "roadside", "warranty", "mycar", "settings", "stop", "privacy", "forget",
-    "end", "help", "language", "cancel",
+    "start", "book", "appointments", "roadside", "warranty", "mycar", "events", "settings", "stop", "privacy",
+    "forget", "end", "help", "language", "cancel",
 )  # fmt: skip
 # setMyCommands takes a two-letter language code, so Simplified and Traditional cannot differ there:
 # "zh" gets Traditional (the default locale), and the default list is Traditional too.

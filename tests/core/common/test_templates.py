@@ -22,6 +22,7 @@ from tests.botapi.rules import check_message_text
 from tests.core.common.samples_booking import BOOKING_SAMPLES
 from tests.core.common.samples_followups import FOLLOWUP_SAMPLES
 from tests.core.common.samples_handoff import HANDOFF_SAMPLES
+from tests.core.common.samples_marketing import MARKETING_SAMPLES
 from tests.core.common.samples_mycar import MYCAR_SAMPLES
 from tests.core.common.samples_reminders import REMINDER_SAMPLES
 from tests.core.common.samples_roadside import ROADSIDE_SAMPLES
@@ -111,6 +112,7 @@ SAMPLES["help"] = [
     {"commands": [("start", "Start")], "staff_commands": [("resolve", "(advisors) Tell the customer it is solved")]},
     {"commands": [], "staff_commands": [("staff", "(staff) Members, roles, on duty")]},  # in the advisors' group
 ]
+SAMPLES.update(MARKETING_SAMPLES)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

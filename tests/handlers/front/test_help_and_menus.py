@@ -12,8 +12,8 @@ from bot.app import set_commands
 from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, MARKETING_ID, Desk, StaffUser, build_desk
 
 CUSTOMER_ID = 7301
-CUSTOMER_COMMANDS = ["/book", "/appointments", "/roadside", "/warranty", "/mycar", "/settings", "/stop", "/privacy",
-                     "/forget", "/end", "/help", "/language", "/cancel"]  # fmt: skip
+CUSTOMER_COMMANDS = ["/book", "/appointments", "/roadside", "/warranty", "/mycar", "/events", "/settings", "/stop",
+                     "/privacy", "/forget", "/end", "/help", "/language", "/cancel"]  # fmt: skip
 
 
 @pytest.fixture
@@ -39,7 +39,8 @@ async def test_staff_see_their_own_commands_in_private_and_in_the_group(desk: De
     text = desk.engine.sent_messages(ADVISOR_ID)[-1]["text"]
     assert "/book " in text and "/resolve " in text and "/staff " in text  # a customer's commands and theirs
     await desk.marketing.say("/help", private=True)
-    assert "/resolve" not in desk.engine.sent_messages(MARKETING_ID)[-1]["text"]  # marketing does not resolve
+    marketing_help = desk.engine.sent_messages(MARKETING_ID)[-1]["text"]
+    assert "/resolve" not in marketing_help and "/campaign " in marketing_help  # marketing campaigns, not resolves
     await desk.advisor.say("/help")
     in_group = desk.group_messages()[-1]["text"]
     assert "/resolve " in in_group and "/book " not in in_group  # the group shows the staff commands only
@@ -53,11 +54,12 @@ async def test_menus_follow_roles_at_start_and_when_an_admin_changes_them(desk: 
     private_all = {"type": "all_private_chats"}
     assert "warranty" in menu(desk, private_all, "en") and "resolve" not in menu(desk, private_all, "en")
     in_group = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": ADVISOR_ID}
-    assert menu(desk, in_group, "en") == ["resolve", "staff", "help"]
+    assert menu(desk, in_group, "en") == ["resolve", "staff", "checkin", "help"]
     assert "resolve" in menu(desk, {"type": "chat", "chat_id": ADVISOR_ID}, "zh")
-    assert menu(desk, {"type": "chat_member", "chat_id": GROUP_ID, "user_id": MARKETING_ID}, "en") == ["help"]
+    marketing = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": MARKETING_ID}
+    assert menu(desk, marketing, "en") == ["campaign", "campaigns", "stats", "help"]
     newcomer = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": 9099}
     await desk.admin.say("/staff add 9099 advisor Olly")
-    assert menu(desk, newcomer, "en") == ["resolve", "staff", "help"]
+    assert menu(desk, newcomer, "en") == ["resolve", "staff", "checkin", "help"]
     await desk.admin.say("/staff remove 9099")
     assert menu(desk, newcomer, "en") == []

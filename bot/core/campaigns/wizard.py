@@ -1,0 +1,121 @@
+"""The /campaign wizard's answers and what they mean, as plain JSON-ready data (no telegram import).
+
+The handler keeps `Answers` in user_data (persisted, so a half-made campaign survives a restart) and asks the
+question `stage(answers)` names. Nothing is stored in the campaign tables before the marketer confirms; then
+the event (when a new one was described) and the campaign are created in one transaction.
+
+Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", then its
+branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is required; the
+others may fall back to it) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
+when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
+moved out of quiet hours) → confirm (with a test send to oneself).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.campaigns.segments import Audience
+from bot.core.campaigns.service import Draft
+from bot.core.common.locale import LOCALES
+from bot.core.events.service import EventDraft
+
+Answers = dict[str, Any]
+# Toggled filters: code → (audience field, value when on)
+FILTERS: dict[str, tuple[str, Any]] = {
+    "nv": ("never_visited", True),
+    "lv": ("last_visit_months", 6),
+    "ins": ("insurance_days", 30),
+    "wty": ("warranty_days", 60),
+}
+_NEW_EVENT = re.compile(
+    r"^\s*(?P<title>[^/]+?)\s*/\s*(?P<day>\d{4}-\d{2}-\d{2})\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})"
+    r"\s*/\s*(?P<capacity>\d{1,5})\s*/\s*(?P<place>.+?)\s*$"
+)
+
+
+def stage(a: Answers) -> str:
+    if "kind" not in a:
+        return "kind"
+    if a["kind"] == "event" and "event_id" not in a and "new_event" not in a:
+        return "event"
+    if "new_event" in a and "branch" not in a["new_event"]:
+        return "event_branch"
+    if not a.get("audience_done"):
+        return "audience"
+    for locale in LOCALES:
+        if locale not in a.get("texts", {}) and locale not in a.get("skipped", []):
+            return f"text:{locale}"
+    if a["kind"] == "broadcast" and "button" not in a:
+        return "button"
+    if "send_at" not in a:
+        return "when"
+    return "confirm"
+
+
+def toggle(a: Answers, code: str, brands: list[str]) -> Answers:
+    """A filter button: a brand (`mk:<index>`), a branch (`br:<id>`) or one of FILTERS."""
+    audience = dict(a.get("audience") or {})
+    if code.startswith("mk:") and code[3:].isdigit() and int(code[3:]) < len(brands):
+        makes = set(audience.get("makes") or []) ^ {brands[int(code[3:])]}
+        audience["makes"] = sorted(makes)
+    elif code.startswith("br:"):
+        branches = set(audience.get("branches") or []) ^ {code[3:]}
+        audience["branches"] = sorted(branches)
+    elif code in FILTERS:
+        field, value = FILTERS[code]
+        if audience.get(field) is None or audience.get(field) is False:
+            audience[field] = value
+            if field in ("never_visited", "last_visit_months"):  # the two cannot combine: the other goes off
+                audience.pop("last_visit_months" if field == "never_visited" else "never_visited", None)
+        else:
+            audience.pop(field, None)
+    audience = {k: v for k, v in audience.items() if v not in ([], None, False)}
+    return {**a, "audience": audience}
+
+
+def parse_new_event(text: str, tz: ZoneInfo) -> dict[str, Any] | None:
+    """'title / 2026-12-20 09:00-17:00 / 30 / place' → the new event's fields (dealer time), or None."""
+    match = _NEW_EVENT.match(text)
+    if not match:
+        return None
+    try:
+        day = dt.date.fromisoformat(match["day"])
+        starts = dt.datetime.combine(day, dt.time.fromisoformat(match["start"].zfill(5)), tzinfo=tz)
+        ends = dt.datetime.combine(day, dt.time.fromisoformat(match["end"].zfill(5)), tzinfo=tz)
+    except ValueError:
+        return None
+    return {"title": match["title"], "starts": starts.isoformat(), "ends": ends.isoformat(),
+            "capacity": int(match["capacity"]), "place": match["place"]}  # fmt: skip
+
+
+def parse_when(text: str, tz: ZoneInfo) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
+    new = a.get("new_event")
+    if not new:
+        return None
+    title = {locale: new["title"] for locale in LOCALES}
+    starts, ends = dt.datetime.fromisoformat(new["starts"]), dt.datetime.fromisoformat(new["ends"])
+    return EventDraft(titles=title, descriptions={}, branch=new["branch"], place=new["place"], starts_at=starts,
+                      ends_at=ends, capacity=new["capacity"], invite_days=invite_days)  # fmt: skip
+
+
+def draft(a: Answers, event_id: int | None = None) -> Draft:
+    """The campaign the answers describe (`event_id` of the event just created, for a new one)."""
+    kind = a["kind"]
+    name = (a.get("texts", {}).get(LOCALES[0]) or "campaign").strip().splitlines()[0][:60]
+    button = {"kind": "rsvp"} if kind == "event" else ({"kind": "book"} if a.get("button") == "book" else None)
+    send_at = a.get("send_at")
+    return Draft(name=name, kind=kind, audience=Audience.from_json(a.get("audience")), texts=dict(a.get("texts", {})),
+                 button=button, event_id=event_id if event_id is not None else a.get("event_id"),
+                 send_at=None if send_at in (None, "rule") else dt.datetime.fromisoformat(send_at))  # fmt: skip

@@ -1,0 +1,50 @@
+"""An event as customers and staff read it: its words in one locale and its times in the dealer's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot.core.common.dealer import Dealer
+from bot.core.common.locale import DEFAULT_LOCALE, Locale
+from bot.db.events.models import Event
+
+OFFERS = ("inspection_week", "service_month", "owners_evening", "recall")
+
+
+def localized(texts: dict[str, str] | None, locale: Locale) -> str:
+    """The text for `locale`, else the default locale's, else any."""
+    texts = texts or {}
+    return texts.get(locale) or texts.get(DEFAULT_LOCALE) or next(iter(texts.values()), "")
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    title: str
+    description: str
+    branch: str
+    place: str
+    starts: str  # "2026-12-20 09:00" dealer time
+    ends: str
+    offer: str | None
+    capacity: int
+    going: int
+
+    @property
+    def full(self) -> bool:
+        return self.going >= self.capacity
+
+
+def _local(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    return (moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment).astimezone(tz)
+
+
+def view(event: Event, locale: Locale, dealer: Dealer, tz: ZoneInfo) -> EventView:
+    branch = next((b.name.get(locale) for b in dealer.branches if b.id == event.branch), event.branch)
+    starts, ends = _local(event.starts_at, tz), _local(event.ends_at, tz)
+    end_format = "%H:%M" if ends.date() == starts.date() else "%Y-%m-%d %H:%M"
+    return EventView(event.id, localized(event.titles, locale), localized(event.descriptions, locale), branch,
+                     event.place, starts.strftime("%Y-%m-%d %H:%M"), ends.strftime(end_format), event.offer,
+                     event.capacity, event.going)  # fmt: skip

@@ -1,0 +1,86 @@
+"""`python -m bot campaign …` and `python -m bot stats`: dry run, refusals with field and line, nothing half-made."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.core.common.settings import ROOT, Settings
+from bot.db.campaigns.models import Campaign
+from bot.db.engine import create_engine, session_factory
+from bot.db.events.models import Event
+
+EXAMPLE = ROOT / "docs" / "examples" / "toyota_winter_check.yaml"
+
+
+@pytest.fixture
+def env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.chdir(settings.database_url.split("///", 1)[1].rsplit("/", 1)[0])  # away from a developer's .env
+    return settings
+
+
+async def _count(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session:
+        from sqlalchemy import func, select
+
+        found = (await session.execute(select(func.count()).select_from(Campaign))).scalar_one(), (
+            await session.execute(select(func.count()).select_from(Event))
+        ).scalar_one()
+    await engine.dispose()
+    return found
+
+
+def test_dry_run_prints_the_count_and_a_sample_per_locale(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["campaign", "create", "--from", str(EXAMPLE), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "0 recipient(s)" in out and "--- zh-Hant ---" in out and "--- zh-Hans ---" in out and "--- en ---" in out
+    assert "[✅ Going] [🤔 Maybe] [❌ Can't come] [🔕 No more offers]" in out
+    assert asyncio.run(_count(env.database_url)) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("name: x\ntexts:\n  fr: bonjour\n", "line 2: texts: unknown locale 'fr'"),
+     ("name: x\naudience:\n  makes: [Toyota]\n  colour: red\ntexts: {zh-Hant: hi}\n", "line 4: audience.colour"),
+     ("name: x\nkind: event\nevent:\n  title: t\n  branch: moon\n  place: p\n  starts: 2030-01-01 09:00\n"
+      "  ends: 2030-01-01 10:00\n  capacity: 5\ntexts: {zh-Hant: hi}\n", "branch: unknown branch 'moon'"),
+     ("name: x\nsend_at: soon\ntexts: {zh-Hant: hi}\n", "line 2: send_at"),
+     ("name: [x\n", "line 2: yaml")],
+)  # fmt: skip
+def test_bad_files_are_refused_with_field_and_line_and_nothing_stored(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["campaign", "create", "--from", str(bad)]) == 2
+    assert message in capsys.readouterr().err
+    assert asyncio.run(_count(env.database_url)) == (0, 0)
+
+
+def test_create_list_show_and_cancel(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["campaign", "create", "--from", str(EXAMPLE)]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["event_id"] and created["send_at"].endswith("09:00")
+    assert main(["campaign", "list"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "scheduled"
+    assert main(["campaign", "cancel", str(created["id"])]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "cancelled"
+    assert main(["campaign", "cancel", str(created["id"])]) == 1
+    assert "cannot cancel" in capsys.readouterr().err
+
+
+def test_stats_writes_the_csv_and_the_chart(env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    csv_file, png = tmp_path / "k.csv", tmp_path / "k.png"
+    args = ["stats", "--from", "2026-11-01", "--to", "2026-11-30", "--csv", str(csv_file), "--chart", str(png)]
+    assert main([*args, "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "Customer churn: " in out and "= customers who visited in month N−7" in out
+    assert csv_file.read_text(encoding="utf-8").startswith("code,name,unit,value")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert main(["stats", "--branch", "moon"]) == 2

@@ -1,0 +1,3 @@
+from tests.core.campaigns.conftest import services_on
+
+__all__ = ["services_on"]
