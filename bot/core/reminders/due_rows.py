@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.garage.due import DUE_KINDS, DueItem, InsuranceDue, WarrantyEnding, due_items
 from bot.core.garage.inspection import InspectionDue, Region
 from bot.core.garage.maintenance import OdometerFacts, ServiceDue, VehicleFacts, odometer_facts
-from bot.core.garage.schedule import MaintenanceSchedule
+from bot.core.garage.schedule import MaintenanceSchedule, ServicePlan
 from bot.core.warranty.rules import WarrantyRules
 
 # Bump when due.py, maintenance.py or inspection.py change what they compute, or this row format changes:
@@ -107,10 +108,12 @@ def estimated_km(row: Any, today: dt.date) -> int | None:
     return int(row.odometer_km) + round((today - row.odometer_on).days * row.daily_km)
 
 
-def decode(row: Any, make: str, model: str, schedule: MaintenanceSchedule, today: dt.date) -> DueItem | None:
+def decode(
+    row: Any, make: str, model: str, plan_for: Callable[[str, str], ServicePlan], today: dt.date
+) -> DueItem | None:
     """The DueItem `due_items` gives on `today` for this row (valid on `today`); None when the history is needed.
 
-    `row` has the vehicle_due columns as attributes.
+    `row` has the vehicle_due columns as attributes; `plan_for` is the schedule's (MaintenanceSchedule.plan_for).
     """
     kind, due, d = row.kind, row.due_on, row.detail
     if kind == "insurance":
@@ -126,7 +129,7 @@ def decode(row: Any, make: str, model: str, schedule: MaintenanceSchedule, today
         service = ServiceDue(
             due=due, due_km=d["due_km"], by=d["by"], stage=d["stage"], overdue=due < today,
             time_due=_day(d["time_due"]), distance_due=_day(d["distance_due"]), base_date=_day(d["base_date"]),  # type: ignore[arg-type]
-            base_km=d["base_km"], estimated_km=km, daily_km=row.daily_km, plan=schedule.plan_for(make, model),
+            base_km=d["base_km"], estimated_km=km, daily_km=row.daily_km, plan=plan_for(make, model),
         )  # fmt: skip
         return DueItem(row.vehicle_id, kind, due, service.overdue, service)
     ending = WarrantyEnding(

@@ -22,8 +22,9 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select, tuple_
+from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.core.garage.maintenance import VehicleFacts
 from bot.core.reminders import due_rows
@@ -33,7 +34,8 @@ from bot.core.reminders.repo import CAR_COLUMNS, REMINDABLE, CarRow, chunks, veh
 from bot.db.common.base import utcnow
 from bot.db.common.dialect import upsert_insert
 from bot.db.garage.models import Customer, Vehicle
-from bot.db.reminders.models import VehicleDue, VehicleDueStale, VehicleDueState
+from bot.db.outbox.models import Outbox
+from bot.db.reminders.models import ReminderSnooze, VehicleDue, VehicleDueStale, VehicleDueState
 
 RULES = "rules"
 _FACT_COLUMNS = (Vehicle.id, Vehicle.make, Vehicle.model, Vehicle.delivery_date, Vehicle.registration_date,
@@ -153,36 +155,69 @@ def _answers(today: dt.date) -> Any:
                 or_(VehicleDue.valid_until.is_(None), VehicleDue.valid_until >= today))  # fmt: skip
 
 
-def _near(today: dt.date, config: ReminderConfig) -> Any:
-    """Rows within their kind's window and not stale (bot.core.reminders.policy.window_outcome is None)."""
-    windows = {kind: days for kind, days in config.windows_days.items() if kind in due_rows.KIND_ORDER}
-    if not windows:
-        return False
+def _text(value: str) -> Any:
+    return literal(value, String)
+
+
+def _iso(day: Any, postgresql: bool) -> Any:
+    """A date column as YYYY-MM-DD text, as date.isoformat() writes it into outbox keys (SQLite stores it so)."""
+    return func.to_char(day, "YYYY-MM-DD") if postgresql else cast(day, String)
+
+
+def _windows(config: ReminderConfig) -> dict[str, int]:
+    return {kind: days for kind, days in config.windows_days.items() if kind in due_rows.KIND_ORDER}
+
+
+def _near(today: dt.date, config: ReminderConfig, since: dt.date | None) -> Any:
+    """Rows within their kind's window and not stale (bot.core.reminders.policy.window_outcome is None), due on
+    `since` or later (the keyset's day: the index range then starts there, on SQLite too)."""
+    windows = _windows(config)
     oldest = today - dt.timedelta(days=config.overdue_max_days)
     latest = today + dt.timedelta(days=max(windows.values()))
     per_kind = [and_(VehicleDue.kind == kind, VehicleDue.due_on <= today + dt.timedelta(days=days))
                 for kind, days in windows.items()]  # fmt: skip
-    return and_(VehicleDue.due_on.between(oldest, latest), or_(*per_kind), _answers(today))
+    return and_(VehicleDue.due_on.between(max(oldest, since or oldest), latest), or_(*per_kind), _answers(today))
 
 
 async def near_pages(
     sessions: Sessions, today: dt.date, config: ReminderConfig
 ) -> AsyncIterator[list[tuple[CarRow, Any]]]:
     """Pages of (car, vehicle_due row) within their window, remindable cars only, by (due, kind, car)."""
+    if not _windows(config):
+        return
     order = (VehicleDue.due_on, VehicleDue.kind_order, VehicleDue.vehicle_id)
+    postgresql = sessions.kw["bind"].dialect.name == "postgresql"
+    car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
+    car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
+    key = _text("reminder:") + car_id + ":" + VehicleDue.kind + ":" + due_on  # DueItem.idempotency_key
+    after_snooze = key + ":snooze:" + _iso(ReminderSnooze.until, postgresql)
+    sent, resent = aliased(Outbox), aliased(Outbox)
+    snoozed = and_(ReminderSnooze.vehicle_id == VehicleDue.vehicle_id, ReminderSnooze.kind == VehicleDue.kind)
     statement = (
-        select(*DUE_COLUMNS, *CAR_COLUMNS)
+        select(
+            *DUE_COLUMNS,
+            ReminderSnooze.until.label("snoozed_until"),
+            sent.id.is_not(None).label("sent"),
+            resent.id.is_not(None).label("sent_after_snooze"),
+            *CAR_COLUMNS,
+        )
         .join(Vehicle, Vehicle.id == VehicleDue.vehicle_id)
         .join(Customer, Customer.id == Vehicle.customer_id)
-        .where(_near(today, config), *REMINDABLE)
+        .outerjoin(ReminderSnooze, snoozed)
+        .outerjoin(sent, sent.idempotency_key == key)
+        .outerjoin(resent, and_(ReminderSnooze.until <= today, resent.idempotency_key == after_snooze))
+        .where(*REMINDABLE)
         .order_by(*order)
         .limit(config.batch_size)
     )
-    width, after = len(DUE_COLUMNS), None
+    width, after = len(DUE_COLUMNS) + 3, None
     while True:
-        page = statement if after is None else statement.where(tuple_(*order) > tuple_(*after))
-        async with sessions() as session:
-            rows = (await session.execute(page)).all()
+        if after is None:
+            page = statement.where(_near(today, config, None))
+        else:
+            page = statement.where(_near(today, config, after[0]), tuple_(*order) > tuple_(*after))
+        async with sessions() as session:  # Core rows: no ORM loading layer over thousands of them
+            rows = (await (await session.connection()).execute(page)).all()
         if not rows:
             return
         last = rows[-1]
@@ -192,7 +227,7 @@ async def near_pages(
 
 async def counts(session: AsyncSession, today: dt.date, config: ReminderConfig) -> tuple[int, int, int]:
     """(items, later, stale) over the remindable cars' rows, as the old sweep counted them car by car."""
-    windows = {kind: days for kind, days in config.windows_days.items() if kind in due_rows.KIND_ORDER}
+    windows = _windows(config)
     later = or_(VehicleDue.kind.not_in(list(windows)) if windows else True,
                 *(and_(VehicleDue.kind == kind, VehicleDue.due_on > today + dt.timedelta(days=days))
                   for kind, days in windows.items()))  # fmt: skip

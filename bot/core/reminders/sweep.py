@@ -30,11 +30,13 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.garage.due import DUE_KINDS, DueItem, due_items
+from bot.core.garage.schedule import ServicePlan
 from bot.core.outbox import store as outbox
 from bot.core.outbox.store import OutboxItem
 from bot.core.reminders import due_rows, due_store
@@ -99,16 +101,17 @@ class PagePass:
             )
             self.on_item(decision)
 
-    async def decide(self, session: AsyncSession, items: list[tuple[CarRow, DueItem]]) -> list[OutboxItem]:
-        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue."""
+    def decide(
+        self, items: list[tuple[CarRow, DueItem]], snoozes: dict[tuple[int, str], dt.date], existing: set[str]
+    ) -> list[OutboxItem]:
+        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue.
+
+        `snoozes`: (car, kind) → the snooze's end; `existing`: which of the items' keys (and of their keys after a
+        snooze that has ended) the outbox holds.
+        """
         if not items:
             return []
         today = self.today
-        snoozes = await reminder_repo.snoozes(session, sorted({car.id for car, _ in items}))
-        keys = [item.idempotency_key for _, item in items]
-        keys += [f"{item.idempotency_key}:snooze:{until.isoformat()}" for car, item in items
-                 if (until := snoozes.get((car.id, item.kind))) is not None and until <= today]
-        existing = await reminder_repo.existing_keys(session, keys)
         fresh: list[_Candidate] = []
         for car, item in items:
             base, until = item.idempotency_key, snoozes.get((car.id, item.kind))
@@ -181,11 +184,12 @@ async def car_items(
 
 
 async def _items(
-    sessions: async_sessionmaker[AsyncSession], deps: ReminderDeps, page: list[tuple[CarRow, Any]], today: dt.date
+    sessions: async_sessionmaker[AsyncSession], deps: ReminderDeps, page: list[tuple[CarRow, Any]], today: dt.date,
+    plan_for: Callable[[str, str], ServicePlan],
 ) -> list[tuple[CarRow, DueItem]]:
     """The page's DueItems as `due_items` gives them on `today`; a car whose odometer estimate needs its history
     (a day before its latest reading) is computed from it."""
-    decoded = [(car, due_rows.decode(row, car.make, car.model, deps.schedule, today)) for car, row in page]
+    decoded = [(car, due_rows.decode(row, car.make, car.model, plan_for, today)) for car, row in page]
     missing = sorted({car.id for car, item in decoded if item is None})
     computed: dict[tuple[int | str, str], DueItem] = {}
     if missing:
@@ -195,6 +199,15 @@ async def _items(
                     computed[(item.vehicle_id, item.kind)] = item
     pairs = zip(decoded, page, strict=True)
     return [(car, item or computed[(row.vehicle_id, row.kind)]) for (car, item), (_, row) in pairs]
+
+
+def _known_keys(row: Any, item: DueItem) -> list[str]:
+    """The item's outbox keys the page query found (due_store.near_pages joins the outbox on both)."""
+    base = item.idempotency_key
+    keys = [base] if row.sent else []
+    if row.sent_after_snooze:
+        keys.append(f"{base}:snooze:{row.snoozed_until.isoformat()}")
+    return keys
 
 
 async def sweep(
@@ -223,11 +236,13 @@ async def sweep(
             report.items, later, stale = await due_store.counts(session, today, config)
             report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale)) if n})
             reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
+        plan_for = cache(deps.schedule.plan_for)  # one lookup per make and model a sweep
         async for page in due_store.near_pages(sessions, today, config):
-            items = await _items(sessions, deps, page, today)
-            decisions = PagePass(deps, now, today, report, reminded, on_item)
-            async with sessions() as session:
-                sends = await decisions.decide(session, items)
+            items = await _items(sessions, deps, page, today, plan_for)
+            snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
+            existing = {key for (_, row), (_, item) in zip(page, items, strict=True)
+                        for key in _known_keys(row, item)}  # fmt: skip
+            sends = PagePass(deps, now, today, report, reminded, on_item).decide(items, snoozes, existing)
             if sends and not dry_run:
                 async with sessions.begin() as session:
                     report.enqueued += await outbox.enqueue_many(session, sends, now=now)
