@@ -217,10 +217,12 @@ async def sweep(
     today: dt.date | None = None,
     dry_run: bool = False,
     on_item: Callable[[ItemDecision], None] | None = None,
+    recompute: bool = False,
 ) -> SweepReport:
     """Enqueue the reminders due now (nothing in a dry run); `on_item` sees every in-window decision.
 
-    A dry run brings the due-date table up to date too (it is derived from the facts, not a decision).
+    A dry run brings the due-date table up to date too (it is derived from the facts, not a decision);
+    `recompute` recomputes every car's due dates first, whatever the rules' hash says.
     """
     config = deps.config
     today = today or now.astimezone(config.quiet.tz).date()
@@ -230,7 +232,7 @@ async def sweep(
         if not mine:
             report.skipped = True
             return report
-        report.recomputed = await due_store.refresh(sessions, deps, today)
+        report.recomputed = await due_store.refresh(sessions, deps, today, full=recompute)
         async with sessions() as session:
             report.cars, report.not_swept = await reminder_repo.cars_swept(session)
             report.items, later, stale = await due_store.counts(session, today, config)
