@@ -1,7 +1,11 @@
-"""The reminder sweep's queries: cars in keyset pages, their history in bulk, snoozes, the outbox's reminders.
+"""The reminder sweep's queries: cars and their history in bulk, snoozes, the outbox's reminders, the sweep's lock.
 
-Everything here reads plain rows with Core selects (no ORM objects): the sweep reads every car the dealer
-has, and building a million mapped objects costs more than computing their due dates. Lists of ids are
+The sweep itself reads vehicle_due (bot.core.reminders.due_store, which joins the snoozes and outbox keys into
+its page query); the car and history queries here feed the due-date recompute and a reminder's buttons, and
+`snoozes` and `existing_keys` the reference sweep the tests compare it with.
+
+Everything here reads plain rows with Core selects (no ORM objects): a full recompute reads every car the
+dealer has, and building a million mapped objects costs more than computing their due dates. Lists of ids are
 sent in chunks well under SQLite's and asyncpg's bound-parameter limits (32,766 and 32,767).
 """
 
