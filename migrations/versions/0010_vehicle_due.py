@@ -100,7 +100,12 @@ def _postgresql_triggers() -> None:
 
 def _sqlite_triggers() -> None:
     for table, (car, columns) in WATCHED.items():
-        mark = "INSERT OR IGNORE INTO vehicle_due_stale (vehicle_id) SELECT {row}.{car} WHERE {row}.{car} IS NOT NULL;"
+        # Not INSERT OR IGNORE: inside an upsert's DO UPDATE, SQLite applies the outer statement's conflict policy
+        # (ABORT) to the trigger's statements, so a car marked twice would fail the import.
+        mark = (
+            "INSERT INTO vehicle_due_stale (vehicle_id) SELECT {row}.{car} WHERE {row}.{car} IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM vehicle_due_stale WHERE vehicle_id = {row}.{car});"
+        )
         op.execute(
             f"CREATE TRIGGER vehicle_due_{table}_insert AFTER INSERT ON {table} "
             f"BEGIN {mark.format(row='NEW', car=car)} END"
