@@ -10,11 +10,14 @@ two months back to a year ahead; deliveries over the last 12 years (service, ins
 
 Each phase runs in a fresh process (spawned), so its peak RSS (ru_maxrss) is its own:
 - idle: imports and the services, no query: the floor under every phase's memory;
+- recompute: every car's due dates computed into vehicle_due (the backfill the first sweep after migration
+  0010, or after a rule change, does first; `python -m bot sweep --recompute`);
 - baseline: the sweep's own keyset-paginated SELECT of every remindable car (Core rows, same page size),
   with no history and no due-date computation; the sweep's overhead factor is its time over this;
 - read+history: the same pages plus their readings and visits (what the sweep reads, nothing computed);
 - dry run: `sweep(dry_run=True)`: everything but the writes (messages are rendered and signed);
-- sweep: the real sweep, enqueueing; then the same sweep again (every reminder already in the outbox).
+- sweep: the real sweep, enqueueing; then the same sweep again (every reminder already in the outbox);
+- next day: the sweep a day later, as it runs every day (what newly falls due, the rows that ran out recomputed).
 """
 
 from __future__ import annotations
@@ -168,7 +171,12 @@ async def _phase(name: str, url: str, batch: int) -> dict[str, Any]:
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = before.ru_utime + before.ru_stime
     started = time.perf_counter()
-    if name in ("baseline", "read+history"):
+    if name == "recompute":
+        from bot.core.reminders import due_store
+
+        recomputed = await due_store.refresh(services.sessions, deps, TODAY, full=True)
+        result["cars"] = recomputed["all"]
+    elif name in ("baseline", "read+history"):
         after, cars = 0, 0
         while True:
             async with services.sessions() as session:
@@ -182,8 +190,10 @@ async def _phase(name: str, url: str, batch: int) -> dict[str, Any]:
             after, cars = page[-1].id, cars + len(page)
         result["cars"] = cars
     elif name != "idle":
-        report = await sweep(services.sessions, deps, NOW, TODAY, dry_run=name == "dry run")
-        result.update(cars=report.cars, items=report.items, enqueued=report.enqueued, outcomes=dict(report.outcomes))
+        later = dt.timedelta(days=1 if name == "next day" else 0)
+        report = await sweep(services.sessions, deps, NOW + later, TODAY + later, dry_run=name == "dry run")
+        result.update(cars=report.cars, items=report.items, enqueued=report.enqueued, outcomes=dict(report.outcomes),
+                      recomputed=report.recomputed)  # fmt: skip
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["seconds"] = time.perf_counter() - started
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime - cpu_before
@@ -202,7 +212,7 @@ def report(backend: str, n: int, load_seconds: float, rows: int, batch: int, url
           f"({rows / load_seconds:,.0f} rows/s)", flush=True)  # fmt: skip
     print(f"{'phase':14s} {'seconds':>9s} {'CPU s':>8s} {'cars/s':>10s} {'peak RSS':>10s}  counted", flush=True)
     results: dict[str, dict[str, Any]] = {}
-    for name in ("idle", "baseline", "read+history", "dry run", "sweep", "sweep again"):
+    for name in ("idle", "recompute", "baseline", "read+history", "dry run", "sweep", "sweep again", "next day"):
         result = results[name] = measure(name, url, batch)
         cars = result.get("cars")
         rate = f"{cars / result['seconds']:,.0f}" if cars else "-"
@@ -210,7 +220,7 @@ def report(backend: str, n: int, load_seconds: float, rows: int, batch: int, url
         print(f"{name:14s} {result['seconds']:9.2f} {result['cpu_seconds']:8.2f} {rate:>10s} "
               f"{result['peak_rss_mb']:8.0f} MB  {counted}", flush=True)  # fmt: skip
     base, idle = results["baseline"], results["idle"]["peak_rss_mb"]
-    for name in ("dry run", "sweep", "sweep again"):
+    for name in ("recompute", "dry run", "sweep", "sweep again", "next day"):
         result = results[name]
         print(f"{name}: {result['seconds'] / base['seconds']:.1f}x the baseline's time "
               f"({result['cpu_seconds'] / max(base['cpu_seconds'], 1e-9):.1f}x its CPU time), "

@@ -52,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="the reminder sweep: enqueue what falls due (--dry-run: print only)")
     sweep.add_argument("--dry-run", action="store_true", help="print what would be sent and why, enqueue nothing")
     sweep.add_argument("--today", help="sweep as on this day, YYYY-MM-DD (default: today in the dealer's zone)")
+    sweep.add_argument("--recompute", action="store_true", help="recompute every car's due dates first")
     commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
     records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
     records.add_argument("kind", choices=["customers", "vehicles", "visits"])
@@ -117,7 +118,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "sweep":
         from bot.cli import reminders as reminder_cli
 
-        return reminder_cli.main(settings, args.dry_run, args.today)
+        return reminder_cli.main(settings, args.dry_run, args.today, args.recompute)
     if args.command == "campaign":
         from bot.cli import campaign as campaign_cli
 

@@ -1,4 +1,5 @@
-"""`python -m bot sweep [--dry-run] [--today YYYY-MM-DD]`: the reminder sweep by hand, saying what and why.
+"""`python -m bot sweep [--dry-run] [--today YYYY-MM-DD] [--recompute]`: the reminder sweep by hand, saying what
+and why; --recompute first recomputes every car's due dates (bot.core.reminders.due_store), whatever changed.
 
 Prints one line per reminder it enqueues (or, with --dry-run, would enqueue) and per item held back (capped,
 snoozed, too late), then the totals: items not yet in their window, stale ones, items already in the
@@ -71,11 +72,15 @@ def summary(report: SweepReport, deps: ReminderDeps) -> list[str]:
         f"already in the outbox: {out['already']}; not yet in their window: {out['later']}; "
         f"overdue more than {config.overdue_max_days} days (stale): {out['stale']}",
         f"cars not swept: {not_swept or 'none'}",
+        f"due dates recomputed first: {report.recomputed.get('all', 0)} cars (all, rules changed or --recompute), "
+        f"{report.recomputed.get('stale', 0)} (their facts changed, or their dates ran out)",
         f"quiet hours {quiet.start:%H:%M}–{quiet.end:%H:%M}",
     ]
 
 
-async def run(settings: Settings, dry_run: bool, today: dt.date | None, out: TextIO = sys.stdout) -> int:
+async def run(
+    settings: Settings, dry_run: bool, today: dt.date | None, out: TextIO = sys.stdout, recompute: bool = False
+) -> int:
     """Sweep once and print every decision and the totals."""
     from bot.core.services import build_services
 
@@ -89,7 +94,7 @@ async def run(settings: Settings, dry_run: bool, today: dt.date | None, out: Tex
             print(describe(decision, day, deps, dry_run), file=out)
 
     try:
-        report = await sweep(services.sessions, deps, now, day, dry_run, on_item=show)
+        report = await sweep(services.sessions, deps, now, day, dry_run, on_item=show, recompute=recompute)
     finally:
         await services.engine.dispose()
     if report.skipped:
@@ -100,11 +105,11 @@ async def run(settings: Settings, dry_run: bool, today: dt.date | None, out: Tex
     return 0
 
 
-def main(settings: Settings, dry_run: bool, today: str | None) -> int:
+def main(settings: Settings, dry_run: bool, today: str | None, recompute: bool = False) -> int:
     """The CLI entry: parse --today, run the sweep."""
     try:
         day = parse_day(today) if today else None
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    return asyncio.run(run(settings, dry_run, day))
+    return asyncio.run(run(settings, dry_run, day, recompute=recompute))

@@ -125,6 +125,7 @@ class SweepReport:
     enqueued: int = 0  # rows actually added (0 in a dry run)
     not_swept: dict[str, int] = field(default_factory=dict)
     skipped: bool = False  # another process was sweeping
+    recomputed: dict[str, int] = field(default_factory=dict)  # cars whose due dates were computed first, and why
 
 
 def facts(car: CarRow, readings: list[tuple[dt.date, int]], services: list[tuple[dt.date, int]]) -> VehicleFacts:

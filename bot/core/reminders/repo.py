@@ -1,7 +1,11 @@
-"""The reminder sweep's queries: cars in keyset pages, their history in bulk, snoozes, the outbox's reminders.
+"""The reminder sweep's queries: cars and their history in bulk, snoozes, the outbox's reminders, the sweep's lock.
 
-Everything here reads plain rows with Core selects (no ORM objects): the sweep reads every car the dealer
-has, and building a million mapped objects costs more than computing their due dates. Lists of ids are
+The sweep itself reads vehicle_due (bot.core.reminders.due_store, which joins the snoozes and outbox keys into
+its page query); the car and history queries here feed the due-date recompute and a reminder's buttons, and
+`snoozes` and `existing_keys` the reference sweep the tests compare it with.
+
+Everything here reads plain rows with Core selects (no ORM objects): a full recompute reads every car the
+dealer has, and building a million mapped objects costs more than computing their due dates. Lists of ids are
 sent in chunks well under SQLite's and asyncpg's bound-parameter limits (32,766 and 32,767).
 """
 
@@ -52,7 +56,7 @@ class CarRow:
     language_code: str | None
 
 
-_CAR_COLUMNS = (
+CAR_COLUMNS = (
     Vehicle.id, Vehicle.customer_id, Vehicle.plate, Vehicle.make, Vehicle.model, Vehicle.delivery_date,
     Vehicle.registration_date, Vehicle.insurance_expiry, Vehicle.use, Customer.telegram_user_id, Customer.chat_id,
     Customer.first_name, Customer.name, Customer.locale_choice, Customer.last_locale, Customer.language_code,
@@ -62,10 +66,10 @@ _OWNED_ON_TELEGRAM = (
     Customer.chat_id.is_not(None),
     Customer.telegram_user_id.is_not(None),
 )
-_REMINDABLE = (*_OWNED_ON_TELEGRAM, Customer.reminders_opt_out.is_(False), Customer.unreachable_at.is_(None))
+REMINDABLE = (*_OWNED_ON_TELEGRAM, Customer.reminders_opt_out.is_(False), Customer.unreachable_at.is_(None))
 
 
-def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     """Chunks padded (with their last value) to one of a few lengths: every length of an IN list is another
     statement to prepare and cache, in the driver (sqlite3, asyncpg) and in the database."""
     for start in range(0, len(values), size):
@@ -74,7 +78,7 @@ def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield chunk + chunk[-1:] * (length - len(chunk))
 
 
-def _vehicle_filter(column: Any, vehicle_ids: Sequence[int]) -> Iterable[tuple[Any, set[int] | None]]:
+def vehicle_filter(column: Any, vehicle_ids: Sequence[int]) -> Iterable[tuple[Any, set[int] | None]]:
     """WHERE clauses that find these cars' rows: one id range when the ids are dense (a page of the sweep:
     one index range scan, rows of cars in between are dropped by the caller), else padded IN lists."""
     if not vehicle_ids:
@@ -83,7 +87,7 @@ def _vehicle_filter(column: Any, vehicle_ids: Sequence[int]) -> Iterable[tuple[A
     if high - low < 2 * len(vehicle_ids):
         yield column.between(low, high), set(vehicle_ids)
         return
-    for chunk in _chunks(vehicle_ids):
+    for chunk in chunks(vehicle_ids):
         yield column.in_(chunk), None
 
 
@@ -93,11 +97,11 @@ async def car_page(session: AsyncSession, after_id: int, limit: int, only: Seque
     Remindable: owned (not released), the owner on Telegram (chat id and user id), reachable, not opted out.
     `only` reads these car ids instead, owned and on Telegram (the buttons of a reminder already sent).
     """
-    statement = select(*_CAR_COLUMNS).join(Customer, Customer.id == Vehicle.customer_id)
+    statement = select(*CAR_COLUMNS).join(Customer, Customer.id == Vehicle.customer_id)
     if only:  # a button pressed on an earlier reminder: the car still theirs, whatever their reminder settings
         statement = statement.where(Vehicle.id.in_(list(only)), *_OWNED_ON_TELEGRAM)
     else:
-        statement = statement.where(*_REMINDABLE)
+        statement = statement.where(*REMINDABLE)
     statement = statement.where(Vehicle.id > after_id).order_by(Vehicle.id).limit(limit)
     return [CarRow(*row) for row in (await session.execute(statement)).tuples()]
 
@@ -106,7 +110,7 @@ async def odometer_history(session: AsyncSession, vehicle_ids: Sequence[int]) ->
     """(read_on, km) of each car, in one query per chunk."""
     found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     columns = (OdometerReading.vehicle_id, OdometerReading.read_on, OdometerReading.km)
-    for where, wanted in _vehicle_filter(OdometerReading.vehicle_id, vehicle_ids):
+    for where, wanted in vehicle_filter(OdometerReading.vehicle_id, vehicle_ids):
         for vehicle_id, read_on, km in (await session.execute(select(*columns).where(where))).tuples():
             if wanted is None or vehicle_id in wanted:
                 found[vehicle_id].append((read_on, km))
@@ -122,7 +126,7 @@ async def service_history(session: AsyncSession, vehicle_ids: Sequence[int]) -> 
     found: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
     columns = (ServiceVisit.vehicle_id, ServiceVisit.visit_date, ServiceVisit.km)
     services = (ServiceVisit.kind == "maintenance", ServiceVisit.completed.is_(True), ServiceVisit.km.is_not(None))
-    for where, wanted in _vehicle_filter(ServiceVisit.vehicle_id, vehicle_ids):
+    for where, wanted in vehicle_filter(ServiceVisit.vehicle_id, vehicle_ids):
         for vehicle_id, visit_date, km in (await session.execute(select(*columns).where(where, *services))).tuples():
             if wanted is None or vehicle_id in wanted:
                 found[vehicle_id].append((visit_date, km))
@@ -133,7 +137,7 @@ async def snoozes(session: AsyncSession, vehicle_ids: Sequence[int]) -> dict[tup
     """(car, kind) → the day its snooze ends."""
     found: dict[tuple[int, str], dt.date] = {}
     columns = (ReminderSnooze.vehicle_id, ReminderSnooze.kind, ReminderSnooze.until)
-    for where, wanted in _vehicle_filter(ReminderSnooze.vehicle_id, vehicle_ids):
+    for where, wanted in vehicle_filter(ReminderSnooze.vehicle_id, vehicle_ids):
         for vehicle_id, kind, until in (await session.execute(select(*columns).where(where))).tuples():
             if wanted is None or vehicle_id in wanted:
                 found[(vehicle_id, kind)] = until
@@ -143,7 +147,7 @@ async def snoozes(session: AsyncSession, vehicle_ids: Sequence[int]) -> dict[tup
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     """Which of these idempotency keys the outbox already holds, whatever their status."""
     found: set[str] = set()
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         statement = select(Outbox.idempotency_key).where(Outbox.idempotency_key.in_(chunk))
         found.update((await session.execute(statement)).scalars())
     return found
@@ -168,8 +172,8 @@ async def recent_reminders(session: AsyncSession, since: dt.datetime) -> dict[in
     return {customer_id: int(count) for customer_id, count in (await session.execute(statement)).tuples()}
 
 
-async def cars_not_swept(session: AsyncSession) -> dict[str, int]:
-    """Cars the sweep does not read, by the first reason that applies (for the report)."""
+async def cars_swept(session: AsyncSession) -> tuple[int, dict[str, int]]:
+    """The cars the sweep reminds, and those it does not by the first reason that applies (for the report)."""
     reason = case(
         (Vehicle.released_at.is_not(None), "released"),
         (Vehicle.customer_id.is_(None), "no_owner"),
@@ -185,8 +189,7 @@ async def cars_not_swept(session: AsyncSession) -> dict[str, int]:
         .group_by(reason)
     )
     counts = {str(name): int(count) for name, count in (await session.execute(statement)).tuples()}
-    counts.pop("swept", None)
-    return counts
+    return counts.pop("swept", 0), counts
 
 
 

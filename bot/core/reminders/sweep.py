@@ -1,15 +1,17 @@
 """The reminder sweep: what falls due soon, one outbox message per (car, kind, due date), within the caps.
 
-`sweep` reads every remindable car in keyset pages (bot.core.reminders.repo), computes `due_items`, and for
-each item decides (`ItemDecision.outcome`):
+`sweep` first brings the due-date table up to date (bot.core.reminders.due_store.refresh: the cars whose facts
+changed, or all of them when the rules did), then reads only the items within their kind's window, for remindable
+cars, in keyset pages ordered by (due date, kind, car), rebuilds each `DueItem` exactly as `due_items` gives it on
+the sweep's day (bot.core.reminders.due_rows), and for each item decides (`ItemDecision.outcome`):
 - `later`: due further ahead than its kind's window (settings.reminder_windows_days), or a kind not listed;
 - `stale`: overdue by more than reminder_overdue_max_days (the record is out of date, not the customer);
 - `snoozed`: "remind me later" holds it; when the snooze ends the item is reminded once more, under the key
   `{key}:snooze:{until}`, if its first reminder went out (else under its own key, as any new item);
 - `already`: its key is in the outbox: enqueued by an earlier sweep, whatever became of it;
 - `capped`: the customer had reminder_cap_count reminders in the last reminder_cap_days calendar days (dealer
-  time; pending or sent, earlier sweeps' and this one's). Within a page of cars the soonest due goes first
-  (a customer's cars on two pages: the first page's); the rest wait for a later sweep. A waiting item is
+  time; pending or sent, earlier sweeps' and this one's). The soonest due goes first, across all of a
+  customer's cars (then the kind's order, then the car's id); the rest wait for a later sweep. A waiting item is
   not enqueued, so nothing can duplicate it, and once it is, its idempotency key keeps every later sweep
   from adding it again;
 - `too_late`: it would expire before quiet hours end (a period ending tonight);
@@ -26,14 +28,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.garage.due import DUE_KINDS, DueItem, due_items
+from bot.core.garage.schedule import ServicePlan
 from bot.core.outbox import store as outbox
 from bot.core.outbox.store import OutboxItem
+from bot.core.reminders import due_rows, due_store
 from bot.core.reminders import message as reminder_message
 from bot.core.reminders import repo as reminder_repo
 from bot.core.reminders.message import CarView
@@ -47,7 +53,6 @@ from bot.core.reminders.policy import (
     cap_since,
     expires_at,
     facts,
-    window_outcome,
 )
 from bot.core.reminders.repo import REMINDER_KIND, CarRow
 
@@ -67,7 +72,7 @@ class _Candidate:
 
 
 class PagePass:
-    """The decisions for one page of cars; `reminded` counts each customer's reminders within the cap's window
+    """The decisions for one page of items; `reminded` counts each customer's reminders within the cap's window
     (earlier sweeps' from the database, this sweep's as it goes, in a dry run too)."""
 
     def __init__(
@@ -81,23 +86,6 @@ class PagePass:
     ) -> None:
         self.deps, self.config, self.now, self.today = deps, deps.config, now, today
         self.report, self.reminded, self.on_item = report, reminded, on_item
-
-    def due(self, cars: list[CarRow], readings: History, services: History) -> list[tuple[CarRow, DueItem]]:
-        """The items within their window; the others are only counted."""
-        return list(self._due(cars, readings, services))
-
-    def _due(self, cars: list[CarRow], readings: History, services: History) -> Iterator[tuple[CarRow, DueItem]]:
-        deps, config, today, outcomes = self.deps, self.config, self.today, self.report.outcomes
-        for car in cars:
-            self.report.cars += 1
-            vehicle = facts(car, readings.get(car.id, []), services.get(car.id, []))
-            for item in due_items(vehicle, deps.schedule, config.region, today, deps.rules):
-                self.report.items += 1
-                skipped = window_outcome(item, today, config)
-                if skipped is None:
-                    yield car, item
-                else:
-                    outcomes[skipped] += 1
 
     def _emit(self, outcome: Outcome, candidate: _Candidate, **extra: object) -> None:
         self.report.outcomes[outcome] += 1
@@ -113,16 +101,17 @@ class PagePass:
             )
             self.on_item(decision)
 
-    async def decide(self, session: AsyncSession, items: list[tuple[CarRow, DueItem]]) -> list[OutboxItem]:
-        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue."""
+    def decide(
+        self, items: list[tuple[CarRow, DueItem]], snoozes: dict[tuple[int, str], dt.date], existing: set[str]
+    ) -> list[OutboxItem]:
+        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue.
+
+        `snoozes`: (car, kind) → the snooze's end; `existing`: which of the items' keys (and of their keys after a
+        snooze that has ended) the outbox holds.
+        """
         if not items:
             return []
         today = self.today
-        snoozes = await reminder_repo.snoozes(session, sorted({car.id for car, _ in items}))
-        keys = [item.idempotency_key for _, item in items]
-        keys += [f"{item.idempotency_key}:snooze:{until.isoformat()}" for car, item in items
-                 if (until := snoozes.get((car.id, item.kind))) is not None and until <= today]
-        existing = await reminder_repo.existing_keys(session, keys)
         fresh: list[_Candidate] = []
         for car, item in items:
             base, until = item.idempotency_key, snoozes.get((car.id, item.kind))
@@ -194,6 +183,33 @@ async def car_items(
     return car, due_items(vehicle, deps.schedule, deps.config.region, today, deps.rules)
 
 
+async def _items(
+    sessions: async_sessionmaker[AsyncSession], deps: ReminderDeps, page: list[tuple[CarRow, Any]], today: dt.date,
+    plan_for: Callable[[str, str], ServicePlan],
+) -> list[tuple[CarRow, DueItem]]:
+    """The page's DueItems as `due_items` gives them on `today`; a car whose odometer estimate needs its history
+    (a day before its latest reading) is computed from it."""
+    decoded = [(car, due_rows.decode(row, car.make, car.model, plan_for, today)) for car, row in page]
+    missing = sorted({car.id for car, item in decoded if item is None})
+    computed: dict[tuple[int | str, str], DueItem] = {}
+    if missing:
+        async with sessions() as session:
+            for vehicle in await due_store.car_facts(session, missing):
+                for item in due_items(vehicle, deps.schedule, deps.config.region, today, deps.rules):
+                    computed[(item.vehicle_id, item.kind)] = item
+    pairs = zip(decoded, page, strict=True)
+    return [(car, item or computed[(row.vehicle_id, row.kind)]) for (car, item), (_, row) in pairs]
+
+
+def _known_keys(row: Any, item: DueItem) -> list[str]:
+    """The item's outbox keys the page query found (due_store.near_pages joins the outbox on both)."""
+    base = item.idempotency_key
+    keys = [base] if row.sent else []
+    if row.sent_after_snooze:
+        keys.append(f"{base}:snooze:{row.snoozed_until.isoformat()}")
+    return keys
+
+
 async def sweep(
     sessions: async_sessionmaker[AsyncSession],
     deps: ReminderDeps,
@@ -201,8 +217,13 @@ async def sweep(
     today: dt.date | None = None,
     dry_run: bool = False,
     on_item: Callable[[ItemDecision], None] | None = None,
+    recompute: bool = False,
 ) -> SweepReport:
-    """Enqueue the reminders due now (nothing in a dry run); `on_item` sees every in-window decision."""
+    """Enqueue the reminders due now (nothing in a dry run); `on_item` sees every in-window decision.
+
+    A dry run brings the due-date table up to date too (it is derived from the facts, not a decision);
+    `recompute` recomputes every car's due dates first, whatever the rules' hash says.
+    """
     config = deps.config
     today = today or now.astimezone(config.quiet.tz).date()
     report = SweepReport(today, dry_run)
@@ -211,19 +232,19 @@ async def sweep(
         if not mine:
             report.skipped = True
             return report
+        report.recomputed = await due_store.refresh(sessions, deps, today, full=recompute)
         async with sessions() as session:
-            report.not_swept = await reminder_repo.cars_not_swept(session)
+            report.cars, report.not_swept = await reminder_repo.cars_swept(session)
+            report.items, later, stale = await due_store.counts(session, today, config)
+            report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale)) if n})
             reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
-        after = 0
-        while True:
-            cars, readings, services = await _load_page(sessions, after, config.batch_size)
-            if not cars:
-                break
-            after = cars[-1].id
-            page = PagePass(deps, now, today, report, reminded, on_item)
-            items = page.due(cars, readings, services)
-            async with sessions() as session:
-                sends = await page.decide(session, items)
+        plan_for = cache(deps.schedule.plan_for)  # one lookup per make and model a sweep
+        async for page in due_store.near_pages(sessions, today, config):
+            items = await _items(sessions, deps, page, today, plan_for)
+            snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
+            existing = {key for (_, row), (_, item) in zip(page, items, strict=True)
+                        for key in _known_keys(row, item)}  # fmt: skip
+            sends = PagePass(deps, now, today, report, reminded, on_item).decide(items, snoozes, existing)
             if sends and not dry_run:
                 async with sessions.begin() as session:
                     report.enqueued += await outbox.enqueue_many(session, sends, now=now)
