@@ -224,6 +224,13 @@ def _run(settings: Settings) -> int:
         return _chat(settings, None, None)
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.cli.startup import StartupError, prepare
+
+    try:
+        prepare(settings)  # the knowledge files and the schema, before the first update
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query", "my_chat_member"]
     try:

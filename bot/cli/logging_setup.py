@@ -56,3 +56,4 @@ def configure(level: str = "INFO", secrets: list[str] | None = None, file: Path 
     root.setLevel(level.upper())
     # httpx logs every request URL, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start
