@@ -68,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
         secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
-        configure(settings.log_level if args.command == "run" else "WARNING", secrets)
+        configure(settings.log_level if args.command == "run" else "WARNING", secrets,
+                  json_lines=settings.log_format == "json")
         return _dispatch(args, settings)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)

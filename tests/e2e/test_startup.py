@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from bot.core.common.settings import ROOT
-from bot.db.common.migrate import upgrade
 from tests.botapi.server import FakeBotApiServer
 from tests.conftest import PG_URL, _pg_reachable
 from tests.e2e.test_bot_over_http import _stop
