@@ -1,4 +1,5 @@
-"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import, sweep."""
+"""`python -m bot …`: run, chat, setup, migrate, ask, kb check|misses, warranty, outbox status|send, import, sweep,
+db backup."""
 
 from __future__ import annotations
 
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="the reminder sweep: enqueue what falls due (--dry-run: print only)")
     sweep.add_argument("--dry-run", action="store_true", help="print what would be sent and why, enqueue nothing")
     sweep.add_argument("--today", help="sweep as on this day, YYYY-MM-DD (default: today in the dealer's zone)")
+    database = commands.add_parser("db", help="database operations")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    db_backup = db_commands.add_parser("backup", help="copy the SQLite database to FILE while the bot runs")
+    db_backup.add_argument("file", type=Path, help="the new file to write (never overwritten)")
     commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
     records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
     records.add_argument("kind", choices=["customers", "vehicles", "visits"])
@@ -93,6 +98,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import reminders as reminder_cli
 
         return reminder_cli.main(settings, args.dry_run, args.today)
+    if args.command == "db":
+        from bot.cli.backup import backup
+
+        return backup(settings, args.file)
     if args.command == "chat":
         return _chat(settings, args.lang, args.name, args.verbose)
     if args.command == "import":
