@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bot.core.common.config_files import ConfigError
 from bot.core.common.locale import LOCALES, Locale
 from bot.core.common.settings import ROOT, Settings
@@ -72,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings()
+    except ValidationError as exc:  # a bad environment variable: one line naming it, never its value
+        from bot.cli.startup import describe_settings_error
+
+        print(f"configuration error: {describe_settings_error(exc)}", file=sys.stderr)
+        return 2
+    try:
         secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
         configure(settings.log_level if args.command == "run" else "WARNING", secrets,
                   json_lines=settings.log_format == "json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.core.common.config_files import ConfigError
@@ -28,6 +29,13 @@ def one_line(text: str) -> str:
     if len(lines) <= 1:
         return lines[0] if lines else ""
     return f"{lines[0]} (and {len(lines) - 1} more problem(s))"
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """`LOG_FORMAT: Input should be 'text' or 'json'; …` — the variables and the problems, not the values."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']).upper() or 'settings'}: {item['msg']}" for item in error.errors()
+    )
 
 
 def prepare(settings: Settings) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def _wait_for_metric(url: str, sample: str, at_least: float) -> dict[str, float]
         samples = _samples(_get(url)[2])
         if samples.get(sample, 0) >= at_least:
             return samples
-        asyncio.run(asyncio.sleep(0.2))
+        time.sleep(0.2)
     raise AssertionError(f"{sample} never reached {at_least}: {samples}")
 
 

@@ -126,3 +126,13 @@ def test_replicas_starting_at_once_migrate_one_after_the_other(fresh_pg_url: str
         assert [replica.returncode for replica in replicas] == [0, 0, 0], outputs
     finally:
         asyncio.run(_schema(fresh_pg_url, create=False))
+
+
+def test_a_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path: Path) -> None:
+    env = {**os.environ, "TELEGRAM_TOKEN": "42:never-used", "LOG_FORMAT": "xml", "METRICS_PORT": "-3",
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("configuration error: ") and "LOG_FORMAT" in line and "METRICS_PORT" in line, line
