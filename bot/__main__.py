@@ -1,5 +1,5 @@
 """`python -m bot …`: run, chat, setup, migrate, ask, kb check|build|learn|misses, warranty, outbox, import, sweep,
-campaign create|list|show|cancel|pause|resume, stats."""
+campaign create|list|show|cancel|pause|resume, stats, db backup."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.core.common.config_files import ConfigError
 from bot.core.common.locale import LOCALES, Locale
@@ -53,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--dry-run", action="store_true", help="print what would be sent and why, enqueue nothing")
     sweep.add_argument("--today", help="sweep as on this day, YYYY-MM-DD (default: today in the dealer's zone)")
     sweep.add_argument("--recompute", action="store_true", help="recompute every car's due dates first")
+    database = commands.add_parser("db", help="database operations")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    db_backup = db_commands.add_parser("backup", help="copy the SQLite database to FILE while the bot runs")
+    db_backup.add_argument("file", type=Path, help="the new file to write (never overwritten)")
     commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
     records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
     records.add_argument("kind", choices=["customers", "vehicles", "visits"])
@@ -88,8 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = Settings()
+    except ValidationError as exc:  # a bad environment variable: one line naming it, never its value
+        from bot.cli.startup import describe_settings_error
+
+        print(f"configuration error: {describe_settings_error(exc)}", file=sys.stderr)
+        return 2
+    try:
         secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.webhook_secret) if s]
-        configure(settings.log_level if args.command == "run" else "WARNING", secrets)
+        configure(settings.log_level if args.command == "run" else "WARNING", secrets,
+                  json_lines=settings.log_format == "json")
         return _dispatch(args, settings)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
@@ -127,6 +140,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from bot.cli import stats as stats_cli
 
         return stats_cli.main(settings, args)
+    if args.command == "db":
+        from bot.cli.backup import backup
+
+        return backup(settings, args.file)
     if args.command == "chat":
         return _chat(settings, args.lang, args.name, args.verbose)
     if args.command == "import":
@@ -259,6 +276,13 @@ def _run(settings: Settings) -> int:
         return _chat(settings, None, None)
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.cli.startup import StartupError, prepare
+
+    try:
+        prepare(settings)  # the knowledge files and the schema, before the first update
+    except StartupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query", "my_chat_member"]
     try:

@@ -14,10 +14,11 @@ from bot.core.common.settings import Settings
 from bot.core.services import Services, build_services
 from bot.handlers.common.context import CareContext
 from bot.handlers.common.persistence import SqlPersistence, WriteThroughApplication
-from bot.handlers.common.updates import PerUserUpdates
 from bot.handlers.desk.group import bootstrap_staff
 from bot.handlers.front.commands import set_all_commands
+from bot.handlers.ops.updates import ObservedUpdates, observe_handlers
 from scheduler import lifecycle
+from scheduler import ops as ops_server
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(PerUserUpdates())  # one user's updates in turn, other users meanwhile
+        .concurrent_updates(ObservedUpdates())  # one user's updates in turn, others meanwhile; a log line each
     )
     if settings.telegram_base_url:
         base = settings.telegram_base_url.rstrip("/")
@@ -58,6 +59,7 @@ def build_application(
     application.bot_data["services"] = services
     lifecycle.enable(application, request is None if jobs is None else jobs)
     handlers.register(application)
+    observe_handlers(application)
     return application
 
 
@@ -70,10 +72,12 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     await bootstrap_staff(application.bot_data["services"])
     await set_commands(application)
     await lifecycle.start_jobs(application)  # the outbox sender (scheduler/)
+    ops_server.start(application)  # /healthz and /metrics, when METRICS_PORT is set
     log.info("bot @%s ready", application.bot.username)
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    await ops_server.stop(application)
     await lifecycle.stop_jobs(application)  # before the engine goes: the sender records what it sent
     services: Services = application.bot_data["services"]
     await services.engine.dispose()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from bot.db.common.migrate import MIGRATION_LOCK
 from bot.db.engine import create_engine
 from bot.db.schema import Base
 
@@ -31,6 +33,9 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting at once migrate one after the other; released when the migration commits.
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 

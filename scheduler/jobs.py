@@ -21,10 +21,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED, JobEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.common import metrics
 from bot.core.common.quiet_hours import parse_clock
 from bot.core.common.settings import Settings
 from bot.core.outbox.rate_limit import RateLimiter
@@ -103,6 +105,15 @@ class ReminderSweep:
         return report
 
 
+def _observe(event: JobEvent) -> None:
+    """Scheduler lag (how late a run started after its scheduled time) and runs per job, for /metrics."""
+    if event.code == EVENT_JOB_SUBMITTED:
+        scheduled = getattr(event, "scheduled_run_times", None) or [dt.datetime.now(dt.UTC)]
+        metrics.job_started(event.job_id, (dt.datetime.now(dt.UTC) - scheduled[0]).total_seconds())
+    else:
+        metrics.job_finished(event.job_id, ok=event.code == EVENT_JOB_EXECUTED)
+
+
 @dataclass
 class Jobs:
     """What `start` built and `stop` takes down."""
@@ -125,6 +136,7 @@ def start(
     if not any(isinstance(f, _SkippedTickFilter) for f in scheduler_log.filters):
         scheduler_log.addFilter(_SkippedTickFilter())
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_listener(_observe, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     scheduler.add_job(
         sender.tick,
         "interval",

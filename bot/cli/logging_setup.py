@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from pathlib import Path
@@ -40,9 +42,31 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().formatException(ei))  # type: ignore[arg-type]
 
 
-def configure(level: str = "INFO", secrets: list[str] | None = None, file: Path | None = None) -> None:
-    """Log to stderr (or to `file`) through the redacting formatter; `secrets` (the token) are masked wherever
-    they appear."""
+class JsonFormatter(logging.Formatter):
+    """`LOG_FORMAT=json`: one JSON object a line for log collectors, redacted like the text format.
+
+    Fields: `ts` (UTC, ISO 8601), `level`, `logger`, `message`, and `exc` with the traceback when there is one.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info:
+            entry["exc"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exc"] = redact(record.exc_text)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(
+    level: str = "INFO", secrets: list[str] | None = None, file: Path | None = None, json_lines: bool = False
+) -> None:
+    """Log to stderr (or to `file`) through the redacting formatter (JSON lines with `json_lines`); `secrets`
+    (the token) are masked wherever they appear."""
     _secrets[:] = [secret for secret in secrets or [] if secret]
     handler: logging.Handler
     if file is None:
@@ -50,9 +74,11 @@ def configure(level: str = "INFO", secrets: list[str] | None = None, file: Path 
     else:
         file.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(file, encoding="utf-8")
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else
+                         RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # httpx logs every request URL, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start

@@ -40,3 +40,22 @@ def test_formatter_redacts_arguments_and_tracebacks() -> None:
     line = formatter.format(record)
     assert TOKEN not in line and "13800138000" not in line and "9123 4567" not in line
     assert "[token]" in line and line.count("[phone]") >= 2
+
+
+def test_json_lines_parse_and_are_redacted() -> None:
+    import json
+
+    from bot.cli.logging_setup import JsonFormatter
+
+    try:
+        raise RuntimeError(f"token {TOKEN} rejected")
+    except RuntimeError:
+        import sys
+
+        phone = ("+86 13800138000",)
+        record = logging.LogRecord("bot.x", logging.ERROR, __file__, 1, "phone %s", phone, sys.exc_info())
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and entry["logger"] == "bot.x" and entry["message"] == "phone [phone]"
+    assert "RuntimeError" in entry["exc"] and TOKEN not in line and "13800138000" not in line
+    assert "\n" not in line

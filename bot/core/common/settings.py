@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(default="text", description="json: one JSON object a line")
+    metrics_port: int | None = Field(default=None, ge=0, le=65535, description="serve /healthz and /metrics here")
+    metrics_listen: str = Field(default="0.0.0.0", description="the address /healthz and /metrics listen on")
     # The outbox sender (DESIGN.md, decisions 1, 2 and 8): Telegram's limits are enforced by the sender itself.
     scheduler_enabled: bool = Field(default=True, description="run the periodic jobs (sender) with `run`")
     outbox_rate_per_second: float = Field(default=25.0, gt=0, description="overall messages/s (Telegram: ~30)")
@@ -102,7 +106,7 @@ class Settings(BaseSettings):
     event_reminder_time: str = Field(default="10:00", description="the day-before event reminder, dealer time")
 
     @field_validator("telegram_token", "callback_secret", "webhook_secret", "telegram_base_url", "webhook_url",
-                     mode="before")
+                     "metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`TELEGRAM_TOKEN=` in .env means "no token", not an empty one."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.common import metrics
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.faq import repo as faq_repo
@@ -94,6 +95,7 @@ class FaqService:
     async def ask_and_record(self, question: str, locale: Locale) -> FaqReply:
         """`ask`, then count a suggestion or fallback so staff see it in `kb misses`."""
         reply = self.ask(question, locale)
+        metrics.faq_reply(reply.decision)
         if reply.decision != "answer" and reply.normalized:
             async with self.sessions.begin() as session:
                 await faq_repo.record_faq_miss(

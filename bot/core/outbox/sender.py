@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.common import metrics
 from bot.core.outbox import store as outbox
 from bot.core.outbox.rate_limit import RateLimiter
 from bot.core.outbox.store import Claimed
@@ -269,10 +270,13 @@ class Sender:
             except RetryLater as exc:
                 self.limiter.pause(exc.seconds)
                 self.stats.rate_limited += 1
+                metrics.outbox_send(item.kind, "429")
                 queue.appendleft(item)
                 log.warning("429 from Telegram: pausing all sends for %.0f s", exc.seconds)
                 return
             except SendError as exc:
+                metrics.outbox_send(item.kind, "403" if isinstance(exc, Unreachable) else
+                                    "5xx" if isinstance(exc, Transient) else "4xx")
                 if isinstance(exc, Unreachable):  # its other messages in hand are marked too: never sent
                     self._gone.add(item.chat_id)
                     for other in [q for q in queue if q.chat_id == item.chat_id]:
@@ -281,6 +285,7 @@ class Sender:
                 return
             self._sent.append((item.id, result.message_id, self.now()))  # written by _record_sent, in batches
             self.stats.sent += 1
+            metrics.outbox_send(item.kind, "sent")
         except Exception:  # the row stays claimed and is retried after the lease: never lost
             log.exception("outbox message %s (%s): recording the outcome failed", item.id, item.kind)
 

@@ -24,6 +24,11 @@ class AdvisoryLockLeadership:
         self.key = f"carebot-sender:{bot_id}"
         self._connection: AsyncConnection | None = None
 
+    @property
+    def held(self) -> bool:
+        """Whether this process held the lock at its last check (for /healthz; `is_leader` re-checks)."""
+        return self._connection is not None
+
     async def is_leader(self) -> bool:
         """True while the lock is held; tries to take it otherwise (never blocks)."""
         if self._connection is not None:
