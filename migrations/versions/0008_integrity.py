@@ -1,4 +1,5 @@
-"""integrity: a draft key on appointments and roadside requests (a double tap stores one row)
+"""integrity: a draft key on appointments and roadside requests (a double tap stores one row); forgotten
+customers (a bare row keeps their opt-outs)
 
 Revision ID: 0008
 Revises: 0006
@@ -19,6 +20,8 @@ TABLES = {"appointment": "uq_appointment_draft_key", "roadside_request": "uq_roa
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=True))
     for table, constraint in TABLES.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("draft_key", sa.String(length=40), nullable=True))
@@ -30,3 +33,5 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(constraint, type_="unique")
             batch_op.drop_column("draft_key")
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.drop_column("forgotten_at")

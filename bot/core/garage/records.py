@@ -160,11 +160,11 @@ async def add_odometer_reading(
 
 
 async def record_consent(session: AsyncSession, telegram_user_id: int) -> None:
-    """Remember when the customer agreed to the privacy notice (the first time only)."""
+    """Remember when the customer agreed to the privacy notice (the first time only, or again after /forget)."""
     await session.execute(
         update(Customer)
         .where(Customer.telegram_user_id == telegram_user_id, Customer.consent_at.is_(None))
-        .values(consent_at=utcnow())
+        .values(consent_at=utcnow(), forgotten_at=None)
     )
 
 

@@ -79,6 +79,8 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "privacy": [{"s": s} for s in STORED],
     "forget_done": [{"r": ForgetReport(True, 2, 1, 1, 9)}, {"r": ForgetReport(False, 0, 0, 0, 0)},
                     {"r": ForgetReport(True, 1, 2, 0, 1)}],
+    "forgotten_card": [{}],
+    "forgotten_desk_note": [{"withdrawn": w} for w in ((), (12,), (12, 15))],
     "warranty_prefilled": [
         {"car": car, "a": garage.warranty_answers(car, TODAY)} for car in CARS
     ],
