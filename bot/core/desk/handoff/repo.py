@@ -174,7 +174,8 @@ async def resolve(session: AsyncSession, ticket_id: int, staff_id: int, note: st
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    await log(session, ticket_id, f"staff:{staff_id}", "resolved", note)
+    # The note itself is the ticket's close_note; an event never holds message content (docs/service-desk.md).
+    await log(session, ticket_id, f"staff:{staff_id}", "resolved", f"note of {len(note)} characters")
     return True
 
 
