@@ -238,11 +238,15 @@ async def register_vehicle(
     vin: str | None = None,
     use: str = "household",
     today: dt.date | None = None,
+    from_chat: bool = False,
 ) -> VehicleView:
     """Add a car the customer owns (no record on file), or take over one that was released or has no owner.
 
-    Registering the same plate again for the same customer updates it. A car another customer still owns is
-    refused: the service desk transfers it. The odometer reading is checked like any other.
+    Registering the same plate again for the same customer updates it, except `from_chat`: what a customer
+    types never overwrites the dealer's facts (make, model, delivery date, VIN, use) of a car on file, and
+    their own car again is refused (RecordError "owned": corrections go through the desk). A car another
+    customer still owns is refused: the service desk transfers it. The odometer reading is checked like any
+    other.
     """
     today = today or latest_today()
     plate_n = normalise_plate(plate)
@@ -264,6 +268,8 @@ async def register_vehicle(
         if vehicle.customer_id not in (None, customer_id) and vehicle.released_at is None:
             owned = f"{format_plate(plate_n)} is registered to another customer; please ask the desk"
             raise RecordError("plate", owned)
+        if from_chat and vehicle.customer_id == customer_id and vehicle.released_at is None:
+            raise RecordError("owned", f"{format_plate(plate_n)} is already yours; corrections go through the desk")
         if vin_n and vehicle.vin and vehicle.vin != vin_n:
             raise RecordError("vin", f"{format_plate(plate_n)} is on file with another VIN; please check it")
         conflict = reading_conflict(await vehicle_readings(session, vehicle.id), read_on or today, odometer_km)
@@ -272,6 +278,13 @@ async def register_vehicle(
     if vehicle is None:
         vehicle = Vehicle(plate=plate_n)
         session.add(vehicle)
+    elif from_chat:  # a car on file: linked as it is, the dealer's facts kept (only gaps are filled)
+        vehicle.customer_id, vehicle.released_at, vehicle.updated_at = customer_id, None, utcnow()
+        vehicle.make, vehicle.model = vehicle.make or make_c, vehicle.model or model_t
+        vehicle.delivery_date = vehicle.delivery_date or delivery_date
+        await session.flush()
+        await add_odometer_reading(session, vehicle.id, odometer_km, read_on or today, "customer", today)
+        return _view(vehicle)
     vehicle.customer_id, vehicle.released_at, vehicle.vin = customer_id, None, vin_n or vehicle.vin
     vehicle.plate, vehicle.make, vehicle.model, vehicle.use = plate_n, make_c, model_t, use
     vehicle.delivery_date, vehicle.updated_at = delivery_date, utcnow()

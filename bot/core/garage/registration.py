@@ -14,12 +14,14 @@ import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.common.dates import parse_km, read_date
-from bot.core.common.identifiers import RecordError, canonical_make, format_plate, normalise_plate
+from bot.core.common.identifiers import RecordError, format_plate, known_make, normalise_plate
 from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
+from bot.db.garage.models import Vehicle
 
 RegisterStep = Literal["plate", "make", "model", "delivery_date", "odometer", "done"]
 REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "make", "model", "delivery_date", "odometer")
@@ -75,7 +77,9 @@ def next_step(draft: CarDraft) -> RegisterStep:
     return next((step for step, answer in zip(REGISTER_STEPS, answers, strict=True) if answer is None), "done")
 
 
-def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -> str | None:
+def take_typed(
+    draft: CarDraft, step: RegisterStep, text: str, today: dt.date, brands: tuple[str, ...] = ()
+) -> str | None:
     """Record `text` as the answer to `step`; a problem code when it cannot be read (nothing recorded then)."""
     text = text.strip()
     if step == "plate":
@@ -84,8 +88,8 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
         except RecordError:
             return "plate_unclear"
     elif step == "make":
-        if not take_make(draft, text):
-            return "make_unclear"
+        if not take_make(draft, text, brands):
+            return "make_unknown"
     elif step == "model":
         model = " ".join(text.split())
         if not model or len(model) > MAX_MODEL:
@@ -108,16 +112,26 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
     return None
 
 
-def take_make(draft: CarDraft, make: str) -> bool:
-    """A make typed or pressed: record it; False when it is not a name (empty, too long, no letter in it)."""
-    try:
-        canonical = canonical_make(make)
-    except RecordError:
+def take_make(draft: CarDraft, make: str, brands: tuple[str, ...] = ()) -> bool:
+    """A make typed or pressed: record it; False unless it is a make the bot knows, the dealer's, or "other"."""
+    known = known_make(make, brands)
+    if known is None:
         return False
-    if not any(character.isalpha() for character in canonical):
-        return False
-    draft.make = canonical
+    draft.make = known
     return True
+
+
+async def plate_problem(session: AsyncSession, telegram_user_id: int, plate: str) -> str | None:
+    """Asked right after the plate, before the other questions: "plate_yours" when the customer already has
+    this car (its facts are the dealer's: corrections go through the desk), "plate_taken" when another
+    customer does; None when the plate is free to register."""
+    customer = await customer_of(session, telegram_user_id)
+    statement = select(Vehicle.customer_id).where(Vehicle.plate == plate, Vehicle.released_at.is_(None),
+                                                  Vehicle.customer_id.is_not(None))  # fmt: skip
+    owners = set((await session.execute(statement)).scalars())
+    if customer is not None and customer.id in owners:
+        return "plate_yours"
+    return "plate_taken" if owners else None
 
 
 async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft, today: dt.date) -> Registered:
@@ -130,9 +144,9 @@ async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft
         async with session.begin_nested():  # a refusal rolls back only this attempt
             car = await register_vehicle(
                 session, customer.id, plate=draft.plate, make=draft.make, model=draft.model,
-                delivery_date=draft.delivery_date, odometer_km=draft.odometer_km, today=today,
+                delivery_date=draft.delivery_date, odometer_km=draft.odometer_km, today=today, from_chat=True,
             )  # fmt: skip
     except RecordError as error:
-        problem = {"plate": "plate_taken", "km": "km_conflict"}.get(error.field, "refused")
+        problem = {"plate": "plate_taken", "km": "km_conflict", "owned": "plate_yours"}.get(error.field, "refused")
         return Registered(None, problem, error.reason)
     return Registered(car)

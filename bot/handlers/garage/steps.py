@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.common.dates import parse_km
+from bot.core.common.identifiers import OTHER_MAKE
 from bot.core.common.locale import Locale
 from bot.core.garage import cars as garage
 from bot.core.garage import registration
@@ -60,8 +61,9 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
     assert user is not None
     step = registration.next_step(draft)
     markup = None
-    if step == MAKE:
+    if step == MAKE:  # the dealer's brands and "other": a typed make is taken only when it is a known one
         brands = [(brand, FEATURE, "make", brand) for brand in services.dealer.brands]
+        brands.append((services.messages.label(locale, "mycar_make_other"), FEATURE, "make", OTHER_MAKE))
         markup = keyboards.labelled(services, user.id, brands, columns=3)
     await send(update, context, locale, "register_ask", markup, step=step, d=draft, problem=problem)
     return step
@@ -105,10 +107,19 @@ async def registration_typed(update: Update, context: CareContext) -> object:
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context)  # an answer is data, not a choice of language
-    draft = _draft(context)
-    problem = registration.take_typed(draft, registration.next_step(draft), message.text, today(context))
+    draft, step = _draft(context), registration.next_step(_draft(context))
+    brands = tuple(context.services.dealer.brands)
+    problem = registration.take_typed(draft, step, message.text, today(context), brands)
     if problem is not None:
         return await _ask(update, context, locale, draft, problem=problem)
+    if step == PLATE and draft.plate is not None:  # a plate on file is refused now, not after five questions
+        assert update.effective_user is not None
+        async with context.services.sessions() as session:
+            taken = await registration.plate_problem(session, update.effective_user.id, draft.plate)
+        if taken is not None:
+            forget_answers(context)
+            await send(update, context, locale, "register_refused", problem=taken, plate=draft.plate_display)
+            return ConversationHandler.END
     return await _advance(update, context, locale, draft)
 
 
@@ -117,7 +128,8 @@ async def make_chosen(update: Update, context: CareContext) -> object:
     query, data = update.callback_query, callback_data(update, context)
     assert query is not None
     draft = _draft(context)
-    if data is None or registration.next_step(draft) != MAKE or not registration.take_make(draft, data.arg):
+    brands = tuple(context.services.dealer.brands)
+    if data is None or registration.next_step(draft) != MAKE or not registration.take_make(draft, data.arg, brands):
         await refuse_button(update, context)
         return None
     await query.answer()

@@ -47,8 +47,8 @@ STORED = [
         visits=9, messages_pending=1, messages_sent=4, saved_steps=1,
     ),
 ]  # fmt: skip
-PROBLEMS = ("", "plate_unclear", "make_unclear", "model_unclear", "date_unclear", "date_future", "date_need_month",
-            "km_unclear", "km_conflict")  # fmt: skip
+PROBLEMS = ("", "plate_unclear", "make_unclear", "make_unknown", "model_unclear", "date_unclear", "date_future",
+            "date_need_month", "km_unclear", "km_conflict")  # fmt: skip
 
 MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "garage": [
@@ -73,7 +73,7 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "register_ask": [
         {"step": step, "d": DRAFT, "problem": problem} for step in REGISTER_STEPS for problem in PROBLEMS
     ],
-    "register_refused": [{"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "refused")],
+    "register_refused": [{"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "plate_yours", "refused")],
     "settings": [{"p": Preferences(a, b)} for a in (True, False) for b in (True, False)],
     "stopped": [{"p": Preferences(a, False)} for a in (True, False)],
     "privacy": [{"s": s} for s in STORED],
