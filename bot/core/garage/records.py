@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from bot.core.common.identifiers import (
     normalise_vin,
 )
 from bot.db.common.base import utcnow
-from bot.db.garage.models import VEHICLE_USES, Customer, OdometerReading, Vehicle
+from bot.db.garage.models import VEHICLE_USES, Customer, OdometerReading, ServiceVisit, Vehicle
 
 __all__ = [
     "LinkResult", "Reading", "RecordError", "VehicleView", "add_odometer_reading", "canonical_make", "check_km",
@@ -225,6 +225,12 @@ async def link_customer_by_phone(
     return LinkResult(status, me.id, e164, tuple(await customer_vehicles(session, me.id)))
 
 
+def this_owners_visit() -> ColumnElement[bool]:
+    """A visit of the car's present owner: a car claimed in the chat shows nothing from before the claim
+    (join Vehicle)."""
+    return or_(Vehicle.owner_since.is_(None), ServiceVisit.visit_date >= Vehicle.owner_since)
+
+
 async def register_vehicle(
     session: AsyncSession,
     customer_id: int,
@@ -278,8 +284,10 @@ async def register_vehicle(
     if vehicle is None:
         vehicle = Vehicle(plate=plate_n)
         session.add(vehicle)
-    elif from_chat:  # a car on file: linked as it is, the dealer's facts kept (only gaps are filled)
+    elif from_chat:  # a car on file: linked as it is, the dealer's facts kept (only gaps are filled); what
+        # happened before is an earlier owner's (the caller has checked the claim: VIN or advisor)
         vehicle.customer_id, vehicle.released_at, vehicle.updated_at = customer_id, None, utcnow()
+        vehicle.owner_since = today
         vehicle.make, vehicle.model = vehicle.make or make_c, vehicle.model or model_t
         vehicle.delivery_date = vehicle.delivery_date or delivery_date
         await session.flush()

@@ -23,8 +23,8 @@ from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
 from bot.db.garage.models import Vehicle
 
-RegisterStep = Literal["plate", "make", "model", "delivery_date", "odometer", "done"]
-REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "make", "model", "delivery_date", "odometer")
+RegisterStep = Literal["plate", "vin6", "make", "model", "delivery_date", "odometer", "done"]
+REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "vin6", "make", "model", "delivery_date", "odometer")
 MAX_MODEL = 64
 
 
@@ -37,6 +37,8 @@ class CarDraft:
     model: str | None = None
     delivery_date: dt.date | None = None
     odometer_km: int | None = None
+    claim: bool | None = None  # the plate is on file with no owner: claiming it needs the VIN's last six
+    vin_ok: bool | None = None
 
     @property
     def plate_display(self) -> str | None:
@@ -72,8 +74,9 @@ class Registered:
 
 
 def next_step(draft: CarDraft) -> RegisterStep:
-    """The first step not yet answered; "done" when all are."""
-    answers = (draft.plate, draft.make, draft.model, draft.delivery_date, draft.odometer_km)
+    """The first step not yet answered; "done" when all are (the VIN check only when claiming a car on file)."""
+    vin = draft.vin_ok if draft.claim else True
+    answers = (draft.plate, vin, draft.make, draft.model, draft.delivery_date, draft.odometer_km)
     return next((step for step, answer in zip(REGISTER_STEPS, answers, strict=True) if answer is None), "done")
 
 
@@ -131,7 +134,24 @@ async def plate_problem(session: AsyncSession, telegram_user_id: int, plate: str
     owners = set((await session.execute(statement)).scalars())
     if customer is not None and customer.id in owners:
         return "plate_yours"
-    return "plate_taken" if owners else None
+    if owners:
+        return "plate_taken"
+    on_file = (await session.execute(select(Vehicle.vin).where(Vehicle.plate == plate))).all()
+    if on_file:  # a car on file without an owner (released, forgotten, imported alone): not anyone's to take
+        return "claim_vin" if on_file[0].vin else "claim_desk"
+    return None
+
+
+async def check_claim(session: AsyncSession, plate: str, last_six: str, draft: CarDraft) -> bool:
+    """The VIN's last six characters typed for a car on file without an owner: when they match, the draft
+    takes the car's facts from the file (only the odometer is asked) and may claim it."""
+    car = (await session.scalars(select(Vehicle).where(Vehicle.plate == plate))).first()
+    typed = "".join(last_six.split()).upper()
+    if car is None or not car.vin or len(typed) != 6 or car.vin[-6:].upper() != typed:
+        return False
+    draft.vin_ok, draft.make, draft.model = True, car.make, car.model
+    draft.delivery_date = car.delivery_date  # None: asked, and fills the gap on file
+    return True
 
 
 async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft, today: dt.date) -> Registered:
@@ -140,6 +160,8 @@ async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft
     if customer is None or next_step(draft) != "done":
         return Registered(None, "refused", "the registration is not complete")
     assert draft.plate and draft.make and draft.model and draft.delivery_date and draft.odometer_km is not None
+    if not draft.vin_ok and await plate_problem(session, telegram_user_id, draft.plate) in ("claim_vin", "claim_desk"):
+        return Registered(None, "claim_desk")  # a car on file without an owner is claimed with its VIN or the desk
     try:
         async with session.begin_nested():  # a refusal rolls back only this attempt
             car = await register_vehicle(

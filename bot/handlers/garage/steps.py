@@ -24,6 +24,7 @@ from bot.handlers.garage.view import FEATURE, ask_consent, ask_phone, due_rules,
 # Conversation states: one per question.
 PLATE: RegisterStep = "plate"
 MAKE: RegisterStep = "make"
+VIN6: RegisterStep = "vin6"
 MODEL: RegisterStep = "model"
 DELIVERY_DATE: RegisterStep = "delivery_date"
 ODOMETER: RegisterStep = "odometer"
@@ -108,6 +109,8 @@ async def registration_typed(update: Update, context: CareContext) -> object:
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context)  # an answer is data, not a choice of language
     draft, step = _draft(context), registration.next_step(_draft(context))
+    if step == VIN6:
+        return await _claim_checked(update, context, locale, draft, message.text)
     brands = tuple(context.services.dealer.brands)
     problem = registration.take_typed(draft, step, message.text, today(context), brands)
     if problem is not None:
@@ -116,10 +119,25 @@ async def registration_typed(update: Update, context: CareContext) -> object:
         assert update.effective_user is not None
         async with context.services.sessions() as session:
             taken = await registration.plate_problem(session, update.effective_user.id, draft.plate)
-        if taken is not None:
+        if taken == "claim_vin":  # on file without an owner: the VIN's last six, or the desk
+            draft.claim = True
+        elif taken is not None:
             forget_answers(context)
             await send(update, context, locale, "register_refused", problem=taken, plate=draft.plate_display)
             return ConversationHandler.END
+    return await _advance(update, context, locale, draft)
+
+
+async def _claim_checked(update: Update, context: CareContext, locale: Locale, draft: CarDraft, text: str) -> object:
+    """The VIN's last six for a car on file without an owner: right, the car's facts come from the file and
+    only the odometer is asked; wrong, the desk decides (nothing of the car is shown)."""
+    assert draft.plate is not None
+    async with context.services.sessions() as session:
+        claimed = await registration.check_claim(session, draft.plate, text, draft)
+    if not claimed:
+        forget_answers(context)
+        await send(update, context, locale, "register_refused", problem="claim_desk", plate=draft.plate_display)
+        return ConversationHandler.END
     return await _advance(update, context, locale, draft)
 
 

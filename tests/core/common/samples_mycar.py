@@ -73,7 +73,9 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "register_ask": [
         {"step": step, "d": DRAFT, "problem": problem} for step in REGISTER_STEPS for problem in PROBLEMS
     ],
-    "register_refused": [{"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "plate_yours", "refused")],
+    "register_refused": [
+        {"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "plate_yours", "claim_desk", "refused")
+    ],
     "settings": [{"p": Preferences(a, b)} for a in (True, False) for b in (True, False)],
     "stopped": [{"p": Preferences(a, False)} for a in (True, False)],
     "privacy": [{"s": s} for s in STORED],

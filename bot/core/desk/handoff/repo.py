@@ -26,6 +26,7 @@ from bot.core.desk.handoff.tickets import (
     customer_locale,
     timings,
 )
+from bot.core.garage.records import this_owners_visit
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.handoff.models import Ticket, TicketEvent
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
@@ -232,7 +233,8 @@ async def context_card(
     visit_rows = (
         await session.scalars(
             select(ServiceVisit)
-            .where(ServiceVisit.vehicle_id.in_(list(plates)))
+            .join(Vehicle, Vehicle.id == ServiceVisit.vehicle_id)
+            .where(ServiceVisit.vehicle_id.in_(list(plates)), this_owners_visit())
             .order_by(ServiceVisit.visit_date.desc())
             .limit(visits)
         )
