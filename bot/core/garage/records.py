@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,6 +125,17 @@ def reading_conflict(readings: Iterable[Reading], read_on: dt.date, km: int) -> 
             f"{worst.read_on.isoformat()}; please check the reading and its date"
         )
     return None
+
+
+CUSTOMER_SOURCE = "customer"  # readings typed in the chat
+
+
+async def delete_own_readings(session: AsyncSession, vehicle_id: int, read_on: dt.date) -> None:
+    """The customer's own readings of one day (replaced by a corrected one the same day)."""
+    await session.execute(
+        delete(OdometerReading).where(OdometerReading.vehicle_id == vehicle_id, OdometerReading.read_on == read_on,
+                                      OdometerReading.source == CUSTOMER_SOURCE)
+    )  # fmt: skip
 
 
 async def vehicle_readings(session: AsyncSession, vehicle_id: int) -> list[Reading]:

@@ -32,6 +32,7 @@ UPDATE_ODOMETER = "update_odometer"
 LINK = "link"  # the share-phone keyboard is up; only /cancel (which takes it down) and a contact matter here
 DRAFT = "mycar_draft"  # user_data key of the registration answers
 VEHICLE = "mycar_vehicle"  # user_data key of the car whose odometer is being updated
+UNLIKELY_KM = "mycar_unlikely_km"  # user_data key: a reading far above the last, waiting to be typed again
 LINKING = "mycar_linking"  # user_data key: the share-phone keyboard was sent
 
 
@@ -186,9 +187,14 @@ async def odometer_typed(update: Update, context: CareContext) -> object:
     if km is None:
         await send(update, context, locale, "odometer_retry", problem="km_unclear", o=None)
         return None
+    confirmed = context.user_data.pop(UNLIKELY_KM, None) == km  # the same number typed again confirms it
+    daily = services.settings.odometer_max_daily_km
     async with services.sessions.begin() as session:
-        outcome = await garage.record_odometer(session, user.id, vehicle_id, km, today(context), due_rules(services))
-    if outcome.status in ("lower", "higher"):
+        outcome = await garage.record_odometer(session, user.id, vehicle_id, km, today(context), due_rules(services),
+                                               confirmed=confirmed, max_daily_km=daily)  # fmt: skip
+    if outcome.status == "implausible":  # asked to type it again: a typo is not recorded for good
+        context.user_data[UNLIKELY_KM] = km
+    if outcome.status in ("lower", "higher", "implausible"):
         await send(update, context, locale, "odometer_retry", problem=outcome.status, o=outcome)
         return None
     forget_answers(context)

@@ -69,6 +69,7 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
                                                    "the 23,846 km read on 2026-10-31; please check the reading")},
         {"problem": "higher", "o": OdometerOutcome("higher", 30_000, ON_FILE, "30,000 km on 2026-11-28 is higher "
                                                     "than the 23,846 km read later, on 2026-10-31")},
+        {"problem": "implausible", "o": OdometerOutcome("implausible", 500_000, ON_FILE)},
     ],
     "register_ask": [
         {"step": step, "d": DRAFT, "problem": problem} for step in REGISTER_STEPS for problem in PROBLEMS
