@@ -9,8 +9,11 @@ import re
 from pathlib import Path
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
-_PHONE_LIKE = re.compile(r"\+?\(?\d[\d ()\-]{6,}\d")
-_DATE_LIKE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# What people put between a number's digits: spaces (also no-break, figure, thin and narrow no-break spaces),
+# dots (138.2651.4417), slashes, brackets, hyphens and dashes (also the non-breaking and full-width ones).
+_SEPARATORS = " ()\\-./\u00a0\u2007\u2009\u202f\u2010\u2011\u2012\u2013\uff0d\u3000"
+_PHONE_LIKE = re.compile(rf"\+?\(?\d[\d{_SEPARATORS}]{{6,}}\d")
+_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}")
 
 
 def _mask_phone(match: re.Match[str]) -> str:

@@ -23,6 +23,14 @@ TOKEN = "1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
         ("13800138000", "[phone]"),
         ("update 12345 at 2026-11-28 07:00:00", "update 12345 at 2026-11-28 07:00:00"),  # ids and dates stay
         ("odometer 123456 km", "odometer 123456 km"),
+        # Issue 12, item 7: dots, no-break and thin spaces, dashes between the digits.
+        ("call 138.2651.4417", "call [phone]"),
+        ("call 138\u00a02651\u00a04417", "call [phone]"),
+        ("call 138\u20092651\u20094417", "call [phone]"),
+        ("call 138\u202f2651\u202f4417", "call [phone]"),
+        ("call +86\u00a0138\u20132651\u20134417", "call [phone]"),
+        ("call 138/2651/4417", "call [phone]"),
+        ("on 2026.11.28 07:00", "on 2026.11.28 07:00"),
     ],
 )
 def test_redact(text: str, expected: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.common.base import utcnow
@@ -53,6 +53,8 @@ async def touch_customer(
         values["last_locale"] = last_locale
     insert = upsert_insert(session)(Customer).values(**values)
     update = {k: insert.excluded[k] for k in values if k != "telegram_user_id"}
+    # A customer who asked to be forgotten is not named again until they accept the privacy notice again.
+    update["first_name"] = case((Customer.forgotten_at.is_(None), insert.excluded.first_name), else_=None)
     statement = insert.on_conflict_do_update(index_elements=["telegram_user_id"], set_=update).returning(Customer)
     row = (await session.execute(statement)).scalar_one()
     return _view(row)

@@ -50,6 +50,24 @@ _MAKES = {
 }
 
 
+KNOWN_MAKES = frozenset(_MAKES.values())
+OTHER_MAKE = "Other"  # a make the dealer does not service, chosen with the "other" button or typed so
+_OTHER_WORDS = {"other", "others", "其他", "其它", "别的", "其他品牌"}
+
+
+def known_make(raw: str, brands: tuple[str, ...] | list[str] = ()) -> str | None:
+    """The make as stored when it is one the bot knows (or the dealer's `brands`), OTHER_MAKE for "other";
+    None for anything else (a make typed in the chat is never stored as written: advisors would read it)."""
+    try:
+        canonical = canonical_make(raw)
+    except RecordError:
+        return None
+    if to_simplified(canonical).casefold().replace(" ", "") in _OTHER_WORDS or canonical == OTHER_MAKE:
+        return OTHER_MAKE
+    by_name = {make.casefold(): make for make in (*KNOWN_MAKES, *brands)}
+    return by_name.get(canonical.casefold())
+
+
 class RecordError(ValueError):
     """A value that cannot be stored, with the field it belongs to and a message meant for a person."""
 

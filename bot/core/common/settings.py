@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     appointment_reminder_time: str = Field(default="10:00", description="the day-before reminder, dealer time")
     booking_max_per_customer: int = Field(default=3, ge=1, description="active bookings one customer may hold")
     booking_max_per_car: int = Field(default=2, ge=1, description="active bookings of one plate (one a day)")
+    odometer_max_daily_km: int = Field(default=1000, ge=1, description="more a day since the last reading: confirm")
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0"

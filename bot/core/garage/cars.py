@@ -33,7 +33,8 @@ from bot.core.warranty.chat import WarrantyAnswers
 from bot.core.warranty.rules import WarrantyRules
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 
-OdometerStatus = Literal["recorded", "same", "lower", "higher", "not_yours"]
+OdometerStatus = Literal["recorded", "same", "lower", "higher", "not_yours", "implausible"]
+MAX_DAILY_KM = 1000  # more a day since the last reading is asked to be confirmed (ODOMETER_MAX_DAILY_KM)
 LinkOutcome = Literal["linked", "already_linked", "no_record", "phone_taken", "invalid", "no_consent"]
 # The warranty check takes a reading on file as "the odometer now" only when it is this recent: the 三包 km
 # limits decide remedies, and an old reading understates the distance.
@@ -219,12 +220,18 @@ async def own_car(
 
 
 async def record_odometer(
-    session: AsyncSession, telegram_user_id: int, vehicle_id: int, km: int, today: dt.date, rules: DueRules
+    session: AsyncSession, telegram_user_id: int, vehicle_id: int, km: int, today: dt.date, rules: DueRules,
+    *, confirmed: bool = False, max_daily_km: int = MAX_DAILY_KM,
 ) -> OdometerOutcome:
-    """Record today's reading typed by the customer; a reading lower than the last one is refused."""
+    """Record today's reading typed by the customer. A reading lower than the last one is refused; one more
+    than `max_daily_km` a day above the last is "implausible" until `confirmed` (a typo of 500,000 for 24,000
+    would end both warranty periods). The customer's own reading of today is replaced by a new one (a typo
+    is corrected the same day), never a reading from another day or from the dealer."""
     if await own_car(session, telegram_user_id, vehicle_id, today, rules) is None:
         return OdometerOutcome("not_yours", km)
     readings = await records.vehicle_readings(session, vehicle_id)
+    own_today = [r for r in readings if r.read_on == today and r.source == records.CUSTOMER_SOURCE]
+    readings = [r for r in readings if r not in own_today]
     conflict = records.reading_conflict(readings, today, km)
     if conflict is not None:
         lower = [r for r in readings if r.read_on <= today and r.km > km]
@@ -232,7 +239,15 @@ async def record_odometer(
         worst = max(lower, key=lambda r: r.km) if lower else min(later, key=lambda r: r.km)
         status: OdometerStatus = "lower" if lower else "higher"
         return OdometerOutcome(status, km, LastReading(worst.km, worst.read_on), conflict)
-    added = await records.add_odometer_reading(session, vehicle_id, km, today, "customer", today)
+    before = [r for r in readings if r.read_on <= today]
+    if before and not confirmed:
+        last = max(before, key=lambda r: (r.read_on, r.km))
+        days = max((today - last.read_on).days, 1)
+        if km - last.km > days * max_daily_km:
+            return OdometerOutcome("implausible", km, LastReading(last.km, last.read_on))
+    if own_today and all(r.km != km for r in own_today):
+        await records.delete_own_readings(session, vehicle_id, today)
+    added = await records.add_odometer_reading(session, vehicle_id, km, today, records.CUSTOMER_SOURCE, today)
     car = await own_car(session, telegram_user_id, vehicle_id, today, rules)
     return OdometerOutcome("recorded" if added else "same", km, car=car)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from bot.core.common.identifiers import (
     normalise_vin,
 )
 from bot.db.common.base import utcnow
-from bot.db.garage.models import VEHICLE_USES, Customer, OdometerReading, Vehicle
+from bot.db.garage.models import VEHICLE_USES, Customer, OdometerReading, ServiceVisit, Vehicle
 
 __all__ = [
     "LinkResult", "Reading", "RecordError", "VehicleView", "add_odometer_reading", "canonical_make", "check_km",
@@ -127,6 +127,17 @@ def reading_conflict(readings: Iterable[Reading], read_on: dt.date, km: int) -> 
     return None
 
 
+CUSTOMER_SOURCE = "customer"  # readings typed in the chat
+
+
+async def delete_own_readings(session: AsyncSession, vehicle_id: int, read_on: dt.date) -> None:
+    """The customer's own readings of one day (replaced by a corrected one the same day)."""
+    await session.execute(
+        delete(OdometerReading).where(OdometerReading.vehicle_id == vehicle_id, OdometerReading.read_on == read_on,
+                                      OdometerReading.source == CUSTOMER_SOURCE)
+    )  # fmt: skip
+
+
 async def vehicle_readings(session: AsyncSession, vehicle_id: int) -> list[Reading]:
     """All readings of one car, oldest first."""
     rows = await session.execute(
@@ -160,11 +171,11 @@ async def add_odometer_reading(
 
 
 async def record_consent(session: AsyncSession, telegram_user_id: int) -> None:
-    """Remember when the customer agreed to the privacy notice (the first time only)."""
+    """Remember when the customer agreed to the privacy notice (the first time only, or again after /forget)."""
     await session.execute(
         update(Customer)
         .where(Customer.telegram_user_id == telegram_user_id, Customer.consent_at.is_(None))
-        .values(consent_at=utcnow())
+        .values(consent_at=utcnow(), forgotten_at=None)
     )
 
 
@@ -225,6 +236,12 @@ async def link_customer_by_phone(
     return LinkResult(status, me.id, e164, tuple(await customer_vehicles(session, me.id)))
 
 
+def this_owners_visit() -> ColumnElement[bool]:
+    """A visit of the car's present owner: a car claimed in the chat shows nothing from before the claim
+    (join Vehicle)."""
+    return or_(Vehicle.owner_since.is_(None), ServiceVisit.visit_date >= Vehicle.owner_since)
+
+
 async def register_vehicle(
     session: AsyncSession,
     customer_id: int,
@@ -238,11 +255,15 @@ async def register_vehicle(
     vin: str | None = None,
     use: str = "household",
     today: dt.date | None = None,
+    from_chat: bool = False,
 ) -> VehicleView:
     """Add a car the customer owns (no record on file), or take over one that was released or has no owner.
 
-    Registering the same plate again for the same customer updates it. A car another customer still owns is
-    refused: the service desk transfers it. The odometer reading is checked like any other.
+    Registering the same plate again for the same customer updates it, except `from_chat`: what a customer
+    types never overwrites the dealer's facts (make, model, delivery date, VIN, use) of a car on file, and
+    their own car again is refused (RecordError "owned": corrections go through the desk). A car another
+    customer still owns is refused: the service desk transfers it. The odometer reading is checked like any
+    other.
     """
     today = today or latest_today()
     plate_n = normalise_plate(plate)
@@ -264,6 +285,8 @@ async def register_vehicle(
         if vehicle.customer_id not in (None, customer_id) and vehicle.released_at is None:
             owned = f"{format_plate(plate_n)} is registered to another customer; please ask the desk"
             raise RecordError("plate", owned)
+        if from_chat and vehicle.customer_id == customer_id and vehicle.released_at is None:
+            raise RecordError("owned", f"{format_plate(plate_n)} is already yours; corrections go through the desk")
         if vin_n and vehicle.vin and vehicle.vin != vin_n:
             raise RecordError("vin", f"{format_plate(plate_n)} is on file with another VIN; please check it")
         conflict = reading_conflict(await vehicle_readings(session, vehicle.id), read_on or today, odometer_km)
@@ -272,6 +295,15 @@ async def register_vehicle(
     if vehicle is None:
         vehicle = Vehicle(plate=plate_n)
         session.add(vehicle)
+    elif from_chat:  # a car on file: linked as it is, the dealer's facts kept (only gaps are filled); what
+        # happened before is an earlier owner's (the caller has checked the claim: VIN or advisor)
+        vehicle.customer_id, vehicle.released_at, vehicle.updated_at = customer_id, None, utcnow()
+        vehicle.owner_since = today
+        vehicle.make, vehicle.model = vehicle.make or make_c, vehicle.model or model_t
+        vehicle.delivery_date = vehicle.delivery_date or delivery_date
+        await session.flush()
+        await add_odometer_reading(session, vehicle.id, odometer_km, read_on or today, "customer", today)
+        return _view(vehicle)
     vehicle.customer_id, vehicle.released_at, vehicle.vin = customer_id, None, vin_n or vehicle.vin
     vehicle.plate, vehicle.make, vehicle.model, vehicle.use = plate_n, make_c, model_t, use
     vehicle.delivery_date, vehicle.updated_at = delivery_date, utcnow()

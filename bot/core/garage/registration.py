@@ -14,15 +14,17 @@ import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.common.dates import date_problem, km_problem, parse_km, read_date
-from bot.core.common.identifiers import RecordError, canonical_make, format_plate, normalise_plate
+from bot.core.common.identifiers import RecordError, format_plate, known_make, normalise_plate
 from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
+from bot.db.garage.models import Vehicle
 
-RegisterStep = Literal["plate", "make", "model", "delivery_date", "odometer", "done"]
-REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "make", "model", "delivery_date", "odometer")
+RegisterStep = Literal["plate", "vin6", "make", "model", "delivery_date", "odometer", "done"]
+REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "vin6", "make", "model", "delivery_date", "odometer")
 MAX_MODEL = 64
 
 
@@ -35,6 +37,8 @@ class CarDraft:
     model: str | None = None
     delivery_date: dt.date | None = None
     odometer_km: int | None = None
+    claim: bool | None = None  # the plate is on file with no owner: claiming it needs the VIN's last six
+    vin_ok: bool | None = None
 
     @property
     def plate_display(self) -> str | None:
@@ -70,12 +74,15 @@ class Registered:
 
 
 def next_step(draft: CarDraft) -> RegisterStep:
-    """The first step not yet answered; "done" when all are."""
-    answers = (draft.plate, draft.make, draft.model, draft.delivery_date, draft.odometer_km)
+    """The first step not yet answered; "done" when all are (the VIN check only when claiming a car on file)."""
+    vin = draft.vin_ok if draft.claim else True
+    answers = (draft.plate, vin, draft.make, draft.model, draft.delivery_date, draft.odometer_km)
     return next((step for step, answer in zip(REGISTER_STEPS, answers, strict=True) if answer is None), "done")
 
 
-def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -> str | None:
+def take_typed(
+    draft: CarDraft, step: RegisterStep, text: str, today: dt.date, brands: tuple[str, ...] = ()
+) -> str | None:
     """Record `text` as the answer to `step`; a problem code when it cannot be read (nothing recorded then)."""
     text = text.strip()
     if step == "plate":
@@ -84,8 +91,8 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
         except RecordError:
             return "plate_unclear"
     elif step == "make":
-        if not take_make(draft, text):
-            return "make_unclear"
+        if not take_make(draft, text, brands):
+            return "make_unknown"
     elif step == "model":
         model = " ".join(text.split())
         if not model or len(model) > MAX_MODEL:
@@ -108,15 +115,42 @@ def take_typed(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -
     return None
 
 
-def take_make(draft: CarDraft, make: str) -> bool:
-    """A make typed or pressed: record it; False when it is not a name (empty, too long, no letter in it)."""
-    try:
-        canonical = canonical_make(make)
-    except RecordError:
+def take_make(draft: CarDraft, make: str, brands: tuple[str, ...] = ()) -> bool:
+    """A make typed or pressed: record it; False unless it is a make the bot knows, the dealer's, or "other"."""
+    known = known_make(make, brands)
+    if known is None:
         return False
-    if not any(character.isalpha() for character in canonical):
+    draft.make = known
+    return True
+
+
+async def plate_problem(session: AsyncSession, telegram_user_id: int, plate: str) -> str | None:
+    """Asked right after the plate, before the other questions: "plate_yours" when the customer already has
+    this car (its facts are the dealer's: corrections go through the desk), "plate_taken" when another
+    customer does; None when the plate is free to register."""
+    customer = await customer_of(session, telegram_user_id)
+    statement = select(Vehicle.customer_id).where(Vehicle.plate == plate, Vehicle.released_at.is_(None),
+                                                  Vehicle.customer_id.is_not(None))  # fmt: skip
+    owners = set((await session.execute(statement)).scalars())
+    if customer is not None and customer.id in owners:
+        return "plate_yours"
+    if owners:
+        return "plate_taken"
+    on_file = (await session.execute(select(Vehicle.vin).where(Vehicle.plate == plate))).all()
+    if on_file:  # a car on file without an owner (released, forgotten, imported alone): not anyone's to take
+        return "claim_vin" if on_file[0].vin else "claim_desk"
+    return None
+
+
+async def check_claim(session: AsyncSession, plate: str, last_six: str, draft: CarDraft) -> bool:
+    """The VIN's last six characters typed for a car on file without an owner: when they match, the draft
+    takes the car's facts from the file (only the odometer is asked) and may claim it."""
+    car = (await session.scalars(select(Vehicle).where(Vehicle.plate == plate))).first()
+    typed = "".join(last_six.split()).upper()
+    if car is None or not car.vin or len(typed) != 6 or car.vin[-6:].upper() != typed:
         return False
-    draft.make = canonical
+    draft.vin_ok, draft.make, draft.model = True, car.make, car.model
+    draft.delivery_date = car.delivery_date  # None: asked, and fills the gap on file
     return True
 
 
@@ -126,13 +160,15 @@ async def register(session: AsyncSession, telegram_user_id: int, draft: CarDraft
     if customer is None or next_step(draft) != "done":
         return Registered(None, "refused", "the registration is not complete")
     assert draft.plate and draft.make and draft.model and draft.delivery_date and draft.odometer_km is not None
+    if not draft.vin_ok and await plate_problem(session, telegram_user_id, draft.plate) in ("claim_vin", "claim_desk"):
+        return Registered(None, "claim_desk")  # a car on file without an owner is claimed with its VIN or the desk
     try:
         async with session.begin_nested():  # a refusal rolls back only this attempt
             car = await register_vehicle(
                 session, customer.id, plate=draft.plate, make=draft.make, model=draft.model,
-                delivery_date=draft.delivery_date, odometer_km=draft.odometer_km, today=today,
+                delivery_date=draft.delivery_date, odometer_km=draft.odometer_km, today=today, from_chat=True,
             )  # fmt: skip
     except RecordError as error:
-        problem = {"plate": "plate_taken", "km": "km_conflict"}.get(error.field, "refused")
+        problem = {"plate": "plate_taken", "km": "km_conflict", "owned": "plate_yours"}.get(error.field, "refused")
         return Registered(None, problem, error.reason)
     return Registered(car)

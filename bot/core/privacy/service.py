@@ -4,7 +4,10 @@
 - `set_preference`: service reminders and marketing are switched separately (Customer.reminders_opt_out,
   Customer.marketing_opt_out); /stop is marketing off.
 - `forget`: deletes the customer's personal data and keeps only anonymous counts:
-  the customer row goes (name, phone, Telegram ids, dealer id, language, consent, opt-outs); their cars stay
+  the customer row goes (name, phone, Telegram ids, dealer id, language, consent) and a bare one takes its place
+  holding only the Telegram id, the opt-outs and `forgotten_at`, so a /stop still holds and nothing (not even
+  the Telegram name) is stored again until they accept the privacy notice again; the readings they typed go;
+  the advisors' cards about them are listed for the caller to blank, and their tickets' topics; their cars stay
   as the dealer's service records but are no longer linked to anyone, with their visits and readings (counts);
   the chat's unsent outbox messages are dropped and every outbox row of the chat loses its text and chat id
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
@@ -33,11 +36,13 @@ from bot.db.common.base import utcnow
 from bot.db.common.models import ConversationState
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.followups.models import FollowUp
-from bot.db.garage.models import OdometerReading, ServiceVisit, Vehicle
+from bot.db.desk.handoff.models import Ticket
+from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from bot.db.outbox.models import ChatStatus, Outbox
 
 Preference = Literal["reminders", "marketing"]
 FORGOTTEN = "the customer asked to be forgotten"
+CUSTOMER_SOURCE = "customer"  # odometer readings typed in the chat (bot.core.garage)
 
 
 @dataclass(frozen=True)
@@ -70,13 +75,18 @@ class StoredData:
 
 @dataclass(frozen=True)
 class ForgetReport:
-    """What `forget` did: rows deleted or unlinked, and the anonymous counts kept."""
+    """What `forget` did: rows deleted or unlinked, and the anonymous counts kept; and what the advisors'
+    group still shows of the customer, for the caller to blank: (chat, message) of the cards and alerts,
+    the ticket topics, the bookings withdrawn."""
 
     customer_deleted: bool
     vehicles_unlinked: int
     messages_dropped: int
     saved_steps_deleted: int
     visits_kept: int
+    desk_messages: tuple[tuple[int, int], ...] = ()
+    topics: tuple[int, ...] = ()
+    withdrawn: tuple[int, ...] = ()
 
 
 def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:
@@ -119,6 +129,9 @@ async def stored_about(session: AsyncSession, user_id: int, chat_id: int, tz: dt
     customer = await customer_of(session, user_id)
     if customer is None:
         return StoredData(known=False)
+    if customer.forgotten_at is not None:  # only their opt-outs are kept
+        return StoredData(known=False, preferences=Preferences(not customer.reminders_opt_out,
+                                                               not customer.marketing_opt_out))  # fmt: skip
     cars = list(await session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.customer_id == customer.id)))
     ids = [car_id for car_id, _ in cars]
     readings = await _count(session, OdometerReading.vehicle_id, ids)
@@ -169,21 +182,33 @@ async def set_preference(session: AsyncSession, user_id: int, which: Preference,
 async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetReport:
     """Delete this customer's personal data, keeping anonymous counts (see the module docstring)."""
     customer = await customer_of(session, user_id)
+    if customer is not None and customer.forgotten_at is not None:  # forgotten already: the bare row stays
+        customer = None
     unlinked = visits = 0
-    if customer is not None:
-        ids = list(await session.scalars(select(Vehicle.id).where(Vehicle.customer_id == customer.id)))
+    desk: list[tuple[int, int]] = []
+    topics: list[int] = []
+    withdrawn: list[int] = []
+    opt_outs = (False, False)
+    customer_id = customer.id if customer is not None else None
+    if customer is not None and customer_id is not None:
+        opt_outs = (customer.reminders_opt_out, customer.marketing_opt_out)
+        ids = list(await session.scalars(select(Vehicle.id).where(Vehicle.customer_id == customer_id)))
         if ids:
             visits = await _count(session, ServiceVisit.vehicle_id, ids)
             # Their follow-up answers stay as anonymous ratings; the words they wrote go.
             rated = select(ServiceVisit.id).where(ServiceVisit.vehicle_id.in_(ids))
             await session.execute(update(FollowUp).where(FollowUp.visit_id.in_(rated)).values(comment=None))
+            # Readings they typed go (the dealer's own, from its imports, stay with the car).
+            await session.execute(delete(OdometerReading).where(OdometerReading.vehicle_id.in_(ids),
+                                                                OdometerReading.source == CUSTOMER_SOURCE))  # fmt: skip
             result = await session.execute(
                 update(Vehicle).where(Vehicle.id.in_(ids)).values(customer_id=None, updated_at=utcnow())
             )
             unlinked = result.rowcount  # type: ignore[attr-defined]
-        await _give_back_places(session, customer.id)
+        desk, topics = await _desk_traces(session, customer_id)
+        withdrawn = await _give_back_places(session, customer_id)
         await session.delete(customer)
-    chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer.id] if customer else []))
+    chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer_id] if customer_id else []))
     dropped = await session.execute(
         update(Outbox).where(chat_rows, Outbox.status == outbox.PENDING).values(status=outbox.DROPPED,
                                                                                last_error=FORGOTTEN)
@@ -197,13 +222,34 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     steps = await _saved_step_ids(session, user_id, chat_id)
     if steps:
         await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))
+    if customer is not None:  # a tombstone: their "no" is kept, and nothing about them is stored again (not even
+        await session.flush()  # the Telegram name) until they agree to the privacy notice again
+        session.add(Customer(telegram_user_id=user_id, reminders_opt_out=opt_outs[0], marketing_opt_out=opt_outs[1],
+                             forgotten_at=utcnow()))  # fmt: skip
     await session.flush()
-    return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits)  # type: ignore[attr-defined]
+    return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits,  # type: ignore[attr-defined]
+                        tuple(desk), tuple(topics), tuple(withdrawn))  # fmt: skip
 
 
-async def _give_back_places(session: AsyncSession, customer_id: int) -> None:
-    """Their bookings go with them (ON DELETE CASCADE), so the places they held are cancelled first."""
+async def _desk_traces(session: AsyncSession, customer_id: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """What the advisors' group shows of this customer: the messages the outbox sent there about them (booking
+    cards, roadside alerts, escalations) and their tickets' topics."""
+    sent = select(Outbox.chat_id, Outbox.telegram_message_id).where(
+        Outbox.customer_id == customer_id, Outbox.chat_id < 0, Outbox.telegram_message_id.is_not(None)
+    )
+    messages = sorted({(int(chat), int(message)) for chat, message in (await session.execute(sent)).all()})
+    statement = select(Ticket.topic_id).where(Ticket.customer_id == customer_id, Ticket.topic_id.is_not(None))
+    return messages, sorted({int(t) for t in await session.scalars(statement)})
+
+
+async def _give_back_places(session: AsyncSession, customer_id: int) -> list[int]:
+    """Their bookings go with them (ON DELETE CASCADE), so the places they held are cancelled first; returns
+    the ids of the bookings withdrawn (the advisors are told)."""
     active = Appointment.customer_id == customer_id, Appointment.status.in_(appointment_repo.ACTIVE)
-    held = await session.scalars(select(Appointment).where(*active))
+    held = await session.scalars(select(Appointment).where(*active).order_by(Appointment.id))
+    withdrawn = []
     for appointment in held.all():
-        await appointment_repo.cancel(session, appointment, FORGOTTEN)
+        appointment_id = appointment.id  # cancel() expires the row
+        if await appointment_repo.cancel(session, appointment, FORGOTTEN):
+            withdrawn.append(appointment_id)
+    return withdrawn

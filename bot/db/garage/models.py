@@ -48,6 +48,9 @@ class Customer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     unreachable_at: Mapped[dt.datetime | None] = mapped_column(doc="blocked the bot or deleted the account")
+    forgotten_at: Mapped[dt.datetime | None] = mapped_column(
+        doc="/forget: the row keeps only the Telegram id and opt-outs until the privacy notice is accepted again (0008)"
+    )
 
 
 # Customer records (migration 0004): vehicles, their odometer history and service visits. Written by
@@ -80,6 +83,9 @@ class Vehicle(Base):
     insurance_expiry: Mapped[dt.date | None] = mapped_column(Date)
     registration_date: Mapped[dt.date | None] = mapped_column(Date)
     released_at: Mapped[dt.datetime | None] = mapped_column(doc="the owner said it is no longer their car")
+    owner_since: Mapped[dt.date | None] = mapped_column(
+        Date, doc="claimed in the chat from no owner: visits before this day are an earlier owner's, never shown (0008)"
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 

@@ -128,17 +128,19 @@ DESK_KIND = "desk"  # cards, alerts and notices for the advisors' group (no expi
 
 
 def desk_item(
-    services: Services, key: str, text: str, markup: InlineKeyboardMarkup | None = None, thread_id: int | None = None
+    services: Services, key: str, text: str, markup: InlineKeyboardMarkup | None, customer_id: int,
+    thread_id: int | None = None,
 ) -> OutboxItem | None:
-    """A message for the advisors' group as an outbox row, to enqueue with the row it announces (None without
-    a group). Sent at once by deliver_now; the outbox sender retries it if that fails."""
+    """A message for the advisors' group about a customer, as an outbox row to enqueue with the row it announces
+    (None without a group). Sent at once by deliver_now; the outbox sender retries it if that fails. The
+    customer's id on it lets /forget find and blank it."""
     group = services.settings.advisor_group_id
     if group is None:
         return None
     payload = message_payload(text, markup.to_dict() if markup is not None else None)
     if thread_id is not None:
         payload["message_thread_id"] = thread_id
-    return OutboxItem(key, DESK_KIND, group, payload)
+    return OutboxItem(key, DESK_KIND, group, payload, customer_id=customer_id)
 
 
 async def deliver_now(context: CareContext | Any, services: Services, key: str) -> int | None:

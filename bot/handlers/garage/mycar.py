@@ -170,6 +170,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         states={
             LINK: [MessageHandler(text, mycar_flows.link_typed)],  # a contact is an entry point
             PLATE: register_typed,
+            mycar_flows.VIN6: register_typed,
             MAKE: [*register_typed, CallbackQueryHandler(mycar_flows.make_chosen, pattern=rf"^{FEATURE}:make:")],
             MODEL: register_typed,
             DELIVERY_DATE: register_typed,

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from bot.core.common.dates import km_problem, parse_km
+from bot.core.common.identifiers import OTHER_MAKE
 from bot.core.common.locale import Locale
 from bot.core.garage import cars as garage
 from bot.core.garage import registration
@@ -24,6 +25,7 @@ from bot.handlers.garage.view import FEATURE, ask_consent, ask_phone, due_rules,
 # Conversation states: one per question.
 PLATE: RegisterStep = "plate"
 MAKE: RegisterStep = "make"
+VIN6: RegisterStep = "vin6"
 MODEL: RegisterStep = "model"
 DELIVERY_DATE: RegisterStep = "delivery_date"
 ODOMETER: RegisterStep = "odometer"
@@ -32,6 +34,7 @@ LINK = "link"  # the share-phone keyboard is up; /cancel (which takes it down), 
 _PHONE_DIGITS = 7  # this many digits typed at the share-phone step: a phone number, not a question
 DRAFT = "mycar_draft"  # user_data key of the registration answers
 VEHICLE = "mycar_vehicle"  # user_data key of the car whose odometer is being updated
+UNLIKELY_KM = "mycar_unlikely_km"  # user_data key: a reading far above the last, waiting to be typed again
 LINKING = "mycar_linking"  # user_data key: the share-phone keyboard was sent
 
 
@@ -74,8 +77,9 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
     assert user is not None
     step = registration.next_step(draft)
     markup = None
-    if step == MAKE:
+    if step == MAKE:  # the dealer's brands and "other": a typed make is taken only when it is a known one
         brands = [(brand, FEATURE, "make", brand) for brand in services.dealer.brands]
+        brands.append((services.messages.label(locale, "mycar_make_other"), FEATURE, "make", OTHER_MAKE))
         markup = keyboards.labelled(services, user.id, brands, columns=3)
     await send(update, context, locale, "register_ask", markup, step=step, d=draft, problem=problem)
     return step
@@ -119,10 +123,36 @@ async def registration_typed(update: Update, context: CareContext) -> object:
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context)  # an answer is data, not a choice of language
-    draft = _draft(context)
-    problem = registration.take_typed(draft, registration.next_step(draft), message.text, today(context))
+    draft, step = _draft(context), registration.next_step(_draft(context))
+    if step == VIN6:
+        return await _claim_checked(update, context, locale, draft, message.text)
+    brands = tuple(context.services.dealer.brands)
+    problem = registration.take_typed(draft, step, message.text, today(context), brands)
     if problem is not None:
         return await _ask(update, context, locale, draft, problem=problem)
+    if step == PLATE and draft.plate is not None:  # a plate on file is refused now, not after five questions
+        assert update.effective_user is not None
+        async with context.services.sessions() as session:
+            taken = await registration.plate_problem(session, update.effective_user.id, draft.plate)
+        if taken == "claim_vin":  # on file without an owner: the VIN's last six, or the desk
+            draft.claim = True
+        elif taken is not None:
+            forget_answers(context)
+            await send(update, context, locale, "register_refused", problem=taken, plate=draft.plate_display)
+            return ConversationHandler.END
+    return await _advance(update, context, locale, draft)
+
+
+async def _claim_checked(update: Update, context: CareContext, locale: Locale, draft: CarDraft, text: str) -> object:
+    """The VIN's last six for a car on file without an owner: right, the car's facts come from the file and
+    only the odometer is asked; wrong, the desk decides (nothing of the car is shown)."""
+    assert draft.plate is not None
+    async with context.services.sessions() as session:
+        claimed = await registration.check_claim(session, draft.plate, text, draft)
+    if not claimed:
+        forget_answers(context)
+        await send(update, context, locale, "register_refused", problem="claim_desk", plate=draft.plate_display)
+        return ConversationHandler.END
     return await _advance(update, context, locale, draft)
 
 
@@ -131,7 +161,8 @@ async def make_chosen(update: Update, context: CareContext) -> object:
     query, data = update.callback_query, callback_data(update, context)
     assert query is not None
     draft = _draft(context)
-    if data is None or registration.next_step(draft) != MAKE or not registration.take_make(draft, data.arg):
+    brands = tuple(context.services.dealer.brands)
+    if data is None or registration.next_step(draft) != MAKE or not registration.take_make(draft, data.arg, brands):
         await refuse_button(update, context)
         return None
     await query.answer()
@@ -170,9 +201,14 @@ async def odometer_typed(update: Update, context: CareContext) -> object:
     if km is None:
         await send(update, context, locale, "odometer_retry", problem=km_problem(message.text), o=None)
         return None
+    confirmed = context.user_data.pop(UNLIKELY_KM, None) == km  # the same number typed again confirms it
+    daily = services.settings.odometer_max_daily_km
     async with services.sessions.begin() as session:
-        outcome = await garage.record_odometer(session, user.id, vehicle_id, km, today(context), due_rules(services))
-    if outcome.status in ("lower", "higher"):
+        outcome = await garage.record_odometer(session, user.id, vehicle_id, km, today(context), due_rules(services),
+                                               confirmed=confirmed, max_daily_km=daily)  # fmt: skip
+    if outcome.status == "implausible":  # asked to type it again: a typo is not recorded for good
+        context.user_data[UNLIKELY_KM] = km
+    if outcome.status in ("lower", "higher", "implausible"):
         await send(update, context, locale, "odometer_retry", problem=outcome.status, o=outcome)
         return None
     forget_answers(context)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, filters
 
 from bot.core.common.locale import Locale
@@ -17,6 +17,7 @@ from bot.core.privacy.service import Preference, Preferences
 from bot.core.services import Services
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.group import post_to_desk
 
 log = logging.getLogger(__name__)
 SWITCHES: dict[str, Preference] = {"rem": "reminders", "mkt": "marketing"}
@@ -112,16 +113,43 @@ async def forget_button(update: Update, context: CareContext) -> None:
     async with context.services.sessions.begin() as session:
         report = await privacy.forget(session, user.id, chat.id)
     _forget_in_memory(context, user.id, chat.id)
+    await _blank_the_desk(context, report)
     log.info("a customer was forgotten: %s cars unlinked, %s messages dropped", report.vehicles_unlinked,
              report.messages_dropped)  # fmt: skip
     await send(update, context, locale, "forget_done", menu, r=report)
 
 
+async def _blank_the_desk(context: CareContext, report: privacy.ForgetReport) -> None:
+    """What the advisors' group shows of the customer: cards and alerts edited to "customer data removed"
+    (buttons gone), their topics renamed so and closed, and one note saying which bookings were withdrawn.
+    Telegram may refuse one (a message too old to edit, a topic deleted): the rest still go."""
+    services = context.services
+    group, locale = services.settings.advisor_group_id, services.settings.default_locale
+    if group is None or not report.customer_deleted:
+        return
+    removed = services.messages.render(locale, "forgotten_card")
+    for chat_id, message_id in report.desk_messages:
+        try:
+            await context.bot.edit_message_text(removed, chat_id, message_id, reply_markup=None)
+        except TelegramError as exc:
+            log.info("forgotten customer's desk message %s not edited: %s", message_id, exc)
+    for topic in report.topics:
+        try:
+            await context.bot.edit_forum_topic(group, topic, name=removed[:128])
+            await context.bot.close_forum_topic(group, topic)
+        except TelegramError as exc:
+            log.info("forgotten customer's topic %s not closed: %s", topic, exc)
+    note = services.messages.render(locale, "forgotten_desk_note", withdrawn=report.withdrawn)
+    await post_to_desk(context, services, note)
+
+
 def _forget_in_memory(context: CareContext, user_id: int, chat_id: int) -> None:
-    """Drop the user's flow answers and end their conversations in this process too; the persistence then
-    deletes the same rows again (harmless) instead of writing them back."""
+    """Drop the user's flow answers, the chat's memory (the FAQ trail a ticket's card would show) and end
+    their conversations in this process too; the persistence then deletes the same rows again (harmless)
+    instead of writing them back."""
     application = context.application
     application.drop_user_data(user_id)
+    application.drop_chat_data(chat_id)
     for group in application.handlers.values():
         for handler in group:
             if isinstance(handler, ConversationHandler):

@@ -47,8 +47,8 @@ STORED = [
         visits=9, messages_pending=1, messages_sent=4, saved_steps=1,
     ),
 ]  # fmt: skip
-PROBLEMS = ("", "plate_unclear", "make_unclear", "model_unclear", "date_unclear", "date_future", "date_need_month",
-            "date_too_old", "km_unclear", "km_negative", "km_too_high", "km_conflict")  # fmt: skip
+PROBLEMS = ("", "plate_unclear", "make_unclear", "make_unknown", "model_unclear", "date_unclear", "date_future",
+            "date_need_month", "date_too_old", "km_unclear", "km_negative", "km_too_high", "km_conflict")  # fmt: skip
 
 MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "garage": [
@@ -71,16 +71,21 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
                                                    "the 23,846 km read on 2026-10-31; please check the reading")},
         {"problem": "higher", "o": OdometerOutcome("higher", 30_000, ON_FILE, "30,000 km on 2026-11-28 is higher "
                                                     "than the 23,846 km read later, on 2026-10-31")},
+        {"problem": "implausible", "o": OdometerOutcome("implausible", 500_000, ON_FILE)},
     ],
     "register_ask": [
         {"step": step, "d": DRAFT, "problem": problem} for step in REGISTER_STEPS for problem in PROBLEMS
     ],
-    "register_refused": [{"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "refused")],
+    "register_refused": [
+        {"problem": p, "plate": "粤B·12345"} for p in ("plate_taken", "plate_yours", "claim_desk", "refused")
+    ],
     "settings": [{"p": Preferences(a, b)} for a in (True, False) for b in (True, False)],
     "stopped": [{"p": Preferences(a, False)} for a in (True, False)],
     "privacy": [{"s": s} for s in STORED],
     "forget_done": [{"r": ForgetReport(True, 2, 1, 1, 9)}, {"r": ForgetReport(False, 0, 0, 0, 0)},
                     {"r": ForgetReport(True, 1, 2, 0, 1)}],
+    "forgotten_card": [{}],
+    "forgotten_desk_note": [{"withdrawn": w} for w in ((), (12,), (12, 15))],
     "warranty_prefilled": [
         {"car": car, "a": garage.warranty_answers(car, TODAY)} for car in CARS
     ],

@@ -108,8 +108,10 @@ async def test_only_the_owner_can_release_a_car(sessions: async_sessionmaker) ->
         ("plate", "粵b 12345", None, "粤B12345"),
         ("plate", "hello", "plate_unclear", None),
         ("make", "豐田", None, "Toyota"),
-        ("make", "4", "make_unclear", None),
-        ("make", "  ", "make_unclear", None),
+        ("make", "4", "make_unknown", None),
+        ("make", "  ", "make_unknown", None),
+        ("make", "<script>alert(1)</script>", "make_unknown", None),  # issue 12, item 8: known makes only
+        ("make", "其他", None, "Other"),
         ("model", " 凱美瑞  ", None, "凱美瑞"),
         ("model", "x" * 65, "model_unclear", None),
         ("delivery_date", "2024年3月1日", None, dt.date(2024, 3, 1)),

@@ -122,7 +122,7 @@ async def test_registering_a_car_with_lenient_answers(customer: Customer, locale
     assert "/cancel" in again["text"]  # the plate is asked again
     [make] = await customer.say("粵b 12345")
     assert "粤B·12345" in make["text"]
-    assert [text for text, _ in customer.buttons(make)] == ["Toyota", "Honda", "Nissan"]
+    assert [text for text, _ in customer.buttons(make)][:3] == ["Toyota", "Honda", "Nissan"]  # and "other"
     await customer.press("Toyota")
     await customer.say("凱美瑞")
     [unclear] = await customer.say("banana")

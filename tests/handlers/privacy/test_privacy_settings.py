@@ -99,7 +99,9 @@ async def test_forget_deletes_personal_data_and_keeps_counts(customer: Customer,
         rows = (await session.execute(select(Outbox.status, Outbox.chat_id, Outbox.payload))).all()
         states = (await session.execute(select(ConversationState.kind, ConversationState.key))).all()
         misses = (await session.execute(select(FaqMiss.count))).scalars().all()
-    assert await customer_row(app, customer.user.id) is None
+    bare = await customer_row(app, customer.user.id)  # only the Telegram id, the opt-outs and when they left
+    assert bare is not None and bare.forgotten_at is not None
+    assert (bare.phone, bare.name, bare.first_name, bare.external_id, bare.consent_at) == (None, None, None, None, None)
     assert owner is None and visits == 1 and misses == [1]
     assert rows == [("dropped", 0, {})] and states == []
     [answer] = await customer.say("16500")  # the odometer question is gone with the rest

@@ -27,6 +27,7 @@ from bot.core.desk.handoff.tickets import (
     customer_locale,
     timings,
 )
+from bot.core.garage.records import this_owners_visit
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.handoff.models import Ticket, TicketEvent
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
@@ -182,7 +183,8 @@ async def resolve(session: AsyncSession, ticket_id: int, staff_id: int, note: st
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    await log(session, ticket_id, f"staff:{staff_id}", "resolved", note)
+    # The note itself is the ticket's close_note; an event never holds message content (docs/service-desk.md).
+    await log(session, ticket_id, f"staff:{staff_id}", "resolved", f"note of {len(note)} characters")
     return True
 
 
@@ -239,7 +241,8 @@ async def context_card(
     visit_rows = (
         await session.scalars(
             select(ServiceVisit)
-            .where(ServiceVisit.vehicle_id.in_(list(plates)))
+            .join(Vehicle, Vehicle.id == ServiceVisit.vehicle_id)
+            .where(ServiceVisit.vehicle_id.in_(list(plates)), this_owners_visit())
             .order_by(ServiceVisit.visit_date.desc())
             .limit(visits)
         )

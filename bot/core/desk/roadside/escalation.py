@@ -91,7 +91,8 @@ async def _notices(
         )
         payload = message_payload(text, claim_markup(services, view.id))
         key = f"roadside:{view.id}:escalated:desk"
-        items.append(outbox.OutboxItem(key, NOTICE, settings.advisor_group_id, payload, not_before=now))
+        items.append(outbox.OutboxItem(key, NOTICE, settings.advisor_group_id, payload, not_before=now,
+                                       customer_id=view.customer_id))  # /forget finds it by the customer
     if card is not None and card.chat_id is not None:
         text = messages.render(locale_of(card, settings.default_locale), "roadside_escalated_customer", r=view)
         key = f"roadside:{view.id}:escalated:customer"

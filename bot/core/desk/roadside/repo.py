@@ -27,6 +27,7 @@ from bot.core.desk.roadside.requests import (
     allowed_from,
     escalate_at,
 )
+from bot.core.garage.records import this_owners_visit
 from bot.db.common.dialect import upsert_insert
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
@@ -83,7 +84,7 @@ async def card(session: AsyncSession, customer_id: int, default_locale: Locale) 
             await session.execute(
                 select(ServiceVisit.visit_date, ServiceVisit.kind, Vehicle.plate)
                 .join(Vehicle, Vehicle.id == ServiceVisit.vehicle_id)
-                .where(Vehicle.id.in_([v.id for v in vehicles]))
+                .where(Vehicle.id.in_([v.id for v in vehicles]), this_owners_visit())
                 .order_by(ServiceVisit.visit_date.desc(), ServiceVisit.id.desc())
                 .limit(1)
             )

@@ -67,7 +67,7 @@ def card_items(context: CareContext, event: str) -> Callable[[AppointmentView], 
 
     def items(found: AppointmentView) -> list[OutboxItem]:
         item = desk_item(context.services, card_key(found, event), card_text(context, found, event),
-                         card_markup(context, found))  # fmt: skip
+                         card_markup(context, found), found.customer_id)  # fmt: skip
         return [item] if item is not None else []
 
     return items

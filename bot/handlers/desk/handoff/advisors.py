@@ -21,7 +21,14 @@ from bot.core.staff import repo as staff_repo
 from bot.core.staff.roles import StaffMember
 from bot.db.common.base import utcnow
 from bot.handlers.common.context import CareContext
-from bot.handlers.desk.group import desk_button_data, desk_keyboard, post_to_desk, require_staff
+from bot.handlers.desk.group import (
+    deliver_now,
+    desk_button_data,
+    desk_item,
+    desk_keyboard,
+    post_to_desk,
+    require_staff,
+)
 
 log = logging.getLogger(__name__)
 FEATURE = "ho"  # ho:claim|xfer|close|solved:<ticket>, ho:to:<ticket>:<staff user id>
@@ -52,9 +59,17 @@ def card_keyboard(services: Services, ticket: TicketView) -> InlineKeyboardMarku
 
 
 async def post_card(context: CareContext, card: ContextCard, ticket: TicketView) -> None:
+    """The ticket's card in its topic, through the outbox (sent at once; retried by the sender if that fails),
+    so it is never lost and /forget can find and blank it."""
     services = context.services
     text = services.messages.render(services.settings.default_locale, "handoff_card", card=card)
-    await post_to_desk(context, services, text, card_keyboard(services, ticket), ticket.topic_id)
+    item = desk_item(services, f"ticket:{ticket.id}:card", text, card_keyboard(services, ticket), ticket.customer_id,
+                     ticket.topic_id)  # fmt: skip
+    if item is None:
+        return
+    async with services.sessions.begin() as session:
+        await outbox.enqueue_many(session, [item])
+    await deliver_now(context, services, item.key)
 
 
 async def note(

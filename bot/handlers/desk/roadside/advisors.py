@@ -82,7 +82,8 @@ async def alert_item(context: CareContext, customer_id: int) -> Callable[[Roadsi
         card = await roadside_repo.card(session, customer_id, services.settings.default_locale)
 
     def item(view: RoadsideView) -> OutboxItem | None:
-        return desk_item(services, alert_key(view.id), _alert_text(services, view, card, ""), _buttons(services, view))
+        text = _alert_text(services, view, card, "")
+        return desk_item(services, alert_key(view.id), text, _buttons(services, view), view.customer_id)
 
     return item
 

@@ -79,6 +79,7 @@ async def test_solution_found_then_resolve_tells_the_customer(desk: Desk, custom
         events = await ticket_repo.events(session, ticket.id)
         timings = await ticket_repo.ticket_timings(session, ticket.id)
     assert (f"staff:{ADVISOR_ID}", "resolved") in [(a, k) for a, k, _ in events]
+    assert not any("襯套" in (detail or "") for _, _, detail in events)  # issue 12, item 7: never the note itself
     assert timings is not None and timings.resolution == dt.timedelta(0)
 
 
