@@ -6,13 +6,14 @@ import logging
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot import handlers
 from bot.core.common.settings import Settings
 from bot.core.services import Services, build_services
 from bot.handlers.common.context import CareContext
+from bot.handlers.common.fitting import FittingApplicationBuilder
 from bot.handlers.common.persistence import SqlPersistence, WriteThroughApplication
 from bot.handlers.desk.group import bootstrap_staff
 from bot.handlers.front.commands import set_all_commands
@@ -37,7 +38,7 @@ def build_application(
     services = services or build_services(settings)
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else "0:offline"
     builder = (
-        ApplicationBuilder()
+        FittingApplicationBuilder()  # every text, caption and keyboard fits Telegram's limits
         .application_class(WriteThroughApplication)
         .token(token)
         .persistence(SqlPersistence(services.sessions))  # flows survive a restart (DESIGN.md, decision 3)

@@ -9,6 +9,7 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 
 from bot.core.common import customers
 from bot.core.common.callbacks import CallbackData
+from bot.core.common.fit import MAX_TEXT, split_html
 from bot.core.common.locale import Locale, choose_locale, from_language_code
 from bot.core.common.text import detect_script, is_chinese, reads_as_english
 from bot.core.faq.intents import is_latin_greeting
@@ -75,11 +76,15 @@ def _as_locale(value: str | None) -> Locale | None:
 async def send(
     update: Update, context: CareContext, locale: Locale, template: str, markup: Markup = None, /, **data: Any
 ) -> Message:
-    """Render `template` in `locale` and send it to the update's chat."""
+    """Render `template` in `locale` and send it to the update's chat: as several messages when it is longer
+    than Telegram allows (a list of 20 cars), the keyboard under the last one."""
     text = context.services.messages.render(locale, template, **data)
     chat = update.effective_chat
     assert chat is not None  # every handler that replies is registered for updates with a chat
-    return await chat.send_message(text, reply_markup=markup, disable_web_page_preview=True)
+    *parts, last = split_html(text, MAX_TEXT)
+    for part in parts:
+        await chat.send_message(part, disable_web_page_preview=True)
+    return await chat.send_message(last, reply_markup=markup, disable_web_page_preview=True)
 
 
 def callback_data(update: Update, context: CareContext) -> CallbackData | None:

@@ -30,12 +30,13 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.core.common.settings import Settings
 from bot.core.outbox.transport import Rejected, RetryLater, SendResult, Transient, Unreachable
+from bot.handlers.common.fitting import FitsTelegramLimits
 
 # BadRequest texts that mean the chat itself is gone, not that this message was wrong.
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "have no rights to send", "not enough rights to send")
 
 
-class OutboxBot(Bot):
+class OutboxBot(FitsTelegramLimits, Bot):
     """A Bot that sends an already rendered Bot API payload as is (any send method, JSON-ready values)."""
 
     async def send_payload(self, method: str, params: Mapping[str, Any]) -> Any:
