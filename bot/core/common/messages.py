@@ -12,6 +12,7 @@ import jinja2
 import yaml
 
 from bot.core.common.config_files import ConfigError
+from bot.core.common.fit import cut_html
 from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 
 
@@ -34,6 +35,8 @@ class Messages:
             )
             for locale in LOCALES
         }
+        for env in self._envs.values():
+            env.filters["clip"] = clip
         self._paths = template_paths(directory)
         self._labels: dict[Locale, dict[str, str]] = {}
         for locale in LOCALES:
@@ -57,6 +60,13 @@ class Messages:
 
     def label_keys(self, locale: Locale) -> set[str]:
         return set(self._labels[locale])
+
+
+def clip(text: object, limit: int = 1000) -> str:
+    """A customer's own words at most `limit` characters long, "…" at the end when cut: a 4,096-character
+    comment inside an alert would push the alert past Telegram's limit and cut off what follows it (the
+    supervisors' mentions). Plain text: autoescape still escapes the result."""
+    return cut_html(str(text), limit, markup=False)
 
 
 def _load_labels(directory: Path) -> dict[str, str]:

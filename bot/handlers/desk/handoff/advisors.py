@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, Update, User
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
+from bot.core.common.fit import MAX_TEXT, split_html
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.desk.handoff.tickets import ContextCard, TicketView
 from bot.core.outbox import store as outbox
@@ -88,7 +89,8 @@ async def tell_customer(context: CareContext, ticket: TicketView, event: str, **
     if ticket.customer_chat_id is None:
         return False
     try:
-        await context.bot.send_message(ticket.customer_chat_id, text)
+        for part in split_html(text, MAX_TEXT):  # a long /resolve note arrives whole, over several messages
+            await context.bot.send_message(ticket.customer_chat_id, part)
     except Forbidden:
         await customer_unreachable(context, ticket)
         return False

@@ -59,6 +59,7 @@ from bot.handlers.desk.roadside import advisors as roadside_desk
 LOCATION: Step = "location"
 PROBLEM: Step = "problem"
 PLATE: Step = "plate"
+PLATE_BUTTONS = 10  # a fleet's cars beyond these are typed, not tapped
 PHONE: Step = "phone"
 DRAFT = "roadside"  # the user_data key of the answers so far
 
@@ -97,7 +98,8 @@ def _markup(
         buttons = [(f"rsd_problem_{p}", FEATURE, "problem", p) for p in PROBLEMS]
         return keyboards.grid(services, locale, user_id, buttons, 2)
     if step == PLATE:
-        made = [(label(locale, "rsd_plate_car", plate=format_plate(p)), FEATURE, "plate", str(v)) for v, p in cars]
+        shown = cars[:PLATE_BUTTONS]  # the rest are typed (the question says so): 100 cars would be refused
+        made = [(label(locale, "rsd_plate_car", plate=format_plate(p)), FEATURE, "plate", str(v)) for v, p in shown]
         made.append((label(locale, "rsd_plate_unknown"), FEATURE, "plate", "none"))
         return keyboards.labelled(services, user_id, made)
     if phone:
@@ -113,7 +115,8 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: Road
     step = next_step(draft)
     cars, phone = await _known(update, context) if step in (PLATE, PHONE) else ([], None)
     markup = _markup(context, locale, update.effective_user.id, step, cars, phone)
-    data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone}
+    hidden = max(len(cars) - PLATE_BUTTONS, 0) if step == PLATE else 0
+    data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone, "hidden": hidden}
     await send(update, context, locale, "roadside_ask", markup, **data)
     return step
 
