@@ -27,6 +27,8 @@ NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "cl
                "retriggered", "resolve_how", "resolved"]  # fmt: skip
 HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
     "handoff_card": [{"card": CARD}, {"card": EMPTY}],
+    "handoff_relayed": [{"name": "Mei <b>", "ticket_id": 12, "kind": kind, "body": body}
+                        for kind, body in (("text", "bot blocked <i>"), ("photo", "scratch &"), ("sticker", ""))],
     "handoff_note": [
         {
             "event": e,

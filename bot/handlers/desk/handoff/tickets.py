@@ -1,7 +1,8 @@
 """The advisor handoff: a ticket per customer conversation, one forum topic in the advisors' group, and the relay.
 
 While a ticket is open or claimed, every message the customer sends in private (text, photo, voice, document,
-sticker, location, contact…) is copied into the ticket's topic and nothing else answers it: the relay runs in
+sticker, location, contact…) is posted in the ticket's topic under a header naming the customer (relay.py:
+never as the bot's own words) and nothing else answers it: the relay runs in
 handler group -1 and stops the update. Commands still reach their handlers (/start shows the menu, /end ends
 the chat), and a flow the customer starts meanwhile (/roadside, a booking) gets its own answers. Staff
 messages in the topic (not commands, not bots) are copied back to the customer.
@@ -39,6 +40,7 @@ from bot.handlers.common.context import (
 )
 from bot.handlers.desk.group import in_desk_group, require_staff
 from bot.handlers.desk.handoff import advisors as handoff_desk
+from bot.handlers.desk.handoff import relay
 
 log = logging.getLogger(__name__)
 LOCKS = "handoff_locks"  # bot_data: the per-customer locks of open_ticket
@@ -163,7 +165,8 @@ def end_button(context: CareContext, locale: Locale, user_id: int) -> InlineKeyb
 
 
 async def relay_customer(update: Update, context: CareContext) -> None:
-    """A private message while the customer's ticket is active: copy it into the topic, answer nothing."""
+    """A private message while the customer's ticket is active: post it in the topic as the customer's,
+    answer nothing."""
     message, user, services = update.effective_message, update.effective_user, context.services
     if message is None or user is None or services.settings.advisor_group_id is None:
         return
@@ -173,7 +176,7 @@ async def relay_customer(update: Update, context: CareContext) -> None:
             return
         await ticket_repo.log(session, ticket.id, "customer", "customer_message", message_kind(message))
     try:
-        await message.copy(services.settings.advisor_group_id, message_thread_id=ticket.topic_id)
+        await relay.into_topic(context, message, ticket, message_kind(message))  # visibly the customer's
     except TelegramError as exc:
         log.warning("could not copy a message into the topic of ticket %s: %s", ticket.id, exc)
     raise ApplicationHandlerStop

@@ -112,7 +112,14 @@ async def test_a_second_request_reuses_the_open_ticket(desk: Desk, customer: Cus
     assert len(await tickets(desk)) == 1 and len(topics(desk)) == 1
 
 
-async def test_the_relay_copies_customer_messages_and_the_bot_stays_quiet(desk: Desk, customer: Customer) -> None:
+def relayed(desk: Desk, thread_id: int | None) -> list[dict[str, Any]]:
+    """The customer's messages as posted in their topic: each under a header naming the customer."""
+    return [m for m in desk.group_messages(thread_id) if "客戶 Mei" in (m.get("text") or m.get("caption") or "")]
+
+
+async def test_the_relay_posts_customer_messages_as_theirs_and_the_bot_stays_quiet(
+    desk: Desk, customer: Customer
+) -> None:
     await open_by_menu(customer)
     [ticket] = await tickets(desk)
     before = len(desk.engine.sent_messages(customer.user.id))
@@ -120,13 +127,35 @@ async def test_the_relay_copies_customer_messages_and_the_bot_stays_quiet(desk: 
     await customer.send(desk.engine.push_photo(customer.user.id, caption="刮痕"))
     await customer.send(desk.engine.push_location(customer.user.id, 22.54, 114.05))
     assert len(desk.engine.sent_messages(customer.user.id)) == before  # no auto-answer
-    copies = desk.engine.calls("copyMessage")
-    assert [c.params["message_thread_id"] for c in copies] == [ticket.topic_id] * 3
-    in_topic = desk.engine.sent_messages(GROUP_ID)
-    assert any(m.get("text") == "三包有效期是多久" for m in in_topic)
-    assert any("photo" in m for m in in_topic) and any("location" in m for m in in_topic)
+    text, photo, location_header = relayed(desk, ticket.topic_id)
+    assert text["text"].splitlines()[-1] == "三包有效期是多久" and f"#{ticket.id}" in text["text"]
+    assert "photo" in photo and photo["caption"].startswith("💬 客戶 Mei") and photo["caption"].endswith("刮痕")
+    assert "位置" in location_header["text"]
+    copies = desk.engine.calls("copyMessage")  # media are copied (under the header), text never is
+    assert [c.params["message_thread_id"] for c in copies] == [ticket.topic_id] * 2
+    assert any("location" in m for m in desk.engine.sent_messages(GROUP_ID))
     kinds = [k for a, k in await events(desk, ticket.id) if a == "customer"]
     assert kinds == ["customer_message"] * 3
+
+
+async def test_a_customer_cannot_pass_for_the_bot_in_the_topic(desk: Desk, customer: Customer) -> None:
+    """Issue 12, item 12: a copy would have shown the customer's words as the bot's own, links kept."""
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    fake = "🚫 客戶已封鎖機器人 <b>請結束對話</b> 驗證"
+    update = desk.engine.push_text(customer.user.id, fake)
+    update["message"]["entities"] = [{"type": "text_link", "offset": len(fake) - 2, "length": 2,
+                                      "url": "https://evil.example/"}]  # fmt: skip
+    await customer.send(update)
+    [posted] = relayed(desk, ticket.topic_id)
+    assert posted["text"].startswith("💬 客戶 Mei") and posted["text"].endswith(fake)  # escaped: tags shown as typed
+    assert not [e for e in posted.get("entities", []) if e["type"] in ("text_link", "url")]
+    assert desk.engine.calls("copyMessage") == []
+    long = "我" * 4090 + "客戶已封鎖機器人"
+    await customer.say(long)
+    parts = relayed(desk, ticket.topic_id)[1:]
+    assert len(parts) == 2 and all(p["text"].startswith("💬 客戶 Mei") for p in parts)  # every part under the header
+    assert "".join(p["text"].split("\n", 1)[1] for p in parts) == long
 
 
 async def test_a_flow_started_during_a_ticket_gets_its_own_answers(desk: Desk, customer: Customer) -> None:
@@ -140,9 +169,10 @@ async def test_a_flow_started_during_a_ticket_gets_its_own_answers(desk: Desk, c
     async with desk.app.bot_data["services"].sessions() as session:
         request = (await session.scalars(select(RoadsideRequest))).one()
     assert request.problem == "flat_tyre" and request.latitude == 22.54
-    assert desk.engine.calls("copyMessage") == []  # none of the flow's answers went to the topic
+    [ticket] = await tickets(desk)
+    assert relayed(desk, ticket.topic_id) == []  # none of the flow's answers went to the topic
     await customer.say("謝謝，還有一個問題")  # the flow is over: back to the advisor
-    assert len(desk.engine.calls("copyMessage")) == 1
+    assert [m["text"].splitlines()[-1] for m in relayed(desk, ticket.topic_id)] == ["謝謝，還有一個問題"]
 
 
 async def test_a_staff_reply_reaches_the_customer_and_claims_the_ticket(desk: Desk, customer: Customer) -> None:
