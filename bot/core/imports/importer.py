@@ -9,9 +9,7 @@ is line 1; a cell with a line break does not shift them).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import tempfile
 from collections.abc import Callable
@@ -22,8 +20,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.imports import repo as import_repo
-from bot.core.imports.fields import COLUMNS, FileError, HeaderMap, ParseContext, map_header, parse_row
+from bot.core.imports.fields import COLUMNS, FileError, HeaderMap, ParseContext, long_text, map_header, parse_row
 from bot.core.imports.kinds import Kind, Planned, Row, make_kind
+from bot.core.imports.records import Records, read_records
 
 KINDS = tuple(COLUMNS)
 Progress = Callable[[int, int], None]
@@ -105,21 +104,28 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         ) from exc
 
 
-def read_records(text: str) -> list[tuple[int, list[str]]]:
-    """The CSV records numbered as a spreadsheet numbers its rows; comma, semicolon or tab separated."""
+def delimiter_of(text: str) -> str:
+    """Comma, semicolon or tab: whichever the header line has most of."""
     first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            records.append((number, cells))
-    except csv.Error as exc:
-        raise FileError(f"line {len(records) + 1}: the CSV cannot be read: {exc}") from exc
-    return records
+    return max((",", ";", "\t"), key=first_line.count)
 
 
-def read_file(path: Path, encoding: str | None = None) -> list[tuple[int, list[str]]]:
+def read_text(text: str, kind: str | None = None) -> Records:
+    """The CSV records numbered as a spreadsheet numbers its rows, broken quotes found (records.py)."""
+    columns = COLUMNS.get(kind or "", ())
+    multiline = {column.name for column in columns if column.parse is long_text}
+
+    def single_line(header: list[str]) -> list[int]:
+        try:
+            mapped = map_header(header, columns).index if columns else {}
+        except FileError:
+            return []  # _check_header says why
+        return [position for name, position in mapped.items() if name not in multiline]
+
+    return read_records(text, delimiter_of(text), single_line)
+
+
+def read_file(path: Path, encoding: str | None = None, kind: str | None = None) -> Records:
     """Read and split a CSV file; FileError when it cannot be read."""
     try:
         data = path.read_bytes()
@@ -127,7 +133,7 @@ def read_file(path: Path, encoding: str | None = None) -> list[tuple[int, list[s
         raise FileError(f"cannot read the file: {exc.strerror or exc}") from exc
     if not data.strip():
         raise FileError("the file is empty")
-    return read_records(decode(data, encoding))
+    return read_text(decode(data, encoding), kind)
 
 
 def _check_header(kind: str, records: list[tuple[int, list[str]]]) -> HeaderMap:
@@ -197,19 +203,27 @@ async def import_csv(
     """Import one CSV file of `kind`; FileError before anything is written when the file cannot be used."""
     if kind not in COLUMNS:
         raise FileError(f"unknown kind {kind!r}: one of {', '.join(KINDS)}")
-    records = read_file(path, encoding)
+    found = read_file(path, encoding, kind)
+    records = found.rows
     header = _check_header(kind, records)
+    names = {position: name for name, position in header.index.items()}
     report = ImportReport(kind, path.name, dry_run=dry_run, ignored_columns=header.ignored)
     run, ctx, columns = _Run(sessions, make_kind(kind), report), ParseContext(region, today, tz), COLUMNS[kind]
     data = records[1:]
     for start in range(0, len(data), batch_size):
         valid: list[Row] = []
         for line, cells in data[start : start + batch_size]:
-            if not any(cell.strip() for cell in cells):
+            if line not in found.broken and not any(cell.strip() for cell in cells):
                 report.blank_lines += 1
                 continue
             report.rows += 1
+            if line in found.broken:  # an unclosed quote: the row is refused, the lines it took are read again
+                position, reason = found.broken[line]
+                report.rejections.append(Rejection(line, names.get(position, f"column {position + 1}"), reason))
+                continue
             values, errors = parse_row(cells, header, columns, ctx)
+            nul = _nul_errors(cells, names)
+            errors = nul + [error for error in errors if error[0] not in {name for name, _ in nul}]
             report.rejections.extend(Rejection(line, name, reason) for name, reason in errors)
             if not errors:
                 valid.append(Row(line, values))
@@ -219,6 +233,12 @@ async def import_csv(
             progress(min(start + batch_size, len(data)), len(data))
     report.rejections.sort(key=lambda rejection: rejection.line)
     return report
+
+
+def _nul_errors(cells: list[str], names: dict[int, str]) -> list[tuple[str, str]]:
+    """A NUL character: PostgreSQL refuses it in text and SQLite would store it, so it is refused on both."""
+    return [(names[i], "contains a NUL character (\\0): remove it and import again")
+            for i, cell in enumerate(cells) if "\0" in cell and i in names]  # fmt: skip
 
 
 async def seed_demo_data(

@@ -130,7 +130,7 @@ ROW_CASES: list[tuple[str, str, str | bytes, list[tuple[int, str, str]], tuple[i
      [(7, "phone", "not a valid phone")], (2, 1)),
     ("extra columns", "customers", "phone,地址,備註\n13800138000,深圳市福田區,VIP\n", [], (1, 0)),
     ("quoted commas and a line break", "customers",
-     'name,phone\n"Chan, Tai Man",13800138000\n"two\nlines",85291234567\n"Lee, Ka",12\n',
+     'name,phone,地址\n"Chan, Tai Man",13800138000,\nHo,85291234567,"Flat 5\nBlock 2"\n"Lee, Ka",12,\n',
      [(4, "phone", "not a valid phone")], (2, 1)),
     ("excel exponent", "customers", "phone\n8.61380E+12\n", [(2, "phone", "format the column as Text")], (0, 1)),
     ("required cell blank", "customers", "phone,name\n,Nobody\n", [(2, "phone", "is required")], (0, 1)),
