@@ -82,3 +82,31 @@ async def set_on_duty(session: AsyncSession, telegram_user_id: int, on_duty: boo
         return False
     row.on_duty, row.updated_at = on_duty, utcnow()
     return True
+
+
+async def remove(session: AsyncSession, telegram_user_id: int) -> str:
+    """Take every role from a member: "removed", "not_found", or "last_admin" (refused: with no admin left
+    nobody could manage staff any more)."""
+    member = await get(session, telegram_user_id)
+    if member is None:
+        return "not_found"
+    if "admin" in member.roles:
+        admins = [m for m in await members(session) if "admin" in m.roles]
+        if [m.telegram_user_id for m in admins] == [telegram_user_id]:
+            return "last_admin"
+    await set_member(session, telegram_user_id, frozenset())
+    return "removed"
+
+
+async def set_branch(session: AsyncSession, telegram_user_id: int, branch: str | None) -> StaffMember | None:
+    """The branch a member works at (None: every branch); None when they are not on staff."""
+    row = await session.get(Staff, telegram_user_id)
+    if row is None or not row.active or not row.roles:
+        return None
+    row.branch, row.updated_at = branch, utcnow()
+    return _member(row)
+
+
+async def branch_advisors(session: AsyncSession, branch: str) -> list[StaffMember]:
+    """The advisors on duty who work at `branch` (not those who work for every branch), to mention on its cards."""
+    return [m for m in await members(session, "advisor", on_duty=True) if m.branch == branch]

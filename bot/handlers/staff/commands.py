@@ -22,7 +22,8 @@ USAGE = "usage"
 
 
 async def staff_command(update: Update, context: CareContext) -> None:
-    """/staff [list | add <user id> <roles> [name] | remove <user id> | duty on|off]."""
+    """/staff [list | add <user id> <roles> [name] | remove <user id> | branch <user id> <branch>|all |
+    duty on|off]."""
     args = list(context.args or [])
     action = args[0].lower() if args else "list"
     member = await require_staff(update, context, "advisor" if action == "duty" else "admin")
@@ -39,14 +40,30 @@ async def staff_command(update: Update, context: CareContext) -> None:
     if action == "add" and len(args) >= 3 and _is_id(args[1]):
         return await _add(update, context, int(args[1]), args[2], " ".join(args[3:]) or None)
     if action == "remove" and len(args) == 2 and _is_id(args[1]):
-        async with context.services.sessions.begin() as session:
-            found = await staff_repo.get(session, int(args[1])) is not None
-            if found:
-                await staff_repo.set_member(session, int(args[1]), frozenset())
-        if found:
-            await _refresh_menus(context, StaffMember(int(args[1]), None, frozenset()))
-        return await _reply(update, context, "removed", user_id=int(args[1]), found=found)
+        return await _remove(update, context, int(args[1]))
+    if action == "branch" and len(args) == 3 and _is_id(args[1]):
+        return await _set_branch(update, context, int(args[1]), args[2])
     await _reply(update, context, USAGE, error=None)
+
+
+async def _remove(update: Update, context: CareContext, user_id: int) -> None:
+    """Remove a member (never the last admin); they are still in the advisors' group until removed there."""
+    async with context.services.sessions.begin() as session:
+        outcome = await staff_repo.remove(session, user_id)
+    if outcome == "removed":
+        await _refresh_menus(context, StaffMember(user_id, None, frozenset()))
+    group = context.services.settings.advisor_group_id is not None
+    await _reply(update, context, "removed", user_id=user_id, outcome=outcome, group=group)
+
+
+async def _set_branch(update: Update, context: CareContext, user_id: int, branch: str) -> None:
+    """The branch a member works at, or "all"; an unknown branch id is explained with the usage."""
+    ids = [b.id for b in context.services.dealer.branches]
+    if branch.lower() != "all" and branch not in ids:
+        return await _reply(update, context, USAGE, error=f"unknown branch {branch!r}")
+    async with context.services.sessions.begin() as session:
+        member = await staff_repo.set_branch(session, user_id, None if branch.lower() == "all" else branch)
+    await _reply(update, context, "branch", user_id=user_id, member=member)
 
 
 async def _add(update: Update, context: CareContext, user_id: int, roles_text: str, name: str | None) -> None:

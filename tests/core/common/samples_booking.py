@@ -46,5 +46,6 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for e in ("new", "rescheduled", "cancelled", "coming", "update")
         for a in (_FULL, _CANCELLED, {**_FULL, "status": "done"})
         for staff, visit in (("", None), ("Alex <b>", True), ("Alex", False))
-    ],
+    ] + [{"event": "new", "a": _FULL, "staff": "", "visit": None,
+          "advisors": [{"id": 9004, "name": "Bo <b>"}, {"id": 9005, "name": "Cy"}]}],
 }

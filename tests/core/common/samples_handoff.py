@@ -22,6 +22,7 @@ EMPTY = ContextCard(13, "complaint", "follow_up", "?", None)
 MEMBERS = [
     StaffMember(9001, "Ada", frozenset({"admin"})),
     StaffMember(9003, None, frozenset({"advisor", "supervisor"}), on_duty=False),
+    StaffMember(9004, "Bo <b>", frozenset({"advisor"}), "futian"),
 ]
 NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "blocked",
                "retriggered", "resolve_how", "resolved"]  # fmt: skip
@@ -57,8 +58,11 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
         {"event": "list", "members": MEMBERS},
         {"event": "list", "members": []},
         {"event": "added", "member": MEMBERS[1]},
-        {"event": "removed", "user_id": 9003, "found": True},
-        {"event": "removed", "user_id": 9003, "found": False},
+        *({"event": "removed", "user_id": 9003, "outcome": outcome, "group": group}
+          for outcome in ("removed", "not_found", "last_admin") for group in (True, False)),
+        {"event": "branch", "user_id": 9003, "member": MEMBERS[1]},
+        {"event": "branch", "user_id": 9003, "member": MEMBERS[2]},
+        {"event": "branch", "user_id": 9003, "member": None},
         {"event": "duty", "on": True},
         {"event": "duty", "on": False},
         {"event": "usage", "error": None},

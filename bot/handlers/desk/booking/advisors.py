@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -23,6 +23,7 @@ from bot.core.desk.booking.repo import STAFF_ACTIONS
 from bot.core.desk.booking.service import AppointmentView, TooEarly, describe
 from bot.core.outbox.store import OutboxItem
 from bot.core.reminders.message import reminder_locale
+from bot.core.staff import repo as staff_repo
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.booking.steps import booking_desk, now_local
 from bot.handlers.desk.group import desk_button_data, desk_item, desk_keyboard, post_to_desk, require_staff
@@ -49,12 +50,23 @@ def card_markup(context: CareContext | Any, found: AppointmentView) -> InlineKey
 
 
 def card_text(
-    context: CareContext, found: AppointmentView, event: str, staff: str = "", visit: bool | None = None
+    context: CareContext, found: AppointmentView, event: str, staff: str = "", visit: bool | None = None,
+    advisors: Sequence[dict[str, Any]] = (),
 ) -> str:
+    """The card; `advisors` (branch_mentions) are mentioned on a new or moved booking: Telegram notifies them."""
     services = context.services
     locale = services.settings.default_locale
     a = describe(found, services.dealer, locale)
-    return services.messages.render(locale, "appointment_card", event=event, a=a, staff=staff, visit=visit)
+    return services.messages.render(locale, "appointment_card", event=event, a=a, staff=staff, visit=visit,
+                                    advisors=list(advisors))  # fmt: skip
+
+
+async def branch_mentions(context: CareContext, branch: str) -> list[dict[str, Any]]:
+    """The on-duty advisors who work at `branch` (/staff branch), as tg://user mentions: a dealer group's
+    desk is shared by every branch, and a booking is first the work of its own branch's advisors."""
+    async with context.services.sessions() as session:
+        found = await staff_repo.branch_advisors(session, branch)
+    return [{"id": m.telegram_user_id, "name": m.label} for m in found]
 
 
 def card_key(found: AppointmentView, event: str) -> str:
@@ -62,11 +74,13 @@ def card_key(found: AppointmentView, event: str) -> str:
     return f"appointment:{found.id}:card:{event}:{found.day:%Y%m%d}:{found.slot}"
 
 
-def card_items(context: CareContext, event: str) -> Callable[[AppointmentView], list[OutboxItem]]:
+def card_items(
+    context: CareContext, event: str, advisors: Sequence[dict[str, Any]] = ()
+) -> Callable[[AppointmentView], list[OutboxItem]]:
     """The card as an outbox row, written in the booking's own transaction (BookingDesk.book_draft)."""
 
     def items(found: AppointmentView) -> list[OutboxItem]:
-        item = desk_item(context.services, card_key(found, event), card_text(context, found, event),
+        item = desk_item(context.services, card_key(found, event), card_text(context, found, event, advisors=advisors),
                          card_markup(context, found), found.customer_id)  # fmt: skip
         return [item] if item is not None else []
 
@@ -75,7 +89,8 @@ def card_items(context: CareContext, event: str) -> Callable[[AppointmentView], 
 
 async def post_card(context: CareContext, found: AppointmentView, event: str) -> None:
     """Tell the advisors' group (nothing happens when no group is configured)."""
-    await post_to_desk(context, context.services, card_text(context, found, event), card_markup(context, found))
+    text = card_text(context, found, event, advisors=await branch_mentions(context, found.branch))
+    await post_to_desk(context, context.services, text, card_markup(context, found))
 
 
 async def staff_pressed(update: Update, context: CareContext) -> None:

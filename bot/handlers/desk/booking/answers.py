@@ -255,6 +255,7 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
     desk, user_id = booking_desk(context), update.effective_user.id if update.effective_user else 0
     event = "rescheduled" if answers.get("resched") else "new"
     new = True
+    advisors = await appointments_desk.branch_mentions(context, answers["branch"])
     try:
         if answers.get("resched"):
             found = await desk.reschedule(user_id, int(answers["resched"]), _chosen_day(answers), answers["slot"])
@@ -262,7 +263,7 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
                 await appointments_desk.post_card(context, found, event)
         else:
             found, new = await desk.book_draft(user_id, _new_booking(answers),
-                                               appointments_desk.card_items(context, event),
+                                               appointments_desk.card_items(context, event, advisors),
                                                now_local(context).date())  # fmt: skip
     except TooManyBookings as limit:  # the flow ends: /appointments shows what they hold
         keep(context, None)
