@@ -7,6 +7,7 @@ Shared by the loopback server (:mod:`tests.botapi.server`) and the in-process
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +27,7 @@ __all__ = [
     "MAX_BUTTONS",
     "MAX_CALLBACK_DATA_BYTES",
     "MAX_CAPTION_LENGTH",
+    "MAX_MARKUP_BYTES",
     "MAX_TEXT_LENGTH",
     "PARSE_ERROR_PREFIX",
     "ApiError",
@@ -45,6 +47,10 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_BUTTONS = 100
+# Telegram also refuses a keyboard whose serialized size is above about 10 kB with the same "reply markup is too
+# long", even under 100 buttons (long labels, 64-byte callback data): reported in tginfo/Telegram-Limits#187 and
+# python-telegram-bot#5104 (99 buttons refused); the Bot API documentation states neither limit.
+MAX_MARKUP_BYTES = 10 * 1024
 MAX_CALLBACK_ANSWER_LENGTH = 200
 
 INLINE_BUTTON_KINDS = (
@@ -229,6 +235,8 @@ def check_reply_markup(markup: object, *, inline_only: bool = False) -> dict[str
         return None
     if not isinstance(markup, Mapping):
         raise bad_request("can't parse reply keyboard markup JSON object")
+    if len(json.dumps(markup, ensure_ascii=False, separators=(",", ":")).encode()) > MAX_MARKUP_BYTES:
+        raise bad_request("reply markup is too long")
     if "inline_keyboard" in markup:
         rows = _rows(markup, "inline_keyboard")
         buttons = [button for row in rows for button in row]

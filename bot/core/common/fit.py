@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 MAX_TEXT = 4096  # sendMessage / editMessageText text, after entity parsing
 MAX_CAPTION = 1024  # a media message's caption, after entity parsing
 MAX_BUTTONS = 100  # an inline or reply keyboard ("reply markup is too long" above it)
+# ... and the same error above about 10 kB of keyboard, even under 100 buttons (not in the Bot API documentation:
+# tginfo/Telegram-Limits#187, python-telegram-bot#5104); tests/botapi enforces both.
+MAX_MARKUP_BYTES = 10 * 1024
 ELLIPSIS = "…"
 
 _TOKEN = re.compile(r"<[^<>]*>|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|[\s\S]")
@@ -129,21 +134,26 @@ def split_html(text: str, limit: int = MAX_TEXT, markup: bool = True) -> list[st
     return parts
 
 
-def cap_rows(rows: list[list[object]], limit: int = MAX_BUTTONS) -> list[list[object]]:
-    """A keyboard's rows with at most `limit` buttons: the last row (back, menu, "type it instead") is kept,
-    the rows before it are taken in order while they fit. Callers that can offer "more" do so themselves;
-    this is the last guard, so that the message still goes out."""
-    if sum(len(row) for row in rows) <= limit or not rows:
+def cap_rows(
+    rows: list[list[Any]], limit: int = MAX_BUTTONS, size: Callable[[list[list[Any]]], int] | None = None,
+    max_bytes: int = MAX_MARKUP_BYTES,
+) -> list[list[Any]]:
+    """A keyboard's rows with at most `limit` buttons and, given `size` (its serialized bytes), at most
+    `max_bytes`: the last row (back, menu, "type it instead") is kept, the rows before it are taken in order
+    while they fit. Callers that can offer "more" do so themselves; this is the last guard, so that the
+    message still goes out. The same list is returned when nothing had to go."""
+    if not rows or (sum(len(row) for row in rows) <= limit and (size is None or size(rows) <= max_bytes)):
         return rows
     last = rows[-1][:limit]
-    kept: list[list[object]] = []
+    kept: list[list[Any]] = []
     room = limit - len(last)
     for row in rows[:-1]:
-        if len(row) > room:
-            row = row[:room]
+        row = row[:room]
         if row:
             kept.append(row)
             room -= len(row)
-        if room <= 0:
-            break
+    while size is not None and kept and size([*kept, last]) > max_bytes:
+        kept.pop()
+    while size is not None and len(last) > 1 and size([*kept, last]) > max_bytes:
+        last = last[:-1]
     return [*kept, last]

@@ -1,14 +1,15 @@
 """Every request the bot makes fits Telegram's limits (bot.core.common.fit): the one place a text, a caption
 or a keyboard is checked on its way out, for answers, desk cards and the outbox alike.
 
-Telegram refuses a text over 4,096 characters, a caption over 1,024 and a keyboard over 100 buttons, and the
-message is then lost (a supervisors' alert, a resolution note). Handlers split long answers themselves
+Telegram refuses a text over 4,096 characters, a caption over 1,024 and a keyboard over 100 buttons (or about
+10 kB), and the message is then lost (a supervisors' alert, a resolution note). Handlers split long answers themselves
 (bot.handlers.common.context.send) and page long lists; what still arrives too long here is cut with "…"
 (never inside a tag or an entity) and logged, rather than refused.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.ext import ApplicationBuilder, ExtBot
 
-from bot.core.common.fit import MAX_BUTTONS, MAX_CAPTION, MAX_TEXT, cap_rows, cut_html
+from bot.core.common.fit import MAX_BUTTONS, MAX_CAPTION, MAX_MARKUP_BYTES, MAX_TEXT, cap_rows, cut_html
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +42,38 @@ def fit_request(endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
     markup = data.get("reply_markup")
     capped = _capped(markup)
     if capped is not markup:
-        log.warning("%s: the keyboard had more than %d buttons and was cut", endpoint, MAX_BUTTONS)
+        log.warning("%s: the keyboard had more than %d buttons or %d bytes and was cut", endpoint, MAX_BUTTONS,
+                    MAX_MARKUP_BYTES)  # fmt: skip
         data = {**data, "reply_markup": capped}
     return data
 
 
+def _size(rows: list[list[Any]]) -> int:
+    """The keyboard's JSON in bytes, as the Bot API receives it."""
+    plain = [[b.to_dict() if hasattr(b, "to_dict") else b for b in row] for row in rows]
+    return len(json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode())
+
+
 def _capped(markup: Any) -> Any:
+    """The keyboard cut to Telegram's limits (bot.core.common.fit.cap_rows), the same object when it fits."""
     if isinstance(markup, InlineKeyboardMarkup):
         rows = [list(row) for row in markup.inline_keyboard]
-        return markup if cap_rows(rows) is rows else InlineKeyboardMarkup(cap_rows(rows))  # type: ignore[arg-type]
+        capped = cap_rows(rows, size=_size)
+        return markup if capped is rows else InlineKeyboardMarkup(capped)
     if isinstance(markup, ReplyKeyboardMarkup):
         rows = [list(row) for row in markup.keyboard]
-        if cap_rows(rows) is rows:
+        capped = cap_rows(rows, size=_size)
+        if capped is rows:
             return markup
-        return ReplyKeyboardMarkup(cap_rows(rows), resize_keyboard=markup.resize_keyboard,  # type: ignore[arg-type]
+        return ReplyKeyboardMarkup(capped, resize_keyboard=markup.resize_keyboard,
                                    one_time_keyboard=markup.one_time_keyboard)  # fmt: skip
     if isinstance(markup, Mapping):
         for key in ("inline_keyboard", "keyboard"):
             rows = markup.get(key)
-            if isinstance(rows, list) and cap_rows(rows) is not rows:
-                return {**markup, key: cap_rows(rows)}
+            if isinstance(rows, list):
+                capped = cap_rows(rows, size=_size)
+                if capped is not rows:
+                    return {**markup, key: capped}
     return markup
 
 
