@@ -36,11 +36,11 @@ async def test_the_application_bot_cuts_what_a_plain_bot_loses(server: FakeBotAp
     plain = ExtBot(server.token, base_url=server.base_url)
     fitting = FittingBot(server.token, base_url=server.base_url)
     async with plain, fitting:
-        with pytest.raises(BadRequest, match="(?i)message is too long"):
+        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
             await plain.send_message(user.id, LONG, parse_mode="HTML")
-        with pytest.raises(BadRequest, match="(?i)reply markup is too long"):
+        with pytest.raises(BadRequest, match=r"(?i)reply markup is too long"):
             await plain.send_message(user.id, "cars", reply_markup=keyboard(150))
-        with pytest.raises(BadRequest, match="(?i)reply markup is too long"):  # 96 buttons, but over 10 kB
+        with pytest.raises(BadRequest, match=r"(?i)reply markup is too long"):  # 96 buttons, but over 10 kB
             await plain.send_message(user.id, "cars", reply_markup=keyboard(95, "d" * 64))
         sent = await fitting.send_message(user.id, LONG, parse_mode="HTML")
         assert sent.text is not None and sent.text.endswith("…") and len(sent.text) >= 4090
@@ -60,6 +60,7 @@ async def test_the_outbox_bot_cuts_a_stored_payload(server: FakeBotApiServer) ->
     user = server.add_user(first_name="Mei")
     bot = OutboxBot(server.token, base_url=server.base_url)
     async with bot:
-        result = await TelegramTransport(bot).send(user.id, {"method": "sendMessage", "text": LONG, "parse_mode": "HTML"})
+        payload = {"method": "sendMessage", "text": LONG, "parse_mode": "HTML"}
+        result = await TelegramTransport(bot).send(user.id, payload)
     assert result.message_id is not None
     assert server.sent_messages(user.id)[-1]["text"].endswith("…")
