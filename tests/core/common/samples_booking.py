@@ -49,4 +49,12 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for a in (_FULL, _CANCELLED, {**_FULL, "status": "done"}, _MOVED)
         for staff, visit in (("", None), ("Alex <b>", True), ("Alex", False))
     ],
+    "visit_entry": [
+        {"id": 12, "plate": "粤B·12345 <b>", "step": step, "problem": None, "km": km, "work": work}
+        for step in ("km", "work", "recorded") for km in (None, 24000) for work in (None, "oil <b>")
+    ] + [
+        {"id": 12, "plate": "粤B·12345", "step": None, "problem": p, "km": 24000, "on_file_km": 500000,
+         "on_file_day": date(2026, 11, 1)}
+        for p in ("km_unclear", "km_negative", "km_too_high", "lower", "implausible", "later_visit", "work_too_long")
+    ],
 }
