@@ -26,11 +26,13 @@ From chat answers to a `WarrantyCase` (what the customer tells us is all the eng
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from bot.core.common import steps
 from bot.core.common.dates import Precision, parse_days, parse_km, read_date
 from bot.core.common.numbers import parse_coefficient, parse_price
 from bot.core.warranty.rules import (
@@ -75,6 +77,7 @@ class WarrantyAnswers:
     wants_charge: bool = False
     price: Decimal | None = None
     coefficient: Decimal | None = None
+    asked: list[str] | None = None  # the questions answered, newest last ("↩️ Back": bot.core.common.steps)
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values: dates as ISO strings, amounts as decimal strings, unanswered left out."""
@@ -205,4 +208,36 @@ def take_typed(answers: WarrantyAnswers, step: Step, text: str, today: date, rul
         if coefficient > Decimal(str(rules.usage_charge.max_coefficient)):
             return "coefficient_too_high"
         answers.coefficient = coefficient
+    return None
+
+
+# What each question's answer is stored in, for "back" (a step not named here is its own field).
+STEP_KEYS: dict[str, tuple[str, ...]] = {"start_date": ("start_date", "start_precision"), "odometer": ("odometer_km",)}
+_KM_UNIT = re.compile(r"km|公里|千米|萬|万", re.IGNORECASE)
+
+
+def note_answered(answers: WarrantyAnswers, step: Step) -> None:
+    data = answers.to_json()
+    steps.answered(data, step)
+    answers.asked = data[steps.ASKED]
+
+
+def go_back(answers: WarrantyAnswers) -> WarrantyAnswers:
+    """The answers without the newest one the customer gave (unchanged when there is none)."""
+    data = answers.to_json()
+    steps.undo_last(data, STEP_KEYS)
+    return WarrantyAnswers.from_json(data)
+
+
+def take_earlier(answers: WarrantyAnswers, text: str, today: date) -> Step | None:
+    """Text that does not answer the question asked but plainly answers an earlier typed one (a date: the start
+    date; kilometres with their unit: the odometer) replaces that answer; the step taken, else None."""
+    asked = answers.asked or []
+    reading = read_date(text, today) if "start_date" in asked else None
+    if reading is not None and reading.value <= today and reading.precision != "year":
+        answers.start_date, answers.start_precision = reading.value, reading.precision
+        return "start_date"
+    if "odometer" in asked and _KM_UNIT.search(text) and (km := parse_km(text)) is not None:
+        answers.odometer_km = km
+        return "odometer"
     return None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.core.common.locale import LOCALES, Locale
+from bot.core.common.text import fold
 from bot.core.faq.service import FaqReply
 from bot.core.services import Services
 
@@ -88,3 +89,30 @@ def share_phone(services: Services, locale: Locale) -> ReplyKeyboardMarkup:
     """The reply keyboard whose one button sends the customer's own phone number (Telegram asks them first)."""
     button = KeyboardButton(services.messages.label(locale, "mycar_share_phone"), request_contact=True)
     return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+BACK = "back"  # the action of every flow's "↩️ Back" button: `<feature>:back`
+BACK_WORDS = ("上一步", "返回", "back", "go back")  # typed instead of pressed; compared folded (返回 = 返迴)
+
+
+def with_back(
+    services: Services, locale: Locale, user_id: int, feature: str, markup: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup:
+    """The question's buttons with a last row: "↩️ Back" to the question answered before (`<feature>:back`)."""
+    back = _button(services, user_id, services.messages.label(locale, "step_back"), feature, BACK)
+    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
+    return InlineKeyboardMarkup([*rows, [back]])
+
+
+def back_key(services: Services, locale: Locale) -> KeyboardButton:
+    """"↩️ Back" on a reply keyboard (a location or contact question): it arrives as text (`typed_back`)."""
+    return KeyboardButton(services.messages.label(locale, "step_back"))
+
+
+def typed_back(services: Services, text: str) -> bool:
+    """Whether typed text asks to go back: the button's label in any locale, or a word for it."""
+    def bare(words: str) -> str:
+        return fold(words).strip(" \u21a9\ufe0f")
+
+    labels = {bare(services.messages.label(locale, "step_back")) for locale in LOCALES}
+    return len(text) < 20 and bare(text) in labels | {bare(word) for word in BACK_WORDS}

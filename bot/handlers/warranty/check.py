@@ -33,8 +33,11 @@ from bot.core.warranty.chat import (
     WarrantyAnswers,
     answered,
     choices,
+    go_back,
     next_step,
+    note_answered,
     take_choice,
+    take_earlier,
     take_typed,
 )
 from bot.core.warranty.outcome import outcome
@@ -81,6 +84,8 @@ async def _ask(update: Update, context: CareContext, locale: Locale, answers: Wa
     if step in BUTTON_STEPS:
         buttons = [(f"wty_{step}_{value}", FEATURE, step, value) for value in choices(step, answers)]
         markup = keyboards.grid(services, locale, user.id, buttons, COLUMNS.get(step, 2))
+    if answers.asked:  # every question after the first the customer answered: "back"
+        markup = keyboards.with_back(services, locale, user.id, FEATURE, markup)
     day, rules = answers.day_on(_today(context)), services.warranty
     await send(
         update, context, locale, "warranty_ask", markup, step=step, a=answers, day=day, rules=rules, reminder=reminder
@@ -173,7 +178,27 @@ async def chosen(update: Update, context: CareContext) -> object:
         await refuse_button(update, context)
         return None
     await query.answer()
+    note_answered(answers, step)
     return await _advance(update, context, await customer_locale(update, context), answers)
+
+
+async def back(update: Update, context: CareContext) -> object:
+    """"↩️ Back": the question answered before, again."""
+    query = update.callback_query
+    assert query is not None
+    answers = _answers(context)
+    if callback_data(update, context) is None or not answers.asked:
+        await refuse_button(update, context)
+        return None
+    await query.answer()
+    return await _back(update, context, await customer_locale(update, context), answers)
+
+
+async def _back(update: Update, context: CareContext, locale: Locale, answers: WarrantyAnswers) -> object:
+    assert context.user_data is not None
+    answers = go_back(answers)
+    context.user_data[ANSWERS] = answers.to_json()
+    return await _ask(update, context, locale, answers, reminder=False)
 
 
 async def typed(update: Update, context: CareContext) -> object:
@@ -182,21 +207,31 @@ async def typed(update: Update, context: CareContext) -> object:
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
     answers, rules = _answers(context), context.services.warranty
+    if keyboards.typed_back(context.services, message.text) and answers.asked:
+        return await _back(update, context, locale, answers)
     step = next_step(answers, rules)
     problem = take_typed(answers, step, message.text, _today(context), rules)
+    if problem is not None and take_earlier(answers, message.text, _today(context)) is not None:
+        return await _advance(update, context, locale, answers)  # an earlier answer, changed: this one again
     if problem is not None:
         day = answers.day_on(_today(context))
         await send(update, context, locale, "warranty_retry", problem=problem, day=day, rules=rules)
         return None
+    note_answered(answers, step)
     return await _advance(update, context, locale, answers)
 
 
 async def press_a_button(update: Update, context: CareContext) -> object:
-    """Text where a button is expected: ask the question again, with its buttons."""
+    """Text where a button is expected: "back", an earlier typed answer changed, or the question again."""
     message = update.effective_message
-    assert message is not None
+    assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
-    return await _ask(update, context, locale, _answers(context), reminder=True)
+    answers = _answers(context)
+    if keyboards.typed_back(context.services, message.text) and answers.asked:
+        return await _back(update, context, locale, answers)
+    if take_earlier(answers, message.text, _today(context)) is not None:
+        return await _advance(update, context, locale, answers)
+    return await _ask(update, context, locale, answers, reminder=True)
 
 
 async def charge(update: Update, context: CareContext) -> object:
@@ -273,6 +308,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         },
         fallbacks=[
             CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(back, pattern=rf"^{FEATURE}:back:"),
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(?!advisor:)"),
             MessageHandler(TYPED_ANSWER, press_a_button),
         ],

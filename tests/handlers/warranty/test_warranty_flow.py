@@ -277,8 +277,39 @@ async def test_five_or_more_repairs_in_31_days_ask_about_one_long_repair(custome
         assert [label for label, _ in customer.buttons(question)] == [
             script.labels["single_yes"],
             script.labels["single_no"],
+            BACK_LABEL[script.language_code],
         ]
         result = text_of(await customer.press(script.labels[answer]))
         assert remedies(result, script) == expected
         if answer == "single_no":  # 31 days, none over 5: at least 7 repairs, and the count says so
             assert ("at least 7" if script.language_code == "en" else "至少 7") in result
+
+
+BACK_LABEL = {"en": "↩️ Back", "zh-hant": "↩️ 上一步", "zh-hans": "↩️ 上一步"}
+
+
+async def test_back_on_every_question_after_the_first_and_a_date_typed_later_changes_the_start(
+    customer: Customer, script: Script
+) -> None:
+    back = BACK_LABEL[script.language_code]
+    [first] = await customer.say("/warranty")
+    assert back not in [label for label, _ in customer.buttons(first)]  # the first question: no "back"
+    [date_question] = await customer.press(script.labels["household"])
+    assert [label for label, _ in customer.buttons(date_question)] == [back]  # a typed question has "back" too
+    [use_again] = await customer.press(back)
+    assert any(script.labels["household"] in label for label, _ in customer.buttons(use_again))
+    await customer.press(script.labels["household"])
+    await customer.say(script.typed_date(ago(customer.app, 400)))  # a slip: the wrong year
+    [happened] = await customer.say(script.typed_km(2000))
+    assert back in [label for label, _ in customer.buttons(happened)]
+    [again] = await customer.say(script.typed_date(ago(customer.app, 40)))  # the right date, typed at a button
+    assert any(script.labels["brake"] in label for label, _ in customer.buttons(again))  # still "what happened"
+    [odometer] = await customer.press(back)  # from "what happened" back to the odometer
+    assert back in [label for label, _ in customer.buttons(odometer)]
+    await customer.say(script.typed_km(2000))
+    await customer.say(back)  # "back" typed: the odometer again
+    await customer.say(script.typed_km(2000))
+    await customer.press(script.labels["brake"])
+    result = text_of(await customer.press(script.labels["r0"]))
+    assert remedies(result, script) == [19, 23]  # 2,000 km and the corrected start date: day 40, not 400
+    assert "40" in result and "400" not in result

@@ -74,6 +74,7 @@ class AppointmentView:
     locale_choice: str | None = None
     last_locale: str | None = None
     language_code: str | None = None
+    moved_from: tuple[dt.date, str] | None = None  # a reschedule's old (day, slot), for its messages
 
 
 @dataclass(frozen=True)

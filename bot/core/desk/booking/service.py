@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -154,10 +154,11 @@ class BookingDesk:
             found = await appointment_repo.owned(session, telegram_user_id, appointment_id)
             if found is None or found.status not in appointment_repo.ACTIVE:
                 return None
-            cap = self._branch(found.branch).capacity
+            cap, old = self._branch(found.branch).capacity, (found.day, found.slot)
             if not await appointment_repo.move(session, found, cap, day, slot, self._status()):
                 return None
-            return await appointment_repo.view(session, appointment_id)
+            moved = await appointment_repo.view(session, appointment_id)
+            return None if moved is None else replace(moved, moved_from=old)
 
     async def cancel(self, telegram_user_id: int, appointment_id: int, reason: str) -> AppointmentView | None:
         """Cancel the user's appointment with a reason and give its place back (None: not theirs / not active)."""
@@ -208,6 +209,14 @@ class BookingDesk:
             return await enqueue_many(session, [item]) == 1
 
 
+def _moved_from(moved: Any) -> tuple[dt.date, str] | None:
+    """A reschedule's old (day, slot): from the view, or as the flow's answers keep it (["2026-12-08", "08:30"])."""
+    if not moved:
+        return None
+    day, slot = moved
+    return (dt.date.fromisoformat(day) if isinstance(day, str) else day), slot
+
+
 def describe(found: AppointmentView | dict[str, Any], dealer: Dealer, locale: Locale) -> dict[str, Any]:
     """An appointment (or the flow's answers so far) as templates take it."""
     get = found.get if isinstance(found, dict) else lambda key, default=None: getattr(found, key, default)
@@ -231,4 +240,5 @@ def describe(found: AppointmentView | dict[str, Any], dealer: Dealer, locale: Lo
         "status": get("status"),
         "reason": get("cancel_reason"),
         "name": get("customer_name"),
+        "moved_from": _moved_from(get("moved_from")),
     }

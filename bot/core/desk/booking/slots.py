@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.core.common import steps
 from bot.core.common.dealer import Branch, Capacity
 
 SERVICE_TYPES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
@@ -174,7 +175,7 @@ REASON_STEPS = ("reason", "reason_text")
 # "Back": the steps the customer answered in this flow, newest last (answers["asked"]), and the answers each one
 # gave; undoing the newest asks its question again. Answers the flow was started with (a reminder's car, a
 # reschedule's service) were not asked, so "back" never goes behind them.
-ASKED = "asked"
+ASKED = steps.ASKED
 STEP_KEYS: dict[str, tuple[str, ...]] = {
     "service": ("service",), "branch": ("branch",), "vehicle": ("car", "plate", "car_name"), "day": ("day", "part"),
     "slot": ("slot",), "mode": ("mode",), "notes": ("notes",), "phone": ("phone",),
@@ -182,21 +183,13 @@ STEP_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def answered(answers: dict[str, Any], step: str) -> None:
-    """Note that the customer answered `step` (once, however often they change it)."""
-    asked = [s for s in answers.get(ASKED) or [] if s != step]
-    answers[ASKED] = [*asked, step]
+    """Note that the customer answered `step` (bot.core.common.steps)."""
+    steps.answered(answers, step)
 
 
 def undo_last(answers: dict[str, Any]) -> bool:
     """Remove the newest answer the customer gave, so its question comes again; False when there is none."""
-    asked = list(answers.get(ASKED) or [])
-    if not asked:
-        return False
-    step = asked.pop()
-    for key in STEP_KEYS.get(step, ()):
-        answers.pop(key, None)
-    answers[ASKED] = asked
-    return True
+    return steps.undo_last(answers, STEP_KEYS) is not None
 
 
 def next_step(answers: Mapping[str, object]) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
+from bot.core.common import steps
 from bot.core.common.identifiers import RecordError, normalise_phone, normalise_plate
 from bot.core.common.text import to_simplified
 
@@ -59,6 +60,7 @@ class RoadsideDraft:
     phone: str | None = None
     details: str | None = None  # the customer's own words, when they typed the problem
     key: str | None = None  # stored with the request: the same draft sent twice makes one request
+    asked: list[str] | None = None  # the steps answered, newest last ("↩️ Back": bot.core.common.steps)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +88,32 @@ def next_step(draft: RoadsideDraft) -> Step:
     if draft.phone is None:
         return "phone"
     return "done"
+
+
+STEP_KEYS: dict[str, tuple[str, ...]] = {
+    "location": ("latitude", "longitude", "address"), "problem": ("problem", "details"), "plate": ("plate",),
+    "phone": ("phone",),
+}  # fmt: skip
+
+
+def note_answered(draft: RoadsideDraft) -> None:
+    """Note the steps now answered that were not yet (in the flow's order), for "back"."""
+    data = draft.to_json()
+    for step in ("location", "problem", "plate", "phone"):
+        if step not in (draft.asked or []) and _answered(draft, step):
+            steps.answered(data, step)
+    draft.asked = data[steps.ASKED] if data.get(steps.ASKED) else draft.asked
+
+
+def _answered(draft: RoadsideDraft, step: str) -> bool:
+    return draft.located if step == "location" else getattr(draft, step) is not None
+
+
+def go_back(draft: RoadsideDraft) -> RoadsideDraft:
+    """The draft without its newest answer (unchanged when there is none)."""
+    data = draft.to_json()
+    steps.undo_last(data, STEP_KEYS)
+    return RoadsideDraft.from_json(data)
 
 
 def take_point(draft: RoadsideDraft, latitude: float, longitude: float, venue: str | None = None) -> bool:

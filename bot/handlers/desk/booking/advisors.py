@@ -5,7 +5,8 @@ Every press is checked with require_staff("advisor", in_group=True): an outsider
 customer with forged data is refused politely. The status change is one conditional UPDATE, so a second
 press (or a stale card) changes nothing. Arrived / no-show / done are refused before the appointment's day
 (dealer time). "confirm" and "no-show" tell the customer through the outbox (quiet hours respected); "done"
-records a completed visit, which the follow-ups pick up.
+records a completed visit, which the follow-ups pick up; on a maintenance booking it then asks the advisor for
+the odometer reading and the work done (bot.handlers.desk.booking.done).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.core.outbox.store import OutboxItem
 from bot.core.reminders.message import reminder_locale
 from bot.core.staff import repo as staff_repo
 from bot.handlers.common.context import CareContext
+from bot.handlers.desk.booking import done as visit_entry
 from bot.handlers.desk.booking.steps import booking_desk, now_local
 from bot.handlers.desk.group import desk_button_data, desk_item, desk_keyboard, post_to_desk, require_staff
 
@@ -101,6 +103,9 @@ async def staff_pressed(update: Update, context: CareContext) -> None:
     if member is None:
         return
     services, locale = context.services, context.services.settings.default_locale
+    if data is not None and data.action in visit_entry.ACTIONS:
+        await visit_entry.pressed(update, context, data, member)
+        return
     if data is None or data.action not in STAFF_ACTIONS or not data.arg.isdigit():
         await query.answer(services.messages.label(locale, "button_expired"), show_alert=True)
         return
@@ -126,6 +131,8 @@ async def staff_pressed(update: Update, context: CareContext) -> None:
         await query.edit_message_text(text, reply_markup=card_markup(context, found))
     if data.action in TOLD:
         await _tell_customer(context, found, TOLD[data.action])
+    if data.action == "done" and visit and found.service_type == "maintenance":
+        await visit_entry.ask_visit(update, context, found)
 
 
 async def _tell_customer(context: CareContext, found: AppointmentView, event: str) -> None:

@@ -78,7 +78,7 @@ async def reschedule(update: Update, context: CareContext) -> object:
     keep(context, {
         "resched": found.id, "source": found.source, "service": found.service_type, "branch": found.branch,
         "car": found.vehicle_id, "plate": found.plate, "car_name": found.plate or "", "mode": found.mode,
-        "notes": found.notes or "", "phone": found.phone or "",
+        "notes": found.notes or "", "phone": found.phone or "", "moved_from": [found.day.isoformat(), found.slot],
     })  # fmt: skip
     return await ask(update, context, await customer_locale(update, context))
 

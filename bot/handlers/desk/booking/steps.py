@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.service import BookingDesk, describe
@@ -137,10 +137,8 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
         answers.pop("day" if step == "slot" else "slot", None)
         keep(context, answers)
         return await ask(update, context, locale)
-    if made and answers.get(ASKED) and step not in REASON_STEPS:  # every question but the first: "back"
-        markup = _with_back(context, locale, _user_id(update), markup)
-    elif answers.get(ASKED) and step not in REASON_STEPS:
-        markup = _with_back(context, locale, _user_id(update), None)
+    if answers.get(ASKED) and step not in REASON_STEPS:  # every question but the first: "back"
+        markup = keyboards.with_back(context.services, locale, _user_id(update), FEATURE, markup)
     a = describe(answers, context.services.dealer, locale)
     a["id"] = answers.get("resched")
     if step == "phone":  # the linked phone the button offers
@@ -153,17 +151,6 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
     else:
         await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note)
     return ACTIVE
-
-
-def _with_back(
-    context: CareContext, locale: Locale, user_id: int, markup: InlineKeyboardMarkup | None
-) -> InlineKeyboardMarkup:
-    """The question's buttons with a last row: "back" to the question answered before."""
-    services = context.services
-    back = InlineKeyboardButton(services.messages.label(locale, "bk_back"),
-                                callback_data=services.callbacks.pack(user_id, FEATURE, "back"))  # fmt: skip
-    rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
-    return InlineKeyboardMarkup([*rows, [back]])
 
 
 async def retry(

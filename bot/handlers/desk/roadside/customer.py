@@ -34,7 +34,9 @@ from bot.core.desk.roadside.requests import (
     PROBLEMS,
     RoadsideDraft,
     Step,
+    go_back,
     next_step,
+    note_answered,
     take_address,
     take_described,
     take_phone,
@@ -81,32 +83,39 @@ async def _known(update: Update, context: CareContext) -> tuple[list[tuple[int, 
         return await roadside_repo.plates(session, customer_id), card.phone if card else None
 
 
-def _reply_keyboard(label: str, *, location: bool = False, contact: bool = False) -> ReplyKeyboardMarkup:
+def _reply_keyboard(
+    label: str, *, location: bool = False, contact: bool = False, back: KeyboardButton | None = None
+) -> ReplyKeyboardMarkup:
     button = KeyboardButton(label, request_location=location, request_contact=contact)
-    return ReplyKeyboardMarkup([[button]], resize_keyboard=True, one_time_keyboard=True)
+    rows = [[button], [back]] if back is not None else [[button]]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
 
 
 def _markup(
-    context: CareContext, locale: Locale, user_id: int, step: Step, cars: list[tuple[int, str]], phone: str | None
-) -> Markup:
-    """The question's buttons: a location or contact reply keyboard, or inline choices."""
-    services = context.services
+    context: CareContext, locale: Locale, user_id: int, draft: RoadsideDraft, cars: list[tuple[int, str]],
+    phone: str | None,
+) -> Markup:  # fmt: skip
+    """The question's buttons: a location or contact reply keyboard, or inline choices; "↩️ Back" on every
+    question after the first (on a reply keyboard it comes back as text)."""
+    services, step, back = context.services, next_step(draft), bool(draft.asked)
     label = services.messages.label
     if step == LOCATION:
         return _reply_keyboard(label(locale, "rsd_share_location"), location=True)
     if step == PROBLEM:
         buttons = [(f"rsd_problem_{p}", FEATURE, "problem", p) for p in PROBLEMS]
-        return keyboards.grid(services, locale, user_id, buttons, 2)
-    if step == PLATE:
+        markup = keyboards.grid(services, locale, user_id, buttons, 2)
+    elif step == PLATE:
         shown = cars[:PLATE_BUTTONS]  # the rest are typed (the question says so): 100 cars would be refused
         made = [(label(locale, "rsd_plate_car", plate=format_plate(p)), FEATURE, "plate", str(v)) for v, p in shown]
         made.append((label(locale, "rsd_plate_unknown"), FEATURE, "plate", "none"))
-        return keyboards.labelled(services, user_id, made)
-    if phone:
-        return keyboards.labelled(
-            services, user_id, [(label(locale, "rsd_phone_linked", phone=phone), FEATURE, "phone", "linked")]
-        )
-    return _reply_keyboard(label(locale, "rsd_share_phone"), contact=True)
+        markup = keyboards.labelled(services, user_id, made)
+    elif phone:
+        linked = [(label(locale, "rsd_phone_linked", phone=phone), FEATURE, "phone", "linked")]
+        markup = keyboards.labelled(services, user_id, linked)
+    else:
+        back_key = keyboards.back_key(services, locale) if back else None
+        return _reply_keyboard(label(locale, "rsd_share_phone"), contact=True, back=back_key)
+    return keyboards.with_back(services, locale, user_id, FEATURE, markup) if back else markup
 
 
 async def _ask(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft, reminder: bool) -> Step:
@@ -114,7 +123,7 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: Road
     assert update.effective_user is not None
     step = next_step(draft)
     cars, phone = await _known(update, context) if step in (PLATE, PHONE) else ([], None)
-    markup = _markup(context, locale, update.effective_user.id, step, cars, phone)
+    markup = _markup(context, locale, update.effective_user.id, draft, cars, phone)
     hidden = max(len(cars) - PLATE_BUTTONS, 0) if step == PLATE else 0
     data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone, "hidden": hidden}
     await send(update, context, locale, "roadside_ask", markup, **data)
@@ -124,6 +133,7 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: Road
 async def _advance(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft) -> object:
     """Keep the answers, then ask the next question or store and confirm the request."""
     assert context.user_data is not None and update.effective_user is not None
+    note_answered(draft)
     context.user_data[DRAFT] = draft.to_json()
     if next_step(draft) != "done":
         return await _ask(update, context, locale, draft, reminder=False)
@@ -185,6 +195,13 @@ async def typed(update: Update, context: CareContext) -> object:
     step = next_step(draft)
     # An address, a plate (粤B…) or a phone says nothing about the customer's language; other text does.
     locale = await customer_locale(update, context, message.text if step == PROBLEM else None)
+    if step != LOCATION and keyboards.typed_back(context.services, message.text):  # the reply keyboard's "back"
+        return await _back(update, context, locale, draft)
+    region = context.services.settings.phone_region
+    not_phone = step == PHONE and take_phone(RoadsideDraft(), message.text, region) is not None
+    if not_phone and take_plate(RoadsideDraft(), message.text) is None:  # a plate at "phone?": the plate changes
+        take_plate(draft, message.text)
+        return await _advance(update, context, locale, draft)
     if step == LOCATION:
         problem = None if take_address(draft, message.text) else "address"
     elif step == PLATE:
@@ -220,11 +237,22 @@ async def chosen(update: Update, context: CareContext) -> object:
     query, data = update.callback_query, callback_data(update, context)
     assert query is not None
     draft = _draft(context)
+    if data is not None and data.action == keyboards.BACK and draft.asked:
+        await query.answer()
+        return await _back(update, context, await customer_locale(update, context), draft)
     if data is None or data.action != next_step(draft) or not await _take_choice(update, context, draft, data.arg):
         await refuse_button(update, context)
         return None
     await query.answer()
     return await _advance(update, context, await customer_locale(update, context), draft)
+
+
+async def _back(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft) -> object:
+    """The question answered before, again (its answer forgotten)."""
+    assert context.user_data is not None
+    draft = go_back(draft)
+    context.user_data[DRAFT] = draft.to_json()
+    return await _ask(update, context, locale, draft, reminder=False)
 
 
 async def _take_choice(update: Update, context: CareContext, draft: RoadsideDraft, arg: str) -> bool:
@@ -259,19 +287,21 @@ async def stale(update: Update, context: CareContext) -> None:
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     fresh = PRIVATE & filters.UpdateType.MESSAGE  # a live location's edits are not new answers
     text = filters.UpdateType.MESSAGE & TYPED_ANSWER
-    buttons = [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:(problem|plate|phone):")]
+    buttons = [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:(problem|plate|phone|back):")]
+    # A location shared at a later question moves the place (an answer to the earlier question, taken).
+    moved = MessageHandler(fresh & filters.LOCATION, located)
     conversation = flow(
         "roadside",
         entry_points=ways_in(begin, "roadside"),
         states={
             LOCATION: [MessageHandler(fresh & filters.LOCATION, located), MessageHandler(text, typed)],
-            PROBLEM: [*buttons, MessageHandler(text, typed)],
-            PLATE: [*buttons, MessageHandler(text, typed)],
-            PHONE: [*buttons, MessageHandler(fresh & filters.CONTACT, contact), MessageHandler(text, typed)],
+            PROBLEM: [*buttons, moved, MessageHandler(text, typed)],
+            PLATE: [*buttons, moved, MessageHandler(text, typed)],
+            PHONE: [*buttons, moved, MessageHandler(fresh & filters.CONTACT, contact), MessageHandler(text, typed)],
         },
         fallbacks=[
             CommandHandler("cancel", cancel, filters=PRIVATE),
-            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone):"),
+            CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone|back):"),
         ],
     )
     return [conversation, *roadside_desk.handlers()]

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
+from bot.core.common.customers import touch_customer
 from bot.core.desk.booking.reminders import day_before_reminders
+from bot.core.desk.booking.service import BookingDesk, NewBooking
 from bot.core.services import Services
 from bot.db.desk.booking.models import Appointment, SlotUsage
 from bot.db.garage.models import Customer as CustomerRow
@@ -364,3 +366,50 @@ async def test_arrival_no_show_and_done_wait_for_the_day_and_a_no_show_is_told_t
         notices = list((await session.execute(select(Outbox).where(Outbox.chat_id == USER))).scalars())
     told = notices[-1].payload["text"]
     assert notices[-1].kind == "notice" and "We missed you" in told and "/book" in told  # in the customer's English
+
+
+
+MOVED = {  # language code → (typed day, "moved" in the customer's words, "from … to …" with {old} {new})
+    "zh-hant": ("下週二", "已改期", "由 {old} 08:30 改到 {new} 13:30"),
+    "zh-hans": ("下周二", "已改期", "由 {old} 08:30 改到 {new} 13:30"),
+    "en": ("next Tuesday", "is moved", "moved from {old}, 08:30 to {new}, 13:30"),
+}
+WEEKDAYS = {
+    "zh-hant": [f"週{d}" for d in "一二三四五六日"],
+    "zh-hans": [f"周{d}" for d in "一二三四五六日"],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+
+
+def day_words(language_code: str, day: dt.date) -> str:
+    """A day as the booking's messages show it in that language."""
+    weekday = WEEKDAYS[language_code][day.weekday()]
+    return f"{weekday} {day.day} {day:%b}" if language_code == "en" else f"{day.month}月{day.day}日（{weekday}）"
+
+
+@pytest.mark.parametrize("language_code", list(MOVED))
+async def test_a_move_is_announced_as_moved_from_the_old_time_to_the_new_to_customer_and_desk(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+    language_code: str,
+) -> None:
+    app, engine, desk = desk_app
+    services = services_of(app)
+    tuesday = next_week(services, 1)
+    async with services.sessions.begin() as session:
+        await touch_customer(session, USER, USER, "Mei", language_code)
+    await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
+        USER, NewBooking("nanshan", "repair", tuesday, "08:30", "waiting"))
+    customer = Customer(app, engine, USER, language_code)
+    typed_day, moved_word, moved_line = MOVED[language_code]
+    await customer.say("/appointments")
+    await customer.press("🔁")
+    await customer.say(typed_day)
+    [summary] = await customer.press("13:30")
+    line = moved_line.format(old=day_words(language_code, tuesday), new=day_words(language_code, tuesday))
+    assert line.lower() in summary["text"].lower()  # the summary already says what moves where
+    [moved] = await customer.press("✅")
+    assert moved_word in moved["text"] and line in moved["text"]
+    assert "已收到" not in moved["text"] and "We have your booking" not in moved["text"]
+    card = desk.group_messages()[-1]["text"]
+    old_and_new = f"由 {day_words('zh-hant', tuesday)} 08:30 改到 {day_words('zh-hant', tuesday)} 13:30"
+    assert "預約改期" in card and old_and_new in card

@@ -59,7 +59,7 @@ async def test_the_flow_in_every_language(desk_app: tuple, language: str) -> Non
     located = await share_location(me)
     assert words[1] in located[-1]["text"]
     assert sent_markup(engine, ME, back=2) == {"remove_keyboard": True}  # the location keyboard goes down
-    assert len(me.buttons(located[-1])) == 8  # every problem
+    assert len(me.buttons(located[-1])) == 8 + 1  # every problem, and "back"
     await me.press(label(app, locale, "rsd_problem_flat_tyre"))
     await me.say("粵B 12345")
     [confirmed] = await me.say("138 0013 8000")
@@ -92,7 +92,7 @@ async def test_a_typed_address_the_car_buttons_and_the_linked_phone(desk_app: tu
     assert sent_markup(engine, ME, back=2) == {"remove_keyboard": True}
     await me.press("爆胎")
     plates = me.buttons()
-    assert [text for text, _ in plates] == ["🚘 粤B·54321", label(app, "zh-Hant", "rsd_plate_unknown")]
+    assert [text for text, _ in plates] == ["🚘 粤B·54321", label(app, "zh-Hant", "rsd_plate_unknown"), "↩️ 上一步"]
     [phone_question] = await me.press("粤B·54321")
     assert "+8613900000001" in phone_question["text"]
     [confirmed] = await me.press("+8613900000001")
@@ -255,3 +255,38 @@ async def test_a_typed_problem_is_taken_with_its_words(desk_app: tuple, typed: s
     row = await stored(app)
     assert row is not None and (row.problem, row.details) == (problem, typed)
     assert typed.split("，")[0].split(" ")[0] in desk.group_messages()[0]["text"]  # the advisors read their words
+
+
+BACK = {"en": "↩️ Back", "zh-hant": "↩️ 上一步", "zh-hans": "↩️ 上一步"}
+
+
+@pytest.mark.parametrize("language", list(LOCALES))
+async def test_back_on_every_question_after_the_first_and_an_earlier_answer_typed_later_is_taken(
+    desk_app: tuple, language: str
+) -> None:
+    app, engine, _ = desk_app
+    locale = LOCALES[language]
+    me = Customer(app, engine, ME, language)
+    await me.say("/roadside")
+    keyboard = sent_markup(engine, ME)
+    assert keyboard is not None and len(keyboard["keyboard"]) == 1  # the first question: no "back"
+    located = await share_location(me)
+    assert me.buttons(located[-1])[-1][0] == BACK[language]
+    [where] = await me.press(BACK[language])  # at the problem: back to the location
+    assert WORDS[language][0] in where["text"]
+    assert sent_markup(engine, ME)["keyboard"][0][0]["request_location"] is True  # type: ignore[index]
+    await me.say("深南大道 6008 號")
+    await me.press(label(app, locale, "rsd_problem_flat_tyre"))
+    await me.say("粵B 12345")
+    keyboard = sent_markup(engine, ME)  # the phone: a contact reply keyboard, "back" under it
+    assert keyboard is not None and keyboard["keyboard"][1][0]["text"] == BACK[language]
+    await me.say("粵B 54321")  # a plate typed at "phone?": the plate changes, the phone is asked again
+    keyboard = sent_markup(engine, ME)
+    assert keyboard is not None and keyboard["keyboard"][0][0]["request_contact"] is True
+    await me.say(BACK[language])  # the reply keyboard's "back": the plate again
+    assert me.buttons()[-1][0] == BACK[language]
+    await me.say("粵B 67890")
+    [confirmed] = await me.say("138 0013 8000")
+    row = await stored(app)
+    assert row is not None and (row.plate, row.problem, row.address) == ("粤B67890", "flat_tyre", "深南大道 6008 號")
+    assert f"#{row.id}" in confirmed["text"]
