@@ -57,7 +57,7 @@ def build_services(settings: Settings) -> Services:
         dealer=dealer,
         kb=kb,
         matcher=matcher,
-        faq=FaqService(kb, matcher, sessions),
+        faq=FaqService(kb, matcher, sessions, settings.tz),
         messages=messages,
         callbacks=CallbackCodec(derive_secret(secret, token)),
         warranty=WarrantyRules.load(settings.knowledge_dir / "warranty.yaml"),

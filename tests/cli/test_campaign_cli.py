@@ -84,3 +84,40 @@ def test_stats_writes_the_csv_and_the_chart(env: Settings, tmp_path: Path, capsy
     assert csv_file.read_text(encoding="utf-8").startswith("code,name,unit,value")
     assert png.read_bytes().startswith(b"\x89PNG")
     assert main(["stats", "--branch", "moon"]) == 2
+
+
+async def _due_soon_customers(url: str, settings: Settings) -> None:
+    """One customer whose Toyota's first service falls within 30 days, one whose falls later; vehicle_due as the
+    reminder sweep keeps it."""
+    import datetime as dt
+
+    from bot.core.reminders import due_store
+    from bot.core.reminders.policy import ReminderDeps
+    from bot.core.services import build_services
+    from bot.db.garage.models import Customer, Vehicle
+
+    services = build_services(settings)
+    today = dt.datetime.now(settings.tz).date()
+    async with services.sessions.begin() as session:
+        for n, days in ((1, 80), (2, 10)):
+            customer = Customer(telegram_user_id=5000 + n, chat_id=5000 + n, first_name=f"C{n}")
+            session.add(customer)
+            await session.flush()
+            session.add(Vehicle(customer_id=customer.id, plate=f"粤B5000{n}", make="Toyota", model="Corolla",
+                                delivery_date=today - dt.timedelta(days=days)))  # fmt: skip
+    await due_store.refresh(services.sessions, ReminderDeps.from_services(services), today)
+    await services.engine.dispose()
+
+
+def test_service_due_within_days_in_a_file(env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_due_soon_customers(env.database_url, env))
+    good = tmp_path / "due.yaml"
+    good.write_text("name: service month\naudience:\n  makes: [Toyota]\n  service_due_days: 30\n"
+                    "texts: {zh-Hant: 保養月, en: Service month}\n", encoding="utf-8")  # fmt: skip
+    assert main(["campaign", "create", "--from", str(good), "--dry-run"]) == 0
+    assert "1 recipient(s)" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\naudience:\n  service_due_days: soon\ntexts: {zh-Hant: hi}\n", encoding="utf-8")
+    assert main(["campaign", "create", "--from", str(bad)]) == 2
+    assert "line 3: audience.service_due_days" in capsys.readouterr().err
+    assert asyncio.run(_count(env.database_url)) == (0, 0)

@@ -12,10 +12,10 @@ narrows the base; an empty audience is the base itself ("all opted-in customers"
 - insurance_days N: a car's insurance expires within the next N days (today included);
 - warranty_days N: a car's 包修期 or 三包有效期 ends within the next N days (periods from knowledge/warranty.yaml:
   delivery date + months, `WarrantyPeriods`);
+- service_due_days N: a car's next service (the earlier of its date and its predicted km) falls on or before
+  today + N days, overdue included: read from `vehicle_due` (bot.core.reminders.due_store keeps it from
+  bot.core.garage.due at every reminder sweep, so it is as fresh as the last sweep);
 - event_id + rsvp: answered that event with one of these answers (going, maybe, no, waiting).
-
-"Service due within N days" needs the maintenance schedule per make and odometer history (bot.core.garage.due),
-which is not one SQL query; it is not offered here yet.
 """
 
 from __future__ import annotations
@@ -31,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.desk.booking.models import Appointment
 from bot.db.events.models import RSVP_ANSWERS, EventRsvp
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
+from bot.db.reminders.models import VehicleDue
 
 FILTERS = ("makes", "models", "branches", "last_visit_months", "never_visited", "insurance_days", "warranty_days",
-           "event_id", "rsvp")  # fmt: skip
+           "service_due_days", "event_id", "rsvp")  # fmt: skip
 
 
 class AudienceError(ValueError):
@@ -63,6 +64,7 @@ class Audience:
     never_visited: bool = False
     insurance_days: int | None = None
     warranty_days: int | None = None
+    service_due_days: int | None = None
     event_id: int | None = None
     rsvp: tuple[str, ...] = field(default=())
 
@@ -85,7 +87,7 @@ class Audience:
                 if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
                     raise AudienceError(key, "expected a list of names")
                 values[key] = tuple(i.strip() for i in items)
-        for key in ("last_visit_months", "insurance_days", "warranty_days", "event_id"):
+        for key in ("last_visit_months", "insurance_days", "warranty_days", "service_due_days", "event_id"):
             if data.get(key) is not None:
                 if not isinstance(data[key], int) or isinstance(data[key], bool) or data[key] < 0:
                     raise AudienceError(key, "expected a whole number, 0 or more")
@@ -157,6 +159,11 @@ def conditions(audience: Audience, today: dt.date, periods: WarrantyPeriods = Wa
             last = _months_before(today + dt.timedelta(days=audience.warranty_days), months)
             spans.append(Vehicle.delivery_date.between(first, last))
         where.append(_owned_car(or_(*spans)))
+    if audience.service_due_days is not None:
+        until = today + dt.timedelta(days=audience.service_due_days)
+        due = exists().where(VehicleDue.vehicle_id == Vehicle.id, VehicleDue.kind == "service",
+                             VehicleDue.due_on <= until)  # fmt: skip
+        where.append(_owned_car(due))
     if audience.event_id is not None:
         answered = [EventRsvp.customer_id == Customer.id, EventRsvp.event_id == audience.event_id]
         if audience.rsvp:

@@ -6,7 +6,8 @@ the event (when a new one was described) and the campaign are created in one tra
 
 Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", then its
 branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is required; the
-others may fall back to it) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
+others may fall back to it), typed or every locale's at once from a ready template (READY: "ready" stage) →
+button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
 when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
 moved out of quiet hours) → confirm (with a test send to oneself).
 """
@@ -14,6 +15,7 @@ moved out of quiet hours) → confirm (with a test send to oneself).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,15 +23,19 @@ from zoneinfo import ZoneInfo
 from bot.core.campaigns.segments import Audience
 from bot.core.campaigns.service import Draft
 from bot.core.common.locale import LOCALES
+from bot.core.common.messages import Messages
 from bot.core.events.service import EventDraft
 
 Answers = dict[str, Any]
+# Ready texts (templates/messages/<locale>/campaigns/ready/campaign_ready_<name>.html.j2), one per locale
+READY = ("service_month", "inspection_week", "owners_evening", "recall")
 # Toggled filters: code → (audience field, value when on)
 FILTERS: dict[str, tuple[str, Any]] = {
     "nv": ("never_visited", True),
     "lv": ("last_visit_months", 6),
     "ins": ("insurance_days", 30),
     "wty": ("warranty_days", 60),
+    "svc": ("service_due_days", 30),
 }
 _NEW_EVENT = re.compile(
     r"^\s*(?P<title>[^/]+?)\s*/\s*(?P<day>\d{4}-\d{2}-\d{2})\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})"
@@ -46,6 +52,8 @@ def stage(a: Answers) -> str:
         return "event_branch"
     if not a.get("audience_done"):
         return "audience"
+    if a.get("picking"):
+        return "ready"
     for locale in LOCALES:
         if locale not in a.get("texts", {}) and locale not in a.get("skipped", []):
             return f"text:{locale}"
@@ -75,6 +83,20 @@ def toggle(a: Answers, code: str, brands: list[str]) -> Answers:
             audience.pop(field, None)
     audience = {k: v for k, v in audience.items() if v not in ([], None, False)}
     return {**a, "audience": audience}
+
+
+def ready_texts(messages: Messages, name: str) -> dict[str, str]:
+    """A ready template's text in every locale, as plain text (the customer's message escapes it like a typed
+    one); the dealer's name and hotline come from knowledge/dealer.yaml through the shared template variables."""
+    return {locale: html.unescape(messages.render(locale, f"campaign_ready_{name}")) for locale in LOCALES}
+
+
+def use_ready(a: Answers, messages: Messages, name: str) -> Answers:
+    """Fill every locale's text from a ready template (unknown names change nothing)."""
+    if name not in READY:
+        return a
+    rest = {k: v for k, v in a.items() if k not in ("picking", "skipped")}
+    return {**rest, "texts": ready_texts(messages, name), "ready": name}
 
 
 def parse_new_event(text: str, tz: ZoneInfo) -> dict[str, Any] | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.common.base import utcnow
 from bot.db.common.dialect import upsert_insert
-from bot.db.faq.models import FaqLearned, FaqMiss
+from bot.db.faq.models import FaqDaily, FaqLearned, FaqMiss
 
 
 async def record_faq_miss(
@@ -43,6 +45,13 @@ async def record_faq_miss(
         },
     )
     await session.execute(statement)
+
+
+async def count_faq_outcome(session: AsyncSession, day: dt.date, decision: str) -> None:
+    """Count one reply of the FAQ (answer, suggest or fallback) on the dealer-local `day` (anonymous)."""
+    insert = upsert_insert(session)(FaqDaily).values(day=day, decision=decision, count=1)
+    await session.execute(insert.on_conflict_do_update(index_elements=["day", "decision"],
+                                                       set_={"count": FaqDaily.count + 1}))  # fmt: skip
 
 
 async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss]:

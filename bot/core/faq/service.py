@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,10 +49,14 @@ class FaqReply:
 class FaqService:
     """Matches questions against the knowledge base and counts what it could not answer."""
 
-    def __init__(self, kb: KnowledgeBase, matcher: Matcher, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, matcher: Matcher, sessions: async_sessionmaker[AsyncSession],
+        tz: ZoneInfo | dt.timezone = dt.UTC,
+    ) -> None:  # fmt: skip
         self.kb = kb
         self.matcher = matcher
         self.sessions = sessions
+        self.tz = tz  # the dealer's: the outcomes are counted per local day
 
     def ask(self, question: str, locale: Locale) -> FaqReply:
         """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this). Danger and a
@@ -93,11 +99,13 @@ class FaqService:
         )
 
     async def ask_and_record(self, question: str, locale: Locale) -> FaqReply:
-        """`ask`, then count a suggestion or fallback so staff see it in `kb misses`."""
+        """`ask`, then count the outcome for the day (/stats' FAQ rates) and a suggestion or fallback for
+        `kb misses`."""
         reply = self.ask(question, locale)
         metrics.faq_reply(reply.decision)
-        if reply.decision != "answer" and reply.normalized:
-            async with self.sessions.begin() as session:
+        async with self.sessions.begin() as session:
+            await faq_repo.count_faq_outcome(session, dt.datetime.now(self.tz).date(), reply.decision)
+            if reply.decision != "answer" and reply.normalized:
                 await faq_repo.record_faq_miss(
                     session,
                     reply.normalized,

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.kpis import renewals
 from bot.core.kpis.definitions import CHART_CODES
 from bot.db.campaigns.models import CampaignTouch
 from bot.db.desk.booking.models import Appointment
@@ -24,7 +25,7 @@ from bot.db.desk.followups.models import FollowUp
 from bot.db.desk.handoff.models import Ticket
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.db.events.models import EventRsvp
-from bot.db.faq.models import FaqMiss
+from bot.db.faq.models import FaqDaily, FaqMiss
 from bot.db.garage.models import ServiceVisit, Vehicle
 from bot.db.outbox.models import Outbox
 
@@ -202,15 +203,29 @@ async def _roadside(session: AsyncSession, p: Period) -> list[Figure]:
 
 
 async def _faq(session: AsyncSession, p: Period, report: Report) -> list[Figure]:
-    rows = (await session.execute(
-        select(FaqMiss.question, FaqMiss.decision, FaqMiss.count)
-        .where(FaqMiss.last_seen_at >= p.since, FaqMiss.last_seen_at < p.until)
-        .order_by(FaqMiss.count.desc(), FaqMiss.id)
+    """The rates from the daily counters (faq_daily); the top misses from faq_miss (last seen in the period)."""
+    misses = (await session.execute(
+        select(FaqMiss.question, FaqMiss.count)
+        .where(FaqMiss.decision == "fallback", FaqMiss.last_seen_at >= p.since, FaqMiss.last_seen_at < p.until)
+        .order_by(FaqMiss.count.desc(), FaqMiss.id).limit(5)
     )).all()  # fmt: skip
-    report.top_misses = [(q, int(n)) for q, d, n in rows if d == "fallback"][:5]
-    return [Figure("faq_did_you_mean", sum(n for _, d, n in rows if d == "suggest")),
-            Figure("faq_fallback", sum(n for _, d, n in rows if d == "fallback")),
-            Figure("faq_answered_rate", None)]  # fmt: skip
+    report.top_misses = [(q, int(n)) for q, n in misses]
+    days = await session.execute(
+        select(FaqDaily.decision, func.sum(FaqDaily.count))
+        .where(FaqDaily.day.between(p.start, p.end))
+        .group_by(FaqDaily.decision)
+    )
+    counts = {decision: int(n) for decision, n in days.all()}
+    answered, suggested, fell_back = (counts.get(d, 0) for d in ("answer", "suggest", "fallback"))
+    asked = answered + suggested + fell_back
+    return [Figure("faq_did_you_mean", suggested), Figure("faq_fallback", fell_back),
+            rate("faq_answered_rate", answered, asked), rate("faq_did_you_mean_rate", suggested, asked),
+            rate("faq_fallback_rate", fell_back, asked)]  # fmt: skip
+
+
+async def _insurance_renewal(session: AsyncSession, p: Period) -> Figure:
+    renewed, reminded = await renewals.insurance_renewals(session, p.since, p.until)
+    return rate("insurance_renewal", renewed, reminded)
 
 
 async def _visits(session: AsyncSession, start: dt.date, end: dt.date) -> list[tuple[int, int | None, dt.date]]:
@@ -271,7 +286,7 @@ async def report(session: AsyncSession, period: Period, now: dt.datetime) -> Rep
         for figure in figures:
             result.add(figure)
     result.add(await _churn(session, period))
-    result.add(Figure("insurance_renewal", None))
+    result.add(await _insurance_renewal(session, period))
     return result
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Unit = Literal["rate", "count", "mean", "minutes", "hours"]
+INSURANCE_RENEWAL_DAYS = 30  # a renewal request this soon after the insurance reminder counts for it
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,19 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("resolution_p90", "hours", "90th percentile (nearest rank) of the same"),
     Kpi("roadside_claim_median", "minutes", "median of (claimed − requested) over roadside calls in the period"),
     Kpi("roadside_claim_p90", "minutes", "90th percentile (nearest rank) of the same"),
-    Kpi("faq_did_you_mean", "count", "questions answered with suggestions (did you mean…) last seen in the period"),
-    Kpi("faq_fallback", "count", "questions the FAQ could not answer, last seen in the period"),
-    Kpi("faq_answered_rate", "rate", "answered ÷ all questions: not available, the bot does not count the questions "
-        "it answered, only the ones it missed"),
+    Kpi("faq_did_you_mean", "count", "questions answered with suggestions (did you mean…) in the period"),
+    Kpi("faq_fallback", "count", "questions the FAQ could not answer in the period"),
+    Kpi("faq_answered_rate", "rate", "questions answered outright ÷ all questions asked in the period (daily "
+        "counters, faq_daily, kept since migration 0012)"),
+    Kpi("faq_did_you_mean_rate", "rate", "questions answered with suggestions ÷ all questions asked in the period"),
+    Kpi("faq_fallback_rate", "rate", "questions not answered (fallback) ÷ all questions asked in the period"),
     Kpi("churn", "rate", "customers who visited in month N−7 and have not returned in the 6 months since ÷ all who "
         "visited in month N−7, N the month of the period's end [FACTS §5; reference ≤20%]"),
-    Kpi("insurance_renewal", "rate", "policies renewed through the dealer ÷ policies that expired in the period: not "
-        "available, renewals are not recorded [FACTS §5]"),
+    Kpi("insurance_renewal", "rate", "insurance reminders delivered in the period followed by a renewal: the "
+        "owner's renewal request (the reminder's button, a ticket) within INSURANCE_RENEWAL_DAYS (30) days, or a "
+        "recorded expiry (imported insurance_expiry) later than the one reminded of ÷ insurance reminders delivered "
+        "[FACTS §5: renewed through the dealer ÷ expired; a proxy: the import keeps no renewal date, so a recorded "
+        "renewal counts whenever it was imported]"),
     Kpi("first_time_fix", "rate", "repair visits in the period not followed by a comeback visit (comeback flag) for "
         "that car within 30 days ÷ repair visits [FACTS §5]"),
     Kpi("on_time_delivery", "rate", "visits in the period ready by the promised time ÷ visits with a promised time "

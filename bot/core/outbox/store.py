@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.common.base import utcnow
@@ -27,6 +27,7 @@ from bot.db.garage.models import Customer
 from bot.db.outbox.models import ChatStatus, Outbox
 
 CAMPAIGN_PRIORITY = 1  # claimed after every due row of priority 0 (answers' notices, reminders, roadside)
+PRIORITIES = (0, CAMPAIGN_PRIORITY)  # every priority a row may have: the claim reads each in turn
 PENDING, SENDING, SENT, FAILED, DROPPED, UNREACHABLE = "pending", "sending", "sent", "failed", "dropped", "unreachable"
 STATUSES = (PENDING, SENDING, SENT, FAILED, DROPPED, UNREACHABLE)
 ERROR_LENGTH = 1024
@@ -102,6 +103,8 @@ def _row(item: OutboxItem, now: dt.datetime) -> dict[str, Any]:
         raise ValueError(f"outbox payload for {item.key!r} names no Bot API method")
     if len(item.key) > 200:
         raise ValueError(f"idempotency key longer than 200 characters: {item.key[:40]!r}…")
+    if item.priority not in PRIORITIES:
+        raise ValueError(f"outbox priority {item.priority} for {item.key!r}: expected one of {PRIORITIES}")
     not_before = _aware(item.not_before, "not_before") if item.not_before else now
     return {
         "idempotency_key": item.key,
@@ -160,23 +163,44 @@ async def claim_batch(
     session: AsyncSession, limit: int, worker_id: str, now: dt.datetime, lease_seconds: float = 60.0
 ) -> list[Claimed]:
     """Atomically take up to `limit` due rows (and rows whose claim is older than the lease): lower priority
-    first (campaigns after everything else), then oldest first."""
+    first (campaigns after everything else), then oldest first.
+
+    Each part is read in the order of its index and stops at `limit` (pending rows of one priority by
+    (status, priority, next_attempt_at, id); stale claims by (status, claimed_at)), so a claim costs the rows it
+    takes, not the rows waiting: one query with an OR over both parts had to sort every due row first (185 ms
+    with 100,000 campaign rows due, against 24 ms with 2,000 — measured, bench/broadcast_bench.py)."""
     stale = now - dt.timedelta(seconds=lease_seconds)
-    due = or_(
-        and_(Outbox.status == PENDING, Outbox.next_attempt_at <= now),
-        and_(Outbox.status == SENDING, Outbox.claimed_at < stale),
+    parts = [
+        select(Outbox.id, Outbox.priority, Outbox.next_attempt_at)
+        .where(Outbox.status == PENDING, Outbox.priority == priority, Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+        for priority in PRIORITIES
+    ]
+    parts.append(
+        select(Outbox.id, Outbox.priority, Outbox.next_attempt_at)
+        .where(Outbox.status == SENDING, Outbox.claimed_at < stale)
+        .order_by(Outbox.claimed_at, Outbox.id)
+        .limit(limit)
     )
-    pick = select(Outbox.id).where(due).order_by(Outbox.priority, Outbox.next_attempt_at, Outbox.id).limit(limit)
-    claim = update(Outbox).values(status=SENDING, claimed_at=now, claimed_by=worker_id)
+    postgres = _is_postgres(session)
+    found = []
+    for part in parts:
+        found.extend((await session.execute(part.with_for_update(skip_locked=True) if postgres else part)).all())
+    found.sort(key=lambda r: (r.priority, _utc(r.next_attempt_at), r.id))
+    ids = [r.id for r in found[:limit]]
+    if not ids:
+        return []
+    # The rows' state again in the UPDATE, so a row taken meanwhile is not taken twice; not as an OR (SQLite
+    # would answer it from the status indexes, every due row again, instead of the ids).
+    still_due = case((Outbox.status == PENDING, Outbox.next_attempt_at <= now),
+                     (Outbox.status == SENDING, Outbox.claimed_at < stale), else_=False)  # fmt: skip
     columns = (Outbox.id, Outbox.idempotency_key, Outbox.kind, Outbox.chat_id, Outbox.customer_id, Outbox.payload,
                Outbox.attempts, Outbox.not_before, Outbox.expires_at, Outbox.next_attempt_at, Outbox.priority)
-    if _is_postgres(session):
-        ids = list((await session.execute(pick.with_for_update(skip_locked=True))).scalars())
-        if not ids:
-            return []
-        statement = claim.where(Outbox.id.in_(ids)).returning(*columns)
-    else:
-        statement = claim.where(Outbox.id.in_(pick.scalar_subquery())).returning(*columns)
+    statement = (
+        update(Outbox).values(status=SENDING, claimed_at=now, claimed_by=worker_id)
+        .where(Outbox.id.in_(ids), still_due).returning(*columns)
+    )  # fmt: skip
     rows = (await session.execute(statement)).all()
     rows.sort(key=lambda r: (r.priority, _utc(r.next_attempt_at), r.id))
     return [_claimed(row) for row in rows]

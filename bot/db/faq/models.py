@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    Date,
     Float,
     Integer,
     String,
@@ -53,3 +54,14 @@ class FaqLearned(Base):
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class FaqDaily(Base):
+    """How many questions the FAQ answered, answered with "did you mean", or could not answer, per dealer-local day
+    (0012): the denominators of /stats' FAQ rates. Anonymous counters: no question, no customer."""
+
+    __tablename__ = "faq_daily"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True, doc="the dealer's local date")
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True, doc="answer, suggest or fallback")
+    count: Mapped[int] = mapped_column(Integer, default=0)

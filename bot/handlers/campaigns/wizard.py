@@ -97,7 +97,7 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
         rows = [[toggle(b, b, f"mk:{i}") for i, b in enumerate(brands)],
                 [toggle(b.name.get(locale), b.id, f"br:{b.id}") for b in services.dealer.branches],
                 [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("nv", "lv")],
-                [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("ins", "wty")],
+                [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("ins", "wty", "svc")],
                 [_button(context, user.id, label(locale, "cmpw_next"), "next")]]  # fmt: skip
         data = {"count": count, "filters": sorted(on)}
     elif step.startswith("text:"):
@@ -105,7 +105,11 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
         data = {"language": label(locale, f"cmpw_lang_{target}"), "optional": target != DEFAULT_LOCALE}
         if target != DEFAULT_LOCALE:
             rows = [[_button(context, user.id, label(locale, "cmpw_skip"), "skip")]]
+        else:
+            rows = [[_button(context, user.id, label(locale, "cmpw_ready"), "tpl")]]
         step = "text"
+    elif step == "ready":
+        rows = [[_button(context, user.id, label(locale, f"cmpw_ready_{name}"), "rdy", name)] for name in steps.READY]
     elif step == "button":
         rows = [[_button(context, user.id, label(locale, "cmpw_none"), "btn", "none"),
                  _button(context, user.id, label(locale, "cmp_book"), "btn", "book")]]  # fmt: skip
@@ -222,6 +226,10 @@ async def chosen(update: Update, context: CareContext) -> object:
         a = steps.toggle(a, ":".join(data.args), services.dealer.brands)
     elif action == "next":
         a["audience_done"] = True
+    elif action == "tpl":
+        a["picking"] = True
+    elif action == "rdy":
+        a = steps.use_ready(a, services.messages, arg)
     elif action == "skip":
         a["skipped"] = [*a.get("skipped", []), steps.stage(a).split(":", 1)[-1]]
     elif action == "btn":

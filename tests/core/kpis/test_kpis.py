@@ -17,7 +17,7 @@ from bot.db.desk.followups.models import FollowUp
 from bot.db.desk.handoff.models import Ticket
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.db.events.models import Event, EventRsvp
-from bot.db.faq.models import FaqMiss
+from bot.db.faq.models import FaqDaily, FaqMiss
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
 from bot.db.outbox.models import Outbox
 
@@ -61,6 +61,8 @@ async def _fixture(services: Services) -> None:
                             (8, "confirmed")):  # fmt: skip
             appointment(day, status)
         appointment(2, "done", month=12)
+        # (insurance renewal: car 1's insurance reminder, no renewal request, no later expiry → 0/1; see
+        # test_renewals.py for the full arithmetic)
         # reminder conversion: cars 0, 1, 2 reminded on 11-02, 11-05, 11-20; car 0 booked 8 days later (in),
         # car 1 booked 20 days later (out), car 2 never; the appointment's own reminder is not a service
         # reminder → 1/3
@@ -112,10 +114,17 @@ async def _fixture(services: Services) -> None:
             created = at(11, 15)
             s.add(RoadsideRequest(customer_id=customers[n].id, problem="battery", status="claimed", created_at=created,
                                   claimed_at=created + dt.timedelta(minutes=minutes) if minutes else None))  # fmt: skip
-        # FAQ misses: suggestions 4; fallbacks 3 + 2 = 5, the 3 first among the top misses
+        # FAQ misses: the fallbacks 3 and 2 are the top misses (the suggestion is not a miss there)
         for question, decision, count in (("保養幾錢", "suggest", 4), ("洗車", "fallback", 3), ("租車", "fallback", 2)):
             s.add(FaqMiss(normalized=question, question=question, lang="zh-Hant", decision=decision, score=50.0,
                           count=count, last_seen_at=at(11, 20)))  # fmt: skip
+        # FAQ outcomes per day: November answered 6 + 5 = 11, suggested 4, fell back 2 + 3 = 5 → asked 20:
+        # answered 11/20 = 0.55, did you mean 4/20 = 0.2, fallback 5/20 = 0.25 (October 31 and December 1 out)
+        for day, decision, count in ((dt.date(2026, 11, 1), "answer", 6), (dt.date(2026, 11, 30), "answer", 5),
+                                     (dt.date(2026, 11, 2), "suggest", 4), (dt.date(2026, 11, 2), "fallback", 2),
+                                     (dt.date(2026, 11, 29), "fallback", 3), (dt.date(2026, 10, 31), "answer", 50),
+                                     (dt.date(2026, 12, 1), "fallback", 50)):  # fmt: skip
+            s.add(FaqDaily(day=day, decision=decision, count=count))
         # churn: month N = November; N−7 = April; cars 3, 4, 5 (customers 3, 4, 5) visited in April; 3 came back
         # in July, 4 never, 5 only in November (after the six months) → 2/3
         for n in (3, 4, 5):
@@ -145,7 +154,8 @@ EXPECTED = {
     "campaign_rsvps": 2, "campaign_bookings": 1, "csat_mean": 3.2, "csat_share_4_5": 0.6, "complaints_2d": 1 / 3,
     "complaints_14d": 2 / 3, "first_response_median": 6, "first_response_p90": 10, "resolution_median": 13.5,
     "resolution_p90": 240, "roadside_claim_median": 5, "roadside_claim_p90": 20, "faq_did_you_mean": 4,
-    "faq_fallback": 5, "faq_answered_rate": None, "churn": 2 / 3, "insurance_renewal": None, "first_time_fix": 3 / 4,
+    "faq_fallback": 5, "faq_answered_rate": 0.55, "faq_did_you_mean_rate": 0.2, "faq_fallback_rate": 0.25,
+    "churn": 2 / 3, "insurance_renewal": 0.0, "first_time_fix": 3 / 4,
     "on_time_delivery": 1 / 3,
 }  # fmt: skip
 
@@ -177,3 +187,17 @@ async def test_weekly_trends_and_the_chart(services_on: Services) -> None:
                                                        (list(range(1, 11)), 5.5, 9)])  # fmt: skip
 def test_median_and_nearest_rank_p90(values: list[float], median: float | None, p90: float | None) -> None:
     assert (compute.median(values), compute.p90(values)) == (median, p90)
+
+
+async def test_each_faq_reply_is_counted_for_its_local_day(services_on: Services) -> None:
+    """Answered, did-you-mean and fallback replies are counted per dealer-local day (anonymous: no text)."""
+    from sqlalchemy import select
+
+    replies = [await services_on.faq.ask_and_record(q, "zh-Hant") for q in ("營業時間", "營業時間", "xqzv blorp")]
+    async with services_on.sessions() as session:
+        rows = (await session.execute(select(FaqDaily.day, FaqDaily.decision, FaqDaily.count))).all()
+    today = dt.datetime.now(services_on.settings.tz).date()
+    decisions = [r.decision for r in replies]
+    assert {(day, decision): count for day, decision, count in rows} == {
+        (today, d): decisions.count(d) for d in set(decisions)}  # fmt: skip
+    assert decisions[0] == "answer" and decisions[2] != "answer"

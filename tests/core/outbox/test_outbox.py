@@ -80,6 +80,25 @@ async def test_claims_take_due_rows_oldest_first_and_never_twice(sessions: async
     assert set((await statuses(sessions)).values()) == {"sending"}
 
 
+async def test_claims_mix_priorities_and_stale_claims_in_order_within_the_limit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The claim reads each priority and the stale claims apart (index order, each stopping at the limit):
+    together they keep the one order: priority, then due time, then id."""
+    await enqueue(sessions, item(1, not_before=T0 - dt.timedelta(minutes=5), priority=outbox.CAMPAIGN_PRIORITY),
+                  item(2, not_before=T0 - dt.timedelta(minutes=10)))  # fmt: skip
+    [crashed] = await claim(sessions, limit=1, at=T0 - dt.timedelta(minutes=3), worker="crashed")  # item 2
+    await enqueue(sessions, *(item(n, not_before=T0 - dt.timedelta(minutes=n)) for n in (3, 4)),
+                  *(item(n, priority=outbox.CAMPAIGN_PRIORITY) for n in (5, 6)))  # fmt: skip
+    taken = await claim(sessions, limit=4, lease=60)
+    # priority 0: item 2 (its crashed claim, due T0−10 min), 4 (T0−4 min), 3 (T0−3 min); then campaign item 1
+    assert [c.key.split(":")[1] for c in taken] == ["2", "4", "3", "1"] and taken[0].id == crashed.id
+    assert [c.key.split(":")[1] for c in await claim(sessions, limit=10)] == ["5", "6"]
+    async with sessions.begin() as session:
+        with pytest.raises(ValueError, match="priority"):  # a priority the claim does not read is refused
+            await outbox.enqueue_many(session, [item(7, priority=7)], now=T0)
+
+
 async def test_a_crashed_senders_claim_is_taken_again_after_the_lease(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
