@@ -1,0 +1,29 @@
+"""callback secret: a generated CALLBACK_SECRET shared by the replicas through the database
+
+Revision ID: 0012_h_secure
+Revises: 0011
+Create Date: 2026-12-03 16:20:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012_h_secure"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "deployment_secret",
+        sa.Column("name", sa.String(32), primary_key=True),
+        sa.Column("value", sa.String(128), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("deployment_secret")
