@@ -1,4 +1,4 @@
-"""callback secret: a generated CALLBACK_SECRET shared by the replicas through the database
+"""secure: a generated CALLBACK_SECRET shared by the replicas; the asker of an FAQ miss / learned pair for /forget
 
 Revision ID: 0012_h_secure
 Revises: 0011
@@ -23,7 +23,15 @@ def upgrade() -> None:
         sa.Column("value", sa.String(128), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     )
+    for table in ("faq_miss", "faq_learned"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("asked_by", sa.BigInteger(), nullable=True))
+            batch.create_index(f"ix_{table}_asked_by", ["asked_by"])
 
 
 def downgrade() -> None:
+    for table in ("faq_miss", "faq_learned"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(f"ix_{table}_asked_by")
+            batch.drop_column("asked_by")
     op.drop_table("deployment_secret")
