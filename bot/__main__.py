@@ -128,6 +128,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         if args.outbox_command == "status":
             return asyncio.run(outbox_cli.status(settings))
         return asyncio.run(outbox_cli.send(settings, args.until_empty, args.max_seconds))
+    if args.command in {"sweep", "campaign"}:  # they sign buttons: with the deployment's key
+        from bot.core.common.deployment_secrets import with_callback_secret
+
+        settings = with_callback_secret(settings)
     if args.command == "sweep":
         from bot.cli import reminders as reminder_cli
 
@@ -276,10 +280,11 @@ def _run(settings: Settings) -> int:
         return _chat(settings, None, None)
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.cli.startup import StartupError, prepare
+    from bot.cli.startup import StartupError, callback_secret, prepare
 
     try:
         prepare(settings)  # the knowledge files and the schema, before the first update
+        settings = callback_secret(settings)
     except StartupError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -57,3 +57,20 @@ def prepare(settings: Settings) -> None:
             raise
         raise StartupError(f"cannot migrate {describe_url(settings.database_url)}: {one_line(str(exc))}") from exc
     log.info("database schema is current (%s)", describe_url(settings.database_url))
+
+
+def callback_secret(settings: Settings) -> Settings:
+    """`settings` with the key buttons are signed with: CALLBACK_SECRET, or the one generated and kept in the
+    database (logged once, never its value)."""
+    from bot.core.common.deployment_secrets import with_callback_secret
+
+    if settings.callback_secret is not None:
+        return settings
+    try:
+        resolved = with_callback_secret(settings)
+    except (SQLAlchemyError, OSError) as exc:
+        reason = one_line(str(getattr(exc, "orig", None) or exc))
+        raise StartupError(f"cannot read the generated CALLBACK_SECRET from the database: {reason}") from exc
+    log.warning("CALLBACK_SECRET is not set: buttons are signed with the secret generated and kept in the database "
+                "(table deployment_secret); set CALLBACK_SECRET to manage it yourself (docs/operations.md)")
+    return resolved

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.core.common.callbacks import CallbackCodec, derive_secret
+from bot.core.common.callbacks import OFFLINE_SECRET, CallbackCodec
 from bot.core.common.dealer import Dealer, template_vars
 from bot.core.common.locale import LOCALES
 from bot.core.common.messages import Messages
@@ -45,13 +45,21 @@ def load_knowledge(settings: Settings, refit: bool = False) -> tuple[Dealer, Kno
     return dealer, kb, matcher
 
 
+def callback_codec(settings: Settings) -> CallbackCodec:
+    """Signs with CALLBACK_SECRET, verifies with it and CALLBACK_SECRET_PREVIOUS. Without one (the terminal chat,
+    the tests) a fixed local key: the commands that run on Telegram resolve the secret first
+    (bot.core.common.deployment_secrets.with_callback_secret), so a deployment never signs with it."""
+    current = settings.callback_secret.get_secret_value().encode() if settings.callback_secret else OFFLINE_SECRET
+    before = settings.callback_secret_previous
+    previous = [before.get_secret_value().encode()] if before else []
+    return CallbackCodec(current, previous)
+
+
 def build_services(settings: Settings) -> Services:
     dealer, kb, matcher = load_knowledge(settings)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     messages = Messages(settings.templates_dir, {locale: template_vars(dealer, locale) for locale in LOCALES})
-    token = settings.telegram_token.get_secret_value() if settings.telegram_token else None
-    secret = settings.callback_secret.get_secret_value() if settings.callback_secret else None
     return Services(
         settings=settings,
         dealer=dealer,
@@ -59,7 +67,7 @@ def build_services(settings: Settings) -> Services:
         matcher=matcher,
         faq=FaqService(kb, matcher, sessions, settings.tz),
         messages=messages,
-        callbacks=CallbackCodec(derive_secret(secret, token)),
+        callbacks=callback_codec(settings),
         warranty=WarrantyRules.load(settings.knowledge_dir / "warranty.yaml"),
         engine=engine,
         sessions=sessions,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.core.common.callbacks import MIN_SECRET_CHARS
 from bot.core.common.locale import LOCALES, Locale
 from bot.core.common.quiet_hours import QuietHours, parse_clock
 
@@ -33,7 +34,13 @@ class Settings(BaseSettings):
     knowledge_dir: Path = ROOT / "knowledge"
     demo_data: bool = Field(default=True, description="setup seeds knowledge/demo/*.csv when no customers")
     templates_dir: Path = ROOT / "templates" / "messages"
-    callback_secret: SecretStr | None = None
+    callback_secret: SecretStr | None = Field(
+        default=None,
+        description="signs button data (at least 32 characters); unset: generated once and kept in the database",
+    )
+    callback_secret_previous: SecretStr | None = Field(
+        default=None, description="the secret before a rotation: still verifies the buttons it signed"
+    )
     # The service desk (staff roles are stored in the database; these ids are added at start-up, never removed).
     admin_ids: list[int] = Field(default_factory=list, description="Telegram user ids bootstrapped as admins")
     supervisor_ids: list[int] = Field(default_factory=list, description="bootstrapped as supervisors (and advisors)")
@@ -106,12 +113,20 @@ class Settings(BaseSettings):
     event_invite_days: int = Field(default=14, ge=1, description="invitations go out this many days ahead (seed)")
     event_reminder_time: str = Field(default="10:00", description="the day-before event reminder, dealer time")
 
-    @field_validator("telegram_token", "callback_secret", "webhook_secret", "telegram_base_url", "webhook_url",
-                     "metrics_port", mode="before")
+    @field_validator("telegram_token", "callback_secret", "callback_secret_previous", "webhook_secret",
+                     "telegram_base_url", "webhook_url", "metrics_port", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """`TELEGRAM_TOKEN=` in .env means "no token", not an empty one."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("callback_secret", "callback_secret_previous")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_CHARS:
+            raise ValueError(f"must be at least {MIN_SECRET_CHARS} characters (e.g. python -c "
+                             "'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
 
     @field_validator("default_locale")
     @classmethod

@@ -18,7 +18,8 @@ from bot.core.common.locale import Locale
 from bot.core.common.text import fold
 
 # Questions that may carry something personal (a phone or plate number, an e-mail address) are not kept.
-_PERSONAL = re.compile(r"\d{6,}|@|[a-z0-9]{2,}\.[a-z]{2,}/|https?:", re.IGNORECASE)
+# Digits split by spaces, dots, dashes or Unicode spaces count as one number (138 2651 4417, 138.2651.4417).
+_PERSONAL = re.compile(r"\d(?:[\s.\-\u00a0\u2009\u202f]*\d){5,}|@|[a-z0-9]{2,}\.[a-z]{2,}/|https?:", re.IGNORECASE)
 _MIN_CHARS, _MAX_CHARS = 3, 200
 
 

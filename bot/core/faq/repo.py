@@ -20,6 +20,7 @@ async def record_faq_miss(
     decision: str,
     best_entry: str | None,
     score: float,
+    asked_by: int | None = None,
 ) -> None:
     """Count one suggestion or fallback; the same folded question only increments its counter."""
     now = utcnow()
@@ -30,6 +31,7 @@ async def record_faq_miss(
         decision=decision,
         best_entry=best_entry,
         score=score,
+        asked_by=asked_by,
         count=1,
         first_seen_at=now,
         last_seen_at=now,
@@ -41,6 +43,7 @@ async def record_faq_miss(
             "question": insert.excluded.question,
             "best_entry": insert.excluded.best_entry,
             "score": insert.excluded.score,
+            "asked_by": insert.excluded.asked_by,
             "last_seen_at": now,
         },
     )
@@ -61,7 +64,13 @@ async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss
 
 
 async def record_faq_pair(
-    session: AsyncSession, normalized: str, question: str, lang: str, entry_id: str, source: str
+    session: AsyncSession,
+    normalized: str,
+    question: str,
+    lang: str,
+    entry_id: str,
+    source: str,
+    asked_by: int | None = None,
 ) -> None:
     """Count one confirmed (question → entry) pair; a pair already reviewed keeps its status."""
     now = utcnow()
@@ -72,13 +81,15 @@ async def record_faq_pair(
         entry_id=entry_id,
         source=source,
         status="new",
+        asked_by=asked_by,
         count=1,
         first_seen_at=now,
         last_seen_at=now,
     )
     statement = insert.on_conflict_do_update(
         index_elements=["normalized", "lang", "entry_id", "source"],
-        set_={"count": FaqLearned.count + 1, "question": insert.excluded.question, "last_seen_at": now},
+        set_={"count": FaqLearned.count + 1, "question": insert.excluded.question, "last_seen_at": now,
+              "asked_by": insert.excluded.asked_by},
     )
     await session.execute(statement)
 

@@ -98,9 +98,9 @@ class FaqService:
             normalized=normalized,
         )
 
-    async def ask_and_record(self, question: str, locale: Locale) -> FaqReply:
+    async def ask_and_record(self, question: str, locale: Locale, asked_by: int | None = None) -> FaqReply:
         """`ask`, then count the outcome for the day (/stats' FAQ rates) and a suggestion or fallback for
-        `kb misses`."""
+        `kb misses` (with the asker's Telegram id, so /forget can delete their words)."""
         reply = self.ask(question, locale)
         metrics.faq_reply(reply.decision)
         async with self.sessions.begin() as session:
@@ -114,6 +114,7 @@ class FaqService:
                     reply.decision,
                     reply.entry_id,
                     reply.score,
+                    asked_by,
                 )
         return reply
 
@@ -121,22 +122,26 @@ class FaqService:
         """A typed answer to "which service?" read as one (「保養」, "oil change" → maintenance), or None."""
         return service_type(self.matcher.analyzer.query_canonical(text[:MAX_QUESTION_CHARS]))
 
-    async def record_pick(self, question: str, locale: Locale, entry_id: str) -> None:
+    async def record_pick(self, question: str, locale: Locale, entry_id: str, asked_by: int | None = None) -> None:
         """The customer tapped a "did you mean" suggestion for `question`: a candidate for `kb learn`."""
-        await self._record(question, locale, entry_id, "suggestion")
+        await self._record(question, locale, entry_id, "suggestion", asked_by)
 
-    async def record_advisor_answer(self, ticket_id: int, locale: Locale) -> None:
+    async def record_advisor_answer(self, ticket_id: int, locale: Locale, asked_by: int | None = None) -> None:
         """An advisor answered a ticket opened from "none of these": the question that led there is a candidate
         (without an entry: the reviewer picks one in `kb learn`)."""
         async with self.sessions() as session:
             trail = await ticket_repo.faq_trail(session, ticket_id)
         question = next((item["q"] for item in reversed(trail) if item.get("d") == "suggest"), None)
         if question:
-            await self._record(question, locale, "", "advisor")
+            await self._record(question, locale, "", "advisor", asked_by)
 
-    async def _record(self, question: str, locale: Locale, entry_id: str, source: str) -> None:
+    async def _record(
+        self, question: str, locale: Locale, entry_id: str, source: str, asked_by: int | None = None
+    ) -> None:
         if not worth_learning(question):
             return
         normalized = self.matcher.analyzer.canonical(question)
         async with self.sessions.begin() as session:
-            await faq_repo.record_faq_pair(session, normalized, question[:MAX_QUESTION_CHARS], locale, entry_id, source)
+            await faq_repo.record_faq_pair(
+                session, normalized, question[:MAX_QUESTION_CHARS], locale, entry_id, source, asked_by
+            )

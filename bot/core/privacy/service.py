@@ -13,8 +13,10 @@
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
   Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
   row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
-  FAQ statistics (faq_miss) and the question → entry pairs kept for `kb learn` (faq_learned) never held anyone's
-  identity (no customer id; questions with a long number, an e-mail or a link are not kept) and are untouched.
+  FAQ statistics (faq_miss) and the question → entry pairs kept for `kb learn` (faq_learned) hold no customer id,
+  only the Telegram id of the latest asker: the rows whose words are theirs go (pairs already reviewed stay,
+  their words may be in faq.yaml by then; pairs with a long number, an e-mail or a link were never kept).
+  Typed answers at a flow's prompts are taken by the flow and never reach the FAQ statistics.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bot.db.common.models import ConversationState
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.followups.models import FollowUp
 from bot.db.desk.handoff.models import Ticket
+from bot.db.faq.models import FaqLearned, FaqMiss
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from bot.db.outbox.models import ChatStatus, Outbox
 
@@ -219,6 +222,9 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
         update(Outbox).where(chat_rows, Outbox.status != outbox.SENDING).values(payload={}, chat_id=0, customer_id=None)
     )
     await session.execute(delete(ChatStatus).where(ChatStatus.chat_id == chat_id))
+    # Their words in the FAQ statistics: the misses they were the latest to type, and the unreviewed pairs.
+    await session.execute(delete(FaqMiss).where(FaqMiss.asked_by == user_id))
+    await session.execute(delete(FaqLearned).where(FaqLearned.asked_by == user_id, FaqLearned.status == "new"))
     steps = await _saved_step_ids(session, user_id, chat_id)
     if steps:
         await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))

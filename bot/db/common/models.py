@@ -32,3 +32,14 @@ class ConversationState(Base):
     key: Mapped[str] = mapped_column(String(128), doc="the conversation key as a JSON list, or the user id")
     data: Mapped[Any] = mapped_column(JSON, nullable=False, doc="the state, or the user's data (JSON values only)")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class DeploymentSecret(Base):
+    """A secret the deployment generated for itself because none was configured (CALLBACK_SECRET), shared by
+    every replica through the database; written once, never changed by the bot."""
+
+    __tablename__ = "deployment_secret"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

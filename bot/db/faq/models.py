@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Float,
     Integer,
@@ -30,6 +31,9 @@ class FaqMiss(Base):
     decision: Mapped[str] = mapped_column(String(16), doc="suggest or fallback")
     best_entry: Mapped[str | None] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
+    asked_by: Mapped[int | None] = mapped_column(
+        BigInteger, index=True, doc="the Telegram user whose words `question` holds, only so /forget can delete them"
+    )
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
@@ -38,7 +42,8 @@ class FaqMiss(Base):
 class FaqLearned(Base):
     """A (question → entry) pair a customer confirmed: a tapped "did you mean" suggestion, or a question an advisor
     answered after "none of these" (entry_id empty: the reviewer picks it). Candidates for new alternate questions,
-    reviewed with `python -m bot kb learn`. Anonymous like faq_miss: no customer id, so /forget has nothing to find.
+    reviewed with `python -m bot kb learn`. Like faq_miss, only the Telegram id of the latest asker, so /forget
+    deletes their words (bot.core.privacy.service).
     """
 
     __tablename__ = "faq_learned"
@@ -51,6 +56,9 @@ class FaqLearned(Base):
     entry_id: Mapped[str] = mapped_column(String(64), doc="the entry confirmed; '' when an advisor answered")
     source: Mapped[str] = mapped_column(String(16), doc="suggestion or advisor")
     status: Mapped[str] = mapped_column(String(16), default="new", doc="new, accepted or rejected")
+    asked_by: Mapped[int | None] = mapped_column(
+        BigInteger, index=True, doc="the Telegram user whose words `question` holds, only so /forget can delete them"
+    )
     count: Mapped[int] = mapped_column(Integer, default=1)
     first_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

@@ -4,12 +4,16 @@
 same draft twice and stored two bookings. Here each update waits for the ones before it from the same user
 (or, without a user, the same chat), so a flow always sees the answers the previous update left; other
 customers are not held up. Updates waiting for their turn do not count against the running limit, so one
-customer sending a burst cannot take the places of everyone else.
+customer sending a burst cannot take the places of everyone else. An update id seen lately is not handled
+again (a re-delivery after a dropped getUpdates answer or a webhook retry would otherwise answer a button twice,
+which Telegram refuses, or reply to one message twice).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Any
 
@@ -18,6 +22,9 @@ from telegram.ext import BaseUpdateProcessor
 
 # PTB's own semaphore only bounds updates in hand (running or waiting for their user's turn).
 IN_HAND = 4096
+SEEN_IDS = 10_000  # update ids remembered to drop a re-delivered one (Telegram's ids only grow)
+
+log = logging.getLogger(__name__)
 
 
 def update_owner(update: object) -> int | None:
@@ -39,6 +46,26 @@ class PerUserUpdates(BaseUpdateProcessor):
         self._running = asyncio.BoundedSemaphore(running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}  # updates in hand per owner; the lock goes when none is left
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def _seen_before(self, update: object) -> bool:
+        if not isinstance(update, Update):
+            return False
+        if update.update_id in self._seen:
+            return True
+        self._seen[update.update_id] = None
+        if len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)
+        return False
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Drop an update id seen lately, before it takes a place or a turn; else as PTB does."""
+        if self._seen_before(update):
+            log.info("update %s delivered again: already taken", update.update_id)  # type: ignore[attr-defined]
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        await super().process_update(update, coroutine)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         owner = update_owner(update)

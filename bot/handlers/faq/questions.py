@@ -47,7 +47,7 @@ async def question(update: Update, context: CareContext) -> None:
     if not fold(text):
         await send(update, context, locale, "ask_hint", keyboards.main_menu(services, locale, user.id))
         return
-    reply = await services.faq.ask_and_record(text, locale)
+    reply = await services.faq.ask_and_record(text, locale, user.id)
     advisor.remember_question(context, text, reply.decision)  # the FAQ trail on a handoff's card
     if reply.decision == "answer" and reply.entry_id == HUMAN_ENTRY:  # 「我要找真人」: a person, not an FAQ
         await advisor.request_human(update, context, locale, trigger="typed")
@@ -87,7 +87,7 @@ async def button(update: Update, context: CareContext) -> None:
     locale = await customer_locale(update, context)
     if data.action in ("show", "pick") and data.arg in context.services.kb.by_id:
         if data.action == "pick" and (asked := last_suggested(context)):
-            await context.services.faq.record_pick(asked, locale, data.arg)
+            await context.services.faq.record_pick(asked, locale, data.arg, query.from_user.id)
         await send_entry(update, context, locale, data.arg)
     else:  # "none of these": the customer needs a person
         await advisor.request_human(update, context, locale, trigger="faq_none")

@@ -1,12 +1,13 @@
-"""Everything else a customer can send: stickers, photos, voice, files, locations, unknown commands."""
+"""Everything else a customer can send: stickers, photos, voice, files, locations, unknown commands, and
+button data no handler took (forged, garbled, or of a kind the bot no longer makes)."""
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, customer_locale, send
+from bot.handlers.common.context import CareContext, customer_locale, refuse_button, send
 
 
 def _kind(update: Update) -> str:
@@ -54,4 +55,5 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     return [
         MessageHandler(private & filters.COMMAND, unknown_command),
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, non_text),
+        CallbackQueryHandler(refuse_button),  # last: answered with "expired, here is what to do", never spinning
     ]

@@ -64,7 +64,9 @@ def test_a_typed_service_type(shared_services: Services, text: str, kind: str | 
 @pytest.mark.parametrize(
     ("question", "kept"),
     [("年检怎么弄", True), ("保修", False), ("我的电话是13800138000 帮我约保养", False),
-     ("mail me at a@b.com", False), ("see https://x.cn/a", False), ("x" * 300, False)],
+     ("mail me at a@b.com", False), ("see https://x.cn/a", False), ("x" * 300, False),
+     ("call me on 138 2651 4417", False), ("138.2651.4417 warranty?", False), ("電話 138\u00a02651\u20094417", False),
+     ("1 2 3 oil change", True)],
 )  # fmt: skip
 def test_only_questions_with_nothing_personal_are_kept(question: str, kept: bool) -> None:
     assert worth_learning(question) is kept

@@ -216,7 +216,7 @@ async def relay_staff(update: Update, context: CareContext) -> None:
         name = await handoff_desk.staff_name(context, member, update.effective_user)
         await handoff_desk.note(context, ticket, "claimed", name=name)
     if ticket.trigger == "faq_none" and ticket.first_response_at is None:  # the advisor's first answer
-        await services.faq.record_advisor_answer(ticket.id, ticket.customer_locale)
+        await services.faq.record_advisor_answer(ticket.id, ticket.customer_locale, ticket.customer_chat_id)
     raise ApplicationHandlerStop
 
 
