@@ -7,8 +7,11 @@ polls next. Each handled update is recorded in the `handled_update` ledger (bot.
 confirmed, and an update delivered again is looked up there, so it is handled once, not twice, even when the
 replica that handled it died before confirming it.
 
-While updates are in hand, getUpdates returns at once (they are still pending on Telegram's side), so the
-loop waits for one to finish (at most `BUSY_WAIT` seconds) before polling again rather than spinning.
+While updates are in hand, getUpdates returns at once and hands them out again (they are still pending on
+Telegram's side), so the loop polls again only when all of them are done, or every `BUSY_WAIT` seconds
+meanwhile so that one slow update does not hold the others' up for longer than that — unless `FULL` or more
+are in hand: then the handlers are busy anyway, and it waits for them to drop below that (re-reading a
+hundred updates still in hand every half second is what a busy bot can least afford).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from telegram.ext import Application, Updater
 from bot.core.ops.handled import UpdateLedger
 
 log = logging.getLogger(__name__)
-BUSY_WAIT = 0.2  # seconds between polls while updates are in hand and none finishes
+BUSY_WAIT = 0.5  # at most this long between polls while updates are in hand
+FULL = 32  # with this many in hand, poll again only once fewer are
 RETRY_DELAY = 1.0  # after a failed getUpdates or database call
 PRUNE_EVERY = dt.timedelta(hours=1)
 _AT_ONCE = dt.timedelta(0)
@@ -107,9 +111,7 @@ class ConfirmingUpdater(Updater):
                 await self._record_done()
                 await self._prune_now_and_then()
                 if self._in_hand:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(BUSY_WAIT):
-                            await self._wake.wait()
+                    await self._until_done_or(BUSY_WAIT)
                     await self._record_done()
                 wait = _AT_ONCE if self._in_hand else long_poll
                 updates = await self.bot.get_updates(
@@ -124,6 +126,17 @@ class ConfirmingUpdater(Updater):
             except (TelegramError, SQLAlchemyError, OSError) as exc:
                 log.warning("polling: %s; trying again in %.0f s", exc, RETRY_DELAY)
                 await asyncio.sleep(RETRY_DELAY)
+
+    async def _until_done_or(self, seconds: float) -> None:
+        """Wait until nothing is in hand, or `seconds` at most."""
+        while len(self._in_hand) >= FULL:
+            self._wake.clear()
+            await self._wake.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while self._in_hand:
+                    self._wake.clear()
+                    await self._wake.wait()
 
     async def _take(self, updates: Sequence[Update]) -> None:
         """Queue the updates not seen before and not in the ledger; the rest are confirmed with the next poll."""
