@@ -288,8 +288,18 @@ def _run(settings: Settings) -> int:
     except StartupError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from bot.cli import replica
+
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query", "my_chat_member"]
+    updater = None if settings.webhook_url else replica.confirm_after_handling(application)
+    replica.on_stop(application, updater)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # PTB's run_polling/run_webhook go on in this loop, which the lock lives on
+    try:
+        loop.run_until_complete(replica.become_active(application))  # at once on SQLite; on PostgreSQL, the lock
+    except KeyboardInterrupt:
+        return 0
     try:
         if settings.webhook_url:
             secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None

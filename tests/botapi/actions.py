@@ -53,6 +53,15 @@ class UserActions(BotApiState):
             raise ValueError("an update has exactly one payload field")
         return self.enqueue_update(kinds[0], update[kinds[0]])
 
+    def redeliver(self, update: dict[str, Any]) -> None:
+        """Queue ``update`` again with its own id, as Telegram hands out an update no offset confirmed yet
+        (what the next poller sees when the one that had it died before confirming it)."""
+        with self._cond:
+            if any(u["update_id"] == update["update_id"] for u in self._updates):
+                return  # still pending: Telegram keeps one copy
+            self._updates = sorted([*self._updates, copy.deepcopy(update)], key=lambda u: int(u["update_id"]))
+            self._cond.notify_all()
+
     def pending_updates(self) -> list[dict[str, Any]]:
         """Copies of the queued, not yet confirmed updates."""
         with self._lock:

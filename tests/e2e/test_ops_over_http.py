@@ -87,7 +87,8 @@ def test_health_metrics_and_json_log_of_a_running_bot(tmp_path: Path) -> None:
             base = f"http://127.0.0.1:{port}"
             status, content_type, body = _get(f"{base}/healthz")
             assert status == 200 and content_type.startswith("application/json")
-            assert json.loads(body) == {"status": "ok", "database": True, "sender": "active", "sender_lock": "none"}
+            assert json.loads(body) == {"status": "ok", "database": True, "sender": "active", "sender_lock": "none",
+                                        "updates": "active"}
 
             samples = _wait_for_metric(f"{base}/metrics", 'carebot_updates_total{kind="message",outcome="handled"}', 2)
             status, content_type, body = _get(f"{base}/metrics")

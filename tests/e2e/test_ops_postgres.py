@@ -57,7 +57,7 @@ def test_health_reports_active_and_standby_and_the_standby_takes_over(pg_url: st
                     _wait_for_roles(ports[:1], ["active"])
             _wait_for_roles(ports, ["active", "standby"])
             assert _health(ports[1]) == {"status": "ok", "database": True, "sender": "standby",
-                                         "sender_lock": "advisory"}
+                                         "sender_lock": "advisory", "updates": "standby"}
             replicas[0].send_signal(signal.SIGTERM)
             assert replicas[0].wait(timeout=60) == 0
             _wait_for_roles(ports[1:], ["active"])

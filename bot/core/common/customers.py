@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import case, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.common.base import utcnow
@@ -51,6 +52,15 @@ async def touch_customer(
         values["chat_id"] = chat_id
     if last_locale:
         values["last_locale"] = last_locale
+    # A known customer (nearly every update) is one plain UPDATE, whose compiled form SQLAlchemy caches; the
+    # dialects' upserts are compiled afresh on each call, so they are kept for the first contact.
+    refresh = {k: v for k, v in values.items() if k != "telegram_user_id"}
+    refresh["first_name"] = case((Customer.forgotten_at.is_(None), first_name), else_=None)
+    known = await session.execute(
+        sql_update(Customer).where(Customer.telegram_user_id == telegram_user_id).values(refresh).returning(Customer)
+    )
+    if (row := known.scalar_one_or_none()) is not None:
+        return _view(row)
     insert = upsert_insert(session)(Customer).values(**values)
     update = {k: insert.excluded[k] for k in values if k != "telegram_user_id"}
     # A customer who asked to be forgotten is not named again until they accept the privacy notice again.

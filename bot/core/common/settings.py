@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=50, ge=1)
     outbox_concurrency: int = Field(default=8, ge=1, description="requests in flight at once")
     outbox_tick_seconds: float = Field(default=1.0, gt=0)
+    standby_poll_seconds: float = Field(
+        default=1.0, gt=0, description="a standby replica tries for the updates lock this often (PostgreSQL)"
+    )
     outbox_expiry_hours: dict[str, float] = Field(
         default_factory=lambda: {"reminder": 72.0, "follow_up": 48.0, "campaign": 24.0, "notice": 6.0},
         description="a message of this kind not sent within this many hours of not_before is dropped",

@@ -27,6 +27,7 @@ class Health:
     database: bool
     sender: Role  # the outbox sender's role: active (holds the lock, or SQLite's only process), standby, off
     sender_lock: str  # "advisory" on PostgreSQL, "none" on SQLite
+    updates: Role = "active"  # takes updates (holds the updates lock, or SQLite's only process), or standby
 
     @property
     def ok(self) -> bool:
@@ -48,9 +49,11 @@ async def database_reachable(sessions: async_sessionmaker[AsyncSession]) -> bool
     return True
 
 
-async def check(sessions: async_sessionmaker[AsyncSession], sender: Role, sender_lock: str) -> Health:
+async def check(
+    sessions: async_sessionmaker[AsyncSession], sender: Role, sender_lock: str, updates: Role = "active"
+) -> Health:
     metrics.sender_active.set(1 if sender == "active" else 0)
-    return Health(await database_reachable(sessions), sender, sender_lock)
+    return Health(await database_reachable(sessions), sender, sender_lock, updates)
 
 
 async def refresh_gauges(sessions: async_sessionmaker[AsyncSession], now: dt.datetime | None = None) -> None:

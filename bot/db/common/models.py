@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     String,
     UniqueConstraint,
     func,
@@ -43,3 +44,17 @@ class DeploymentSecret(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class HandledUpdate(Base):
+    """A Telegram update this bot has handled, so one delivered again after a failover is not handled twice.
+
+    Telegram delivers an update again until a later getUpdates offset confirms it; the poller
+    (bot.handlers.ops.polling) records each update here as soon as it is handled and confirms it only after,
+    so a replica taking over skips what the dead one finished. Rows older than a retention window go.
+    """
+
+    __tablename__ = "handled_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

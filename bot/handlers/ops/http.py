@@ -5,7 +5,8 @@ reads the database gauges with the bot's async sessions at each scrape, and /hea
 that handles updates, so a wedged loop fails the health check too.
 
 - `GET /healthz` → 200 `{"status": "ok", "database": true, "sender": "active"|"standby"|"off",
-  "sender_lock": "advisory"|"none"}`, or 503 with `"status": "unavailable"` when the database is unreachable.
+  "sender_lock": "advisory"|"none", "updates": "active"|"standby"}`,
+  or 503 with `"status": "unavailable"` when the database is unreachable.
 - `GET /metrics` → the Prometheus text format (bot.core.common.metrics names every family).
 """
 
@@ -27,25 +28,26 @@ from bot.core.ops import health
 
 log = logging.getLogger(__name__)
 SenderRole = Callable[[], tuple[health.Role, str]]
+UpdatesRole = Callable[[], health.Role]
 
 
 class _Health(RequestHandler):
-    def initialize(self, sessions: async_sessionmaker[AsyncSession], role: SenderRole) -> None:
-        self.sessions, self.role = sessions, role
+    def initialize(self, sessions: async_sessionmaker[AsyncSession], role: SenderRole, updates: UpdatesRole) -> None:
+        self.sessions, self.role, self.updates = sessions, role, updates
 
     async def get(self) -> None:
-        state = await health.check(self.sessions, *self.role())
+        state = await health.check(self.sessions, *self.role(), self.updates())
         self.set_status(200 if state.ok else 503)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(state.as_dict()))
 
 
 class _Metrics(RequestHandler):
-    def initialize(self, sessions: async_sessionmaker[AsyncSession], role: SenderRole) -> None:
-        self.sessions, self.role = sessions, role
+    def initialize(self, sessions: async_sessionmaker[AsyncSession], role: SenderRole, updates: UpdatesRole) -> None:
+        self.sessions, self.role, self.updates = sessions, role, updates
 
     async def get(self) -> None:
-        await health.check(self.sessions, *self.role())
+        await health.check(self.sessions, *self.role(), self.updates())
         try:
             await health.refresh_gauges(self.sessions)
         except (SQLAlchemyError, OSError) as exc:  # the counters are still worth a scrape
@@ -57,8 +59,10 @@ class _Metrics(RequestHandler):
 class OpsServer:
     """The tiny HTTP server; `start` binds (raising OSError if the port is taken), `stop` closes it."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], role: SenderRole) -> None:
-        routes = {"sessions": sessions, "role": role}
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], role: SenderRole, updates: UpdatesRole = lambda: "active"
+    ) -> None:
+        routes = {"sessions": sessions, "role": role, "updates": updates}
         self.app = WebApplication([(r"/healthz", _Health, routes), (r"/metrics", _Metrics, routes)],
                                   log_function=lambda _handler: None)  # scrapes are not worth a log line each
         self.server: HTTPServer | None = None

@@ -9,6 +9,7 @@ Handler tests that call `Application.process_update` directly bypass the process
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import logging
@@ -50,8 +51,21 @@ def update_kind(update: object) -> str:
 class ObservedUpdates(PerUserUpdates):
     """One user's updates in turn, other users concurrently (PerUserUpdates), plus the log line and count."""
 
+    on_done: Callable[[int], None] | None = None  # told each update id once its handlers are done (polling)
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await super().do_process_update(update, _observed_update(update, coroutine))
+        try:
+            await super().do_process_update(update, _observed_update(update, coroutine))
+        except asyncio.CancelledError:
+            raise  # not handled: the update stays unconfirmed and comes again
+        except Exception:
+            self._done(update)  # it failed (the error handler had its turn): handling it again would fail again
+            raise
+        self._done(update)
+
+    def _done(self, update: object) -> None:
+        if self.on_done is not None and isinstance(update, Update):
+            self.on_done(update.update_id)
 
 
 async def _observed_update(update: object, coroutine: Awaitable[Any]) -> None:

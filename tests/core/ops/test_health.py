@@ -53,8 +53,9 @@ async def test_gauges_count_the_queue_tickets_and_unclaimed_roadside_calls(
     assert _value("carebot_tickets_open", state="open") == 1
     assert _value("carebot_tickets_open", state="claimed") == 1
     assert _value("carebot_roadside_waiting_for_claim") == 2
-    state = await health.check(sessions, "standby", "advisory")
-    assert state.as_dict() == {"status": "ok", "database": True, "sender": "standby", "sender_lock": "advisory"}
+    state = await health.check(sessions, "standby", "advisory", "standby")
+    assert state.as_dict() == {"status": "ok", "database": True, "sender": "standby", "sender_lock": "advisory",
+                               "updates": "standby"}
     assert _value("carebot_outbox_sender_active") == 0 and _value("carebot_database_up") == 1
 
 
