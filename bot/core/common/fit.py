@@ -18,6 +18,7 @@ from typing import Any
 
 MAX_TEXT = 4096  # sendMessage / editMessageText text, after entity parsing
 MAX_CAPTION = 1024  # a media message's caption, after entity parsing
+MAX_ALERT = 200  # answerCallbackQuery's text (a button's popup)
 MAX_BUTTONS = 100  # an inline or reply keyboard ("reply markup is too long" above it)
 # ... and the same error above about 10 kB of keyboard, even under 100 buttons (not in the Bot API documentation:
 # tginfo/Telegram-Limits#187, python-telegram-bot#5104); tests/botapi enforces both.

@@ -17,7 +17,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.ext import ApplicationBuilder, ExtBot
 
-from bot.core.common.fit import MAX_BUTTONS, MAX_CAPTION, MAX_MARKUP_BYTES, MAX_TEXT, cap_rows, cut_html
+from bot.core.common.fit import MAX_ALERT, MAX_BUTTONS, MAX_CAPTION, MAX_MARKUP_BYTES, MAX_TEXT, cap_rows, cut_html
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,9 @@ def fit_request(endpoint: str, data: dict[str, Any]) -> dict[str, Any]:
         if fitted != value:
             log.warning("%s: the %s was longer than Telegram allows and was cut", endpoint, field)
             data = {**data, field: fitted}
+    if endpoint == "answerCallbackQuery" and isinstance(data.get("text"), str):
+        popup = cut_html(data["text"], MAX_ALERT, markup=False)
+        data = data if popup == data["text"] else {**data, "text": popup}
     markup = data.get("reply_markup")
     capped = _capped(markup)
     if capped is not markup:

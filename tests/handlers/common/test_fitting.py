@@ -49,6 +49,12 @@ async def test_the_application_bot_cuts_what_a_plain_bot_loses(server: FakeBotAp
         assert len(buttons) == MAX_BUTTONS and buttons[-1].text == "⬅️ Menu"  # the last row is kept
         heavy = await fitting.send_message(user.id, "cars", reply_markup=keyboard(95, "d" * 64))
         assert heavy.reply_markup is not None and heavy.reply_markup.inline_keyboard[-1][0].text == "⬅️ Menu"
+        button = await fitting.send_message(user.id, "tap", reply_markup=keyboard(1))
+        query = server.push_callback(user.id, button.message_id, "x0")["callback_query"]["id"]
+        with pytest.raises(BadRequest):
+            await plain.answer_callback_query(query, "請稍候" * 100, show_alert=True)
+        assert await fitting.answer_callback_query(query, "請稍候" * 100, show_alert=True)
+        assert len(server.callback_queries[query]["answer"]["text"]) == 200
         photo = server.push_photo(user.id)["message"]
         copied = await fitting.copy_message(user.id, user.id, photo["message_id"], caption=LONG, parse_mode="HTML")
         assert copied.message_id

@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import Message
 from telegram.constants import ParseMode
 
-from bot.core.common.fit import MAX_CAPTION, MAX_TEXT, cut_html, split_html, visible_length
+from bot.core.common.fit import MAX_CAPTION, MAX_TEXT, split_html, visible_length
 from bot.core.desk.handoff.tickets import TicketView
 from bot.handlers.common.context import CareContext
 
@@ -31,20 +31,27 @@ async def into_topic(context: CareContext, message: Message, ticket: TicketView,
     group, thread = services.settings.advisor_group_id, ticket.topic_id
     assert group is not None
 
-    def header(body: str) -> str:
+    def header(body: str, what: str = kind) -> str:
         name = sender_name(message)
         return services.messages.render(
-            services.settings.default_locale, "handoff_relayed", name=name, ticket_id=ticket.id, kind=kind, body=body
+            services.settings.default_locale, "handoff_relayed", name=name, ticket_id=ticket.id, kind=what, body=body
         )
 
-    if message.text is not None:  # a long message arrives whole, every part under the header
-        room = MAX_TEXT - visible_length(header("")) - 2
-        for part in split_html(message.text, room, markup=False):
-            await context.bot.send_message(group, header(part), message_thread_id=thread)
+    async def words(text: str) -> None:  # a long text arrives whole, every part under the header
+        room = MAX_TEXT - visible_length(header("", "text")) - 2
+        for part in split_html(text, room, markup=False):
+            await context.bot.send_message(group, header(part, "text"), message_thread_id=thread)
+
+    if message.text is not None:
+        await words(message.text)
         return
     if kind in CAPTIONED:
-        caption = cut_html(header(message.caption or ""), MAX_CAPTION)
-        await message.copy(group, message_thread_id=thread, caption=caption, parse_mode=ParseMode.HTML)
+        caption = header(message.caption or "")
+        long_caption = visible_length(caption) > MAX_CAPTION  # the header pushed it over: it follows as text
+        await message.copy(group, message_thread_id=thread, caption=header("") if long_caption else caption,
+                           parse_mode=ParseMode.HTML)  # fmt: skip
+        if long_caption and message.caption:
+            await words(message.caption)
         return
     await context.bot.send_message(group, header(""), message_thread_id=thread)
     await message.copy(group, message_thread_id=thread)

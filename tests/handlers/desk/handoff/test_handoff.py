@@ -156,6 +156,11 @@ async def test_a_customer_cannot_pass_for_the_bot_in_the_topic(desk: Desk, custo
     parts = relayed(desk, ticket.topic_id)[1:]
     assert len(parts) == 2 and all(p["text"].startswith("💬 客戶 Mei") for p in parts)  # every part under the header
     assert "".join(p["text"].split("\n", 1)[1] for p in parts) == long
+    caption = "刮" * 1020  # fits a caption alone, not under the header: the words follow as text, whole
+    await customer.send(desk.engine.push_photo(customer.user.id, caption=caption))
+    photo, words = relayed(desk, ticket.topic_id)[3:]
+    assert photo["caption"].startswith("💬 客戶 Mei") and "刮" not in photo["caption"]
+    assert words["text"].startswith("💬 客戶 Mei") and words["text"].endswith("\n" + caption)
 
 
 async def test_a_flow_started_during_a_ticket_gets_its_own_answers(desk: Desk, customer: Customer) -> None:
