@@ -1,7 +1,7 @@
 """faq_daily: the FAQ's outcomes counted per day (anonymous), for /stats' answered / did-you-mean / fallback rates
 
-Revision ID: 0012_h_market
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 16:30:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_h_market"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """handled_update: the update ids already handled, so a re-delivered update is handled once (failover)
 
-Revision ID: 0012_h_failover
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03 16:30:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_h_failover"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
