@@ -99,7 +99,9 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
                 [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("nv", "lv")],
                 [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("ins", "wty", "svc")],
                 [_button(context, user.id, label(locale, "cmpw_next"), "next")]]  # fmt: skip
-        data = {"count": count, "filters": sorted(on)}
+        names = {**{b.id: b.name.get(locale) for b in services.dealer.branches},
+                 **{code: label(locale, f"cmpw_f_{code}") for code in steps.FILTERS}}  # fmt: skip
+        data = {"count": count, "filters": sorted(names.get(key, key) for key in on)}  # what the buttons say
     elif step.startswith("text:"):
         target = step.split(":", 1)[1]
         data = {"language": label(locale, f"cmpw_lang_{target}"), "optional": target != DEFAULT_LOCALE}

@@ -41,6 +41,7 @@ async def test_service_due_filter_changes_the_count_and_combines(desk: Desk) -> 
     asked = await press(desk, MARKETING_ID, asked[-1], "30 天內該保養")
     assert "目前收件人數：1" in asked[-1]["text"]
     assert "✔ 30 天內該保養" in str(asked[-1]["reply_markup"])
+    assert "篩選：30 天內該保養" in asked[-1]["text"]  # the filter by its name, not its code
     asked = await press(desk, MARKETING_ID, asked[-1], "Honda")  # combined (AND): no Honda is due
     assert "目前收件人數：0" in asked[-1]["text"]
     asked = await press(desk, MARKETING_ID, asked[-1], "Honda")
