@@ -269,6 +269,9 @@ async def typed(update: Update, context: CareContext) -> object:
         a["new_event"] = new
     elif step.startswith("text:"):
         a["texts"] = {**a.get("texts", {}), step.split(":", 1)[1]: message.text.strip()}
+    elif step == "ready":  # typed instead of picking a template: the first locale's text, as before
+        a = {k: v for k, v in a.items() if k != "picking"}
+        a["texts"] = {**a.get("texts", {}), DEFAULT_LOCALE: message.text.strip()}
     elif step == "when":
         when = steps.parse_when(message.text, settings.tz)
         if when is None:
