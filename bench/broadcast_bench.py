@@ -23,6 +23,7 @@ import asyncio
 import datetime as dt
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import sys
@@ -152,7 +153,7 @@ async def run(args: argparse.Namespace, server: Connection, process: Any, token:
                 await asyncio.sleep(settings.campaign_tick_seconds)
 
         ticker = asyncio.create_task(ticking())
-        send_started = time.monotonic()
+        send_started, cpu_started = time.monotonic(), time.process_time()
         while True:
             await sender.tick(budget=2.0)
             async with services.sessions() as session:
@@ -163,7 +164,7 @@ async def run(args: argparse.Namespace, server: Connection, process: Any, token:
                     memory[mark] = rss_mb()
             if counts["pending"] + counts["sending"] == 0:
                 break
-        send_seconds = time.monotonic() - send_started
+        send_seconds, cpu_seconds = time.monotonic() - send_started, time.process_time() - cpu_started
         memory[1.0] = rss_mb()
         await marketing.tick(services)
         stop.set()
@@ -196,6 +197,9 @@ async def run(args: argparse.Namespace, server: Connection, process: Any, token:
     return {
         "recipients": args.recipients, "rate_limit": args.rate, "sender_rate": settings.outbox_rate_per_second,
         "enqueue_seconds": round(enqueue_seconds, 1), "send_seconds": round(send_seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),
+        "cpu_ms_per_message": round(1000 * cpu_seconds / max(len(accepted), 1), 2),
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
         "accepted": len(accepted), "lost": len(audience - set(per_chat)),
         "duplicates": sum(n - 1 for n in per_chat.values()),
         "too_many_requests": sum(1 for status, _, _ in calls if status == 429),
@@ -220,6 +224,7 @@ async def main(args: argparse.Namespace) -> int:
     if not ours.poll(600):
         raise RuntimeError("the loopback server process did not start")
     token, base_url = ours.recv()
+    print(f"load average at start: {os.getloadavg()}")
     print(f"broadcast: {args.recipients} recipients, loopback Bot API enforcing {args.rate}/s, sender at "
           f"{args.sender_share:.0%} of it, {args.questions_per_second}/s questions meanwhile; "
           f"database {'PostgreSQL' if args.pg else 'SQLite'}")  # fmt: skip

@@ -223,6 +223,8 @@ async def run_terminal_chat(
     """Read lines until EOF or /quit; every line goes through the real handlers. `jobs` (bot.cli.chat_jobs) runs the
     sender, the sweep and the desk tick alongside."""
     chat = TerminalChat(application, api, api.chat_id, first_name, language_code)
+    api.chat_names.update({user_id: f"{name} ({role})" for role, (user_id, name) in STAFF_PERSONAS.items()
+                           if role in PRIVATE_PERSONAS})  # fmt: skip
     async with application:
         await bootstrap_chat_staff(application.bot_data["services"])
         if jobs is not None:

@@ -65,6 +65,7 @@ class TerminalBotApi(BaseRequest):
     buttons: dict[int, Button] = field(default_factory=dict)  # the live buttons by their number
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
+    chat_names: dict[int, str] = field(default_factory=dict)  # other private chats by who is in them (staff)
     last_topic: int | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -142,7 +143,8 @@ class TerminalBotApi(BaseRequest):
             topic = f" › topic #{thread} «{self.topics.get(thread, '')}»" if thread else " › General"
             return f"── advisors' group{topic} ──"
         if chat_id != self.chat_id:
-            return f"── to chat {chat_id} ──"
+            name = self.chat_names.get(chat_id)
+            return f"── {name}'s private chat ──" if name else f"── to chat {chat_id} ──"
         return None if first else "── customer's private chat ──"
 
     def live_buttons(self) -> list[str]:

@@ -54,6 +54,8 @@ async def run(settings: Settings, args: Any) -> int:
         if args.chart:
             args.chart.write_bytes(present.chart_png(services, weeks, locale))
             print(f"chart written to {args.chart}")
+            if locale != "en" and not present.chart_in_locale():
+                print("chart labels in English: no CJK font installed (fc-list :lang=zh lists none)")
         return 0
     finally:
         await services.engine.dispose()

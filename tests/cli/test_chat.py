@@ -106,3 +106,13 @@ def test_the_demo_contact_links_the_first_demo_customer(tmp_path: Path) -> None:
     assert "[8] ✅" in result.stdout and "[10] 📱" in result.stdout and "(sends your contact)" in result.stdout
     assert "Found your record with us: 2 cars" in result.stdout
     assert "粤B·A7453 Honda Accord" in result.stdout
+
+
+def test_a_staff_members_private_chat_is_named_in_its_header() -> None:
+    from bot.cli.chat_api import TerminalBotApi
+
+    api = TerminalBotApi(chat_id=1, out=lambda _: None, chat_names={990_004: "Mia (marketing)"})
+    assert api._header(1, None) is None  # the customer's chat, shown first: no header
+    assert api._header(990_004, None) == "── Mia (marketing)'s private chat ──"
+    assert api._header(777, None) == "── to chat 777 ──"
+    assert api._header(1, None) == "── customer's private chat ──"

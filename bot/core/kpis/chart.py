@@ -74,6 +74,9 @@ def _draw(weeks: Sequence[tuple[dt.date, Mapping[str, float | None]]], labels: M
         for code, label in labels.items():
             y = [None if values.get(code) is None else 100 * float(values[code]) for _, values in weeks]  # type: ignore[arg-type]
             axes.plot(x, [float("nan") if v is None else v for v in y], marker="o", label=label)
+        if x:  # the period's weeks, one tick each (a lone point would otherwise get years of empty axis)
+            axes.set_xlim(x[0] - dt.timedelta(days=3), x[-1] + dt.timedelta(days=3))
+            axes.set_xticks(x, [monday.strftime("%m-%d") for monday in x])
         axes.set_ylim(0, 105)
         axes.set_ylabel("%")
         axes.set_title(title)

@@ -52,6 +52,13 @@ def csv_text(services: Services, report: compute.Report, locale: Locale) -> str:
     return out.getvalue()
 
 
+def chart_in_locale() -> bool:
+    """Whether the chart can be drawn in a Chinese locale's words (a CJK font is installed)."""
+    from bot.core.kpis.chart import cjk_font
+
+    return cjk_font() is not None
+
+
 def chart_png(services: Services, weeks: list[Any], locale: Locale) -> bytes:
     from bot.core.kpis.chart import cjk_font, render  # matplotlib loads only when a chart is drawn
 

@@ -99,7 +99,9 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
                 [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("nv", "lv")],
                 [toggle(label(locale, f"cmpw_f_{c}"), c, c) for c in ("ins", "wty", "svc")],
                 [_button(context, user.id, label(locale, "cmpw_next"), "next")]]  # fmt: skip
-        data = {"count": count, "filters": sorted(on)}
+        names = {**{b.id: b.name.get(locale) for b in services.dealer.branches},
+                 **{code: label(locale, f"cmpw_f_{code}") for code in steps.FILTERS}}  # fmt: skip
+        data = {"count": count, "filters": sorted(names.get(key, key) for key in on)}  # what the buttons say
     elif step.startswith("text:"):
         target = step.split(":", 1)[1]
         data = {"language": label(locale, f"cmpw_lang_{target}"), "optional": target != DEFAULT_LOCALE}
@@ -267,6 +269,9 @@ async def typed(update: Update, context: CareContext) -> object:
         a["new_event"] = new
     elif step.startswith("text:"):
         a["texts"] = {**a.get("texts", {}), step.split(":", 1)[1]: message.text.strip()}
+    elif step == "ready":  # typed instead of picking a template: the first locale's text, as before
+        a = {k: v for k, v in a.items() if k != "picking"}
+        a["texts"] = {**a.get("texts", {}), DEFAULT_LOCALE: message.text.strip()}
     elif step == "when":
         when = steps.parse_when(message.text, settings.tz)
         if when is None:

@@ -175,3 +175,17 @@ def test_templates_are_found_by_name_in_feature_folders_and_a_name_is_unique(tmp
     (tmp_path / "en" / "ask.html.j2").write_text("again", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"template 'ask' is also .*desk/booking/ask\.html\.j2"):
         Messages(tmp_path)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_attendee_list_has_one_line_per_person(locale: str) -> None:
+    import html
+
+    from tests.core.common.samples_marketing import ATTENDEES, EVENT
+
+    text = MESSAGES.render(locale, "event_attendees", e=EVENT, attendees=ATTENDEES, checked="Mei")  # type: ignore[arg-type]
+    lines = text.splitlines()
+    for attendee in ATTENDEES:
+        name = html.escape(attendee.name) if attendee.name else f"#{attendee.customer_id}"
+        assert any(line.startswith(("☑️ ", "▫️ ")) and name in line for line in lines), (locale, name)
+    assert sum(line.startswith(("☑️ ", "▫️ ")) for line in lines) == len(ATTENDEES)

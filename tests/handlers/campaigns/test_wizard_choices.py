@@ -41,6 +41,7 @@ async def test_service_due_filter_changes_the_count_and_combines(desk: Desk) -> 
     asked = await press(desk, MARKETING_ID, asked[-1], "30 天內該保養")
     assert "目前收件人數：1" in asked[-1]["text"]
     assert "✔ 30 天內該保養" in str(asked[-1]["reply_markup"])
+    assert "篩選：30 天內該保養" in asked[-1]["text"]  # the filter by its name, not its code
     asked = await press(desk, MARKETING_ID, asked[-1], "Honda")  # combined (AND): no Honda is due
     assert "目前收件人數：0" in asked[-1]["text"]
     asked = await press(desk, MARKETING_ID, asked[-1], "Honda")
@@ -74,3 +75,13 @@ async def test_a_ready_template_fills_every_locale_and_previews_as_sent(desk: De
     assert found.audience == {"service_due_days": 30}
     assert found.texts["en"] == previews[2]["text"]  # stored as typed text: escaped once, when sent
     assert found.texts["zh-Hans"] == previews[1]["text"]
+
+
+async def test_typing_at_the_template_choice_is_the_first_locales_text(desk: Desk) -> None:
+    await _due_soon_owner(desk)
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    asked = await press(desk, MARKETING_ID, asked[-1], "群發")
+    asked = await press(desk, MARKETING_ID, asked[-1], "下一步")
+    asked = await press(desk, MARKETING_ID, asked[-1], "用範本")
+    asked = await private(desk, MARKETING_ID, "冬季保養週")
+    assert "簡體中文" in asked[-1]["text"]  # on to the next locale's text, not "did not understand"
