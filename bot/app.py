@@ -81,4 +81,8 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
     await ops_server.stop(application)
     await lifecycle.stop_jobs(application)  # before the engine goes: the sender records what it sent
     services: Services = application.bot_data["services"]
+    try:
+        await services.faq.flush_outcomes()  # the FAQ outcomes counted since the last write
+    except Exception:
+        log.exception("could not write the last FAQ outcome counts")
     await services.engine.dispose()

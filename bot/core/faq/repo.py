@@ -50,11 +50,11 @@ async def record_faq_miss(
     await session.execute(statement)
 
 
-async def count_faq_outcome(session: AsyncSession, day: dt.date, decision: str) -> None:
-    """Count one reply of the FAQ (answer, suggest or fallback) on the dealer-local `day` (anonymous)."""
-    insert = upsert_insert(session)(FaqDaily).values(day=day, decision=decision, count=1)
+async def count_faq_outcome(session: AsyncSession, day: dt.date, decision: str, count: int = 1) -> None:
+    """Count `count` replies of the FAQ (answer, suggest or fallback) on the dealer-local `day` (anonymous)."""
+    insert = upsert_insert(session)(FaqDaily).values(day=day, decision=decision, count=count)
     await session.execute(insert.on_conflict_do_update(index_elements=["day", "decision"],
-                                                       set_={"count": FaqDaily.count + 1}))  # fmt: skip
+                                                       set_={"count": FaqDaily.count + count}))  # fmt: skip
 
 
 async def top_faq_misses(session: AsyncSession, limit: int = 20) -> list[FaqMiss]:

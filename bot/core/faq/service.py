@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,7 @@ from bot.core.faq.learned import Matcher
 from bot.core.faq.matcher import Decision
 
 MAX_QUESTION_CHARS = 500  # longer messages are cut for matching; nobody asks a FAQ in more
+OUTCOME_FLUSH_SECONDS = 10.0  # the daily outcome counters are written at most this often (and with every miss)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class FaqService:
         self.matcher = matcher
         self.sessions = sessions
         self.tz = tz  # the dealer's: the outcomes are counted per local day
+        # Outcomes counted in memory and added to faq_daily in one transaction now and then: one row per day and
+        # outcome would otherwise be updated by every answer, and concurrent answers would queue on its lock.
+        self._outcomes: Counter[tuple[dt.date, str]] = Counter()
+        self._flushed_at = time.monotonic()
 
     def ask(self, question: str, locale: Locale) -> FaqReply:
         """Decide and prepare the reply; no side effects (the `ask` CLI and evaluation use this). Danger and a
@@ -103,20 +110,45 @@ class FaqService:
         `kb misses` (with the asker's Telegram id, so /forget can delete their words)."""
         reply = self.ask(question, locale)
         metrics.faq_reply(reply.decision)
-        async with self.sessions.begin() as session:
-            await faq_repo.count_faq_outcome(session, dt.datetime.now(self.tz).date(), reply.decision)
-            if reply.decision != "answer" and reply.normalized:
-                await faq_repo.record_faq_miss(
-                    session,
-                    reply.normalized,
-                    question[:MAX_QUESTION_CHARS],
-                    locale,
-                    reply.decision,
-                    reply.entry_id,
-                    reply.score,
-                    asked_by,
-                )
+        self._outcomes[(dt.datetime.now(self.tz).date(), reply.decision)] += 1
+        miss = reply.decision != "answer" and bool(reply.normalized)
+        if not miss and time.monotonic() - self._flushed_at < OUTCOME_FLUSH_SECONDS:
+            return reply
+        counted = self._take_outcomes()
+        try:
+            async with self.sessions.begin() as session:
+                await _write_outcomes(session, counted)
+                if miss:
+                    await faq_repo.record_faq_miss(
+                        session,
+                        reply.normalized,
+                        question[:MAX_QUESTION_CHARS],
+                        locale,
+                        reply.decision,
+                        reply.entry_id,
+                        reply.score,
+                        asked_by,
+                    )
+        except BaseException:
+            self._outcomes.update(counted)  # not written: counted again with the next write
+            raise
         return reply
+
+    async def flush_outcomes(self) -> None:
+        """Write the outcomes counted since the last write (before /stats reads them, and at shutdown)."""
+        if not self._outcomes:
+            return
+        counted = self._take_outcomes()
+        try:
+            async with self.sessions.begin() as session:
+                await _write_outcomes(session, counted)
+        except BaseException:
+            self._outcomes.update(counted)
+            raise
+
+    def _take_outcomes(self) -> Counter[tuple[dt.date, str]]:
+        counted, self._outcomes, self._flushed_at = self._outcomes, Counter(), time.monotonic()
+        return counted
 
     def service_type(self, text: str) -> str | None:
         """A typed answer to "which service?" read as one (「保養」, "oil change" → maintenance), or None."""
@@ -145,3 +177,8 @@ class FaqService:
             await faq_repo.record_faq_pair(
                 session, normalized, question[:MAX_QUESTION_CHARS], locale, entry_id, source, asked_by
             )
+
+
+async def _write_outcomes(session: AsyncSession, counted: Counter[tuple[dt.date, str]]) -> None:
+    for (day, decision), count in sorted(counted.items()):
+        await faq_repo.count_faq_outcome(session, day, decision, count)

@@ -29,6 +29,7 @@ async def stats_command(update: Update, context: CareContext) -> None:
     now = dt.datetime.now(dt.UTC)
     end = now.astimezone(services.settings.tz).date()
     period = present.period(services, end - dt.timedelta(days=days - 1), end, None, now)
+    await services.faq.flush_outcomes()  # this replica's latest FAQ outcomes count too
     async with services.sessions() as session:
         report = await compute.report(session, period, now)
         weeks = await compute.weekly(session, period, now)

@@ -201,3 +201,24 @@ async def test_each_faq_reply_is_counted_for_its_local_day(services_on: Services
     assert {(day, decision): count for day, decision, count in rows} == {
         (today, d): decisions.count(d) for d in set(decisions)}  # fmt: skip
     assert decisions[0] == "answer" and decisions[2] != "answer"
+
+
+async def test_answers_are_counted_in_memory_and_written_with_the_next_miss_or_flush(services_on: Services) -> None:
+    """Answered questions are not a write each (a hot row under concurrent answers): they are counted in memory
+    and written with the next miss, after OUTCOME_FLUSH_SECONDS, or by flush_outcomes (/stats, shutdown)."""
+    from sqlalchemy import select
+
+    async def counted() -> dict[str, int]:
+        async with services_on.sessions() as session:
+            rows = (await session.execute(select(FaqDaily.decision, FaqDaily.count))).all()
+        return {decision: count for decision, count in rows}
+
+    await services_on.faq.flush_outcomes()
+    before = await counted()
+    for _ in range(3):
+        assert (await services_on.faq.ask_and_record("營業時間", "zh-Hant")).decision == "answer"
+    assert await counted() == before  # nothing written yet
+    await services_on.faq.flush_outcomes()
+    assert (await counted()).get("answer", 0) == before.get("answer", 0) + 3
+    await services_on.faq.flush_outcomes()  # nothing new: nothing added
+    assert (await counted()).get("answer", 0) == before.get("answer", 0) + 3
