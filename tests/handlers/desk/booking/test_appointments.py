@@ -180,6 +180,9 @@ async def test_back_asks_the_question_before_again_and_keeps_the_rest(
     [mode] = await customer.press(slot_labels(slot_again)[0])
     assert "wait" in mode["text"]
     await customer.press("I'll wait")
+    [mode_again] = await customer.say("back")  # typed instead of pressed
+    assert "wait" in mode_again["text"]
+    await customer.press("I'll wait")
     await customer.press("Skip")
     [summary] = await customer.say("13800138000")
     assert "Scheduled maintenance" in summary["text"] and "AB1234" in summary["text"]  # the rest was kept
