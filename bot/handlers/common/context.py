@@ -95,8 +95,31 @@ async def refuse_button(update: Update, context: CareContext) -> None:
     query = update.callback_query
     if query is None:
         return
+    if context.user_data is not None and context.user_data.get(PREVIOUS_PRESS) == press_of(update):
+        await query.answer()  # the same button twice in a row (a double tap): the first press did the work
+        return
     locale = await customer_locale(update, context)
     await query.answer(context.services.messages.label(locale, "button_expired"), show_alert=True)
+
+
+PREVIOUS_PRESS, LAST_PRESS = "previous_press", "last_press"  # user_data: [message id, data] of the last two
+
+
+def press_of(update: Update) -> list[object] | None:
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None
+    return [query.message.message_id, query.data]
+
+
+async def remember_press(update: Update, context: CareContext) -> None:
+    """Before anything else: keep the customer's press before this one, so a double tap is told from a stale
+    button (refuse_button)."""
+    chat = update.effective_chat
+    if update.callback_query is None or context.user_data is None or chat is None or chat.type != "private":
+        return
+    context.user_data[PREVIOUS_PRESS] = context.user_data.get(LAST_PRESS)
+    context.user_data[LAST_PRESS] = press_of(update)
 
 
 def conversations(context: CareContext) -> list[ConversationHandler]:  # type: ignore[type-arg]

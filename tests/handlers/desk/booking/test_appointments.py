@@ -311,3 +311,19 @@ async def test_typed_days_against_the_dealers_clock_say_what_is_wrong_and_show_o
     assert "11月1日（週日）已經過去了" in passed["text"] and "太遠" not in passed["text"]
     far, _ = await customer.say("2027/1/4")
     assert "2027年1月4日（週一）太遠了" in far["text"] and "預約到12月12日" in far["text"]  # another year says so
+
+
+async def test_a_double_tap_is_quiet_and_an_old_button_is_still_refused(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, USER, "zh-hant")
+    [service] = await customer.say("/book")
+    repair = next(data for label, data in customer.buttons(service) if "維修" in label)
+    await customer.press_data(repair, service["message_id"])
+    query_id, replies = await customer.press_data(repair, service["message_id"])  # the second tap of a double tap
+    assert replies == [] and not (engine.callback_answer(query_id) or {}).get("text")  # no "expired" alert
+    bodywork = next(data for label, data in customer.buttons(service) if "鈑金" in label)
+    query_id, replies = await customer.press_data(bodywork, service["message_id"])  # another, older answer
+    assert replies == [] and (engine.callback_answer(query_id) or {}).get("show_alert") is True
+    assert [a.service_type for a in await stored(services_of(app))] == []
