@@ -41,6 +41,7 @@ from bot.handlers.desk.booking.steps import (
     now_local,
     retry,
     step_markup,
+    typed_choice,
 )
 from bot.handlers.desk.group import deliver_now
 from bot.handlers.faq import questions as faq
@@ -178,6 +179,14 @@ async def typed(update: Update, context: CareContext) -> object:
         # A question asked mid-booking is answered when the FAQ is sure, and the booking's question follows; a
         # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
         # mean" or a counted miss).
+        choice = await typed_choice(update, context, locale)
+        if choice is not None and choice[0] in TAKERS:  # a button's label typed: that button
+            if await TAKERS[choice[0]](context, update.effective_user.id if update.effective_user else 0,
+                                       answers, choice[1]):  # fmt: skip
+                answered(answers, STEP_OF_ACTION[choice[0]])
+                keep(context, answers)
+                return await ask(update, context, locale)
+            answers = answers_of(context)
         if context.services.faq.ask(text, locale).decision == "answer":
             await faq.question(update, context)
             return await ask(update, context, locale, reminder=True)
