@@ -42,7 +42,15 @@ from bot.core.warranty.chat import (
 )
 from bot.core.warranty.outcome import outcome
 from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, callback_data, customer_locale, entered, refuse_button, send
+from bot.handlers.common.context import (
+    CareContext,
+    callback_data,
+    customer_locale,
+    double_tap,
+    entered,
+    refuse_button,
+    send,
+)
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.front import start
@@ -157,7 +165,7 @@ async def car_chosen(update: Update, context: CareContext) -> object:
     """A car button (or "another car"), at the car question or as a correction later in the check."""
     query, data = update.callback_query, callback_data(update, context)
     assert query is not None
-    if data is None:
+    if data is None or double_tap(update, context):  # a double tap would start the check over twice
         await refuse_button(update, context)
         return None
     cars = {str(car.id): car for car in await _cars(update, context)}
