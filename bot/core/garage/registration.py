@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.common import steps
 from bot.core.common.dates import date_problem, km_problem, parse_km, read_date
 from bot.core.common.identifiers import RecordError, format_plate, known_make, normalise_plate
 from bot.core.garage.cars import customer_of
@@ -39,6 +40,7 @@ class CarDraft:
     odometer_km: int | None = None
     claim: bool | None = None  # the plate is on file with no owner: claiming it needs the VIN's last six
     vin_ok: bool | None = None
+    asked: list[str] | None = None  # the questions answered, newest last ("↩️ Back": bot.core.common.steps)
 
     @property
     def plate_display(self) -> str | None:
@@ -71,6 +73,37 @@ class Registered:
     car: VehicleView | None
     problem: str | None = None
     reason: str = ""
+
+
+# What each question's answer is stored in, for "back"; the VIN check fills the car's facts from the file.
+STEP_KEYS: dict[str, tuple[str, ...]] = {
+    "plate": ("plate", "claim", "vin_ok"), "vin6": ("vin_ok", "make", "model", "delivery_date"),
+    "odometer": ("odometer_km",),
+}  # fmt: skip
+
+
+def note_answered(draft: CarDraft, step: str) -> None:
+    data = draft.to_json()
+    steps.answered(data, step)
+    draft.asked = data[steps.ASKED]
+
+
+def go_back(draft: CarDraft) -> CarDraft:
+    """The draft without the newest answer the customer gave (unchanged when there is none)."""
+    data = draft.to_json()
+    steps.undo_last(data, STEP_KEYS)
+    return CarDraft.from_json(data)
+
+
+def take_earlier(draft: CarDraft, step: RegisterStep, text: str, today: dt.date) -> bool:
+    """A delivery date typed at the odometer question (not kilometres) replaces the one given before."""
+    if step != "odometer" or "delivery_date" not in (draft.asked or []) or parse_km(text) is not None:
+        return False
+    reading = read_date(text, today)
+    if reading is None or reading.value > today or reading.precision == "year":
+        return False
+    draft.delivery_date = reading.value
+    return True
 
 
 def next_step(draft: CarDraft) -> RegisterStep:

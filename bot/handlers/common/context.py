@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -109,8 +110,42 @@ async def refuse_button(update: Update, context: CareContext) -> None:
     query = update.callback_query
     if query is None:
         return
+    if double_tap(update, context):
+        await query.answer()  # the same button twice in a row (a double tap): the first press did the work
+        return
     locale = await customer_locale(update, context)
     await query.answer(context.services.messages.label(locale, "button_expired"), show_alert=True)
+
+
+PREVIOUS_PRESS, LAST_PRESS = "previous_press", "last_press"  # user_data: [message id, data, time] of the last two
+DOUBLE_TAP_SECONDS = 3.0  # the same button again within this: one tap meant, not a new press
+
+
+def press_of(update: Update) -> list[object] | None:
+    query = update.callback_query
+    if query is None or query.message is None:
+        return None
+    return [query.message.message_id, query.data]
+
+
+def double_tap(update: Update, context: CareContext) -> bool:
+    """Whether this press repeats the customer's press just before it (the same button of the same message,
+    within DOUBLE_TAP_SECONDS)."""
+    previous = (context.user_data or {}).get(PREVIOUS_PRESS)
+    last = (context.user_data or {}).get(LAST_PRESS)
+    if not previous or not last or previous[:2] != press_of(update):
+        return False
+    return float(last[2]) - float(previous[2]) <= DOUBLE_TAP_SECONDS
+
+
+async def remember_press(update: Update, context: CareContext) -> None:
+    """Before anything else: keep the customer's press before this one, so a double tap is told from a stale
+    button (refuse_button)."""
+    chat, press = update.effective_chat, press_of(update)
+    if press is None or context.user_data is None or chat is None or chat.type != "private":
+        return
+    context.user_data[PREVIOUS_PRESS] = context.user_data.get(LAST_PRESS)
+    context.user_data[LAST_PRESS] = [*press, time.time()]
 
 
 def conversations(context: CareContext) -> list[ConversationHandler]:  # type: ignore[type-arg]

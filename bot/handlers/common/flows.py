@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common.context import CareContext, conversations
+from bot.handlers.common.context import CareContext, conversations, remember_press
 from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -81,4 +81,4 @@ async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
-    return {-2: [TypeHandler(Update, one_flow_at_a_time)]}
+    return {-4: [CallbackQueryHandler(remember_press)], -2: [TypeHandler(Update, one_flow_at_a_time)]}

@@ -163,7 +163,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         "mycar",
         entry_points=[
             *ways_in(open_garage, "mycar"),
-            CallbackQueryHandler(button, pattern=rf"^{FEATURE}:(?!make:)"),
+            CallbackQueryHandler(button, pattern=rf"^{FEATURE}:(?!make:|back:)"),
             CallbackQueryHandler(reminder_odometer, pattern=r"^rem:odo:"),
             MessageHandler(new_message & filters.CONTACT, contact),
         ],
@@ -177,6 +177,9 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             ODOMETER: register_typed,
             UPDATE_ODOMETER: [MessageHandler(text, mycar_flows.odometer_typed)],
         },
-        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
+        fallbacks=[
+            CommandHandler("cancel", cancel, filters=PRIVATE),
+            CallbackQueryHandler(mycar_flows.back_pressed, pattern=rf"^{FEATURE}:back:"),
+        ],
     )
     return [conversation, CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:")]

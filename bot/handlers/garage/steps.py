@@ -81,6 +81,8 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
         brands = [(brand, FEATURE, "make", brand) for brand in services.dealer.brands]
         brands.append((services.messages.label(locale, "mycar_make_other"), FEATURE, "make", OTHER_MAKE))
         markup = keyboards.labelled(services, user.id, brands, columns=3)
+    if draft.asked:  # every question after the first: "back"
+        markup = keyboards.with_back(services, locale, user.id, FEATURE, markup)
     await send(update, context, locale, "register_ask", markup, step=step, d=draft, problem=problem)
     return step
 
@@ -124,12 +126,17 @@ async def registration_typed(update: Update, context: CareContext) -> object:
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context)  # an answer is data, not a choice of language
     draft, step = _draft(context), registration.next_step(_draft(context))
+    if draft.asked and keyboards.typed_back(context.services, message.text):
+        return await back_to(update, context, locale, draft)
     if step == VIN6:
         return await _claim_checked(update, context, locale, draft, message.text)
     brands = tuple(context.services.dealer.brands)
+    if registration.take_earlier(draft, step, message.text, today(context)):  # the delivery date, changed
+        return await _advance(update, context, locale, draft)
     problem = registration.take_typed(draft, step, message.text, today(context), brands)
     if problem is not None:
         return await _ask(update, context, locale, draft, problem=problem)
+    registration.note_answered(draft, step)
     if step == PLATE and draft.plate is not None:  # a plate on file is refused now, not after five questions
         assert update.effective_user is not None
         async with context.services.sessions() as session:
@@ -153,6 +160,7 @@ async def _claim_checked(update: Update, context: CareContext, locale: Locale, d
         forget_answers(context)
         await send(update, context, locale, "register_refused", problem="claim_desk", plate=draft.plate_display)
         return ConversationHandler.END
+    registration.note_answered(draft, VIN6)
     return await _advance(update, context, locale, draft)
 
 
@@ -166,7 +174,24 @@ async def make_chosen(update: Update, context: CareContext) -> object:
         await refuse_button(update, context)
         return None
     await query.answer()
+    registration.note_answered(draft, MAKE)
     return await _advance(update, context, await customer_locale(update, context), draft)
+
+
+async def back_to(update: Update, context: CareContext, locale: Locale, draft: CarDraft) -> object:
+    """The registration question answered before, again (its answer forgotten)."""
+    return await _advance(update, context, locale, registration.go_back(draft))
+
+
+async def back_pressed(update: Update, context: CareContext) -> object:
+    """"↩️ Back" under a registration question."""
+    query, draft = update.callback_query, _draft(context)
+    assert query is not None
+    if callback_data(update, context) is None or not draft.asked:
+        await refuse_button(update, context)
+        return None
+    await query.answer()
+    return await back_to(update, context, await customer_locale(update, context), draft)
 
 
 async def start_odometer_update(update: Update, context: CareContext, vehicle_id: int) -> object:

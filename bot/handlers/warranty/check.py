@@ -42,7 +42,15 @@ from bot.core.warranty.chat import (
 )
 from bot.core.warranty.outcome import outcome
 from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, callback_data, customer_locale, entered, refuse_button, send
+from bot.handlers.common.context import (
+    CareContext,
+    callback_data,
+    customer_locale,
+    double_tap,
+    entered,
+    refuse_button,
+    send,
+)
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.front import start
@@ -75,7 +83,10 @@ def _answers(context: CareContext) -> WarrantyAnswers:
     return WarrantyAnswers.from_json(context.user_data.get(ANSWERS))
 
 
-async def _ask(update: Update, context: CareContext, locale: Locale, answers: WarrantyAnswers, reminder: bool) -> Step:
+async def _ask(
+    update: Update, context: CareContext, locale: Locale, answers: WarrantyAnswers, reminder: bool,
+    changed: str | None = None,
+) -> Step:  # fmt: skip
     """Ask the next question, with its buttons; returns its state."""
     services, user = context.services, update.effective_user
     assert user is not None
@@ -87,18 +98,20 @@ async def _ask(update: Update, context: CareContext, locale: Locale, answers: Wa
     if answers.asked:  # every question after the first the customer answered: "back"
         markup = keyboards.with_back(services, locale, user.id, FEATURE, markup)
     day, rules = answers.day_on(_today(context)), services.warranty
-    await send(
-        update, context, locale, "warranty_ask", markup, step=step, a=answers, day=day, rules=rules, reminder=reminder
-    )
+    await send(update, context, locale, "warranty_ask", markup, step=step, a=answers, day=day, rules=rules,
+               reminder=reminder, changed=changed)  # fmt: skip
     return step
 
 
-async def _advance(update: Update, context: CareContext, locale: Locale, answers: WarrantyAnswers) -> object:
-    """Keep the answers, then ask the next question or show the result (which ends the conversation)."""
+async def _advance(
+    update: Update, context: CareContext, locale: Locale, answers: WarrantyAnswers, changed: str | None = None
+) -> object:
+    """Keep the answers, then ask the next question (saying which earlier answer `changed`) or show the result
+    (which ends the conversation)."""
     assert context.user_data is not None and update.effective_user is not None
     context.user_data[ANSWERS] = answers.to_json()
     if next_step(answers, context.services.warranty) != "result":
-        return await _ask(update, context, locale, answers, reminder=False)
+        return await _ask(update, context, locale, answers, reminder=False, changed=changed)
     services, user_id = context.services, update.effective_user.id
     found = outcome(answers, _today(context), services.warranty)
     buttons = [("wty_advisor", FEATURE, "advisor", "")] if found.offer_advisor else []
@@ -157,7 +170,7 @@ async def car_chosen(update: Update, context: CareContext) -> object:
     """A car button (or "another car"), at the car question or as a correction later in the check."""
     query, data = update.callback_query, callback_data(update, context)
     assert query is not None
-    if data is None:
+    if data is None or double_tap(update, context):  # a double tap would start the check over twice
         await refuse_button(update, context)
         return None
     cars = {str(car.id): car for car in await _cars(update, context)}
@@ -211,8 +224,8 @@ async def typed(update: Update, context: CareContext) -> object:
         return await _back(update, context, locale, answers)
     step = next_step(answers, rules)
     problem = take_typed(answers, step, message.text, _today(context), rules)
-    if problem is not None and take_earlier(answers, message.text, _today(context)) is not None:
-        return await _advance(update, context, locale, answers)  # an earlier answer, changed: this one again
+    if problem is not None and (changed := take_earlier(answers, message.text, _today(context))) is not None:
+        return await _advance(update, context, locale, answers, changed)  # an earlier answer: this one again
     if problem is not None:
         day = answers.day_on(_today(context))
         await send(update, context, locale, "warranty_retry", problem=problem, day=day, rules=rules)
@@ -229,8 +242,8 @@ async def press_a_button(update: Update, context: CareContext) -> object:
     answers = _answers(context)
     if keyboards.typed_back(context.services, message.text) and answers.asked:
         return await _back(update, context, locale, answers)
-    if take_earlier(answers, message.text, _today(context)) is not None:
-        return await _advance(update, context, locale, answers)
+    if (changed := take_earlier(answers, message.text, _today(context))) is not None:
+        return await _advance(update, context, locale, answers, changed)
     return await _ask(update, context, locale, answers, reminder=True)
 
 

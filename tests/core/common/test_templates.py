@@ -81,7 +81,9 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
         for reminder in (False, True)
     ]
     + [{"step": "repairs", "a": WarrantyAnswers(happened="long_repair"), "day": 5, "rules": RULES, "reminder": False}]
-    + [{"step": "odometer", "a": ASKED, "day": 0, "rules": RULES, "reminder": False}],
+    + [{"step": "odometer", "a": ASKED, "day": 0, "rules": RULES, "reminder": False}]
+    + [{"step": "happened", "a": ASKED, "day": 9, "rules": RULES, "reminder": False, "changed": c}
+       for c in ("start_date", "odometer")],
     "warranty_retry": [{"problem": "days_too_many", "day": 0, "rules": RULES}]
     + [
         {"problem": problem, "day": 5, "rules": RULES}

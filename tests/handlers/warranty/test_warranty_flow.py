@@ -304,6 +304,7 @@ async def test_back_on_every_question_after_the_first_and_a_date_typed_later_cha
     assert back in [label for label, _ in customer.buttons(happened)]
     [again] = await customer.say(script.typed_date(ago(customer.app, 40)))  # the right date, typed at a button
     assert any(script.labels["brake"] in label for label, _ in customer.buttons(again))  # still "what happened"
+    assert "✏️" in again["text"]  # and the change is said
     [odometer] = await customer.press(back)  # from "what happened" back to the odometer
     assert back in [label for label, _ in customer.buttons(odometer)]
     await customer.say(script.typed_km(2000))

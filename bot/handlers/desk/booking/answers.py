@@ -27,6 +27,7 @@ from bot.core.desk.booking.slots import (
     undo_last,
     window,
 )
+from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
 from bot.handlers.desk.booking import manage as appointments_manage
@@ -40,6 +41,7 @@ from bot.handlers.desk.booking.steps import (
     now_local,
     retry,
     step_markup,
+    typed_choice,
 )
 from bot.handlers.desk.group import deliver_now
 from bot.handlers.faq import questions as faq
@@ -170,10 +172,21 @@ async def typed(update: Update, context: CareContext) -> object:
     locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
     if step in REASON_STEPS:
         return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
+    if keyboards.typed_back(context.services, text) and undo_last(answers):  # "back" typed, not pressed
+        keep(context, answers)
+        return await ask(update, context, locale)
     if step not in TYPED_STEPS:
         # A question asked mid-booking is answered when the FAQ is sure, and the booking's question follows; a
         # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
         # mean" or a counted miss).
+        choice = await typed_choice(update, context, locale)
+        if choice is not None and choice[0] in TAKERS:  # a button's label typed: that button
+            if await TAKERS[choice[0]](context, update.effective_user.id if update.effective_user else 0,
+                                       answers, choice[1]):  # fmt: skip
+                answered(answers, STEP_OF_ACTION[choice[0]])
+                keep(context, answers)
+                return await ask(update, context, locale)
+            answers = answers_of(context)
         if context.services.faq.ask(text, locale).decision == "answer":
             await faq.question(update, context)
             return await ask(update, context, locale, reminder=True)

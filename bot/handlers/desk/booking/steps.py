@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.common.locale import Locale
+from bot.core.common.text import fold
 from bot.core.desk.booking.service import BookingDesk, describe
 from bot.core.desk.booking.slots import ASKED, REASON_STEPS, SERVICE_TYPES, in_part, next_step, window
 from bot.handlers.common import keyboards
@@ -114,11 +115,30 @@ async def _choices(update: Update, context: CareContext, locale: Locale, step: s
     return fixed.get(step, []), 1, ""
 
 
+def _bare(label: str) -> str:
+    """A label as compared with typed text: folded, without its emoji and the places-left note."""
+    return fold("".join(ch for ch in label.split("（")[0].split("(")[0] if ch.isalnum() or ch.isspace()))
+
+
+async def typed_choice(update: Update, context: CareContext, locale: Locale) -> tuple[str, str] | None:
+    """(action, arg) of the question's button whose label the customer typed (「現場等候」 for the button)."""
+    message, answers = update.effective_message, answers_of(context)
+    if message is None or not message.text:
+        return None
+    typed = _bare(message.text)
+    made, _, _ = await _choices(update, context, locale, next_step(answers), answers)
+    found = [(action, arg) for label, _, action, arg in made if typed and _bare(label) == typed]
+    return found[0] if len(found) == 1 else None
+
+
 async def step_markup(update: Update, context: CareContext, locale: Locale) -> InlineKeyboardMarkup | None:
     """The buttons of the question being asked, for a re-prompt that asks it again in its own words."""
     answers = answers_of(context)
     made, columns, _ = await _choices(update, context, locale, next_step(answers), answers)
-    return keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
+    markup = keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
+    if answers.get(ASKED) and next_step(answers) not in REASON_STEPS:  # "back" stays under a re-prompt
+        markup = keyboards.with_back(context.services, locale, _user_id(update), FEATURE, markup)
+    return markup
 
 
 async def ask(update: Update, context: CareContext, locale: Locale, *, reminder: bool = False) -> str:

@@ -146,7 +146,7 @@ async def test_typed_answers_are_read_leniently_and_nonsense_is_asked_again(
     assert "wait" in mode["text"]
     await customer.press("I'll wait")
     [too_long] = await customer.say("squeak " * 80)
-    assert "too long" in too_long["text"] and labels(too_long) == ["⏭️ Skip"]  # the re-prompt keeps "Skip"
+    assert "too long" in too_long["text"] and labels(too_long) == ["⏭️ Skip", "↩️ Back"]  # the re-prompt keeps both
     [phone] = await customer.press("Skip")
     assert "phone" in phone["text"]
     [unclear] = await customer.say("6612 3456")  # Hong Kong or Macau? the customer is told what to type
@@ -180,6 +180,10 @@ async def test_back_asks_the_question_before_again_and_keeps_the_rest(
     [mode] = await customer.press(slot_labels(slot_again)[0])
     assert "wait" in mode["text"]
     await customer.press("I'll wait")
+    [mode_again] = await customer.say("back")  # typed instead of pressed
+    assert "wait" in mode_again["text"]
+    [notes] = await customer.say("I'll wait")  # a button's label typed: that button
+    assert "Skip" in " ".join(labels(notes))
     await customer.press("Skip")
     [summary] = await customer.say("13800138000")
     assert "Scheduled maintenance" in summary["text"] and "AB1234" in summary["text"]  # the rest was kept
@@ -308,3 +312,19 @@ async def test_typed_days_against_the_dealers_clock_say_what_is_wrong_and_show_o
     assert "11月1日（週日）已經過去了" in passed["text"] and "太遠" not in passed["text"]
     far, _ = await customer.say("2027/1/4")
     assert "2027年1月4日（週一）太遠了" in far["text"] and "預約到12月12日" in far["text"]  # another year says so
+
+
+async def test_a_double_tap_is_quiet_and_an_old_button_is_still_refused(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, USER, "zh-hant")
+    [service] = await customer.say("/book")
+    repair = next(data for label, data in customer.buttons(service) if "維修" in label)
+    await customer.press_data(repair, service["message_id"])
+    query_id, replies = await customer.press_data(repair, service["message_id"])  # the second tap of a double tap
+    assert replies == [] and not (engine.callback_answer(query_id) or {}).get("text")  # no "expired" alert
+    bodywork = next(data for label, data in customer.buttons(service) if "鈑金" in label)
+    query_id, replies = await customer.press_data(bodywork, service["message_id"])  # another, older answer
+    assert replies == [] and (engine.callback_answer(query_id) or {}).get("show_alert") is True
+    assert [a.service_type for a in await stored(services_of(app))] == []
