@@ -101,7 +101,7 @@ async def test_a_typed_address_the_car_buttons_and_the_linked_phone(desk_app: tu
     assert (row.plate, row.phone) == ("粤B54321", "+8613900000001")
     assert "深南大道" in confirmed["text"]
     alert = desk.group_messages()[0]["text"]  # the caller's context for the advisors
-    assert "+8613900000001" in alert and "粤B·54321 Honda Civic" in alert and "2026-09-01（維修" in alert
+    assert "+8613900000001" in alert and "粤B·54321 Honda Civic" in alert and "2026年9月1日（維修" in alert
     assert "深南大道 6008 號門口" in alert and not [m for m in desk.group_messages() if "location" in m]
 
 
