@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 from bot.core.faq.matcher import Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
 
 OFF_TOPIC = "__off_topic__"
-MODEL_VERSION = 4  # bump when features or stages change: cached models are keyed by it
+MODEL_VERSION = 5  # bump when features or stages change: cached models are keyed by it
 _TRIGRAM_WEIGHT = 1.0
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
@@ -40,7 +40,7 @@ OFF_TOPIC_WEIGHT = 1.0  # the off-topic examples' total weight in the confidence
 
 def model_features(analyzer: Analyzer, text: str, correct: bool) -> dict[str, float]:
     """The analyzer's features (bigrams, unigrams, English stems) plus character trigrams of the folded text."""
-    found = dict(analyzer.features(text, correct=correct))
+    found = dict(analyzer.query_features(text) if correct else analyzer.features(text))
     for run in (analyzer.query_canonical(text) if correct else analyzer.canonical(text)).split():
         if run.isascii():
             padded = f" {run} "
