@@ -112,7 +112,15 @@ class Matcher:
     def clear_caches(self) -> None:
         """Forget every memoised analysis (the benchmark measures questions never seen before)."""
         analyzer = self.analyzer
-        for cached in (fold, analyzer.canonical, analyzer.query_canonical, analyzer._correct, analyzer._respell_word):
+        for cached in (
+            fold,
+            analyzer.canonical,
+            analyzer.query_canonical,
+            analyzer._correct,
+            analyzer._respell_word,
+            analyzer.correct_chinese,
+            analyzer.query_features,
+        ):
             cached.cache_clear()  # type: ignore[attr-defined]
 
     @property

@@ -39,7 +39,6 @@ _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能�
 _UNIGRAM_WEIGHT = 0.35
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
-_LOOP_MAX_POSTINGS = 400  # a question touching more postings than this is scored with one sparse product
 _RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
 _DIGIT_WEIGHT = 0.6
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
@@ -105,9 +104,14 @@ def _stem(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _char_sound(char: str) -> str:
+    return lazy_pinyin(char, style=Style.NORMAL)[0]
+
+
 def _sound(pair: str) -> str:
-    """Toneless pinyin of a character pair: what a pinyin keyboard user typed."""
-    return " ".join(lazy_pinyin(pair, style=Style.NORMAL))
+    """Toneless pinyin of a character pair, character by character: what a pinyin keyboard user typed. One
+    pypinyin call per character ever seen (cached), not one per pair of every question."""
+    return _char_sound(pair[0]) + " " + _char_sound(pair[1])
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -140,6 +144,9 @@ class Analyzer:
         self._known_pairs: frozenset[str] = frozenset()
         self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+        self.correct_chinese = lru_cache(maxsize=8192)(self._correct_chinese)  # type: ignore[method-assign]
+        # A customer's question is analysed once, for the classifier and for the lexical scores alike.
+        self.query_features = lru_cache(maxsize=4096)(self._query_features)
         # Whole English words as written, before synonyms and stems: "opning hours" must become "opening hours"
         # before "opening hours" can be read as 营业时间. Off-topic words are known too, so "weather" stays.
         off_topic = [q for questions in config.off_topic_examples.values() for q in questions]
@@ -179,8 +186,10 @@ class Analyzer:
         # Only unambiguous sounds: when two known pairs sound alike, a typo could mean either.
         self._pairs_by_sound = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
         self._correct.cache_clear()
+        self.correct_chinese.cache_clear()  # type: ignore[attr-defined]
+        self.query_features.cache_clear()
 
-    def correct_chinese(self, run: str) -> str:
+    def _correct_chinese(self, run: str) -> str:
         """Replace unknown character pairs by the known pair that sounds the same, never breaking a known pair
         next to it (機油幾 stays 机油几: 油几 sounds like 有几, but 机油 is a word the knowledge base knows)."""
         chars = list(run)
@@ -207,6 +216,10 @@ class Analyzer:
             return word
         best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         return best[0] if best else word
+
+    def _query_features(self, text: str) -> dict[str, float]:
+        """`features(text, correct=True)`, memoised: callers must not change the dict they get."""
+        return self.features(text, correct=True)
 
     def features(self, text: str, correct: bool = False) -> dict[str, float]:
         """Feature → weight factor (before idf)."""
@@ -270,10 +283,13 @@ class LexicalMatcher:
                 document_frequency[feature] += 1
         self._idf = {f: math.log(1 + entries / df) for f, df in document_frequency.items()}
         self._unknown_idf = math.log(1 + entries / 0.5)
-        self._entry_postings: dict[str, list[str]] = defaultdict(list)
+        self._entry_ids = sorted(entry_features)  # an entry's position in every per-entry array below
+        entry_position = {entry_id: n for n, entry_id in enumerate(self._entry_ids)}
+        entry_postings: dict[str, list[int]] = defaultdict(list)
         for entry_id, feats in entry_features.items():
             for feature in feats:
-                self._entry_postings[feature].append(entry_id)
+                entry_postings[feature].append(entry_position[entry_id])
+        self._entry_postings = {f: np.array(found, dtype=np.intp) for f, found in entry_postings.items()}
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self._norms: list[float] = []
         self._owners = [entry_id for entry_id, _ in self._questions]
@@ -288,14 +304,12 @@ class LexicalMatcher:
 
     def _index_cosines(self) -> None:
         """The postings as one sparse matrix (feature × question, each question's weights over its norm) with
-        the questions grouped by entry, so a question's best cosine per entry is one product and one
-        `maximum.reduceat` instead of a Python loop over every posting (ten times the questions, ten times
-        the loop)."""
+        the questions grouped by entry, so a question's best cosine per entry is one weighted sum of a few rows
+        and one `maximum.reduceat`, in numpy, at any size of knowledge base."""
         owners = self._owners
         order = sorted(range(len(owners)), key=lambda index: owners[index])
         position = {index: row for row, index in enumerate(order)}
         self._columns = {feature: column for column, feature in enumerate(self._postings)}
-        self._postings_by_row = list(self._postings.values())
         rows, columns, values = [], [], []
         for feature, postings in self._postings.items():
             for index, weight in postings:
@@ -303,42 +317,37 @@ class LexicalMatcher:
                 columns.append(position[index])
                 values.append(weight / self._norms[index])
         shape = (len(self._columns), len(order))
-        self._cosines = sparse.csr_matrix((values, (rows, columns)), shape=shape)
+        cosines = sparse.csr_matrix((values, (rows, columns)), shape=shape)
+        # The CSR arrays themselves: slicing them is cheaper than scipy's row indexing, per question.
+        self._indptr, self._indices, self._data = cosines.indptr, cosines.indices, cosines.data
+        self._questions_count = len(order)
         grouped = [owners[index] for index in order]
         self._group_starts = np.array(
             [row for row in range(len(grouped)) if row == 0 or grouped[row] != grouped[row - 1]], dtype=np.intp
         )
-        self._group_entries = [grouped[row] for row in self._group_starts]
+        assert [grouped[row] for row in self._group_starts] == self._entry_ids  # both sorted by entry id
 
-    def _best_cosines(self, rows: list[int], weights: list[float]) -> dict[str, float]:
-        """Per entry, the best cosine (before the query's norm) of the question with one of its alternates.
-        Few postings: a loop over them; many (a large knowledge base): the sparse product, same result."""
-        postings = [self._postings_by_row[row] for row in rows]
-        if sum(map(len, postings)) < _LOOP_MAX_POSTINGS:
-            dots: dict[int, float] = {}
-            get = dots.get
-            for weight, listed in zip(weights, postings, strict=True):
-                for index, doc_weight in listed:
-                    dots[index] = get(index, 0.0) + weight * doc_weight
-            cosine: dict[str, float] = {}
-            owners, norms = self._owners, self._norms
-            for index, dot in dots.items():
-                value = dot / norms[index]
-                entry_id = owners[index]
-                if value > cosine.get(entry_id, 0.0):
-                    cosine[entry_id] = value
-            return cosine
-        best = np.maximum.reduceat(np.asarray(weights) @ self._cosines[rows], self._group_starts)
-        return {entry_id: float(value) for entry_id, value in zip(self._group_entries, best, strict=True) if value}
+    def _best_cosines(self, rows: list[int], weights: list[float]) -> np.ndarray:
+        """Per entry (in `_entry_ids` order), the best cosine (before the query's norm) of the question with one
+        of its alternates: the weighted sum of the question's feature rows, then the maximum per entry."""
+        if not rows:
+            return np.zeros(len(self._entry_ids))
+        indptr, indices, data = self._indptr, self._indices, self._data
+        spans = [(indptr[row], indptr[row + 1]) for row in rows]
+        columns = np.concatenate([indices[a:b] for a, b in spans])
+        values = np.concatenate([data[a:b] * weight for (a, b), weight in zip(spans, weights, strict=True)])
+        dots = np.bincount(columns, values, minlength=self._questions_count)
+        return np.maximum.reduceat(dots, self._group_starts)
 
     def scores(self, text: str) -> tuple[dict[str, float], str, float]:
         """Score (0–100) per entry with any overlap, the canonical question, and the share of the question
         (idf-weighted) made of words the knowledge base has never seen: 銀行, 火鍋店 are someone else's business."""
-        feats = self.analyzer.features(text, correct=True)
+        feats = self.analyzer.query_features(text)
         query_norm = query_mass = unknown_mass = 0.0
         rows: list[int] = []
         weights: list[float] = []
-        explained: dict[str, float] = {}
+        postings: list[np.ndarray] = []
+        posting_weights: list[float] = []
         for feature, factor in feats.items():
             idf = self._idf.get(feature)
             weight = factor * (idf if idf is not None else self._unknown_idf)
@@ -351,16 +360,23 @@ class LexicalMatcher:
             if (row := self._columns.get(feature)) is not None:
                 rows.append(row)
                 weights.append(weight)
-            for entry_id in self._entry_postings[feature]:
-                explained[entry_id] = explained.get(entry_id, 0.0) + weight
+            postings.append(self._entry_postings[feature])
+            posting_weights.append(weight)
+        unknown = unknown_mass / (query_mass or 1.0)
+        if not postings:
+            return {}, self.analyzer.query_canonical(text), unknown
+        # What share of the question each entry's vocabulary explains: one bincount over the features' entries.
+        lengths = [len(found) for found in postings]
+        explained = np.bincount(
+            np.concatenate(postings), np.repeat(posting_weights, lengths), minlength=len(self._entry_ids)
+        )
         norm = math.sqrt(query_norm) or 1.0
-        cosine = self._best_cosines(rows, weights)
         cosine_scale, share_scale = 100.0 * COSINE_SHARE / norm, 100.0 * (1 - COSINE_SHARE) / (query_mass or 1.0)
-        scores = {
-            entry_id: cosine_scale * cosine.get(entry_id, 0.0) + share_scale * share
-            for entry_id, share in explained.items()
-        }
-        return scores, self.analyzer.query_canonical(text), unknown_mass / (query_mass or 1.0)
+        totals = cosine_scale * self._best_cosines(rows, weights) + share_scale * explained
+        touched = np.flatnonzero(explained).tolist()
+        entry_ids = self._entry_ids
+        scores = dict(zip([entry_ids[n] for n in touched], totals[touched].tolist(), strict=True))
+        return scores, self.analyzer.query_canonical(text), unknown
 
 
 def compact(canonical: str) -> str:

@@ -28,7 +28,7 @@ from sklearn.svm import LinearSVC
 from bot.core.faq.matcher import Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
 
 OFF_TOPIC = "__off_topic__"
-MODEL_VERSION = 3  # bump when features or stages change: cached models are keyed by it
+MODEL_VERSION = 5  # bump when features or stages change: cached models are keyed by it
 _TRIGRAM_WEIGHT = 1.0
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
@@ -40,7 +40,7 @@ OFF_TOPIC_WEIGHT = 1.0  # the off-topic examples' total weight in the confidence
 
 def model_features(analyzer: Analyzer, text: str, correct: bool) -> dict[str, float]:
     """The analyzer's features (bigrams, unigrams, English stems) plus character trigrams of the folded text."""
-    found = dict(analyzer.features(text, correct=correct))
+    found = dict(analyzer.query_features(text) if correct else analyzer.features(text))
     for run in (analyzer.query_canonical(text) if correct else analyzer.canonical(text)).split():
         if run.isascii():
             padded = f" {run} "
@@ -130,6 +130,8 @@ def candidates(sig: Signals, classes: list[str], off_topic: int) -> list[tuple[s
     best_entry = sig.classifier[order[0]] if order else 0.0
     second_entry = sig.classifier[order[1]] if len(order) > 1 else best_entry - 1.0
     lexical_ranked = [*sorted(sig.lexical.values(), reverse=True), 0.0, 0.0]
+    classifier_top = classes[order[0]] if order else None
+    lexical_top = max(sig.lexical, key=sig.lexical.__getitem__) if sig.lexical else None
     rows = []
     for entry_id in chosen:
         score = sig.classifier[index[entry_id]] if entry_id in index else -2.0
@@ -149,6 +151,8 @@ def candidates(sig: Signals, classes: list[str], off_topic: int) -> list[tuple[s
                     float(sig.short and sig.exact != entry_id),
                     float(sig.exact == entry_id),
                     sig.unknown,
+                    float(entry_id == classifier_top and entry_id == lexical_top),  # both rankers agree
+                    sig.classifier[off_topic],
                 ],
             )
         )

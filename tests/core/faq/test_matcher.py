@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from bot.core.faq.matcher import COSINE_SHARE, LexicalMatcher
 from bot.core.services import Services
 
 
@@ -138,16 +141,47 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
     assert "tired" in canonical("i am tired of waiting")  # not 轮胎
 
 
-def test_the_lexical_scores_are_the_same_by_loop_and_by_sparse_product(
-    shared_services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import bot.core.faq.matcher as matcher_module
+def _lexical_scores_by_loop(lexical: LexicalMatcher, question: str) -> dict[str, float]:
+    """The lexical score's definition computed the slow way: a Python loop over every posting."""
+    query_norm = query_mass = 0.0
+    dots: dict[int, float] = {}
+    explained: dict[str, float] = {}
+    for feature, factor in lexical.analyzer.features(question, correct=True).items():
+        idf = lexical._idf.get(feature)
+        weight = factor * (idf if idf is not None else lexical._unknown_idf)
+        query_mass += weight
+        query_norm += weight * weight if factor >= 1.0 else 0.0
+        if idf is None:
+            continue
+        for index, doc_weight in lexical._postings.get(feature, []):
+            dots[index] = dots.get(index, 0.0) + weight * doc_weight
+        for position in lexical._entry_postings[feature]:
+            entry_id = lexical._entry_ids[position]
+            explained[entry_id] = explained.get(entry_id, 0.0) + weight
+    cosine: dict[str, float] = {}
+    for index, dot in dots.items():
+        owner = lexical._owners[index]
+        cosine[owner] = max(cosine.get(owner, 0.0), dot / lexical._norms[index])
+    norm = math.sqrt(query_norm) or 1.0
+    return {
+        entry_id: 100 * COSINE_SHARE * cosine.get(entry_id, 0.0) / norm + 100 * (1 - COSINE_SHARE) * share / query_mass
+        for entry_id, share in explained.items()
+    }
 
+
+@pytest.mark.parametrize(
+    "question",
+    ["多久要保養一次", "how often should i service my car", "三包 7天 換車", "車子拋錨了怎麼辦 高速", "保羊", "asdf"],
+)
+def test_the_lexical_scores_are_the_same_as_a_loop_over_the_postings(shared_services: Services, question: str) -> None:
     lexical = shared_services.matcher.lexical
-    questions = ["多久要保養一次", "how often should i service my car", "三包 7天 換車", "車子拋錨了怎麼辦 高速"]
-    monkeypatch.setattr(matcher_module, "_LOOP_MAX_POSTINGS", 10**9)
-    by_loop = [lexical.scores(q)[0] for q in questions]
-    monkeypatch.setattr(matcher_module, "_LOOP_MAX_POSTINGS", 0)
-    by_product = [lexical.scores(q)[0] for q in questions]
-    for loop, product in zip(by_loop, by_product, strict=True):
-        assert loop.keys() == product.keys() and all(loop[e] == pytest.approx(product[e]) for e in loop)
+    vectorised, by_loop = lexical.scores(question)[0], _lexical_scores_by_loop(lexical, question)
+    assert vectorised.keys() == by_loop.keys()
+    assert all(vectorised[entry_id] == pytest.approx(by_loop[entry_id]) for entry_id in by_loop)
+
+
+def test_a_question_is_analysed_once_for_both_rankers(shared_services: Services) -> None:
+    analyzer = shared_services.matcher.analyzer
+    analyzer.query_features.cache_clear()
+    shared_services.matcher.match("保養多久做一次 比較好")
+    assert analyzer.query_features.cache_info().misses == 1  # the classifier's and the lexical scores' features
