@@ -128,11 +128,18 @@ class TerminalBotApi(BaseRequest):
             self.topics[thread] = str(params.get("name", ""))
             self.out(f"\n  (the bot opened topic #{thread} «{self.topics[thread]}» in the advisors' group)")
             return {"message_thread_id": thread, "name": self.topics[thread], "icon_color": 7322096}
+        if name in {"editForumTopic", "closeForumTopic"}:
+            thread = int(params.get("message_thread_id") or 0)
+            if name == "editForumTopic" and params.get("name") and thread in self.topics:
+                self.topics[thread] = str(params["name"])
+            self.out(f"  (the bot {'renamed' if name == 'editForumTopic' else 'closed'} topic #{thread}"
+                     f" «{self.topics.get(thread, '')}»)")
+            return True
         if name == "answerCallbackQuery":
             if params.get("text"):
                 self.out(f"  (popup) {params['text']}")
             return True
-        return True  # setMyCommands, sendChatAction, closeForumTopic and other acknowledgements
+        return True  # setMyCommands, sendChatAction and other acknowledgements
 
     def _header(self, chat_id: int, thread: int | None) -> str | None:
         """A line naming the chat, printed when output moves to another chat (or topic) than the last one."""

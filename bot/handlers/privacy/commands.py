@@ -105,6 +105,13 @@ async def forget_button(update: Update, context: CareContext) -> None:
         await refuse_button(update, context)
         return
     await query.answer()
+    try:  # the question is answered: its two buttons go, so a second tap cannot confirm it again
+        await query.edit_message_reply_markup(reply_markup=None)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return  # the buttons were already gone: a double tap, and the first press did the work
+    except TelegramError:
+        pass  # too old to edit: nothing to take away
     locale = await customer_locale(update, context)  # before the customer row goes
     menu = keyboards.main_menu(context.services, locale, user.id)
     if data.action == "keep":

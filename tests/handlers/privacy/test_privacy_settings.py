@@ -108,3 +108,8 @@ async def test_forget_deletes_personal_data_and_keeps_counts(customer: Customer,
     assert "16,500" not in answer["text"]
     [fresh] = await customer.say("/mycar")
     assert "/forget" in fresh["text"]  # the privacy notice again: nothing links this account to the car
+    [mine] = [m for m in customer.engine.sent_messages(customer.user.id) if m["message_id"] == confirm["message_id"]]
+    assert not mine.get("reply_markup", {}).get("inline_keyboard")  # answered: its buttons are gone
+    yes = next(d for text, d in customer.buttons(confirm) if text == label(app, locale, "forget_yes"))
+    query_id, again = await customer.press_data(yes, confirm["message_id"])  # a double tap that raced the edit
+    assert again == [] and customer.engine.callback_answer(query_id) is not None
