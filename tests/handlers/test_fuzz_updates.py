@@ -214,7 +214,6 @@ async def database_problems(app: Application) -> list[str]:  # type: ignore[type
                            and usage.slot in ("*", s) and usage.mode in ("*", m))  # fmt: skip
             if usage.used != expected:
                 problems.append(f"slot {usage.branch} {usage.day} {usage.slot} {usage.mode}: {usage.used} ≠ {expected}")
-        assert await session.scalar(select(func.count()).select_from(Appointment)) is not None
     return problems
 
 
