@@ -243,6 +243,8 @@ class Sender:
         wait = self.limiter.global_wait()
         if wait > 0:
             return None, wait
+        if not queue:  # emptied while this waited for a slot (a 403 takes its chat's other rows out of it)
+            return None, 0.0
         waits: dict[int, float] = {}
         for index, item in enumerate(queue):
             if item.chat_id not in waits:

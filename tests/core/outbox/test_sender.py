@@ -232,3 +232,15 @@ async def test_a_follower_sends_nothing(
     assert await sender.tick() == 0
     assert transport.calls == []
     await sender.close()
+
+
+async def test_a_queue_emptied_while_waiting_for_a_slot_is_no_error(
+    sessions: async_sessionmaker[AsyncSession], transport: Transport, clock: Clock
+) -> None:
+    """A 403 takes its chat's other rows out of the queue while the drain loop waits for a free slot: the loop
+    then finds nothing ready instead of failing on an empty queue (seen in an end-to-end run under load)."""
+    from collections import deque
+
+    sender = make_sender(sessions, transport, clock)
+    assert await sender._next_ready(deque()) == (None, 0.0)
+    await sender.close()

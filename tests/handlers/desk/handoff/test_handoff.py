@@ -313,7 +313,7 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
     anonymously: no customer id), for the reviewer to give it an entry."""
     from bot.db.faq.models import FaqLearned
 
-    await customer.say("什麼情況下可以換車")  # a did-you-mean
+    await customer.say("車子有問題可以換嗎")  # a did-you-mean
     await customer.press("都不是")
     [ticket] = await tickets(desk)
     await desk.advisor.say("您好，要看是哪一種情況", thread_id=ticket.topic_id)
@@ -321,4 +321,4 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
     async with desk.app.bot_data["services"].sessions() as session:
         [pair] = (await session.scalars(select(FaqLearned))).all()
     found = (pair.question, pair.entry_id, pair.source, pair.lang, pair.count)
-    assert found == ("什麼情況下可以換車", "", "advisor", "zh-Hant", 1)
+    assert found == ("車子有問題可以換嗎", "", "advisor", "zh-Hant", 1)
