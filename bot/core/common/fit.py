@@ -100,6 +100,8 @@ def _fits(tokens: list[_Token], start: int, budget: int) -> int:
 
 def cut_html(text: str, limit: int = MAX_TEXT, ellipsis: str = ELLIPSIS, markup: bool = True) -> str:
     """`text` unchanged when it fits; else its beginning, `ellipsis` and the tags open there closed."""
+    if utf16_len(text) <= limit:  # the raw length bounds the visible one: most messages need no parsing
+        return text
     if visible_length(text, markup) <= limit:
         return text
     tokens = _tokens(text, markup)
