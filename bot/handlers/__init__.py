@@ -19,6 +19,7 @@ from bot.handlers.events import staff as checkin
 from bot.handlers.faq import questions as faq
 from bot.handlers.front import language, membership, other, start
 from bot.handlers.garage import mycar
+from bot.handlers.garage import staff as odometer
 from bot.handlers.kpis import stats
 from bot.handlers.kpis import visits as visit_times
 from bot.handlers.privacy import commands as privacy
@@ -33,8 +34,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     the "Done" questions (group -3), `flows` (group -2: starting a flow ends the others) and the handoff relays
     (group -1)."""
     modules = (visit_entry, flows, membership, handoff, staff, campaign_wizard, appointments, roadside, followups,
-               warranty, mycar, campaign_links, start, privacy, language, reminders, events, checkin, campaigns, stats,
-               visit_times, advisor, faq, other)  # fmt: skip
+               warranty, mycar, campaign_links, start, privacy, language, reminders, events, checkin, odometer,
+               campaigns, stats, visit_times, advisor, faq, other)  # fmt: skip
     for module in modules:
         application.add_handlers(module.handlers())
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ BUTTON_MAX_AGE: dict[str, timedelta] = {
     "bk:resched": timedelta(days=7),
     "wty": timedelta(days=1),  # the 三包 check's steps
     "priv": timedelta(days=1),  # /forget's confirmation
+    "odo": timedelta(days=1),  # staff confirming an odometer reading (/odometer)
     "cmpa": timedelta(days=30),  # a marketer's wizard and the live progress message's pause / resume / cancel
     "rsd": timedelta(days=7),  # roadside: the customer's steps, the desk's claim / ETA / arrived / done
     "mycar": timedelta(days=7),  # /mycar's cards and the add-a-car flow

@@ -12,6 +12,7 @@ from datetime import date
 from bot.core.garage import cars as garage
 from bot.core.garage.cars import CarView, DueRules, Garage, LastReading, OdometerOutcome
 from bot.core.garage.maintenance import OdometerReading, ServiceVisit
+from bot.core.garage.records import Reading
 from bot.core.garage.registration import REGISTER_STEPS, CarDraft
 from bot.core.garage.schedule import default_schedule
 from bot.core.privacy.service import ForgetReport, Preferences, StoredData
@@ -89,4 +90,12 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "warranty_prefilled": [
         {"car": car, "a": garage.warranty_answers(car, TODAY)} for car in CARS
     ],
+    "odometer_staff": [
+        {"event": event, "plate": "粤B·12345", "km": 24_000, "on_file_km": 30_000, "on_file_day": TODAY,
+         "readings": [Reading(TODAY, 24_000, "staff:9003"), Reading(date(2026, 10, 1), 23_000, "visit:CB-A7"),
+                      Reading(date(2026, 9, 1), 20_000, "customer"), Reading(date(2026, 8, 1), 9_000, "import:dms")],
+         "corrected": event == "recorded", "error": "'<b>' is not a licence plate" if event == "usage" else None}
+        for event in ("readings", "recorded", "on_file", "lower", "implausible", "later_visit", "km_unclear",
+                      "km_negative", "km_too_high", "unknown_plate", "usage")
+    ] + [{"event": "readings", "plate": "AB1234", "readings": []}, {"event": "unknown_plate", "plate": ""}],
 }

@@ -54,12 +54,12 @@ async def test_menus_follow_roles_at_start_and_when_an_admin_changes_them(desk: 
     private_all = {"type": "all_private_chats"}
     assert "warranty" in menu(desk, private_all, "en") and "resolve" not in menu(desk, private_all, "en")
     in_group = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": ADVISOR_ID}
-    assert menu(desk, in_group, "en") == ["resolve", "staff", "checkin", "help"]
+    assert menu(desk, in_group, "en") == ["resolve", "staff", "checkin", "odometer", "help"]
     assert "resolve" in menu(desk, {"type": "chat", "chat_id": ADVISOR_ID}, "zh")
     marketing = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": MARKETING_ID}
     assert menu(desk, marketing, "en") == ["campaign", "campaigns", "stats", "help"]
     newcomer = {"type": "chat_member", "chat_id": GROUP_ID, "user_id": 9099}
     await desk.admin.say("/staff add 9099 advisor Olly")
-    assert menu(desk, newcomer, "en") == ["resolve", "staff", "checkin", "help"]
+    assert menu(desk, newcomer, "en") == ["resolve", "staff", "checkin", "odometer", "help"]
     await desk.admin.say("/staff remove 9099")
     assert menu(desk, newcomer, "en") == []

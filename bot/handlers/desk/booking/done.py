@@ -21,6 +21,7 @@ from bot.core.common.dates import km_problem, parse_km
 from bot.core.common.identifiers import format_plate
 from bot.core.desk.booking import visits
 from bot.core.desk.booking.service import AppointmentView
+from bot.core.garage import odometer
 from bot.core.staff.roles import StaffMember
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.booking.steps import now_local
@@ -94,9 +95,9 @@ async def _typed_km(context: CareContext, chat_id: int, pending: dict[str, Any],
         context.user_data.pop(PENDING, None)  # type: ignore[union-attr]
         return
     async with context.services.sessions() as session:
-        check = await visits.check_km(session, found[0], km, now_local(context).date(),
-                                      context.services.settings.odometer_max_daily_km,
-                                      f"visit:{visits.visit_no(pending['id'])}")  # fmt: skip
+        check = await odometer.check_km(session, found[0], km, now_local(context).date(),
+                                        context.services.settings.odometer_max_daily_km,
+                                        f"visit:{visits.visit_no(pending['id'])}")  # fmt: skip
     if check.status == "ok":
         await _ask_work(context, chat_id, pending, km, correct=False)
         return

@@ -126,7 +126,7 @@ async def test_staff_correct_a_typo_on_file_and_skips_record_the_visit_without_t
     await desk.advisor.say("24000")
     assert "比" in texts(desk)[-1] and "500,000 公里" in texts(desk)[-1]  # lower than the typo on file
     prompt = last_with_buttons(engine, GROUP_ID)
-    with caplog.at_level(logging.INFO, logger="bot.core.desk.booking.visits"):
+    with caplog.at_level(logging.INFO, logger="bot.core.garage.odometer"):
         await desk.advisor.press("更正為 24,000 公里", message=prompt)
         await desk.advisor.press("更正為 24,000 公里", message=prompt)  # a double tap
         await desk.advisor.press("略過")
