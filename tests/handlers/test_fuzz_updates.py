@@ -5,9 +5,10 @@ zero-width, emoji, up to 5,000 characters), every message kind (photo, sticker, 
 sender's own and other people's — document), edited messages, posts in the advisors' group, in another group
 and in a channel, real buttons, forged, stale and other people's buttons, and duplicates of one update and
 double taps processed concurrently through the bot's own per-user update processor. Asserted: the error
-handler never fires, every private message gets an answer (or is relayed to an advisor), every button press is
-answered, every Bot API call is accepted by the rule-enforcing engine (tests/botapi), and the database stays
-consistent (no duplicate bookings, slot counters equal to the bookings).
+handler never fires, every private message is answered once (one message, or one answer in two parts, never the
+same message twice; or relayed to an advisor), every button press is answered, every Bot API call is accepted by
+the rule-enforcing engine (tests/botapi), and the database stays consistent (no duplicate bookings, slot counters
+equal to the bookings).
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ async def run_updates(
         raw = fuzzer.next()
         engine.clear_updates()
         before = len(engine.calls())
-        if fuzzer.rng.random() < 0.05:  # the same update twice at once, and a double tap (a new update id)
+        twice = fuzzer.rng.random() < 0.05
+        if twice:  # the same update twice at once, and a double tap (a new update id)
             twin = {**raw, "update_id": raw["update_id"] + 50_000_000}
             if "callback_query" in twin:
                 query = {**twin["callback_query"], "id": f"{twin['callback_query']['id']}-2"}
@@ -192,12 +194,33 @@ async def run_updates(
         if refused:
             problems.append(f"update {raw}: refused {refused}")
         if "message" in raw and raw["message"]["chat"]["type"] == "private":
-            chat = raw["message"]["chat"]["id"]
-            if not any(str(c.params.get("chat_id")) in (str(chat), str(GROUP_ID)) for c in calls):
-                problems.append(f"update {str(raw)[:300]}: no answer")
+            problems += answered_once(raw, calls, updates=3 if twice else 1)
         if "callback_query" in raw and not engine.callback_queries[raw["callback_query"]["id"]]["answered"]:
             problems.append(f"update {str(raw)[:300]}: button not answered")
     return errors, problems
+
+
+MOST_PARTS = 2  # an answer in two parts: an acknowledgement, the emergency numbers or an answer to a question
+# asked mid-flow, then the flow's next question (a reply keyboard cannot be removed by a message with buttons)
+
+
+def answered_once(raw: dict[str, Any], calls: list[Any], updates: int) -> list[str]:
+    """A private message is answered once: something is sent to the customer (or relayed to the advisors), in at
+    most MOST_PARTS messages, never the same message twice. `updates`: how many copies were processed at once
+    (the re-delivered twin is dropped, the double tap is a message of its own)."""
+    chat = str(raw["message"]["chat"]["id"])
+    sent = [c.params.get("text") or c.params.get("caption") or c.method for c in calls
+            if str(c.params.get("chat_id")) == chat and c.method.startswith("send")]  # fmt: skip
+    relayed = any(str(c.params.get("chat_id")) == str(GROUP_ID) for c in calls)
+    if not sent and not relayed:
+        return [f"update {str(raw)[:300]}: no answer"]
+    distinct_updates = 2 if updates > 1 else 1
+    if len(sent) > MOST_PARTS * distinct_updates:
+        return [f"update {str(raw)[:300]}: {len(sent)} messages {[t[:60] for t in sent]}"]
+    doubled = [t for t, n in Counter(sent).items() if n > distinct_updates]
+    if doubled:
+        return [f"update {str(raw)[:300]}: sent twice {[t[:60] for t in doubled]}"]
+    return []
 
 
 async def database_problems(app: Application) -> list[str]:  # type: ignore[type-arg]

@@ -3,7 +3,8 @@
 Every conversation (booking, roadside help, the warranty check, my car, a follow-up's comment) waits for typed
 answers in the same handler group, so without this a customer who leaves a booking at "which day?" and opens
 roadside help from the menu would have their next answer read as a booking date by whichever conversation was
-registered first. A command or a button that enters another conversation now ends the others first.
+registered first. Whatever enters another conversation (a command, a button, a location shared mid-booking)
+now ends the others first.
 
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
@@ -65,18 +66,22 @@ def _active(handler: ConversationHandler, update: Update) -> bool:  # type: igno
     return handler._get_key(update) in handler._conversations
 
 
+def taker(update: Update, context: CareContext) -> ConversationHandler | None:  # type: ignore[type-arg]
+    """The flow that will handle `update`: the first conversation of group 0 that would take it (PTB's order)."""
+    return next((h for h in conversations(context) if h.check_update(update) is not None), None)
+
+
 async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
-    """Before anything else: a command or button that starts a conversation ends the customer's other ones."""
+    """Before the flows: an update that starts a conversation (a command, a button, a shared location, a typed
+    request) ends the customer's other ones."""
     chat = update.effective_chat
-    is_command = update.message is not None and (update.message.text or "").startswith("/")
-    if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
+    if chat is None or chat.type != "private":
         return
-    flows = conversations(context)
-    entering = [h for h in flows if not _active(h, update) and h.check_update(update) is not None]
-    if not entering:
+    entering = taker(update, context)
+    if entering is None or _active(entering, update):
         return
-    for handler in flows:
-        if handler not in entering and _active(handler, update):
+    for handler in conversations(context):
+        if handler is not entering and _active(handler, update):
             handler._update_state(ConversationHandler.END, handler._get_key(update))
 
 

@@ -8,8 +8,8 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 from bot.core.common.locale import Locale
 from bot.core.common.text import fold
 from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, is_emergency
-from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, callback_data, conversations, customer_locale, refuse_button, send
+from bot.handlers.common import flows, keyboards
+from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
 
@@ -32,8 +32,9 @@ async def emergency(update: Update, context: CareContext) -> None:
 
 
 def _roadside_wants(update: Update, context: CareContext) -> bool:
-    """Whether the customer is in the roadside flow and it would take this message as an answer."""
-    return any(h.name == "roadside" and h.check_update(update) for h in conversations(context))
+    """Whether the roadside flow is the one that will take this message (as an answer, or to start)."""
+    found = flows.taker(update, context)
+    return found is not None and found.name == "roadside"
 
 
 async def question(update: Update, context: CareContext) -> None:
@@ -47,6 +48,8 @@ async def question(update: Update, context: CareContext) -> None:
     if not fold(text):
         await send(update, context, locale, "ask_hint", keyboards.main_menu(services, locale, user.id))
         return
+    if is_emergency(text) and EMERGENCY_ENTRY in services.kb.by_id:
+        return  # `emergency` (group -3) has answered it already; a flow or a handoff let it through
     reply = await services.faq.ask_and_record(text, locale, user.id)
     advisor.remember_question(context, text, reply.decision)  # the FAQ trail on a handoff's card
     if reply.decision == "answer" and reply.entry_id == HUMAN_ENTRY:  # 「我要找真人」: a person, not an FAQ

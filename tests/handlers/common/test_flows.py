@@ -41,3 +41,28 @@ async def test_a_flow_started_mid_booking_takes_the_next_answers(tmp_path: Path)
             ).all()
         assert request.problem == "flat_tyre" and booked == []
         assert "booking" not in saved
+
+
+
+async def test_a_flow_started_by_an_edited_command_ends_the_booking_too(tmp_path: Path) -> None:
+    """Not only a new command or a button: whatever starts another flow (here a message edited into /roadside,
+    which python-telegram-bot's CommandHandler takes too) ends the one the customer was in, so one flow reads
+    the next answer, not two."""
+    app, engine = await build(tmp_path)
+    services = app.bot_data["services"]
+    async with app:
+        customer = Customer(app, engine, USER, "en")
+        await customer.say("/book")
+        await customer.press("Maintenance")
+        sent = engine.push_text(USER, "/roadside")["message"]
+        engine.clear_updates()
+        edited = {"update_id": 900_001, "edited_message": {**sent, "edit_date": sent["date"]}}
+        replies = await customer.send(edited)
+        assert any("location" in r["text"].lower() for r in replies)
+        async with services.sessions() as session:
+            saved = (
+                await session.scalars(select(ConversationState.name).where(ConversationState.kind == "conversation"))
+            ).all()
+        assert "booking" not in saved and "roadside" in saved
+        replies = await customer.say("Futian")  # a branch for the booking, an address for roadside help
+        assert [r["text"] for r in replies] == ["📍 Got it: Futian.", "What is wrong? Tap the closest match."]

@@ -4,10 +4,13 @@ language; a tapped suggestion is recorded for `kb learn`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from bot.db.faq.models import FaqLearned, FaqMiss
+from tests.handlers.desk_harness import build_desk
 from tests.handlers.harness import Customer
 
 
@@ -110,3 +113,19 @@ async def test_a_related_button_after_an_answer_is_not_a_pick(app_engine: tuple)
     related = next(label for label, data in customer.buttons(answer) if data.startswith("faq:show:"))
     await customer.press(related)
     assert await _rows(app_engine, FaqLearned) == []
+
+
+async def test_danger_during_a_handoff_in_a_booking_is_answered_once(tmp_path: Path) -> None:
+    """A cry for help typed in a booking while an advisor is on the line: the emergency numbers once (not again
+    as the booking's answer to a question) and the advisor sees it; the booking then goes on, its question asked
+    in one message."""
+    app, engine, desk = await build_desk(tmp_path)
+    async with app:
+        customer = Customer(app, engine, 611, "zh-hant")
+        await customer.say("轉人工")
+        await customer.say("/book")
+        replies = await customer.say("救命")
+        assert len(replies) == 1 and "400-800-6600" in replies[0]["text"]
+        assert any("救命" in m.get("text", "") for m in desk.group_messages()[1:])
+        replies = await customer.say("嗯嗯")  # a typed word at "which service?": the question again, one message
+        assert len(replies) == 1 and "請點選下方的按鈕" in replies[0]["text"] and "預約" in replies[0]["text"]

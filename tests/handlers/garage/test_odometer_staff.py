@@ -49,8 +49,8 @@ async def car_with(services: Services, readings: list[tuple[int, int, str]]) -> 
 
 async def readings_of(services: Services, car: int) -> list[tuple[int, str]]:
     async with services.sessions() as session:
-        rows = await session.execute(select(OdometerReading.km, OdometerReading.source)
-                                     .where(OdometerReading.vehicle_id == car).order_by(OdometerReading.km))  # fmt: skip
+        statement = select(OdometerReading.km, OdometerReading.source).where(OdometerReading.vehicle_id == car)
+        rows = await session.execute(statement.order_by(OdometerReading.km))
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 

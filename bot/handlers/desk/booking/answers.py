@@ -193,9 +193,8 @@ async def typed(update: Update, context: CareContext) -> object:
         if step == "service" and (kind := context.services.faq.service_type(text)):
             answers["service"] = kind
             keep(context, answers)
-        else:
-            await retry(update, context, locale, "tap_button")
-        return await ask(update, context, locale)
+            return await ask(update, context, locale)
+        return await ask(update, context, locale, reminder=True)  # the question again, "tap a button" above it
     problem, day = await _take_typed(context, step, text, answers)
     if problem in RETYPED:  # the re-prompt keeps the question's buttons (a car, the linked phone, skip)
         await retry(update, context, locale, problem, markup=await step_markup(update, context, locale))

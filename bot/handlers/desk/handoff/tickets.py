@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.desk.handoff.tickets import ContextCard, TicketView, next_opening, topic_name
+from bot.core.faq.intents import is_emergency
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import (
     CareContext,
@@ -184,8 +185,13 @@ async def relay_customer(update: Update, context: CareContext) -> None:
 
 def _a_flow_wants(update: Update, context: CareContext) -> bool:
     """A flow the customer is in (roadside help, a booking…) takes its own answers, ticket or not: a customer
-    talking to an advisor must still be able to call for help and send their location to it."""
-    return any(handler.check_update(update) is not None for handler in conversations(context))
+    talking to an advisor must still be able to call for help and send their location to it. A cry for help
+    typed in any other flow goes to the advisor (who is talking to them) instead, after the emergency numbers."""
+    wanting = [handler for handler in conversations(context) if handler.check_update(update) is not None]
+    if not wanting:
+        return False
+    text = update.effective_message.text if update.effective_message else None
+    return not (text and is_emergency(text) and wanting[0].name != "roadside")
 
 
 async def relay_staff(update: Update, context: CareContext) -> None:
