@@ -292,7 +292,7 @@ def _run(settings: Settings) -> int:
 
     application = build_application(settings)
     updates = ["message", "edited_message", "callback_query", "my_chat_member"]
-    updater = None if settings.webhook_url else replica.confirm_after_handling(application)
+    updater = replica.confirm_after_handling(application)  # polling or webhook: confirmed once handled
     replica.on_stop(application, updater)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # PTB's run_polling/run_webhook go on in this loop, which the lock lives on

@@ -58,7 +58,8 @@ def _stop(process: subprocess.Popen[bytes], tmp_path: Path) -> str:
     return (tmp_path / "bot.log").read_text(encoding="utf-8", errors="replace")
 
 
-def _converse(server: FakeBotApiServer) -> None:
+def _converse(server: FakeBotApiServer) -> int:
+    """Four updates of a customer, each answered; the last one's id."""
     user = server.add_user(first_name="Lin", language_code="zh-hant")
     server.push_text(user.id, "/start")
     [welcome] = server.wait_for_messages(user.id, 1, timeout=20)
@@ -70,9 +71,10 @@ def _converse(server: FakeBotApiServer) -> None:
     server.push_callback(user.id, answer["message_id"], menu_button)
     [menu] = server.wait_for_messages(user.id, 1, timeout=10)
     assert menu.get("reply_markup")
-    server.push_text(user.id, "how often should i service my car")
+    last = server.push_text(user.id, "how often should i service my car")
     [english] = server.wait_for_messages(user.id, 1, timeout=10)
     assert "whichever comes first" in english["text"]
+    return int(last["update_id"])
 
 
 def test_polling_conversation(server: FakeBotApiServer, tmp_path: Path) -> None:
@@ -94,12 +96,13 @@ def test_webhook_conversation_checks_the_secret(server: FakeBotApiServer, tmp_pa
                          WEBHOOK_LISTEN="127.0.0.1", WEBHOOK_PORT=str(port))
     try:
         server.wait_for_call("setWebhook", timeout=20)
-        _converse(server)
+        last = _converse(server)
         forged = urllib.request.Request(url, data=b'{"update_id": 1}', method="POST",
                                         headers={"Content-Type": "application/json"})
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=5)
         assert refused.value.code == 403
+        server.wait_for_webhook_delivery(last, timeout=10)  # answered once handled: just after the reply
         deliveries = server.webhook_deliveries
         assert len({d.update_id for d in deliveries if d.status == 200}) == 4  # early tries may meet a closed port
         assert {d.secret_token for d in deliveries} == {"s3cret-token_value"}

@@ -1,4 +1,5 @@
-"""Polling that confirms an update to Telegram only once it is handled and recorded, so a crash loses none.
+"""Polling and webhook that confirm an update to Telegram only once it is handled and recorded, so a crash
+loses none.
 
 python-telegram-bot's own Updater confirms a batch (asks for the next offset) as soon as it has queued it,
 so a process killed a moment later has lost the updates it was still handling. `ConfirmingUpdater` keeps
@@ -12,6 +13,13 @@ Telegram's side), so the loop polls again only when all of them are done, or eve
 meanwhile so that one slow update does not hold the others' up for longer than that — unless `FULL` or more
 are in hand: then the handlers are busy anyway, and it waits for them to drop below that (re-reading a
 hundred updates still in hand every half second is what a busy bot can least afford).
+
+A webhook is confirmed by its HTTP answer: python-telegram-bot's webhook server answers 200 as soon as it has
+queued the update. `start_webhook` hands that server a `ConfirmingQueue` instead, whose `put` returns only once
+the update is handled and recorded, so the 200 goes after the handlers; a replica killed before that leaves
+Telegram to deliver the update again (to the replica that takes over), where the ledger tells whether it was
+handled. The same update delivered again while in hand waits for the first; one handled lately is answered at
+once.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +45,7 @@ FULL = 32  # with this many in hand, poll again only once fewer are
 RETRY_DELAY = 1.0  # after a failed getUpdates or database call
 PRUNE_EVERY = dt.timedelta(hours=1)
 _AT_ONCE = dt.timedelta(0)
+RECENT = 10_000  # webhook update ids remembered as handled (a late re-delivery is answered without a lookup)
 
 
 class ConfirmingUpdater(Updater):
@@ -51,6 +61,9 @@ class ConfirmingUpdater(Updater):
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruned_at: dt.datetime | None = None
+        self._waiting: dict[int, asyncio.Future[None]] = {}  # webhook updates in hand, by id
+        self._recent: OrderedDict[int, None] = OrderedDict()  # webhook updates handled and recorded lately
+        self._webhook = False
 
     def handled(self, update_id: int) -> None:
         """The handlers are done with this update (called by the update processor)."""
@@ -58,6 +71,9 @@ class ConfirmingUpdater(Updater):
             self._in_hand.discard(update_id)
             self._done.add(update_id)
             self._wake.set()
+        waiter = self._waiting.get(update_id)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def offset(self) -> int:
         """What getUpdates may confirm: everything below the oldest update not yet handled and recorded."""
@@ -85,10 +101,55 @@ class ConfirmingUpdater(Updater):
         self._task = asyncio.create_task(self._poll(long_poll, allowed_updates), name="carebot-polling")
         return self.update_queue
 
+    async def start_webhook(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:  # type: ignore[override]
+        """PTB's webhook server, answering Telegram only once each update is handled and recorded."""
+        await self.take_webhook_updates()
+        queue, self.update_queue = self.update_queue, ConfirmingQueue(self)  # type: ignore[assignment]
+        try:
+            await super().start_webhook(*args, **kwargs)  # builds its server around self.update_queue
+        finally:
+            self.update_queue = queue
+        self._pruned_at = dt.datetime.now(dt.UTC)
+        return queue
+
+    async def take_webhook_updates(self) -> None:
+        """From now on updates come from the webhook (take_from_webhook): read where the ledger stands."""
+        self._newest_recorded = await self.ledger.newest()
+        self._webhook = True
+
+    async def take_from_webhook(self, update: Update) -> None:
+        """One update the webhook received: handled once, recorded, and only then returns (the HTTP 200)."""
+        update_id = update.update_id
+        if update_id in self._recent:
+            return  # delivered again after we answered: already handled
+        waiter = self._waiting.get(update_id)
+        if waiter is not None:  # delivered again while in hand: answer with the first
+            await asyncio.shield(waiter)
+            return
+        newest = self._newest_recorded
+        if newest is not None and update_id <= newest and await self.ledger.handled_among([update_id]):
+            log.info("update %s was handled before (delivered again after a failover); skipped", update_id)
+            return
+        waiter = self._waiting[update_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self.update_queue.put(update)
+            await asyncio.shield(waiter)
+            await self.ledger.record([update_id])
+        finally:
+            self._waiting.pop(update_id, None)
+        self._recent[update_id] = None
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        await self._prune_now_and_then()
+
     async def stop(self) -> None:
-        """Stop polling; the updates in hand finish afterwards (Application.stop) and `finish` records them."""
+        """Stop polling; the updates in hand finish afterwards (Application.stop) and `finish` records them.
+        A webhook server stops as PTB's does."""
         if not self.running:
             raise RuntimeError("This Updater is not running!")
+        if self._webhook:
+            await super().stop()
+            return
         self._running = False
         if self._task is not None:
             self._task.cancel()
@@ -97,7 +158,10 @@ class ConfirmingUpdater(Updater):
             self._task = None
 
     async def finish(self, _application: Application | None = None) -> None:  # type: ignore[type-arg]
-        """After the handlers stopped (post_stop): record what they finished and confirm it to Telegram."""
+        """After the handlers stopped (post_stop): record what they finished and confirm it to Telegram (a
+        webhook's updates were recorded and confirmed one by one)."""
+        if self._webhook:
+            return
         try:
             await self._record_done()
             await self.bot.get_updates(offset=self.offset(), timeout=_AT_ONCE)
@@ -169,3 +233,15 @@ class ConfirmingUpdater(Updater):
         if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
             self._pruned_at = now
             await self.ledger.prune(now)
+
+
+class ConfirmingQueue:
+    """What PTB's webhook handler puts each update into: `put` returns once the update is handled and recorded
+    (ConfirmingUpdater.take_from_webhook), so the server's 200 confirms a handled update."""
+
+    def __init__(self, updater: ConfirmingUpdater) -> None:
+        self.updater = updater
+
+    async def put(self, update: object) -> None:
+        if isinstance(update, Update):
+            await self.updater.take_from_webhook(update)

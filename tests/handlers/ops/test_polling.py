@@ -98,3 +98,43 @@ async def test_the_ledger_forgets_ids_after_the_retention(sessions: async_sessio
     assert await ledger.prune(now) == 2
     assert await ledger.handled_among([1, 2, 3]) == {3} and await ledger.newest() == 3
 
+
+
+async def _webhook_updater(sessions: async_sessionmaker[AsyncSession]) -> tuple[ConfirmingUpdater, UpdateLedger]:
+    ledger = UpdateLedger(sessions)
+    updater = ConfirmingUpdater(FakeTelegram(), asyncio.Queue(), ledger)  # type: ignore[arg-type]
+    await updater.initialize()
+    await updater.take_webhook_updates()
+    return updater, ledger
+
+
+async def test_a_webhook_update_is_answered_only_after_it_is_handled_and_recorded(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    updater, ledger = await _webhook_updater(sessions)
+    delivery = asyncio.create_task(updater.take_from_webhook(Update(7)))  # PTB's webhook handler awaits this
+    assert await _next(updater.update_queue) == 7
+    await asyncio.sleep(0.2)
+    assert not delivery.done(), "Telegram must not get its 200 while the update is in hand"
+    again = asyncio.create_task(updater.take_from_webhook(Update(7)))  # Telegram's retry meanwhile
+    await asyncio.sleep(0.1)
+    assert updater.update_queue.empty() and not again.done()
+    updater.handled(7)
+    await asyncio.wait_for(asyncio.gather(delivery, again), 5)
+    assert await ledger.handled_among([7]) == {7}
+    await asyncio.wait_for(updater.take_from_webhook(Update(7)), 5)  # a late re-delivery: answered at once
+    assert updater.update_queue.empty()
+
+
+async def test_a_webhook_update_handled_before_a_failover_is_answered_without_handling(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await UpdateLedger(sessions).record([41])  # the dead replica handled it; its 200 never reached Telegram
+    updater, ledger = await _webhook_updater(sessions)
+    await asyncio.wait_for(updater.take_from_webhook(Update(41)), 5)
+    assert updater.update_queue.empty()
+    delivery = asyncio.create_task(updater.take_from_webhook(Update(42)))
+    assert await _next(updater.update_queue) == 42
+    updater.handled(42)
+    await asyncio.wait_for(delivery, 5)
+    assert await ledger.handled_among([41, 42]) == {41, 42}
