@@ -31,7 +31,7 @@ _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit Telegram counts in."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def cut_html(text: str, limit: int = MAX_TEXT, ellipsis: str = ELLIPSIS, markup:
 def split_html(text: str, limit: int = MAX_TEXT, markup: bool = True) -> list[str]:
     """`text` as parts that each fit `limit`, broken at a line end where there is one in the part's second
     half; tags open at a break are closed there and opened again at the start of the next part."""
-    if visible_length(text, markup) <= limit:
+    if utf16_len(text) <= limit or visible_length(text, markup) <= limit:  # the raw length bounds the visible
         return [text]
     tokens = _tokens(text, markup)
     stacks = _stacks(tokens)
