@@ -96,10 +96,11 @@ BACK_WORDS = ("上一步", "返回", "back", "go back")  # typed instead of pres
 
 
 def with_back(
-    services: Services, locale: Locale, user_id: int, feature: str, markup: InlineKeyboardMarkup | None
+    services: Services, locale: Locale, user_id: int, feature: str, markup: InlineKeyboardMarkup | None, *args: str
 ) -> InlineKeyboardMarkup:
-    """The question's buttons with a last row: "↩️ Back" to the question answered before (`<feature>:back`)."""
-    back = _button(services, user_id, services.messages.label(locale, "step_back"), feature, BACK)
+    """The question's buttons with a last row: "↩️ Back" to the question answered before (`<feature>:back`, and
+    `args` when the flow must know which of its cases the button belongs to)."""
+    back = _button(services, user_id, services.messages.label(locale, "step_back"), feature, BACK, *args)
     rows = [list(row) for row in markup.inline_keyboard] if markup is not None else []
     return InlineKeyboardMarkup([*rows, [back]])
 

@@ -26,6 +26,7 @@ FOLLOWUP_SAMPLES: dict[str, list[dict[str, object]]] = {
             (1, True, None, True),
         )
     ],
+    "followup_again": [{"rating": 5}, {"rating": 4}],
     "followup_comment": [
         {"skipped": skipped, "complaint": complaint, "ticket": ticket}
         for skipped, complaint, ticket in (

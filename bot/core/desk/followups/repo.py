@@ -2,8 +2,8 @@
 
 Read by bot.core.desk.followups.service (the sweep and the rating) and bot.core.desk.complaints.service (the
 escalation). Every state
-change is a conditional UPDATE (`WHERE status = 'pending'`, `WHERE rating IS NULL`, `WHERE escalated_at IS
-NULL`), so two ticks or two presses racing each other change a row once.
+change is a conditional UPDATE (`WHERE status = 'pending'`, `WHERE rating IS NULL`, `WHERE rating = <the one
+being changed>`, `WHERE escalated_at IS NULL`), so two ticks or two presses racing each other change a row once.
 """
 
 from __future__ import annotations
@@ -197,6 +197,24 @@ async def record_rating(session: AsyncSession, follow_up_id: int, rating: int, n
         update(FollowUp)
         .where(FollowUp.id == follow_up_id, FollowUp.rating.is_(None), FollowUp.status.in_(("sent", "pending")))
         .values(rating=rating, status="answered", answered_at=now)
+    )
+    return (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
+
+
+async def change_rating(session: AsyncSession, follow_up_id: int, was: int, rating: int) -> bool:
+    """Replace rating `was` by `rating` (the customer went back from the comment question): the row keeps one
+    rating, the latest, which is what the KPIs read. Only while nothing followed it (no comment, no ticket),
+    and only from `was`, so a second press racing the first changes nothing."""
+    statement = (
+        update(FollowUp)
+        .where(
+            FollowUp.id == follow_up_id,
+            FollowUp.status == "answered",
+            FollowUp.rating == was,
+            FollowUp.comment.is_(None),
+            FollowUp.ticket_id.is_(None),
+        )
+        .values(rating=rating)
     )
     return (await session.execute(statement)).rowcount == 1  # type: ignore[attr-defined]
 

@@ -143,15 +143,25 @@ class Rated:
     in_chat: bool = False
 
 
-async def rate(services: Services, user_id: int, follow_up_id: int, rating: int, now: dt.datetime) -> Rated:
-    """Record a rating pressed by `user_id`: only on their own follow-up, and only the first one."""
+async def rate(
+    services: Services, user_id: int, follow_up_id: int, rating: int, now: dt.datetime, *, change: bool = False
+) -> Rated:
+    """Record a rating pressed by `user_id`: only on their own follow-up, and only the first one — or, with
+    `change` (the customer went back from the comment question), in place of a rating above the alert line
+    that nothing has followed yet (no comment, no ticket)."""
     if rating not in RATINGS:
         return Rated("not_yours")
     async with services.sessions.begin() as session:
         view = await followup_repo.customers_follow_up(session, follow_up_id, user_id)
         if view is None:
             return Rated("not_yours")
-        if not await followup_repo.record_rating(session, follow_up_id, rating, now):
+        if change:
+            was = view.rating
+            good = was is not None and was > services.settings.follow_up_alert_rating
+            recorded = good and await followup_repo.change_rating(session, follow_up_id, was or 0, rating)
+        else:
+            recorded = await followup_repo.record_rating(session, follow_up_id, rating, now)
+        if not recorded:
             return Rated("already", view)
         active = await ticket_repo.active_for_user(session, user_id, services.settings.default_locale)
     alert = rating <= services.settings.follow_up_alert_rating

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from bot.core.desk.followups import repo as followup_repo
 from bot.core.desk.followups import service as followups
 from bot.core.services import Services, build_services
 from bot.db.desk.followups.models import FollowUp
@@ -204,3 +205,26 @@ async def test_the_question_is_in_the_customers_language(services: Services, lan
     await followups.tick(services, local(2026, 11, 28, 10, 0))
     [message] = await outbox_rows(services)
     assert all(word in message.payload["text"] for word in words)
+
+
+async def test_a_rating_changes_only_when_going_back_and_only_from_a_good_one(services: Services) -> None:
+    await add_visit(services, USER, dt.date(2026, 11, 25))
+    await followups.tick(services, local(2026, 11, 28, 10, 0))
+    [first, _second] = await rows(services)
+    now = local(2026, 11, 28, 11, 0)
+
+    async def rate(rating: int, change: bool) -> str:
+        return (await followups.rate(services, USER, first.id, rating, now, change=change)).outcome
+
+    assert await rate(4, change=True) == "already"  # nothing to change yet
+    assert await rate(5, change=False) == "recorded"
+    assert await rate(4, change=False) == "already"  # a rating button counts once
+    assert await rate(4, change=True) == "recorded"
+    async with services.sessions.begin() as session:  # a second press racing the first: from 5, no longer there
+        assert not await followup_repo.change_rating(session, first.id, 5, 3)
+    assert (await rows(services))[0].rating == 4
+    changed = await followups.rate(services, USER, first.id, 2, now, change=True)
+    assert (changed.outcome, changed.alert) == ("recorded", True)
+    assert await rate(5, change=True) == "already"  # a low rating went to the advisors: it stays
+    assert [(row.rating, row.status) for row in await rows(services)] == [(2, "answered"), (None, "pending")]
+    assert (await followups.rate(services, USER + 1, first.id, 5, now, change=True)).outcome == "not_yours"

@@ -103,20 +103,22 @@ def mentioned(message: dict[str, Any]) -> set[int]:
 
 
 @pytest.mark.parametrize(
-    ("language", "thanks", "skip", "bye"),
+    ("language", "thanks", "skip", "back", "bye"),
     [
-        ("zh-hant", "謝謝您給我們 5/5 分", "略過", "祝您行車愉快"),
-        ("zh-hans", "谢谢您给我们 5/5 分", "跳过", "祝您行车愉快"),
-        ("en", "Thank you for rating us 5/5", "Skip", "have a good drive"),
+        ("zh-hant", "謝謝您給我們 5/5 分", "略過", "↩️ 上一步", "祝您行車愉快"),
+        ("zh-hans", "谢谢您给我们 5/5 分", "跳过", "↩️ 上一步", "祝您行车愉快"),
+        ("en", "Thank you for rating us 5/5", "Skip", "↩️ Back", "have a good drive"),
     ],
 )
-async def test_rating_then_skip_in_each_language(desk: Desk, language: str, thanks: str, skip: str, bye: str) -> None:
+async def test_rating_then_skip_in_each_language(
+    desk: Desk, language: str, thanks: str, skip: str, back: str, bye: str
+) -> None:
     services = services_of(desk)
     customer = Customer(desk.app, desk.engine, USER, language)
     visit = await add_visit(services, USER, language)
     await deliver(desk, customer, visit)
     [reply] = await customer.press("5 ⭐")
-    assert thanks in reply["text"] and [label for label, _ in customer.buttons(reply)] == [skip]
+    assert thanks in reply["text"] and [label for label, _ in customer.buttons(reply)] == [skip, back]
     [done] = await customer.press(skip)
     assert bye in done["text"]
     row = await follow_up(services, visit)
