@@ -2,8 +2,9 @@
 
 The model is fitted at start-up (or by `python -m bot kb build`) and cached per content of the knowledge base
 and matching.yaml: in the process (the tests build the app many times) and as a file under data/ (a restart
-does not refit). Thresholds are the calibrated ones; the off-topic words and the short-query rule stay hard
-vetoes on a confident answer.
+does not refit). Thresholds are the calibrated ones; the off-topic words, the short-query rule and the content rule
+(at least two words or character pairs the knowledge base knows, bot.core.faq.matcher.MIN_CONTENT) stay hard vetoes
+on a confident answer.
 """
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ class Matcher:
 
     def ranked(self, text: str) -> tuple[list[tuple[str, float]], bool, bool, str]:
         """Candidate entries with the probability (0–1) that each is right, best first; whether a confident
-        answer is vetoed (a word outside after-sales, too short a question); whether the question is the top
-        entry's own, word for word (a curated question is answered); the canonical question."""
+        answer is vetoed (a word outside after-sales, too short a question or too little content in it: one known
+        word, a digit); whether the question is the top entry's own, word for word (a curated question is answered);
+        the canonical question."""
         out_of_domain = self.analyzer.is_out_of_domain(text)
         sig = signals(text, self.analyzer, self.model.classifier, self.lexical, out_of_domain)
         found = candidates(sig, self._classes, self._off_topic)
@@ -142,8 +144,9 @@ class Matcher:
             return [], True, False, self.analyzer.canonical(text)
         probabilities = self.model.confidence.probabilities([row for _, row in found])
         ranked = sorted(zip((e for e, _ in found), probabilities.tolist(), strict=True), key=lambda x: -x[1])
-        vetoed = out_of_domain or (sig.short and sig.exact != ranked[0][0]) or sig.off_topic_first(self._off_topic)
-        return ranked, vetoed, sig.exact == ranked[0][0], self.analyzer.canonical(text)
+        top = ranked[0][0]
+        vetoed = out_of_domain or ((sig.short or sig.thin) and sig.exact != top) or sig.off_topic_first(self._off_topic)
+        return ranked, vetoed, sig.exact == top, self.analyzer.canonical(text)
 
     def match(self, text: str) -> MatchResult:
         """Decide what to do with one question."""

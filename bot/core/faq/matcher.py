@@ -7,7 +7,8 @@ to a known pair that sounds the same (保羊 → 保养, 預越 → 预约: piny
 Features are weighted by how rare they are across entries (idf). An entry's score blends the best cosine
 similarity against any one of its alternate questions with how much of the question the entry's vocabulary
 explains. Features the knowledge base has never seen count against every entry (a question about 洗衣機 is
-not one about 保養), and a question naming something outside after-sales is never answered outright.
+not one about 保養), and a question naming something outside after-sales is never answered outright; nor is one
+with fewer than MIN_CONTENT words the knowledge base knows ("skip", "7|多96": a rare token is no question).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ Decision = Literal["answer", "suggest", "fallback"]
 MAX_SUGGESTIONS = 3
 _RUNS = re.compile(rf"[{CJK}]+|[a-z0-9]+")
 _CJK_RUN = re.compile(rf"[{CJK}]+")
+_QUANTITY = re.compile(rf"(\d+)(?=[{CJK}])")  # a number with its unit: 7天, 3000公里 (and "7 days", rewritten to 7天)
 # Characters too common to mean anything on their own (they still count inside bigrams).
 _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能可以个这那就都也还吗嘛哦喔呀啦咩嘅唔系")
 _UNIGRAM_WEIGHT = 0.35
@@ -41,6 +43,10 @@ _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
 _RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
 _DIGIT_WEIGHT = 0.6
+# An outright answer needs at least this many words or Chinese character pairs the knowledge base knows (after typos
+# and synonyms): one ("skip", "again") or none (digits and stray characters, "7|多96") is no question, however sure
+# the model is of the one entry a rare token points to. Unless the text is an entry's own question (三包).
+MIN_CONTENT = 2
 # Entry score = COSINE_SHARE × best single-question cosine + the rest × share of the question the entry explains.
 COSINE_SHARE = 0.35
 
@@ -339,6 +345,15 @@ class LexicalMatcher:
         dots = np.bincount(columns, values, minlength=self._questions_count)
         return np.maximum.reduceat(dots, self._group_starts)
 
+    def content(self, text: str) -> int:
+        """How much of the question is meaningful: its words and character pairs (after typos and synonyms) that
+        the knowledge base's questions hold, and its known numbers that carry a unit (7天退車: 7天 and 退车). A
+        single character or a bare number (吗60, "7|多96") is a weak feature, not content."""
+        known = self._idf
+        words = sum(1 for feature in self.analyzer.query_features(text) if _is_content(feature) and feature in known)
+        numbers = {n for n in _QUANTITY.findall(self.analyzer.query_canonical(text)) if f"#{n}" in known}
+        return words + len(numbers)
+
     def scores(self, text: str) -> tuple[dict[str, float], str, float]:
         """Score (0–100) per entry with any overlap, the canonical question, and the share of the question
         (idf-weighted) made of words the knowledge base has never seen: 銀行, 火鍋店 are someone else's business."""
@@ -377,6 +392,11 @@ class LexicalMatcher:
         entry_ids = self._entry_ids
         scores = dict(zip([entry_ids[n] for n in touched], totals[touched].tolist(), strict=True))
         return scores, self.analyzer.query_canonical(text), unknown
+
+
+def _is_content(feature: str) -> bool:
+    """An English word or a Chinese character pair, not a single character (保) or a number (#7)."""
+    return feature.startswith("w:") or (len(feature) == 2 and bool(_CJK_RUN.fullmatch(feature)))
 
 
 def compact(canonical: str) -> str:

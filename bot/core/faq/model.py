@@ -25,10 +25,10 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from bot.core.faq.matcher import Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
+from bot.core.faq.matcher import MIN_CONTENT, Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
 
 OFF_TOPIC = "__off_topic__"
-MODEL_VERSION = 5  # bump when features or stages change: cached models are keyed by it
+MODEL_VERSION = 6  # bump when features or stages change: cached models are keyed by it
 _TRIGRAM_WEIGHT = 1.0
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
@@ -104,6 +104,7 @@ class Signals:
     short: bool
     exact: str | None  # the entry whose own question this is, word for word
     unknown: float  # share of the question the knowledge base has no word for
+    thin: bool  # fewer than MIN_CONTENT known words or character pairs: "skip", "7|多96" (LexicalMatcher.content)
 
     def off_topic_first(self, off_topic: int) -> bool:
         """The classifier ranks the off-topic class above every entry: never answered outright."""
@@ -116,7 +117,8 @@ def signals(
     scores = classifier.scores(model_features(analyzer, text, correct=True))
     lexical_scores, canonical, unknown = lexical.scores(text)
     exact = lexical.exact.get(compact(canonical))
-    return Signals(scores, lexical_scores, out_of_domain, too_short(canonical), exact, unknown)
+    thin = lexical.content(text) < MIN_CONTENT
+    return Signals(scores, lexical_scores, out_of_domain, too_short(canonical), exact, unknown, thin)
 
 
 def candidates(sig: Signals, classes: list[str], off_topic: int) -> list[tuple[str, list[float]]]:
@@ -209,7 +211,7 @@ class _HeldOut:
     expected: str | None  # None for an off-topic example
     entries: list[str]
     rows: list[list[float]]
-    vetoed: bool  # never answered outright (off-topic word, too short)
+    vetoed: bool  # never answered outright (off-topic word, too short, too little content)
 
 
 def fit(questions: list[tuple[str, str]], off_topic: list[str], config: MatchingConfig) -> LearnedModel:
@@ -229,7 +231,7 @@ def fit(questions: list[tuple[str, str]], off_topic: list[str], config: Matching
             sig = signals(texts[i], lexical.analyzer, classifier, lexical, ood)
             found = candidates(sig, classifier.classes, off)
             expected = labels[i] if labels[i] != OFF_TOPIC else None
-            vetoed = ood or (sig.short and sig.exact is None) or sig.off_topic_first(off)
+            vetoed = ood or ((sig.short or sig.thin) and sig.exact is None) or sig.off_topic_first(off)
             held_out.append(_HeldOut(expected, [e for e, _ in found], [r for _, r in found], vetoed))
     matrix = np.array([row for h in held_out for row in h.rows])
     right = np.array([e == h.expected for h in held_out for e in h.entries])
