@@ -3,8 +3,7 @@
 Every conversation (booking, roadside help, the warranty check, my car, a follow-up's comment) waits for typed
 answers in the same handler group, so without this a customer who leaves a booking at "which day?" and opens
 roadside help from the menu would have their next answer read as a booking date by whichever conversation was
-registered first. Whatever enters another conversation (a command, a button, a location shared mid-booking)
-now ends the others first.
+registered first. A command or a button that enters another conversation now ends the others first.
 
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
@@ -72,10 +71,12 @@ def taker(update: Update, context: CareContext) -> ConversationHandler | None:  
 
 
 async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
-    """Before the flows: an update that starts a conversation (a command, a button, a shared location, a typed
-    request) ends the customer's other ones."""
-    chat = update.effective_chat
-    if chat is None or chat.type != "private":
+    """Before the flows: a command (also a message edited into one, which PTB's CommandHandler takes too) or a
+    button that starts a conversation ends the customer's other ones. A shared contact or location does not:
+    "My car" takes a contact shared in the middle of a booking and the booking goes on."""
+    chat, message = update.effective_chat, update.effective_message
+    is_command = message is not None and update.callback_query is None and (message.text or "").startswith("/")
+    if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
         return
     entering = taker(update, context)
     if entering is None or _active(entering, update):
