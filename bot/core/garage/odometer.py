@@ -118,6 +118,8 @@ async def staff_reading(
     try:
         async with sessions.begin() as session:
             check = await check_km(session, vehicle_id, km, today, max_daily_km)
+            if check.status == "lower":  # a repair order's km is never corrected: say so before offering to
+                check = await _visit_above(session, vehicle_id, km, today, "") or check
             if check.status == "lower" and confirmed == "fix":
                 check = await correct_readings(session, vehicle_id, km, today, staff_id)
             elif check.status == "implausible" and confirmed == "ok":

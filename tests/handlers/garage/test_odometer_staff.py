@@ -73,6 +73,7 @@ async def test_an_advisor_records_a_reading_and_the_car_is_due_again(
     await desk.advisor.say("/odometer 粤b 12345")  # any way of writing the plate
     shown = last_text(desk)
     assert "粤B·12345" in shown and "22,000 公里" in shown and "到店 CB-A7" in shown and "客戶輸入" in shown
+    assert shown.count("\n• ") == 2  # one reading a line
     assert shown.index("22,000") < shown.index("20,000")  # newest first
     await desk.advisor.say("/odometer 粤B·12345 24,000 km")
     assert "24,000 公里 已記錄" in last_text(desk)
@@ -142,9 +143,8 @@ async def test_a_repair_order_is_never_rewritten_and_a_jump_needs_confirming(
                                  km=30000, kind="maintenance", completed=True))  # fmt: skip
         session.add(OdometerReading(vehicle_id=car, read_on=today - dt.timedelta(days=5), km=30000,
                                     source="visit:CB-A3"))  # fmt: skip
-    await desk.advisor.say("/odometer 粤B12345 25000")
-    await desk.advisor.press("更正")
-    assert "維修單記錄了 30,000 公里" in last_text(desk)
+    await desk.advisor.say("/odometer 粤B12345 25000")  # below a repair order: refused at once, no button
+    assert "維修單記錄了 30,000 公里" in last_text(desk) and not desk.group_messages()[-1].get("reply_markup")
     assert [km for km, _ in await readings_of(services, car)] == [20000, 30000]
     await desk.advisor.say("/odometer 粤B12345 900000")
     assert "多出很多" in last_text(desk)
