@@ -48,7 +48,7 @@ async def create(settings: Settings, path: Path, dry_run: bool) -> int:
     try:
         try:
             text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-            file = parse(text, settings.tz, settings.event_invite_days)
+            file = parse(text, settings.tz, settings.event_invite_days, services.messages)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2

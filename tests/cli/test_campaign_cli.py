@@ -121,3 +121,37 @@ def test_service_due_within_days_in_a_file(env: Settings, tmp_path: Path, capsys
     assert main(["campaign", "create", "--from", str(bad)]) == 2
     assert "line 3: audience.service_due_days" in capsys.readouterr().err
     assert asyncio.run(_count(env.database_url)) == (0, 0)
+
+
+SERVICE_MONTH = ROOT / "docs" / "examples" / "service_month.yaml"
+
+
+def test_a_ready_template_in_a_file_is_shown_per_locale(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.core.services import build_services
+
+    dealer = build_services(env).dealer
+    assert main(["campaign", "create", "--from", str(SERVICE_MONTH), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert f"--- zh-Hant ---\n🔧 {dealer.name.get('zh-Hant')}保養月" in out
+    assert f"--- zh-Hans ---\n🔧 {dealer.name.get('zh-Hans')}保养月" in out
+    assert f"--- en ---\n🔧 Service month at {dealer.name.get('en')}" in out
+    assert out.count(dealer.hotline) == 3 and "[🔧 Book a service]" in out
+    assert asyncio.run(_count(env.database_url)) == (0, 0)
+    assert main(["campaign", "create", "--from", str(SERVICE_MONTH)]) == 0
+    assert asyncio.run(_count(env.database_url)) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("name: x\ntemplate: spring_sale\n", "line 2: template: unknown template 'spring_sale'; expected one of "
+      "service_month, inspection_week, owners_evening, recall"),
+     ("name: x\ntexts: {zh-Hant: hi}\ntemplate: recall\n", "line 3: template: give either texts or template")],
+)  # fmt: skip
+def test_a_bad_template_is_refused_with_field_and_line(
+    env: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["campaign", "create", "--from", str(bad)]) == 2
+    assert message in capsys.readouterr().err
+    assert asyncio.run(_count(env.database_url)) == (0, 0)

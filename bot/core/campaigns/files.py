@@ -13,6 +13,7 @@
       offer: inspection_week         # inspection_week | service_month | owners_evening | recall
     audience: {makes: [Toyota]}      # filters: bot.core.campaigns.segments
     texts: {zh-Hant: …, zh-Hans: …, en: …}
+    # or, in place of texts: template: service_month   # a ready text per locale (the wizard's templates)
     button: {kind: rsvp}             # book | rsvp | url (with url: https://…)
     send_at: 2026-12-06 10:00        # dealer time; left out: now, or invite_days before the event
 
@@ -30,9 +31,11 @@ import yaml
 
 from bot.core.campaigns.segments import Audience, AudienceError
 from bot.core.campaigns.service import CampaignError, Draft, validate
+from bot.core.campaigns.wizard import READY, ready_texts
+from bot.core.common.messages import Messages
 from bot.core.events.service import EventDraft
 
-KEYS = ("name", "kind", "event", "event_id", "audience", "texts", "button", "send_at")
+KEYS = ("name", "kind", "event", "event_id", "audience", "texts", "template", "button", "send_at")
 EVENT_KEYS = ("title", "description", "branch", "place", "starts", "ends", "capacity", "offer", "invite_days")
 
 
@@ -79,8 +82,24 @@ def _texts(value: Any, field: str, line: int | None) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-def parse(text: str, tz: ZoneInfo, invite_days: int) -> CampaignFile:
-    """Read and check a campaign file; raises FileError naming the field and its line."""
+def _message(data: dict[str, Any], lines: dict[str, int], messages: Messages | None) -> dict[str, str]:
+    """The typed `texts`, or a ready template's wording in every locale (`template: <name>`), never both."""
+    if "template" not in data:
+        return _texts(data.get("texts") or {}, "texts", lines.get("texts"))
+    line = lines.get("template")
+    if "texts" in data:
+        raise FileError("template", line, "give either texts or template, not both")
+    name = data["template"]
+    if not isinstance(name, str) or name not in READY:
+        raise FileError("template", line, f"unknown template {name!r}; expected one of {', '.join(READY)}")
+    if messages is None:
+        raise FileError("template", line, "templates need the bot's messages (templates/messages)")
+    return ready_texts(messages, name)
+
+
+def parse(text: str, tz: ZoneInfo, invite_days: int, messages: Messages | None = None) -> CampaignFile:
+    """Read and check a campaign file; raises FileError naming the field and its line. `messages` renders a
+    `template:` (the dealer's name and hotline filled in), stored as typed texts, as the wizard does."""
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -124,7 +143,7 @@ def parse(text: str, tz: ZoneInfo, invite_days: int) -> CampaignFile:
     event_id = data.get("event_id")
     draft = Draft(
         name=str(data.get("name") or ""), kind=str(data.get("kind") or ("event" if event else "broadcast")),
-        audience=audience, texts=_texts(data.get("texts") or {}, "texts", lines.get("texts")),
+        audience=audience, texts=_message(data, lines, messages),
         button=data.get("button"), event_id=event_id if isinstance(event_id, int) else (0 if event else None),
         send_at=_time(send_at, "send_at", tz, lines.get("send_at")) if send_at is not None else None,
     )  # fmt: skip

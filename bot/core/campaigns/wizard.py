@@ -4,10 +4,11 @@ The handler keeps `Answers` in user_data (persisted, so a half-made campaign sur
 question `stage(answers)` names. Nothing is stored in the campaign tables before the marketer confirms; then
 the event (when a new one was described) and the campaign are created in one transaction.
 
-Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", then its
-branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is required; the
-others may fall back to it), typed or every locale's at once from a ready template (READY: "ready" stage) →
-button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
+Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", the title
+in the dealer's default locale; then the title in each other locale, typed or "same as" the first: `title:<locale>`;
+then its branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is
+required; the others may fall back to it), typed or every locale's at once from a ready template (READY:
+"ready" stage) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
 when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
 moved out of quiet hours) → confirm (with a test send to oneself).
 """
@@ -22,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.campaigns.segments import Audience
 from bot.core.campaigns.service import Draft
-from bot.core.common.locale import LOCALES
+from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 from bot.core.common.messages import Messages
 from bot.core.events.service import EventDraft
 
@@ -48,6 +49,9 @@ def stage(a: Answers) -> str:
         return "kind"
     if a["kind"] == "event" and "event_id" not in a and "new_event" not in a:
         return "event"
+    missing = missing_titles(a)
+    if missing:
+        return f"title:{missing[0]}"
     if "new_event" in a and "branch" not in a["new_event"]:
         return "event_branch"
     if not a.get("audience_done"):
@@ -62,6 +66,34 @@ def stage(a: Answers) -> str:
     if "send_at" not in a:
         return "when"
     return "confirm"
+
+
+def missing_titles(a: Answers) -> list[str]:
+    """The locales a new event still needs a title in (a wizard begun before per-locale titles needs none)."""
+    titles = (a.get("new_event") or {}).get("titles")
+    return [] if titles is None else [locale for locale in LOCALES if locale not in titles]
+
+
+def title_locale(a: Answers) -> Locale:
+    """The locale the new event's first title was typed in (the dealer's default)."""
+    return (a.get("new_event") or {}).get("title_locale") or DEFAULT_LOCALE  # type: ignore[no-any-return]
+
+
+def set_title(a: Answers, locale: str, title: str | None) -> Answers:
+    """A new event's title in `locale`: typed, or None for "same as" the first one. Unknown or done: no change."""
+    new = a.get("new_event") or {}
+    if locale not in missing_titles(a):
+        return a
+    titles = dict(new["titles"])
+    titles[locale] = (title or "").strip() or titles[title_locale(a)]
+    return {**a, "new_event": {**new, "titles": titles}}
+
+
+def same_titles(a: Answers) -> Answers:
+    """Every remaining locale gets the first title (for a marketer in a hurry)."""
+    for locale in missing_titles(a):
+        a = set_title(a, locale, None)
+    return a
 
 
 def toggle(a: Answers, code: str, brands: list[str]) -> Answers:
@@ -99,8 +131,9 @@ def use_ready(a: Answers, messages: Messages, name: str) -> Answers:
     return {**rest, "texts": ready_texts(messages, name), "ready": name}
 
 
-def parse_new_event(text: str, tz: ZoneInfo) -> dict[str, Any] | None:
-    """'title / 2026-12-20 09:00-17:00 / 30 / place' → the new event's fields (dealer time), or None."""
+def parse_new_event(text: str, tz: ZoneInfo, locale: Locale = DEFAULT_LOCALE) -> dict[str, Any] | None:
+    """'title / 2026-12-20 09:00-17:00 / 30 / place' → the new event's fields (dealer time), or None; the title is
+    the one in `locale` (the dealer's default), the other locales' are asked next."""
     match = _NEW_EVENT.match(text)
     if not match:
         return None
@@ -110,8 +143,9 @@ def parse_new_event(text: str, tz: ZoneInfo) -> dict[str, Any] | None:
         ends = dt.datetime.combine(day, dt.time.fromisoformat(match["end"].zfill(5)), tzinfo=tz)
     except ValueError:
         return None
-    return {"title": match["title"], "starts": starts.isoformat(), "ends": ends.isoformat(),
-            "capacity": int(match["capacity"]), "place": match["place"]}  # fmt: skip
+    return {"title": match["title"], "titles": {locale: match["title"]}, "title_locale": locale,
+            "starts": starts.isoformat(), "ends": ends.isoformat(), "capacity": int(match["capacity"]),
+            "place": match["place"]}  # fmt: skip
 
 
 def parse_when(text: str, tz: ZoneInfo) -> dt.datetime | None:
@@ -126,7 +160,7 @@ def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
     new = a.get("new_event")
     if not new:
         return None
-    title = {locale: new["title"] for locale in LOCALES}
+    title = {locale: (new.get("titles") or {}).get(locale) or new["title"] for locale in LOCALES}
     starts, ends = dt.datetime.fromisoformat(new["starts"]), dt.datetime.fromisoformat(new["ends"])
     return EventDraft(titles=title, descriptions={}, branch=new["branch"], place=new["place"], starts_at=starts,
                       ends_at=ends, capacity=new["capacity"], invite_days=invite_days)  # fmt: skip

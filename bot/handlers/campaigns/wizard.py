@@ -79,8 +79,17 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
         rows = [[_button(context, user.id, label(locale, "cmpw_broadcast"), "kind", "broadcast"),
                  _button(context, user.id, label(locale, "cmpw_event"), "kind", "event")]]  # fmt: skip
     elif step == "event":
+        data = {"language": label(locale, f"cmpw_lang_{locale}")}  # the new event's first title: the dealer's
         upcoming = await event_actions.staff_upcoming(services, locale, _now())
         rows = [[_button(context, user.id, f"#{e.id} {e.title} · {e.starts}", "ev", str(e.id))] for e in upcoming]
+    elif step.startswith("title:"):  # the new event's title in another locale: typed, or the first one's
+        target, first = step.split(":", 1)[1], steps.title_locale(a)
+        data = {"language": label(locale, f"cmpw_lang_{target}"), "first": label(locale, f"cmpw_lang_{first}"),
+                "title": a["new_event"]["titles"][first]}  # fmt: skip
+        rows = [[_button(context, user.id, label(locale, "cmpw_title_same", language=data["first"]), "tsame", target)]]
+        if len(steps.missing_titles(a)) > 1:
+            rows.append([_button(context, user.id, label(locale, "cmpw_title_all_same"), "tall")])
+        step = "title"
     elif step == "event_branch":
         rows = [[_button(context, user.id, b.name.get(locale), "evbr", b.id)] for b in services.dealer.branches]
     elif step == "audience":
@@ -222,6 +231,10 @@ async def chosen(update: Update, context: CareContext) -> object:
         a = {"started": a.get("started"), "kind": arg}
     elif action == "ev" and arg.isdigit():
         a["event_id"] = int(arg)
+    elif action == "tsame":
+        a = steps.set_title(a, arg, None)
+    elif action == "tall":
+        a = steps.same_titles(a)
     elif action == "evbr" and "new_event" in a:
         a["new_event"] = {**a["new_event"], "branch": arg}
     elif action == "f":
@@ -258,15 +271,18 @@ async def chosen(update: Update, context: CareContext) -> object:
 
 
 async def typed(update: Update, context: CareContext) -> object:
-    """A typed answer: a new event's line, a message text, or a date and time."""
+    """A typed answer: a new event's line or its title in another locale, a message text, or a date and time."""
     a, message, settings = _answers(context), update.effective_message, context.services.settings
     assert message is not None and message.text is not None
     step = steps.stage(a)
     if step == "event":
-        new = steps.parse_new_event(message.text, settings.tz)
+        new = steps.parse_new_event(message.text, settings.tz, settings.default_locale)
         if new is None:
             return await ask(update, context, message.text)
         a["new_event"] = new
+    elif step.startswith("title:"):  # the title in that locale, unless the whole event is described again
+        new = steps.parse_new_event(message.text, settings.tz, settings.default_locale)
+        a = {**a, "new_event": new} if new else steps.set_title(a, step.split(":", 1)[1], message.text)
     elif step.startswith("text:"):
         a["texts"] = {**a.get("texts", {}), step.split(":", 1)[1]: message.text.strip()}
     elif step == "ready":  # typed instead of picking a template: the first locale's text, as before

@@ -1,5 +1,6 @@
-"""Staff and events: `/checkin` lists the upcoming events, `/checkin <event>` the people going (and waiting) with
-a button per person not yet checked in (`evci:<event>:<customer>`, signed for the staff member who asked).
+"""Staff and events: `/checkin` lists the upcoming events with a button each (`evci:ls:<event>`) that opens its
+attendee list, as `/checkin <event>` does: the people going (and waiting) with a button per person not yet checked
+in (`evci:<event>:<customer>`). Every button is signed for the staff member who asked.
 Advisors and up (bot.core.staff.roles); replies in the dealer's default locale, as the desk's are."""
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ async def _attendees(update: Update, context: CareContext, event_id: int, user_i
     message = update.effective_message
     assert message is not None
     if found is None:
-        events = await actions.staff_upcoming(services, locale, dt.datetime.now(dt.UTC))
-        await message.reply_text(services.messages.render(locale, "event_staff_reply", events=events))
+        await _upcoming(update, context, user_id)
         return
     event, people = found
     buttons = [[InlineKeyboardButton(services.messages.label(locale, "ev_checkin", name=p.name or f"#{p.customer_id}"),
@@ -40,6 +40,20 @@ async def _attendees(update: Update, context: CareContext, event_id: int, user_i
         await message.reply_text(text, reply_markup=markup)
 
 
+async def _upcoming(update: Update, context: CareContext, user_id: int) -> None:
+    """The upcoming events, a button each that opens its attendee list (the text alone when there are none)."""
+    services, message = context.services, update.effective_message
+    assert message is not None
+    locale = services.settings.default_locale
+    events = await actions.staff_upcoming(services, locale, dt.datetime.now(dt.UTC))
+    buttons = [[InlineKeyboardButton(services.messages.label(locale, "ev_open", id=e.id, title=e.title, starts=e.starts,
+                                                             going=e.going, capacity=e.capacity),
+                                     callback_data=services.callbacks.pack(user_id, FEATURE, "ls", str(e.id)))]
+               for e in events]  # fmt: skip
+    await message.reply_text(services.messages.render(locale, "event_staff_reply", events=events),
+                             reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)  # fmt: skip
+
+
 async def checkin_command(update: Update, context: CareContext) -> None:
     """/checkin [event id]: the attendee list with check-in buttons, or the upcoming events."""
     member = await require_staff(update, context, "advisor")
@@ -51,12 +65,16 @@ async def checkin_command(update: Update, context: CareContext) -> None:
 
 
 async def checkin_button(update: Update, context: CareContext) -> None:
-    """A person's button: check them in and refresh the list."""
+    """An event's button (its attendee list, as a new message) or a person's (check them in, refresh the list)."""
     member = await require_staff(update, context, "advisor")
     if member is None:
         return
     data, query = callback_data(update, context), update.callback_query
     assert query is not None
+    if data is not None and data.feature == FEATURE and data.action == "ls" and data.arg.isdigit():
+        await query.answer()
+        await _attendees(update, context, int(data.arg), member.telegram_user_id, edit=False)
+        return
     if data is None or data.feature != FEATURE or not data.action.isdigit() or not data.arg.isdigit():
         await query.answer(context.services.messages.label(context.services.settings.default_locale,
                                                            "button_expired"), show_alert=True)  # fmt: skip

@@ -39,7 +39,8 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
                     {"event": "recorded", "what": "comeback", "v": {**VISIT, "comeback": False}, "visit_no": "RO-1"}],
     "campaign_wizard": [{**WIZARD, "step": step} for step in WIZARD_STEPS]
     + [{**WIZARD, "step": "audience", "count": 12, "filters": ["Toyota", "nv"]},
-       {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True}],
+       {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True},
+       {**WIZARD, "step": "title", "first": "繁體中文", "title": "車主之夜 <VIP> & 茶點"}],
     "kpi_report": [{**KPI_REPORT, "rows": EMPTY, "misses": []},
                    {**KPI_REPORT, "rows": ROWS, "misses": [("洗車 <b>", 3)], "branch": "futian"}],
     "campaign_message": [{"body": "Winter <8折>", "event": None}, {"body": "Come & see", "event": EVENT},

@@ -162,6 +162,7 @@ async def test_the_campaign_wizard_builds_an_event_invitation(desk: Desk) -> Non
     asked = await private(desk, MARKETING_ID, "/campaign")
     asked = await press(desk, MARKETING_ID, asked[-1], "活動邀請")
     asked = await private(desk, MARKETING_ID, f"豐田車主之夜 / {day} 18:00-21:00 / 2 / 福田店")
+    asked = await press(desk, MARKETING_ID, asked[-1], "其餘語言都相同")  # the title in every locale
     asked = await press(desk, MARKETING_ID, asked[-1], "福田")
     assert "目前收件人數：<b>2</b>" in asked[-1]["text"] or "目前收件人數：2" in asked[-1]["text"]
     asked = await press(desk, MARKETING_ID, asked[-1], "Toyota")
