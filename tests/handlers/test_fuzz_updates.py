@@ -190,7 +190,7 @@ async def run_updates(
         else:
             await one(raw)
         calls = engine.calls()[before:]
-        refused = [f"{c.method} {c.status}: {c.response}" for c in calls if not c.ok]
+        refused = [f"{c.method} {c.status}: {c.response}" for c in calls if not c.ok and not second_press(c)]
         if refused:
             problems.append(f"update {raw}: refused {refused}")
         if "message" in raw and raw["message"]["chat"]["type"] == "private":
@@ -198,6 +198,12 @@ async def run_updates(
         if "callback_query" in raw and not engine.callback_queries[raw["callback_query"]["id"]]["answered"]:
             problems.append(f"update {str(raw)[:300]}: button not answered")
     return errors, problems
+
+
+def second_press(call: Any) -> bool:
+    """Telegram's "message is not modified" to an edit taking away buttons already gone: how a handler learns
+    that a button was pressed again after the first press did the work (bot.handlers.privacy, garage.staff)."""
+    return call.method.startswith("editMessage") and "message is not modified" in str(call.response)
 
 
 MOST_PARTS = 2  # an answer in two parts: an acknowledgement, the emergency numbers or an answer to a question

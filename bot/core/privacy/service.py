@@ -90,6 +90,7 @@ class ForgetReport:
     desk_messages: tuple[tuple[int, int], ...] = ()
     topics: tuple[int, ...] = ()
     withdrawn: tuple[int, ...] = ()
+    open_topics: tuple[int, ...] = ()  # those of `topics` whose ticket was not closed yet (to close)
 
 
 def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:
@@ -208,7 +209,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
                 update(Vehicle).where(Vehicle.id.in_(ids)).values(customer_id=None, updated_at=utcnow())
             )
             unlinked = result.rowcount  # type: ignore[attr-defined]
-        desk, topics = await _desk_traces(session, customer_id)
+        desk, topics, open_topics = await _desk_traces(session, customer_id)
         withdrawn = await _give_back_places(session, customer_id)
         await session.delete(customer)
     chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer_id] if customer_id else []))
@@ -234,18 +235,23 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
                              forgotten_at=utcnow()))  # fmt: skip
     await session.flush()
     return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits,  # type: ignore[attr-defined]
-                        tuple(desk), tuple(topics), tuple(withdrawn))  # fmt: skip
+                        tuple(desk), tuple(topics), tuple(withdrawn), tuple(open_topics))  # fmt: skip
 
 
-async def _desk_traces(session: AsyncSession, customer_id: int) -> tuple[list[tuple[int, int]], list[int]]:
+async def _desk_traces(
+    session: AsyncSession, customer_id: int
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """What the advisors' group shows of this customer: the messages the outbox sent there about them (booking
-    cards, roadside alerts, escalations) and their tickets' topics."""
+    cards, roadside alerts, escalations), their tickets' topics, and those of them still open."""
     sent = select(Outbox.chat_id, Outbox.telegram_message_id).where(
         Outbox.customer_id == customer_id, Outbox.chat_id < 0, Outbox.telegram_message_id.is_not(None)
     )
     messages = sorted({(int(chat), int(message)) for chat, message in (await session.execute(sent)).all()})
-    statement = select(Ticket.topic_id).where(Ticket.customer_id == customer_id, Ticket.topic_id.is_not(None))
-    return messages, sorted({int(t) for t in await session.scalars(statement)})
+    statement = select(Ticket.topic_id, Ticket.status).where(Ticket.customer_id == customer_id,
+                                                             Ticket.topic_id.is_not(None))  # fmt: skip
+    rows = (await session.execute(statement)).all()
+    topics = sorted({int(topic) for topic, _ in rows})
+    return messages, topics, sorted({int(topic) for topic, status in rows if status != "closed"})
 
 
 async def _give_back_places(session: AsyncSession, customer_id: int) -> list[int]:

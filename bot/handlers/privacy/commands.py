@@ -143,7 +143,8 @@ async def _blank_the_desk(context: CareContext, report: privacy.ForgetReport) ->
     for topic in report.topics:
         try:
             await context.bot.edit_forum_topic(group, topic, name=removed[:128])
-            await context.bot.close_forum_topic(group, topic)
+            if topic in report.open_topics:  # a closed ticket's topic is closed already
+                await context.bot.close_forum_topic(group, topic)
         except TelegramError as exc:
             log.info("forgotten customer's topic %s not closed: %s", topic, exc)
     note = services.messages.render(locale, "forgotten_desk_note", withdrawn=report.withdrawn)

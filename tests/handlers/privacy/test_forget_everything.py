@@ -108,3 +108,23 @@ async def test_forget_after_a_booking_a_roadside_call_and_a_ticket(
     row = await customer_row(app, USER)
     assert row is not None and row.first_name is None and row.phone is None and row.marketing_opt_out
     assert row.forgotten_at is not None
+
+
+async def test_forget_after_a_finished_conversation_renames_its_topic_and_closes_nothing_twice(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+) -> None:
+    """The customer ended their conversation (its topic is closed): /forget renames the topic and asks Telegram
+    to close nothing, which would be refused (TOPIC_NOT_MODIFIED); found by the fuzz test."""
+    app, engine, desk = desk_app
+    customer = Customer(app, engine, USER, "en")
+    await customer.say("talk to a human")
+    await customer.say("please call me")
+    await customer.say("/end")
+    assert len(engine.calls("closeForumTopic")) == 1
+    await customer.say("/forget")
+    await customer.press(label(app, "en", "forget_yes"))
+    assert [c for c in engine.calls() if not c.ok] == []
+    assert len(engine.calls("closeForumTopic")) == 1
+    [renamed] = [c.params for c in engine.calls("editForumTopic")]
+    assert "客戶資料已刪除" in renamed["name"]
+    del desk
