@@ -1,6 +1,7 @@
 """Reminder sweep benchmark: the whole sweep over N cars on SQLite and PostgreSQL, against a same-run baseline.
 
     python bench/sweep_bench.py [--vehicles 1000000] [--backend sqlite|postgresql|both] [--pg URL] [--batch 5000]
+                                [--phases recompute,baseline,sweep,sweep again]
 
 Builds a dealer's records in bulk (a temporary SQLite file; a fresh PostgreSQL schema, filled with COPY):
 N cars, 0.8 N customers (so a fifth of them own two cars, far apart in id order: the per-customer cap
@@ -18,6 +19,8 @@ Each phase runs in a fresh process (spawned), so its peak RSS (ru_maxrss) is its
 - dry run: `sweep(dry_run=True)`: everything but the writes (messages are rendered and signed);
 - sweep: the real sweep, enqueueing; then the same sweep again (every reminder already in the outbox);
 - next day: the sweep a day later, as it runs every day (what newly falls due, the rows that ran out recomputed).
+`--phases` runs some of them, in this order (idle and baseline always run: the figures are relative to them);
+leave out `recompute` and the first sweep measured does the backfill itself.
 """
 
 from __future__ import annotations
@@ -207,12 +210,17 @@ def measure(name: str, url: str, batch: int) -> dict[str, Any]:
         return pool.submit(phase, name, url, batch).result()
 
 
-def report(backend: str, n: int, load_seconds: float, rows: int, batch: int, url: str) -> None:
+PHASES = ("idle", "recompute", "baseline", "read+history", "dry run", "sweep", "sweep again", "next day")
+
+
+def report(
+    backend: str, n: int, load_seconds: float, rows: int, batch: int, url: str, phases: tuple[str, ...] = PHASES
+) -> None:
     print(f"\n== {backend}: {n:,} cars, {rows:,} rows loaded in {load_seconds:.1f} s "
           f"({rows / load_seconds:,.0f} rows/s)", flush=True)  # fmt: skip
     print(f"{'phase':14s} {'seconds':>9s} {'CPU s':>8s} {'cars/s':>10s} {'peak RSS':>10s}  counted", flush=True)
     results: dict[str, dict[str, Any]] = {}
-    for name in ("idle", "recompute", "baseline", "read+history", "dry run", "sweep", "sweep again", "next day"):
+    for name in (name for name in PHASES if name in {"idle", "baseline", *phases}):
         result = results[name] = measure(name, url, batch)
         cars = result.get("cars")
         rate = f"{cars / result['seconds']:,.0f}" if cars else "-"
@@ -220,7 +228,7 @@ def report(backend: str, n: int, load_seconds: float, rows: int, batch: int, url
         print(f"{name:14s} {result['seconds']:9.2f} {result['cpu_seconds']:8.2f} {rate:>10s} "
               f"{result['peak_rss_mb']:8.0f} MB  {counted}", flush=True)  # fmt: skip
     base, idle = results["baseline"], results["idle"]["peak_rss_mb"]
-    for name in ("recompute", "dry run", "sweep", "sweep again", "next day"):
+    for name in (name for name in ("recompute", "dry run", "sweep", "sweep again", "next day") if name in results):
         result = results[name]
         print(f"{name}: {result['seconds'] / base['seconds']:.1f}x the baseline's time "
               f"({result['cpu_seconds'] / max(base['cpu_seconds'], 1e-9):.1f}x its CPU time), "
@@ -233,7 +241,7 @@ def run_sqlite(args: argparse.Namespace) -> None:
     upgrade(url)
     started = time.perf_counter()
     rows = load_sqlite(str(path), args.vehicles, args.seed)
-    report("SQLite", args.vehicles, time.perf_counter() - started, rows, args.batch, url)
+    report("SQLite", args.vehicles, time.perf_counter() - started, rows, args.batch, url, args.phases)
     if not args.keep:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -258,10 +266,18 @@ def run_postgres(args: argparse.Namespace) -> None:
         upgrade(url)
         started = time.perf_counter()
         rows = asyncio.run(load_postgres(dsn, schema, args.vehicles, args.seed))
-        report("PostgreSQL", args.vehicles, time.perf_counter() - started, rows, args.batch, url)
+        report("PostgreSQL", args.vehicles, time.perf_counter() - started, rows, args.batch, url, args.phases)
     finally:
         if not args.keep:
             asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _phases(text: str) -> tuple[str, ...]:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in PHASES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown phases {unknown}: expected some of {', '.join(PHASES)}")
+    return names
 
 
 def main() -> None:
@@ -272,6 +288,8 @@ def main() -> None:
                                                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--batch", type=int, default=5000, help="cars per page (settings.reminder_batch_size)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--phases", type=_phases, default=PHASES,
+                        help=f"comma-separated, from: {', '.join(PHASES)} (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     print(f"sweep benchmark: {args.vehicles:,} cars, today {TODAY}, batch {args.batch}, "

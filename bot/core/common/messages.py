@@ -19,12 +19,15 @@ from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 class Messages:
     """Renders message templates (HTML, autoescaped, StrictUndefined) and button labels per locale.
 
-    A template missing in a locale falls back to the default locale's.
+    A template missing in a locale falls back to the default locale's. Templates are read and compiled once, on
+    first use, like the labels and the template names at start: a change on disk takes effect at the next start.
     """
 
     def __init__(self, directory: Path, shared: dict[Locale, dict[str, Any]] | None = None) -> None:
         self.directory = directory
         self._shared = shared or {}
+        # auto_reload=False: jinja would stat the file on every render to see whether it changed (the reminder
+        # sweep renders one template 190,000 times after a migration).
         self._envs = {
             locale: jinja2.Environment(
                 loader=jinja2.FileSystemLoader([directory / locale, directory / DEFAULT_LOCALE]),
@@ -32,9 +35,13 @@ class Messages:
                 undefined=jinja2.StrictUndefined,
                 trim_blocks=True,
                 lstrip_blocks=True,
+                auto_reload=False,
             )
             for locale in LOCALES
         }
+        # (locale, name) → the compiled template and the variables every render of it starts from: jinja's
+        # globals and the shared dealer variables, merged once instead of on every render.
+        self._templates: dict[tuple[Locale, str], tuple[jinja2.Template, dict[str, Any]]] = {}
         for env in self._envs.values():
             env.filters["clip"] = clip
         self._paths = template_paths(directory)
@@ -44,8 +51,21 @@ class Messages:
 
     def render(self, locale: Locale, name: str, /, **data: Any) -> str:
         """Render `name` (without extension) for `locale`; shared dealer variables are always available."""
-        template = self._envs[locale].get_template(self._paths.get(name, f"{name}.html.j2"))
-        return template.render({**self._shared.get(locale, {}), **data}).strip()
+        template, base = self._template(locale, name)
+        # What Template.render does, with the globals already merged in (shared=True takes the dict as is).
+        context = template.new_context({**base, **data}, shared=True)
+        try:
+            text: str = template.environment.concat(template.root_render_func(context))  # type: ignore[attr-defined]
+        except Exception:
+            template.environment.handle_exception()
+        return text.strip()
+
+    def _template(self, locale: Locale, name: str) -> tuple[jinja2.Template, dict[str, Any]]:
+        found = self._templates.get((locale, name))
+        if found is None:
+            template = self._envs[locale].get_template(self._paths.get(name, f"{name}.html.j2"))
+            found = self._templates[(locale, name)] = (template, {**template.globals, **self._shared.get(locale, {})})
+        return found
 
     def label(self, locale: Locale, key: str, /, **data: Any) -> str:
         """A button label or command description (plain text, not HTML)."""

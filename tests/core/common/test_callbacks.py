@@ -3,6 +3,9 @@ data is refused."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -108,6 +111,22 @@ def test_a_button_expires_after_its_kinds_age(feature: str, action: str, lives: 
     assert aging.unpack(42, data) is not None
     moment.advance(timedelta(hours=2))
     assert aging.unpack(42, data) is None
+
+
+def test_each_button_is_signed_on_its_own_for_the_hour_it_is_made() -> None:
+    """The codec keeps a keyed HMAC and the hour's stamp between buttons: neither may leak into the next one."""
+    moment = Clock()
+    signer = CallbackCodec(KEY, clock=moment)
+    first = signer.pack(42, "bk", "day", "7")
+    assert signer.pack(42, "bk", "day", "7") == first  # the same button again: the same signature
+    body, stamp = "bk:day:7", first.rsplit(":", 1)[1][:5]
+    reference = hmac.new(KEY, f"42|{body}|{stamp}".encode(), hashlib.sha256).digest()[:6]
+    assert first == f"{body}:{stamp}{base64.urlsafe_b64encode(reference).decode()}"  # the documented format
+    moment.advance(timedelta(hours=20))
+    later = signer.pack(42, "bk", "day", "7")
+    assert later == CallbackCodec(KEY, clock=moment).pack(42, "bk", "day", "7") != first
+    moment.advance(timedelta(hours=10))  # the first is 30 hours old, the later one 10: a booking step lives a day
+    assert signer.unpack(42, first) is None and signer.unpack(42, later) is not None
 
 
 def test_a_button_from_the_future_is_refused() -> None:

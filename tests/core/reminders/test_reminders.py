@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -286,6 +287,24 @@ async def test_a_dry_run_decides_the_same_and_writes_nothing(svc: Services, deps
     assert seen[0].quiet_shifted and seen[0].not_before == at(days(1), "08:30")
     real = await run(svc, deps, at(TODAY, "22:00"))
     assert real.outcomes == report.outcomes and real.enqueued == 1
+
+
+async def test_the_objects_set_aside_for_the_sweep_are_collected_again_after_it(
+    svc: Services, deps: ReminderDeps
+) -> None:
+    """The sweep freezes what the process held before it (full collections skip it); after the sweep, failed or
+    not, nothing stays frozen: cyclic garbage among those objects would never be freed."""
+    await car(svc, await customer(svc, 1), "粤B91001", insurance=days(10))
+    during: list[int] = []
+    await sweep(svc.sessions, deps, at(TODAY), dry_run=True, on_item=lambda _: during.append(gc.get_freeze_count()))
+    assert during and during[0] > 0 and gc.get_freeze_count() == 0
+
+    def fail(_: ItemDecision) -> None:
+        raise RuntimeError("a failing page")
+
+    with pytest.raises(RuntimeError):
+        await sweep(svc.sessions, deps, at(TODAY), dry_run=True, on_item=fail)
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.postgres
