@@ -191,6 +191,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     unlinked = visits = 0
     desk: list[tuple[int, int]] = []
     topics: list[int] = []
+    open_topics: list[int] = []
     withdrawn: list[int] = []
     opt_outs = (False, False)
     customer_id = customer.id if customer is not None else None
