@@ -15,6 +15,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.cli.chat_api import TerminalBotApi
+from bot.core.common.settings import Settings
 from bot.core.services import Services
 from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 from scheduler import desk, jobs, marketing
@@ -52,8 +53,21 @@ class ChatJobs:
         done = await desk.tick(self.services)
         done.update({k: v for k, v in (await marketing.tick(self.services)).items() if v})
         print(f"(sweep: {report.enqueued} reminder(s) queued; desk: {done or 'nothing due'})")
+        if note := quiet_note(self.services.settings, dt.datetime.now(dt.UTC)):
+            print(note)
 
     async def stop(self) -> None:
         if self.running is not None:
             await jobs.stop(self.running)
             self.running = None
+
+
+def quiet_note(settings: Settings, now: dt.datetime) -> str | None:
+    """Why nothing :tick queued arrives now: reminders, follow-ups and campaigns wait out the quiet hours."""
+    quiet = settings.quiet_hours
+    until = quiet.shift(now)
+    if until == now.astimezone(dt.UTC):
+        return None
+    local = until.astimezone(settings.tz)
+    return (f"(quiet hours: what was queued waits until {local:%H:%M} dealer time; set QUIET_HOURS_START and "
+            "QUIET_HOURS_END to the same time to try it now)")

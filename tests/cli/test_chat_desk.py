@@ -115,3 +115,13 @@ async def test_the_terminal_speaks_as_an_advisor_in_the_group(tmp_path: Path) ->
         back = chat.update_for("thanks").effective_message
         assert back is not None and back.chat.id == 1_000_001 and back.chat.type == "private"
     await app.bot_data["services"].engine.dispose()
+
+
+def test_tick_says_when_quiet_hours_hold_back_what_it_queued(tmp_path: Path) -> None:
+    from bot.cli.chat_jobs import quiet_note
+
+    settings = make_settings(tmp_path, quiet_hours_start="21:00", quiet_hours_end="08:30")
+    night = dt.datetime(2026, 12, 3, 20, 30, tzinfo=dt.UTC)  # 04:30 in Shenzhen
+    day = dt.datetime(2026, 12, 3, 4, 0, tzinfo=dt.UTC)  # 12:00 in Shenzhen
+    assert quiet_note(settings, night) is not None and "08:30" in str(quiet_note(settings, night))
+    assert quiet_note(settings, day) is None
