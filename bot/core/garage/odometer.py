@@ -137,7 +137,8 @@ async def staff_reading(
     return check
 
 
-async def plate_of(session: AsyncSession, vehicle_id: int) -> str | None:
+async def plate_of(sessions: async_sessionmaker[AsyncSession], vehicle_id: int) -> str | None:
     """The car's stored plate ("" without one); None: no such car."""
-    plate = (await session.execute(select(Vehicle.plate).where(Vehicle.id == vehicle_id))).first()
+    async with sessions() as session:
+        plate = (await session.execute(select(Vehicle.plate).where(Vehicle.id == vehicle_id))).first()
     return None if plate is None else (plate[0] or "")

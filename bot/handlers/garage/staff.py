@@ -119,8 +119,7 @@ async def confirm_button(update: Update, context: CareContext) -> None:
             return  # the button was already gone: a double tap, and the first press did the work
     except TelegramError:
         pass  # too old to edit: the reading is checked again all the same
-    async with context.services.sessions() as session:
-        plate = await odometer.plate_of(session, int(args[0]))
+    plate = await odometer.plate_of(context.services.sessions, int(args[0]))
     if plate is None:  # the car went (its owner was forgotten) since the question
         return await _reply(update, context, "unknown_plate", plate="")
     await _record(update, context, member.telegram_user_id, int(args[0]), format_plate(plate), int(args[1]),
