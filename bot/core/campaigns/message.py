@@ -1,7 +1,9 @@
 """A campaign message as the customer reads it: the marketer's text in the customer's locale, the optional
 action button (book a service, RSVP to the event, open a URL) and always "no more offers" (no telegram import).
 
-Callback data: `cmp:stop:<campaign>` and `ev:rsvp:<event>:<g|m|n>:<campaign>`, signed for the customer.
+Callback data: `cmp:stop:<campaign>` and `ev:rsvp:<event>:<g|m|n>:<campaign>`, signed for the customer. In a
+preview or a test send every such button is `cmp:pv` instead: pressing it says it is a preview and changes nothing
+(the draft has no campaign yet, and the marketer's own answers must not count).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def rsvp_buttons(
 
 def keyboard(
     renderers: Renderers, locale: Locale, user_id: int, campaign_id: int, button: dict[str, Any] | None,
-    event_id: int | None,
+    event_id: int | None, preview: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     label, pack = renderers.messages.label, renderers.callbacks.pack
     rows: list[list[dict[str, str]]] = []
@@ -49,13 +51,16 @@ def keyboard(
         rows.append([{"text": label(locale, "cmp_open_link"), "url": str(button["url"])}])
     stop = pack(user_id, FEATURE, "stop", str(campaign_id))
     rows.append([{"text": label(locale, "cmp_stop"), "callback_data": stop}])
+    if preview:  # the buttons look the same and only say they are a preview
+        inert = pack(user_id, FEATURE, "pv")
+        rows = [[{**b, "callback_data": inert} if "callback_data" in b else b for b in row] for row in rows]
     return {"inline_keyboard": rows}
 
 
 def payload(
     renderers: Renderers, locale: Locale, user_id: int, campaign_id: int, texts: dict[str, str],
-    button: dict[str, Any] | None, event: EventView | None,
+    button: dict[str, Any] | None, event: EventView | None, preview: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """The outbox payload for one recipient (also the preview and the test send)."""
-    markup = keyboard(renderers, locale, user_id, campaign_id, button, event.id if event else None)
+    """The outbox payload for one recipient (also the preview and the test send, with `preview`)."""
+    markup = keyboard(renderers, locale, user_id, campaign_id, button, event.id if event else None, preview)
     return message_payload(text(renderers, locale, texts, event), markup)

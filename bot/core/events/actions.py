@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 async def upcoming_for(services: Services, telegram_user_id: int, locale: Locale, now: dt.datetime
                        ) -> list[tuple[EventView, str | None]]:  # fmt: skip
-    """Upcoming events (invitations due) and this customer's answer to each."""
+    """Upcoming events (invitations due, or answered already) and this customer's answer to each."""
     async with services.sessions() as session:
-        found = await events.upcoming(session, now)
         customer_id = await events.customer_id_of(session, telegram_user_id)
+        found = await events.upcoming(session, now, customer_id=customer_id)
         answers = await events.answers_of(session, customer_id, [e.id for e in found]) if customer_id else {}
     tz = services.settings.tz
     return [(view(e, locale, services.dealer, tz), answers.get(e.id)) for e in found]

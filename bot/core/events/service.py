@@ -178,14 +178,18 @@ async def check_in(session: AsyncSession, event_id: int, customer_id: int, staff
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def upcoming(session: AsyncSession, now: dt.datetime, limit: int = 10) -> Sequence[Event]:
-    """Events not yet started whose invitations are due (starts within invite_days)."""
+async def upcoming(session: AsyncSession, now: dt.datetime, limit: int = 10, customer_id: int | None = None
+                   ) -> Sequence[Event]:  # fmt: skip
+    """Events not yet started whose invitations are due (starts within invite_days), and those `customer_id` has
+    answered already (an invitation a marketer sent earlier than the rule's two weeks)."""
     rows = (
         await session.execute(
             select(Event).where(Event.status == "scheduled", Event.starts_at > now).order_by(Event.starts_at)
         )
-    ).scalars()
-    return [e for e in rows if _utc(e.starts_at) - dt.timedelta(days=e.invite_days) <= now][:limit]
+    ).scalars().all()
+    answered = set((await answers_of(session, customer_id, [e.id for e in rows])) if customer_id else ())
+    return [e for e in rows if e.id in answered or _utc(e.starts_at) - dt.timedelta(days=e.invite_days) <= now
+            ][:limit]  # fmt: skip
 
 
 async def answers_of(session: AsyncSession, customer_id: int, event_ids: Sequence[int]) -> dict[int, str]:

@@ -26,8 +26,10 @@ class EventView:
     description: str
     branch: str
     place: str
-    starts: str  # "2026-12-20 09:00" dealer time
+    starts: str  # "2026-12-20 09:00" dealer time, for staff input and machine use
     ends: str
+    start: dt.datetime  # dealer time; customers read it through events/_events.j2's `when`
+    end: dt.datetime
     offer: str | None
     capacity: int
     going: int
@@ -46,5 +48,5 @@ def view(event: Event, locale: Locale, dealer: Dealer, tz: ZoneInfo) -> EventVie
     starts, ends = _local(event.starts_at, tz), _local(event.ends_at, tz)
     end_format = "%H:%M" if ends.date() == starts.date() else "%Y-%m-%d %H:%M"
     return EventView(event.id, localized(event.titles, locale), localized(event.descriptions, locale), branch,
-                     event.place, starts.strftime("%Y-%m-%d %H:%M"), ends.strftime(end_format), event.offer,
-                     event.capacity, event.going)  # fmt: skip
+                     event.place, starts.strftime("%Y-%m-%d %H:%M"), ends.strftime(end_format), starts, ends,
+                     event.offer, event.capacity, event.going)  # fmt: skip

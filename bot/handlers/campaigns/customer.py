@@ -1,5 +1,6 @@
 """Customers and campaigns: the "no more offers" button on every campaign message (`cmp:stop:<id>`, signed for
-the customer) and the campaign deep link `/start c_<id>`, which attributes later bookings and RSVPs."""
+the customer), the campaign deep link `/start c_<id>`, which attributes later bookings and RSVPs, and the buttons
+of a preview or a test send (`cmp:pv`), which only say so."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ async def stop_offers(update: Update, context: CareContext) -> None:
     await send(update, context, locale, "campaign_reply", None, event="stopped", id=0, status="", reason="")
 
 
+async def preview_pressed(update: Update, context: CareContext) -> None:
+    """A button of a preview: nothing to record (no campaign yet), and the marketer should know why."""
+    data, query = callback_data(update, context), update.callback_query
+    if query is None or data is None or data.feature != FEATURE or data.action != "pv":
+        await refuse_button(update, context)
+        return
+    locale = await customer_locale(update, context)
+    await query.answer(context.services.messages.label(locale, "cmp_preview_pressed"), show_alert=True)
+
+
 async def deep_link(update: Update, context: CareContext) -> None:
     """`/start c_<id>`: remember where the customer came from, then the usual welcome menu."""
     locale = await customer_locale(update, context)
@@ -44,4 +55,5 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     return [
         CommandHandler("start", deep_link, filters=private & filters.Regex(DEEP_LINK)),
         CallbackQueryHandler(stop_offers, pattern=rf"^{FEATURE}:stop:"),
+        CallbackQueryHandler(preview_pressed, pattern=rf"^{FEATURE}:pv"),
     ]

@@ -162,7 +162,7 @@ async def _preview(update: Update, context: CareContext, a: steps.Answers) -> di
     button = dict(draft.button) if draft.button else None
     for locale in LOCALES:
         shown = payload(services, locale, user.id, 0, dict(draft.texts), button,
-                        shown_events.get(locale) if shown_events else None)  # fmt: skip
+                        shown_events.get(locale) if shown_events else None, preview=True)  # fmt: skip
         await chat.send_message(shown["text"], reply_markup=_markup(shown))
     now, settings = _now(), services.settings
     wanted = draft.send_at
@@ -258,7 +258,7 @@ async def chosen(update: Update, context: CareContext) -> object:
         locale, draft = services.settings.default_locale, steps.draft(a, 0)
         shown_events = await _new_event_view(context, a)
         shown = payload(services, locale, user.id, 0, dict(draft.texts), dict(draft.button) if draft.button else None,
-                        shown_events.get(locale) if shown_events else None)  # fmt: skip
+                        shown_events.get(locale) if shown_events else None, preview=True)  # fmt: skip
         await query.message.reply_text(shown["text"], reply_markup=_markup(shown))  # type: ignore[union-attr]
         await query.message.reply_text(services.messages.render(  # type: ignore[union-attr]
             services.settings.default_locale, "campaign_wizard", step="test_sent"),

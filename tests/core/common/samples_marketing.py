@@ -11,9 +11,13 @@ from bot.core.kpis.compute import Figure
 from bot.core.kpis.definitions import KPIS
 
 NOW = dt.datetime(2026, 12, 3, 2, 0, tzinfo=dt.UTC)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 EVENT = EventView(4, "Toyota winter check <1>", "30 items & tea", "Main", "No. 1", "2026-12-20 09:00", "17:00",
+                  dt.datetime(2026, 12, 20, 9, tzinfo=SHANGHAI), dt.datetime(2026, 12, 20, 17, tzinfo=SHANGHAI),
                   "inspection_week", 30, 12)  # fmt: skip
-FULL = EventView(5, "Owners' evening", "", "Main", "Hall & bar", "2026-12-21 18:00", "2026-12-22 01:00", None, 2, 2)
+FULL = EventView(5, "Owners' evening", "", "Main", "Hall & bar", "2026-12-21 18:00", "2026-12-22 01:00",
+                 dt.datetime(2026, 12, 21, 18, tzinfo=SHANGHAI), dt.datetime(2026, 12, 22, 1, tzinfo=SHANGHAI),
+                 None, 2, 2)  # fmt: skip
 PROGRESS = Progress(7, "Toyota <winter>", "event", "sending", NOW, 1000, 400, 3, 12, 5, 580, 2)
 DONE = Progress(8, "Service month", "broadcast", "done", NOW, 10, 9, 0, 1, 0, 0, 0)
 ATTENDEES = [Attendee(1, "Mei <b>", "+8613800138000", "going", True), Attendee(2, None, None, "waiting", False)]

@@ -206,3 +206,63 @@ async def test_advisors_record_promised_ready_and_comeback(desk: Desk) -> None:
     async with services.sessions() as session:
         visit = (await session.execute(select(ServiceVisit))).scalar_one()
     assert visit.comeback and visit.promised_at is not None and visit.ready_at is not None
+
+
+async def test_preview_buttons_only_say_they_are_a_preview(desk: Desk) -> None:
+    """A marketer pressing "going" or "no more offers" on the preview or the test send records nothing and is told
+    why (it used to answer "the event has started or was cancelled")."""
+    services = services_of(desk)
+    await owner(services, TOYOTA, "Toyota")
+    day = (dt.datetime.now(services.settings.tz) + dt.timedelta(days=20)).date()
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    asked = await press(desk, MARKETING_ID, asked[-1], "活動邀請")
+    asked = await private(desk, MARKETING_ID, f"豐田車主之夜 / {day} 18:00-21:00 / 2 / 福田店")
+    asked = await press(desk, MARKETING_ID, asked[-1], "其餘語言都相同")
+    asked = await press(desk, MARKETING_ID, asked[-1], "福田")
+    asked = await press(desk, MARKETING_ID, asked[-1], "下一步")
+    asked = await private(desk, MARKETING_ID, "豐田車主專屬之夜")
+    asked = await press(desk, MARKETING_ID, asked[-1], "略過")
+    asked = await private(desk, MARKETING_ID, "Toyota owners' evening")
+    asked = await press(desk, MARKETING_ID, asked[-1], "現在")
+    assert f"{day.year}年{day.month}月{day.day}日" in asked[0]["text"] and str(day) not in asked[0]["text"]
+    assert f"{day.day} " in asked[2]["text"] and str(day) not in asked[2]["text"]  # en: "Sun 20 December 2026"
+    tested = await press(desk, MARKETING_ID, asked[-1], "測試")
+    for shown, label in ((asked[0], "出席"), (asked[2], "Going"), (tested[0], "出席"), (tested[0], "不再接收優惠")):
+        rows = shown["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in rows for b in row if label in b["text"])
+        update = desk.engine.push_callback(MARKETING_ID, shown["message_id"], data)
+        await process(desk.app, update)
+        answered = desk.engine.callback_answer(update["callback_query"]["id"])
+        assert answered is not None and "預覽" in answered["text"]
+    async with services.sessions() as session:
+        assert (await session.execute(select(EventRsvp))).first() is None
+        opted_out = (await session.execute(select(CustomerRow.marketing_opt_out))).scalars().all()
+    assert not any(opted_out)
+
+
+async def test_an_invitation_sent_early_is_listed_in_events_once_answered(desk: Desk) -> None:
+    """An invitation sent three weeks ahead (before the rule's two weeks): after "going", /events shows the event
+    and the answer, with the day written as the chat writes days."""
+    services = services_of(desk)
+    toyota = Customer(desk.app, desk.engine, TOYOTA, "zh-hant")
+    await owner(services, TOYOTA, "Toyota")
+    now = dt.datetime.now(dt.UTC)
+    starts = now + dt.timedelta(days=21)
+    async with services.sessions.begin() as session:
+        event = await events.create(session, events.EventDraft(
+            titles={"zh-Hant": "豐田車主之夜"}, descriptions={}, branch="futian", place="展廳",
+            starts_at=starts, ends_at=starts + dt.timedelta(hours=3), capacity=5,
+        ), ["futian"], MARKETING_ID, now)  # fmt: skip
+        draft = campaigns.Draft(name="Toyota evening", kind="event", audience=Audience(makes=("Toyota",)),
+                                texts={"zh-Hant": "誠邀您參加"}, event_id=event.id, send_at=now)  # fmt: skip
+        await campaigns.create(session, draft, services.settings.quiet_hours, now, 14, MARKETING_ID)
+    assert "沒有即將舉行的活動" in (await toyota.say("/events"))[-1]["text"]  # not invited, not answered yet
+    await marketing.tick(services)
+    await send_outbox(desk)
+    await marketing.tick(services)
+    await send_outbox(desk)
+    await toyota.press("出席")
+    shown = (await toyota.say("/events"))[-1]["text"]
+    local = starts.astimezone(services.settings.tz)
+    assert "豐田車主之夜" in shown and "✅ 出席" in shown
+    assert f"{local.year}年{local.month}月{local.day}日" in shown
