@@ -4,7 +4,7 @@ The handler keeps `Answers` in user_data (persisted, so a half-made campaign sur
 question `stage(answers)` names. Nothing is stored in the campaign tables before the marketer confirms; then
 the event (when a new one was described) and the campaign are created in one transaction.
 
-Stages: kind → event (pick one, or describe a new one: "title / 2026-12-20 09:00-17:00 / 30 / place", the title
+Stages: kind → event (pick one, or describe a new one: "title / 20 Dec 09:00-17:00 / 30 / place", the title
 in the dealer's default locale; then the title in each other locale, typed or "same as" the first: `title:<locale>`;
 then its branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is
 required; the others may fall back to it), typed or every locale's at once from a ready template (READY:
@@ -25,6 +25,8 @@ from bot.core.campaigns.segments import Audience
 from bot.core.campaigns.service import Draft
 from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 from bot.core.common.messages import Messages
+from bot.core.common.numbers import normalise, too_long
+from bot.core.desk.booking.dates import read_day, read_time
 from bot.core.events.service import EventDraft
 
 Answers = dict[str, Any]
@@ -38,11 +40,21 @@ FILTERS: dict[str, tuple[str, Any]] = {
     "wty": ("warranty_days", 60),
     "svc": ("service_due_days", 30),
 }
-_NEW_EVENT = re.compile(
-    r"^\s*(?P<title>[^/]+?)\s*/\s*(?P<day>\d{4}-\d{2}-\d{2})\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})"
-    r"\s*/\s*(?P<capacity>\d{1,5})\s*/\s*(?P<place>.+?)\s*$"
-)
+# A clock time as marketers type it: "09:00", "9：30", "9點", "9点半", "17时30分"
+_CLOCK = r"\d{1,2}(?:\s*[:：]\s*\d{2}|\s*[点時时](?:\s*\d{1,2}\s*分?|半)?)"
+_RANGE = re.compile(rf"(?P<start>{_CLOCK})\s*(?:-|–|—|~|～|至|到|\bto\b)\s*(?P<end>{_CLOCK}|\d{{1,2}}(?!\d))")
+_WHEN_CLOCK = re.compile(rf"{_CLOCK}|(?<!\d)\d{{1,2}}(?:[:：]\d{{2}})?\s*(?:am|pm|a\.m\.|p\.m\.)")
+_PM = re.compile(r"下午|晚上|傍晚|\bpm\b|p\.m\.")
 
+
+class EventLineError(ValueError):
+    """Why a new event's line was refused; `reason` is worded by the wizard's template: "day" (no date in it),
+    "past" (the date has passed), "time" (no "09:00-17:00" range), "order" (it ends before it starts),
+    "capacity" (not a whole number of places from 1 to 99,999)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 def stage(a: Answers) -> str:
     if "kind" not in a:
@@ -131,29 +143,60 @@ def use_ready(a: Answers, messages: Messages, name: str) -> Answers:
     return {**rest, "texts": ready_texts(messages, name), "ready": name}
 
 
-def parse_new_event(text: str, tz: ZoneInfo, locale: Locale = DEFAULT_LOCALE) -> dict[str, Any] | None:
-    """'title / 2026-12-20 09:00-17:00 / 30 / place' → the new event's fields (dealer time), or None; the title is
-    the one in `locale` (the dealer's default), the other locales' are asked next."""
-    match = _NEW_EVENT.match(text)
-    if not match:
+def parse_new_event(
+    text: str, tz: ZoneInfo, locale: Locale = DEFAULT_LOCALE, today: dt.date | None = None
+) -> dict[str, Any] | None:
+    """'title / 20 Dec 09:00-17:00 / 30 / place' → the new event's fields (dealer time). None when the text is
+    not four parts split by "/" (so it can be a title); EventLineError when it is and a part is wrong. The date
+    is read looking forward as a booking day is ("12月20日", "12/20", "2026-12-20", "20 Dec", "下週六"); the
+    times as "09:00-17:00", "9點-17點", "9:30至17:00". The title is the one in `locale` (the dealer's default);
+    the other locales' are asked next."""
+    parts = [part.strip() for part in re.split(r"[/／]", text)]
+    if len(parts) < 4 or not parts[0] or not parts[-1]:
         return None
-    try:
-        day = dt.date.fromisoformat(match["day"])
-        starts = dt.datetime.combine(day, dt.time.fromisoformat(match["start"].zfill(5)), tzinfo=tz)
-        ends = dt.datetime.combine(day, dt.time.fromisoformat(match["end"].zfill(5)), tzinfo=tz)
-    except ValueError:
-        return None
-    return {"title": match["title"], "titles": {locale: match["title"]}, "title_locale": locale,
-            "starts": starts.isoformat(), "ends": ends.isoformat(), "capacity": int(match["capacity"]),
-            "place": match["place"]}  # fmt: skip
+    title, when, capacity, place = parts[0], " ".join(parts[1:-2]), parts[-2], parts[-1]
+    today = today or dt.datetime.now(tz).date()
+    span = _RANGE.search(normalise(when))
+    if span is None:
+        raise EventLineError("time")
+    start, end = read_time(span["start"]), read_time(span["end"])
+    if start is None or end is None:
+        raise EventLineError("time")
+    choice = read_day(normalise(when).replace(span[0], " "), today)
+    if choice is None:
+        raise EventLineError("day")
+    if choice.day < today:
+        raise EventLineError("past")
+    starts = dt.datetime.combine(choice.day, dt.time.fromisoformat(start), tzinfo=tz)
+    ends = dt.datetime.combine(choice.day, dt.time.fromisoformat(end), tzinfo=tz)
+    if ends <= starts:
+        raise EventLineError("order")
+    if not capacity.isdigit() or not 1 <= int(capacity) <= 99_999:
+        raise EventLineError("capacity")
+    return {"title": title, "titles": {locale: title}, "title_locale": locale, "starts": starts.isoformat(),
+            "ends": ends.isoformat(), "capacity": int(capacity), "place": place}  # fmt: skip
 
 
-def parse_when(text: str, tz: ZoneInfo) -> dt.datetime | None:
+def parse_when(text: str, tz: ZoneInfo, now: dt.datetime | None = None) -> dt.datetime | None:
+    """A typed date and time in the dealer's time zone: "2026-12-06 10:00", "12月6日 10點", "12/6 10:00",
+    "明天 上午10點", "tomorrow 3pm", "6 Dec 10:00"; a time alone is today's. None when it names no time."""
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
+        moment = None
+    if moment is not None:
+        return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+    cleaned = normalise(text)
+    clock = _WHEN_CLOCK.search(cleaned)
+    if clock is None or too_long(text):
         return None
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+    time = read_time(clock[0] + ("pm" if _PM.search(cleaned) and not _PM.search(clock[0]) else ""))
+    rest = re.sub(r"上午|下午|早上|晚上|傍晚", " ", cleaned.replace(clock[0], " ")).strip(" ,，")
+    today = (now or dt.datetime.now(tz)).astimezone(tz).date()
+    choice = read_day(rest, today) if rest else None
+    if time is None or (rest and choice is None):
+        return None
+    return dt.datetime.combine(choice.day if choice else today, dt.time.fromisoformat(time), tzinfo=tz)
 
 
 def event_draft(a: Answers, invite_days: int) -> EventDraft | None:

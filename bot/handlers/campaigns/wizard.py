@@ -47,6 +47,11 @@ def _button(context: CareContext, user_id: int, text: str, action: str, *args: s
     return InlineKeyboardButton(text, callback_data=context.services.callbacks.pack(user_id, FEATURE, action, *args))
 
 
+def _example() -> dt.date:
+    """The day the wizard's examples show: two weeks ahead, the invitation rule's distance."""
+    return (_now() + dt.timedelta(days=14)).date()
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -67,14 +72,16 @@ async def _new_event_view(context: CareContext, a: steps.Answers) -> dict[str, E
     return {loc: view(shown, loc, services.dealer, services.settings.tz) for loc in LOCALES}
 
 
-async def ask(update: Update, context: CareContext, problem: str | None = None) -> str:
-    """Ask the question the answers lead to; returns the conversation state."""
+async def ask(update: Update, context: CareContext, problem: str | None = None, reason: str | None = None) -> str:
+    """Ask the question the answers lead to, after saying what was wrong with the last answer (`problem`, and
+    the `reason` when known); returns the conversation state."""
     services, user, chat = context.services, update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     a, locale, label = _answers(context), services.settings.default_locale, services.messages.label
     step, data, rows = steps.stage(a), {}, []  # type: ignore[var-annotated]
     if problem:
-        await chat.send_message(services.messages.render(locale, "campaign_wizard", step="problem", problem=problem))
+        await chat.send_message(services.messages.render(locale, "campaign_wizard", step="problem", problem=problem,
+                                                         reason=reason, example=_example()))  # fmt: skip
     if step == "kind":
         rows = [[_button(context, user.id, label(locale, "cmpw_broadcast"), "kind", "broadcast"),
                  _button(context, user.id, label(locale, "cmpw_event"), "kind", "event")]]  # fmt: skip
@@ -134,7 +141,8 @@ async def ask(update: Update, context: CareContext, problem: str | None = None) 
         rows = _confirm_rows(context, user.id)
     if step not in ("confirm", "kind"):
         rows.append([_button(context, user.id, label(locale, "cmpw_cancel"), "x")])
-    text = services.messages.render(locale, "campaign_wizard", step=step, **{"count": 0, "filters": [], **data})
+    text = services.messages.render(locale, "campaign_wizard", step=step,
+                                    **{"count": 0, "filters": [], "example": _example(), **data})  # fmt: skip
     await chat.send_message(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
     return ACTIVE
 
@@ -275,13 +283,18 @@ async def typed(update: Update, context: CareContext) -> object:
     a, message, settings = _answers(context), update.effective_message, context.services.settings
     assert message is not None and message.text is not None
     step = steps.stage(a)
+    new = None
+    if step == "event" or step.startswith("title:"):  # a new event's line, at either step
+        today = _now().astimezone(settings.tz).date()
+        try:
+            new = steps.parse_new_event(message.text, settings.tz, settings.default_locale, today)
+        except steps.EventLineError as exc:
+            return await ask(update, context, message.text, exc.reason)
     if step == "event":
-        new = steps.parse_new_event(message.text, settings.tz, settings.default_locale)
         if new is None:
-            return await ask(update, context, message.text)
+            return await ask(update, context, message.text, "shape")
         a["new_event"] = new
     elif step.startswith("title:"):  # the title in that locale, unless the whole event is described again
-        new = steps.parse_new_event(message.text, settings.tz, settings.default_locale)
         a = {**a, "new_event": new} if new else steps.set_title(a, step.split(":", 1)[1], message.text)
     elif step.startswith("text:"):
         a["texts"] = {**a.get("texts", {}), step.split(":", 1)[1]: message.text.strip()}
@@ -289,9 +302,9 @@ async def typed(update: Update, context: CareContext) -> object:
         a = {k: v for k, v in a.items() if k != "picking"}
         a["texts"] = {**a.get("texts", {}), DEFAULT_LOCALE: message.text.strip()}
     elif step == "when":
-        when = steps.parse_when(message.text, settings.tz)
+        when = steps.parse_when(message.text, settings.tz, _now())
         if when is None:
-            return await ask(update, context, message.text)
+            return await ask(update, context, message.text, "when")
         a["send_at"] = when.isoformat()
     else:
         return await ask(update, context, message.text)

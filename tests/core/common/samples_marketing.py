@@ -30,7 +30,7 @@ KPI_REPORT = {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30), "bran
               "distribution": {1: 1, 2: 1, 3: 0, 4: 2, 5: 1}}  # fmt: skip
 
 WIZARD = {"count": 0, "filters": [], "language": "English", "optional": False, "when": "2026-12-06 10:00",
-          "shifted": False, "id": 7, "problem": "<what?>"}
+          "shifted": False, "id": 7, "problem": "<what?>", "reason": None, "example": dt.date(2026, 12, 20)}
 WIZARD_STEPS = ("kind", "event", "event_branch", "audience", "text", "button", "when", "confirm", "created",
                 "test_sent", "cancelled", "problem")
 
@@ -44,7 +44,9 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
     "campaign_wizard": [{**WIZARD, "step": step} for step in WIZARD_STEPS]
     + [{**WIZARD, "step": "audience", "count": 12, "filters": ["Toyota", "nv"]},
        {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True},
-       {**WIZARD, "step": "title", "first": "繁體中文", "title": "車主之夜 <VIP> & 茶點"}],
+       {**WIZARD, "step": "title", "first": "繁體中文", "title": "車主之夜 <VIP> & 茶點"}]
+    + [{**WIZARD, "step": "problem", "reason": r} for r in ("shape", "day", "past", "time", "order", "capacity")]
+    + [{**WIZARD, "step": "problem", "reason": "when"}],
     "kpi_report": [{**KPI_REPORT, "rows": EMPTY, "misses": []},
                    {**KPI_REPORT, "rows": ROWS, "misses": [("洗車 <b>", 3)], "branch": "futian"}],
     "campaign_message": [{"body": "Winter <8折>", "event": None}, {"body": "Come & see", "event": EVENT},

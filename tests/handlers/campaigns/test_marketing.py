@@ -266,3 +266,20 @@ async def test_an_invitation_sent_early_is_listed_in_events_once_answered(desk: 
     local = starts.astimezone(services.settings.tz)
     assert "豐田車主之夜" in shown and "✅ 出席" in shown
     assert f"{local.year}年{local.month}月{local.day}日" in shown
+
+
+async def test_the_wizard_says_what_is_wrong_with_a_new_events_line(desk: Desk) -> None:
+    """A marketer typing the event in their own words: a Chinese date is taken; a wrong part is named, and the
+    example shows a date in the dealer's style, not an ISO one from the past."""
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    asked = await press(desk, MARKETING_ID, asked[-1], "活動邀請")
+    assert "2026-12-20" not in asked[-1]["text"] and "月" in asked[-1]["text"]
+    refused = await private(desk, MARKETING_ID, "冬季檢測日 / 12月20日 全天 / 30 / 展廳")
+    assert "找不到活動時間" in refused[0]["text"] and "09:00-17:00" in refused[0]["text"]
+    refused = await private(desk, MARKETING_ID, "冬季檢測日 / 12月20日 17:00-09:00 / 30 / 展廳")
+    assert "結束時間要晚於開始時間" in refused[0]["text"]
+    refused = await private(desk, MARKETING_ID, "冬季檢測日 <b>")
+    assert "請用「/」分成四段" in refused[0]["text"] and "冬季檢測日 <b>" in refused[0]["text"]  # escaped, shown
+    day = (dt.datetime.now(services_of(desk).settings.tz) + dt.timedelta(days=20)).date()
+    asked = await private(desk, MARKETING_ID, f"冬季檢測日 / {day.month}月{day.day}日 9點-17點 / 30 / 展廳")
+    assert "簡體中文" in asked[-1]["text"]  # on to the next locale's title: the line was taken

@@ -1,0 +1,84 @@
+"""The /campaign wizard's typed lines: a new event's line and a send time, as marketers write them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.campaigns.wizard import EventLineError, parse_new_event, parse_when
+
+TZ = ZoneInfo("Asia/Shanghai")
+TODAY = dt.date(2026, 12, 4)  # a Friday
+
+
+@pytest.mark.parametrize(
+    ("line", "day", "start", "end"),
+    [
+        ("冬季檢測日 / 2026-12-20 09:00-17:00 / 30 / 展廳", dt.date(2026, 12, 20), "09:00", "17:00"),
+        ("冬季檢測日 / 12月20日 09:00-17:00 / 30 / 展廳", dt.date(2026, 12, 20), "09:00", "17:00"),
+        ("冬季檢測日 / 12月20號 9點-17點 / 30 / 展廳", dt.date(2026, 12, 20), "09:00", "17:00"),
+        ("冬季检测日 ／ 12月20日 9:30至17:00 ／ 30 ／ 展厅", dt.date(2026, 12, 20), "09:30", "17:00"),
+        ("Winter check / 20 Dec 09:00-17:00 / 30 / Showroom", dt.date(2026, 12, 20), "09:00", "17:00"),
+        ("Winter check / Dec 20 9:00 to 17:30 / 30 / Showroom", dt.date(2026, 12, 20), "09:00", "17:30"),
+        ("新春試駕 / 1月10日 10:00-12:00 / 8 / 展廳", dt.date(2027, 1, 10), "10:00", "12:00"),  # next January
+        ("車主之夜 / 下週六 18:00-21:00 / 40 / 展廳", dt.date(2026, 12, 12), "18:00", "21:00"),
+        ("車主之夜 / 明天 18:00-21:00 / 40 / 展廳", dt.date(2026, 12, 5), "18:00", "21:00"),
+    ],
+)
+def test_a_new_events_line_is_read_in_the_ways_it_is_written(line: str, day: dt.date, start: str, end: str) -> None:
+    new = parse_new_event(line, TZ, today=TODAY)
+    assert new is not None
+    starts, ends = dt.datetime.fromisoformat(new["starts"]), dt.datetime.fromisoformat(new["ends"])
+    assert (starts.date(), starts.strftime("%H:%M"), ends.strftime("%H:%M")) == (day, start, end)
+    assert starts.tzinfo is not None and starts.utcoffset() == dt.timedelta(hours=8)
+    assert new["capacity"] in (8, 30, 40) and new["title"] == line.split("/")[0].split("／")[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("冬季檢測日 / 下個月 09:00-17:00 / 30 / 展廳", "day"),
+        ("冬季檢測日 / 2026-11-20 09:00-17:00 / 30 / 展廳", "past"),
+        ("冬季檢測日 / 12月20日 全天 / 30 / 展廳", "time"),
+        ("冬季檢測日 / 12月20日 17:00-09:00 / 30 / 展廳", "order"),
+        ("冬季檢測日 / 12月20日 09:00-17:00 / 三十 / 展廳", "capacity"),
+        ("冬季檢測日 / 12月20日 09:00-17:00 / 0 / 展廳", "capacity"),
+        ("冬季檢測日 / 12月20日 09:00-25:00 / 30 / 展廳", "time"),
+    ],
+)
+def test_a_wrong_part_of_the_line_is_named(line: str, reason: str) -> None:
+    with pytest.raises(EventLineError) as refused:
+        parse_new_event(line, TZ, today=TODAY)
+    assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("text", ["冬季檢測日", "A/B 測試", "", "/ / /"])
+def test_text_that_is_not_an_event_line_is_not_one(text: str) -> None:
+    assert parse_new_event(text, TZ, today=TODAY) is None  # so the title step can take it as a title
+
+
+NOW = dt.datetime(2026, 12, 4, 3, 0, tzinfo=dt.UTC)  # 11:00 in the dealer's time zone
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-06 10:00", dt.datetime(2026, 12, 6, 10, 0, tzinfo=TZ)),
+        ("12月6日 10:00", dt.datetime(2026, 12, 6, 10, 0, tzinfo=TZ)),
+        ("12月6日 上午10點", dt.datetime(2026, 12, 6, 10, 0, tzinfo=TZ)),
+        ("明天 下午3點", dt.datetime(2026, 12, 5, 15, 0, tzinfo=TZ)),
+        ("12/6 10:30", dt.datetime(2026, 12, 6, 10, 30, tzinfo=TZ)),
+        ("tomorrow 3pm", dt.datetime(2026, 12, 5, 15, 0, tzinfo=TZ)),
+        ("6 Dec 10:00", dt.datetime(2026, 12, 6, 10, 0, tzinfo=TZ)),
+        ("16:30", dt.datetime(2026, 12, 4, 16, 30, tzinfo=TZ)),
+    ],
+)
+def test_a_send_time_is_read_in_the_ways_it_is_written(text: str, expected: dt.datetime) -> None:
+    assert parse_when(text, TZ, NOW) == expected
+
+
+@pytest.mark.parametrize("text", ["soon", "明天", "下個月 10:00", "12月6日 25:00", "x" * 500 + " 10:00"])
+def test_a_send_time_without_a_day_or_time_is_refused(text: str) -> None:
+    assert parse_when(text, TZ, NOW) is None
