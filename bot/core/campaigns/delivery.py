@@ -116,7 +116,7 @@ def _progress_text(services: Services, figures: Progress, now: dt.datetime, fina
     eta = figures.finish_eta(now, settings.outbox_rate_per_second)
     return services.messages.render(
         settings.default_locale, "campaign_progress", p=figures, final=final,
-        eta=eta.astimezone(settings.tz).strftime("%H:%M") if eta else None,
+        eta=eta.astimezone(settings.tz).strftime("%H:%M") if eta else None, at=figures.send_at.astimezone(settings.tz),
     )  # fmt: skip
 
 

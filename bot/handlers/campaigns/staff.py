@@ -38,7 +38,8 @@ async def _act(update: Update, context: CareContext, action: str, campaign_id: i
         figures = await actions.current(services, campaign_id)
         if figures is None:
             return
-        text = services.messages.render(locale, "campaign_progress", p=figures, final=False, eta=None)
+        text = services.messages.render(locale, "campaign_progress", p=figures, final=False, eta=None,
+                                        at=figures.send_at.astimezone(services.settings.tz))  # fmt: skip
         sent = await message.reply_text(text)
         await actions.watch(services, campaign_id, sent.chat_id, sent.message_id, now)
         return

@@ -213,8 +213,9 @@ async def _confirm(update: Update, context: CareContext, a: steps.Answers) -> ob
     await chat.send_message(services.messages.render(locale, "campaign_wizard", step="created", id=campaign_id))
     figures = await actions.current(services, campaign_id)
     assert figures is not None
-    sent = await chat.send_message(services.messages.render(locale, "campaign_progress", p=figures, final=False,
-                                                            eta=None))  # fmt: skip
+    progress = services.messages.render(locale, "campaign_progress", p=figures, final=False, eta=None,
+                                        at=figures.send_at.astimezone(settings.tz))  # fmt: skip
+    sent = await chat.send_message(progress)
     await actions.watch(services, campaign_id, sent.chat_id, sent.message_id, now)
     return ConversationHandler.END
 

@@ -20,6 +20,7 @@ FULL = EventView(5, "Owners' evening", "", "Main", "Hall & bar", "2026-12-21 18:
                  None, 2, 2)  # fmt: skip
 PROGRESS = Progress(7, "Toyota <winter>", "event", "sending", NOW, 1000, 400, 3, 12, 5, 580, 2)
 DONE = Progress(8, "Service month", "broadcast", "done", NOW, 10, 9, 0, 1, 0, 0, 0)
+SCHEDULED = Progress(9, "Owners <evening>", "event", "scheduled", NOW, 0, 0, 0, 0, 0, 0, 0)
 ATTENDEES = [Attendee(1, "Mei <b>", "+8613800138000", "going", True), Attendee(2, None, None, "waiting", False)]
 
 SAMPLE_VALUES = {"rate": Figure("x", 0.8, 4, 5), "count": Figure("x", 1234), "mean": Figure("x", 3.2, 16, 5),
@@ -51,7 +52,9 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
                    {**KPI_REPORT, "rows": ROWS, "misses": [("洗車 <b>", 3)], "branch": "futian"}],
     "campaign_message": [{"body": "Winter <8折>", "event": None}, {"body": "Come & see", "event": EVENT},
                          {"body": "冬季保養", "event": FULL}],
-    "campaign_progress": [{"p": PROGRESS, "final": False, "eta": "14:30"}, {"p": DONE, "final": True, "eta": None}],
+    "campaign_progress": [{"p": PROGRESS, "final": False, "eta": "14:30", "at": PROGRESS.send_at},
+                          {"p": DONE, "final": True, "eta": None, "at": DONE.send_at},
+                          {"p": SCHEDULED, "final": False, "eta": None, "at": SCHEDULED.send_at}],
     "campaign_list": [{"items": []}, {"items": [PROGRESS, DONE]}],
     "campaign_reply": [{"event": e, "id": 7, "status": "paused", "reason": "campaign #7 is done"}
                        for e in ("stopped", "changed", "refused", "attributed", "usage")],

@@ -191,3 +191,16 @@ def test_the_attendee_list_has_one_line_per_person(locale: str) -> None:
         name = html.escape(attendee.name) if attendee.name else f"#{attendee.customer_id}"
         assert any(line.startswith(("☑️ ", "▫️ ")) and name in line for line in lines), (locale, name)
     assert sum(line.startswith(("☑️ ", "▫️ ")) for line in lines) == len(ATTENDEES)
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown"),
+    [("zh-Hant", "2026年12月5日 15:00"), ("zh-Hans", "2026年12月5日 15:00"), ("en", "5 December 2026, 15:00")],
+)
+def test_a_scheduled_campaigns_progress_says_when_not_zeros(locale: str, shown: str) -> None:
+    """Before it goes out a campaign has no figures yet: the marketer is told when, not "audience 0"."""
+    from tests.core.common.samples_marketing import SCHEDULED
+
+    at = SCHEDULED.send_at.replace(year=2026, month=12, day=5, hour=15, minute=0)
+    text = MESSAGES.render(locale, "campaign_progress", p=SCHEDULED, final=False, eta=None, at=at)
+    assert shown in text and "0" not in text.replace(shown, "").replace("#9", "")
