@@ -10,7 +10,8 @@ then its branch) → audience (filters toggled, the count shown) → a text per 
 required; the others may fall back to it), typed or every locale's at once from a ready template (READY:
 "ready" stage) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
 when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
-moved out of quiet hours) → confirm (with a test send to oneself).
+moved out of quiet hours) → confirm (with a test send to oneself). Every question after the first has a back
+button: `back(answers)` takes away the answer that led to it.
 """
 
 from __future__ import annotations
@@ -78,6 +79,51 @@ def stage(a: Answers) -> str:
     if "send_at" not in a:
         return "when"
     return "confirm"
+
+
+def back(a: Answers) -> Answers:
+    """The answers one question earlier: the answer that led to today's question taken away (the kind question
+    is the first: nothing before it)."""
+    step, a = stage(a), dict(a)
+    if step == "event":
+        a.pop("kind", None)
+    elif step.startswith("title:") or step == "event_branch":
+        new, first = dict(a["new_event"]), title_locale(a)
+        later = [locale for locale in LOCALES if locale != first and locale in new.get("titles", {})]
+        if later:  # the title typed or copied last
+            new["titles"] = {k: v for k, v in new["titles"].items() if k != later[-1]}
+            a["new_event"] = new
+        else:
+            a.pop("new_event")
+    elif step == "audience":
+        if "new_event" in a:
+            a["new_event"] = {k: v for k, v in a["new_event"].items() if k != "branch"}
+        elif "event_id" in a:
+            a.pop("event_id")
+        else:
+            a.pop("kind", None)
+    elif step == "ready" or step.startswith("text:"):
+        a = _text_back(a) if step.startswith("text:") else {k: v for k, v in a.items() if k != "picking"}
+    elif step == "button":
+        a = _text_back(a)
+    elif step == "when":
+        a = {k: v for k, v in a.items() if k != "button"} if a.get("kind") == "broadcast" else _text_back(a)
+    elif step == "confirm":
+        a.pop("send_at", None)
+    return a
+
+
+def _text_back(a: Answers) -> Answers:
+    """Back over the message texts: a ready template's back to the template list; a typed or skipped locale's
+    back to that locale; before the first text, back to the audience."""
+    if a.get("ready"):
+        return {**{k: v for k, v in a.items() if k not in ("texts", "ready")}, "picking": True}
+    done = [locale for locale in LOCALES if locale in a.get("texts", {}) or locale in a.get("skipped", [])]
+    if not done:
+        return {**a, "audience_done": False}
+    last = done[-1]
+    return {**a, "texts": {k: v for k, v in a.get("texts", {}).items() if k != last},
+            "skipped": [locale for locale in a.get("skipped", []) if locale != last]}  # fmt: skip
 
 
 def missing_titles(a: Answers) -> list[str]:

@@ -139,8 +139,9 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
     elif step == "confirm":
         data = await _preview(update, context, a)
         rows = _confirm_rows(context, user.id)
-    if step not in ("confirm", "kind"):
-        rows.append([_button(context, user.id, label(locale, "cmpw_cancel"), "x")])
+    if step not in ("confirm", "kind"):  # confirm has its own row (with back)
+        rows.append([_button(context, user.id, label(locale, "step_back"), "back"),
+                     _button(context, user.id, label(locale, "cmpw_cancel"), "x")])  # fmt: skip
     text = services.messages.render(locale, "campaign_wizard", step=step,
                                     **{"count": 0, "filters": [], "example": _example(), **data})  # fmt: skip
     await chat.send_message(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
@@ -150,7 +151,8 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
 def _confirm_rows(context: CareContext, user_id: int) -> list[list[InlineKeyboardButton]]:
     label, locale = context.services.messages.label, context.services.settings.default_locale
     return [[_button(context, user_id, label(locale, "cmpw_test"), "test")],
-            [_button(context, user_id, label(locale, "cmpw_ok"), "ok"),
+            [_button(context, user_id, label(locale, "cmpw_ok"), "ok")],
+            [_button(context, user_id, label(locale, "step_back"), "back"),
              _button(context, user_id, label(locale, "cmpw_cancel"), "x")]]  # fmt: skip
 
 
@@ -262,6 +264,8 @@ async def chosen(update: Update, context: CareContext) -> object:
         a["send_at"] = _now().isoformat()
     elif action == "rule":
         a["send_at"] = "rule"
+    elif action == "back":
+        a = steps.back(a)
     elif action == "test":
         user = query.from_user
         locale, draft = services.settings.default_locale, steps.draft(a, 0)

@@ -82,3 +82,51 @@ def test_a_send_time_is_read_in_the_ways_it_is_written(text: str, expected: dt.d
 @pytest.mark.parametrize("text", ["soon", "明天", "下個月 10:00", "12月6日 25:00", "x" * 500 + " 10:00"])
 def test_a_send_time_without_a_day_or_time_is_refused(text: str) -> None:
     assert parse_when(text, TZ, NOW) is None
+
+
+def _walk_back(a: dict, expected_stages: list[str]) -> None:
+    from bot.core.campaigns.wizard import back, stage
+
+    seen = []
+    for _ in expected_stages:
+        a = back(a)
+        seen.append(stage(a))
+    assert seen == expected_stages
+
+
+def test_back_retraces_an_invitation_for_a_new_event_question_by_question() -> None:
+    from bot.core.campaigns.wizard import stage
+
+    new = parse_new_event("冬季檢測日 / 12月20日 09:00-17:00 / 30 / 展廳", TZ, today=TODAY)
+    assert new is not None
+    titles = {"zh-Hant": "冬季檢測日", "zh-Hans": "冬季检测日", "en": "Winter check"}
+    new = {**new, "titles": titles, "branch": "futian"}
+    a = {"kind": "event", "new_event": new, "audience": {"makes": ["Toyota"]}, "audience_done": True,
+         "texts": {"zh-Hant": "歡迎", "en": "Welcome"}, "skipped": ["zh-Hans"], "send_at": "rule"}  # fmt: skip
+    assert stage(a) == "confirm"
+    _walk_back(a, ["when", "text:en", "text:zh-Hans", "text:zh-Hant", "audience", "event_branch", "title:en",
+                   "title:zh-Hans", "event", "kind", "kind"])  # fmt: skip
+
+
+def test_back_over_a_ready_template_returns_to_the_template_list_and_keeps_the_filters() -> None:
+    from bot.core.campaigns.wizard import back, stage
+
+    a = {"kind": "broadcast", "audience": {"insurance_days": 30}, "audience_done": True, "ready": "recall",
+         "texts": {"zh-Hant": "召回", "zh-Hans": "召回", "en": "Recall"}, "button": "book"}  # fmt: skip
+    assert stage(a) == "when"
+    a = back(a)
+    assert stage(a) == "button" and a["texts"]["en"] == "Recall"
+    a = back(a)
+    assert stage(a) == "ready" and "texts" not in a
+    a = back(a)
+    assert stage(a) == "text:zh-Hant"
+    a = back(a)
+    assert stage(a) == "audience" and a["audience"] == {"insurance_days": 30}
+    a = back(a)
+    assert stage(a) == "kind"
+
+
+def test_back_from_the_audience_of_an_existing_event_returns_to_the_event_list() -> None:
+    from bot.core.campaigns.wizard import back, stage
+
+    assert stage(back({"kind": "event", "event_id": 3})) == "event"

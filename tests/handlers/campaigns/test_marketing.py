@@ -283,3 +283,25 @@ async def test_the_wizard_says_what_is_wrong_with_a_new_events_line(desk: Desk) 
     day = (dt.datetime.now(services_of(desk).settings.tz) + dt.timedelta(days=20)).date()
     asked = await private(desk, MARKETING_ID, f"冬季檢測日 / {day.month}月{day.day}日 9點-17點 / 30 / 展廳")
     assert "簡體中文" in asked[-1]["text"]  # on to the next locale's title: the line was taken
+
+
+async def test_the_wizard_goes_back_a_question_without_losing_the_rest(desk: Desk) -> None:
+    """A marketer who picked the wrong branch goes back, picks the other one, and the audience step shows it."""
+    services = services_of(desk)
+    day = (dt.datetime.now(services.settings.tz) + dt.timedelta(days=20)).date()
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    asked = await press(desk, MARKETING_ID, asked[-1], "活動邀請")
+    asked = await private(desk, MARKETING_ID, f"車主之夜 / {day} 18:00-21:00 / 20 / 展廳")
+    asked = await press(desk, MARKETING_ID, asked[-1], "其餘語言都相同")
+    asked = await press(desk, MARKETING_ID, asked[-1], "福田")
+    assert "發送給誰" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "上一步")
+    assert "活動在哪間分店" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "南山")
+    assert "發送給誰" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "下一步")
+    asked = await press(desk, MARKETING_ID, asked[-1], "上一步")
+    assert "發送給誰" in asked[-1]["text"]  # back from the first text to the audience
+    a = desk.app.user_data[MARKETING_ID]["campaign_wizard"]
+    assert a["new_event"]["branch"] != "futian"  # the branch picked after going back
+    assert a["new_event"]["titles"]["en"] == "車主之夜" and not a.get("audience_done")
