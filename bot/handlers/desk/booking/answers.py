@@ -272,7 +272,7 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
         if answers.get("resched"):
             found = await desk.reschedule(user_id, int(answers["resched"]), _chosen_day(answers), answers["slot"])
             if found is not None:
-                await appointments_desk.post_card(context, found, event)
+                await appointments_desk.post_card(context, found, event, once=answers.get("draft", ""))
         else:
             found, new = await desk.book_draft(user_id, _new_booking(answers),
                                                appointments_desk.card_items(context, event, advisors),

@@ -26,6 +26,7 @@ ANSWERS = "booking"
 ACTIVE = "booking"  # the conversation's one state: the question asked is derived from the answers
 REASONS = ("time", "fixed", "elsewhere", "other")
 Answers = dict[str, Any]
+EXAMPLE_DAYS_AHEAD = 3
 
 
 def booking_desk(context: CareContext) -> BookingDesk:
@@ -56,6 +57,11 @@ def keep(context: CareContext, answers: Answers | None) -> None:
 
 def day_of(answers: Answers) -> dt.date | None:
     return dt.date.fromisoformat(answers["day"]) if answers.get("day") else None
+
+
+def example_day(context: CareContext) -> dt.date:
+    """The day the prompts give as a typed example ("12/7", "7 Dec"): a few days ahead, so it can be booked."""
+    return now_local(context).date() + dt.timedelta(days=EXAMPLE_DAYS_AHEAD)
 
 
 def _user_id(update: Update) -> int:
@@ -169,7 +175,8 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
                                                                                                  today)  # fmt: skip
         await send(update, context, locale, "booking_summary", markup, a=a, others=others)
     else:
-        await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note)
+        await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note,
+                   example=example_day(context))  # fmt: skip
     return ACTIVE
 
 
@@ -181,7 +188,7 @@ async def retry(
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year, limit=limit)  # fmt: skip
+               this_year=today.year, limit=limit, example=example_day(context))  # fmt: skip
 
 
 async def begin_for_car(
