@@ -37,8 +37,10 @@ class Words:
 
 
 WORDS = {
-    "zh-Hant": Words("zh-hant", "定期保養", "南山", "粵B 12345", "現場等候", "略過", "維修", "🔧 服務：維修", "確認預約", "下午"),
-    "zh-Hans": Words("zh-hans", "定期保养", "南山", "粤B12345", "现场等候", "略过", "维修", "🔧 服务：维修", "确认预约", "下午"),
+    "zh-Hant": Words("zh-hant", "定期保養", "南山", "粵B 12345", "現場等候", "略過", "維修", "🔧 服務：維修",
+                     "確認預約", "下午"),
+    "zh-Hans": Words("zh-hans", "定期保养", "南山", "粤B12345", "现场等候", "略过", "维修", "🔧 服务：维修",
+                     "确认预约", "下午"),
     "en": Words("en", "Maintenance", "Nanshan", "粤B12345", "I'll wait", "Skip", "repair", "Service: Repair",
                 "Confirm booking", "afternoon"),
 }  # fmt: skip
@@ -69,6 +71,7 @@ async def test_a_day_time_or_service_typed_at_a_later_question_is_taken(
     assert day_words(w.language_code, wednesday) in wednesday_pm["text"]
     assert slot_labels(wednesday_pm) == ["13:30", "15:00"] and labels(wednesday_pm)[-1].startswith(BACK)
     [mode] = await customer.press("13:30")
+    assert w.wait in " ".join(labels(mode))
     [thursday_slots] = await customer.say(typed_day(w.language_code, thursday))  # at "wait or drop off?"
     assert day_words(w.language_code, thursday) in thursday_slots["text"] and "10:00" in slot_labels(thursday_slots)
     await customer.press("13:30")
