@@ -325,3 +325,23 @@ async def message_id_of(session: AsyncSession, key: str) -> int | None:
     """The Telegram message id the outbox recorded for this key (None: not sent yet)."""
     statement = select(Outbox.telegram_message_id).where(Outbox.idempotency_key == key, Outbox.status == SENT)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the outbox delivered: where it is, so it can be edited later."""
+
+    key: str
+    chat_id: int
+    message_id: int
+
+
+async def sent_under(session: AsyncSession, prefix: str) -> list[SentMessage]:
+    """The delivered rows whose key starts with `prefix` (e.g. one booking's desk cards), oldest first."""
+    statement = (
+        select(Outbox.idempotency_key, Outbox.chat_id, Outbox.telegram_message_id)
+        .where(Outbox.idempotency_key.startswith(prefix, autoescape=True), Outbox.status == SENT,
+               Outbox.telegram_message_id.is_not(None))
+        .order_by(Outbox.id)
+    )  # fmt: skip
+    return [SentMessage(key, chat, message) for key, chat, message in (await session.execute(statement)).all()]

@@ -29,7 +29,7 @@ from bot.core.desk.booking.repo import (
 from bot.core.desk.booking.slots import MODES, SlotOffer, branch_by_id, open_days, places_left, slot_offers, too_early
 from bot.core.garage import cars as garage
 from bot.core.garage import records
-from bot.core.outbox.store import OutboxItem, enqueue_many, message_payload
+from bot.core.outbox.store import OutboxItem, SentMessage, enqueue_many, message_payload, sent_under
 
 __all__ = ["Announce", "AppointmentView", "BookingDesk", "NewBooking", "SlotFull", "TooEarly", "TooManyBookings"]
 Sessions = async_sessionmaker[AsyncSession]
@@ -195,6 +195,17 @@ class BookingDesk:
                 return None, []
             return customer.phone, await records.customer_vehicles(session, customer.id)
 
+    async def announce(self, items: list[OutboxItem]) -> bool:
+        """Enqueue an announcement of a change already stored (a move, a cancellation, "I'll be there"); False
+        when its key was enqueued before (the same change told twice: nothing new to send)."""
+        async with self.sessions.begin() as session:
+            return bool(items) and await enqueue_many(session, items) == len(items)
+
+    async def cards(self, appointment_id: int) -> list[SentMessage]:
+        """The booking's desk cards delivered so far, oldest first (keys under `card_prefix`)."""
+        async with self.sessions() as session:
+            return await sent_under(session, card_prefix(appointment_id))
+
     async def get(self, appointment_id: int) -> AppointmentView | None:
         async with self.sessions() as session:
             return await appointment_repo.view(session, appointment_id)
@@ -207,6 +218,11 @@ class BookingDesk:
         item = OutboxItem(key, kind, found.chat_id, message_payload(text, markup), not_before, None, found.customer_id)
         async with self.sessions.begin() as session:
             return await enqueue_many(session, [item]) == 1
+
+
+def card_prefix(appointment_id: int) -> str:
+    """Every desk card of one booking has an outbox key starting so (one card per event, day and slot)."""
+    return f"appointment:{appointment_id}:card:"
 
 
 def _moved_from(moved: Any) -> tuple[dt.date, str] | None:

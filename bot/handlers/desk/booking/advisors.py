@@ -17,18 +17,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot.core.desk.booking.repo import STAFF_ACTIONS
-from bot.core.desk.booking.service import AppointmentView, TooEarly, describe
+from bot.core.desk.booking.service import AppointmentView, TooEarly, card_prefix, describe
 from bot.core.outbox.store import OutboxItem
 from bot.core.reminders.message import reminder_locale
 from bot.core.staff import repo as staff_repo
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.booking import done as visit_entry
 from bot.handlers.desk.booking.steps import booking_desk, now_local
-from bot.handlers.desk.group import desk_button_data, desk_item, desk_keyboard, post_to_desk, require_staff
+from bot.handlers.desk.group import deliver_now, desk_button_data, desk_item, desk_keyboard, require_staff
 
 FEATURE = "appt"
 # Which buttons a card shows in each status.
@@ -73,7 +73,7 @@ async def branch_mentions(context: CareContext, branch: str) -> list[dict[str, A
 
 def card_key(found: AppointmentView, event: str) -> str:
     """One card per appointment and event (a move: per new day and slot)."""
-    return f"appointment:{found.id}:card:{event}:{found.day:%Y%m%d}:{found.slot}"
+    return f"{card_prefix(found.id)}{event}:{found.day:%Y%m%d}:{found.slot}"
 
 
 def card_items(
@@ -89,10 +89,29 @@ def card_items(
     return items
 
 
-async def post_card(context: CareContext, found: AppointmentView, event: str) -> None:
-    """Tell the advisors' group (nothing happens when no group is configured)."""
-    text = card_text(context, found, event, advisors=await branch_mentions(context, found.branch))
-    await post_to_desk(context, context.services, text, card_markup(context, found))
+async def post_card(context: CareContext, found: AppointmentView, event: str, once: str = "") -> None:
+    """Tell the advisors' group of a change (nothing happens when no group is configured, nor when this change
+    was told already; `once` tells one move from another to the same time): a new card through the outbox, and
+    the booking's earlier cards lose their buttons, so the desk has one live card per booking, the newest."""
+    key = card_key(found, event) + (f":{once}" if once else "")
+    advisors = await branch_mentions(context, found.branch)
+    items = [i for i in [desk_item(context.services, key, card_text(context, found, event, advisors=advisors),
+                                   card_markup(context, found), found.customer_id)] if i is not None]  # fmt: skip
+    if not await booking_desk(context).announce(items):
+        return
+    await deliver_now(context, context.services, key)
+    await retire_cards(context, found, key)
+
+
+async def retire_cards(context: CareContext, found: AppointmentView, live: str) -> None:
+    """Edit the booking's cards but the `live` one: the booking as it is now, marked as outdated, no buttons."""
+    text = card_text(context, found, "outdated")
+    for card in await booking_desk(context).cards(found.id):
+        if card.key == live:
+            continue
+        with contextlib.suppress(TelegramError):  # too old to edit, or deleted: the new card says it all
+            await context.bot.edit_message_text(text, chat_id=card.chat_id, message_id=card.message_id,
+                                                disable_web_page_preview=True)  # fmt: skip
 
 
 async def staff_pressed(update: Update, context: CareContext) -> None:

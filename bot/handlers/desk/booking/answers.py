@@ -22,21 +22,20 @@ from bot.core.desk.booking.slots import (
     REASON_STEPS,
     SERVICE_TYPES,
     answered,
-    day_problem,
     next_step,
-    undo_last,
-    window,
 )
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
 from bot.handlers.desk.booking import manage as appointments_manage
+from bot.handlers.desk.booking.earlier import Problem, earlier_answer, go_back, last_day, typed_day
 from bot.handlers.desk.booking.steps import (
     Answers,
     answers_of,
     ask,
     booking_desk,
     day_of,
+    has_back,
     keep,
     now_local,
     retry,
@@ -124,11 +123,9 @@ async def chosen(update: Update, context: CareContext) -> object:
     query, data, answers = update.callback_query, callback_data(update, context), answers_of(context)
     assert query is not None and update.effective_user is not None
     step = next_step(answers)
-    if data is not None and data.action == "back" and step not in REASON_STEPS:  # the question before, again
+    if data is not None and data.action == "back":  # the question before, again
         await query.answer()
-        if undo_last(answers):
-            keep(context, answers)
-        return await ask(update, context, await customer_locale(update, context))
+        return await go_back(update, context, await customer_locale(update, context), answers)
     expected = STEP_OF_ACTION.get(data.action) if data else None
     changing_day = expected == "day" and step in ("slot", "mode")  # another day from the list above
     changing_reason = expected == "reason" and step == "reason_text"  # a listed reason after all
@@ -170,11 +167,10 @@ async def typed(update: Update, context: CareContext) -> object:
     step = next_step(answers)
     # A plate (粤B12345) or a phone says nothing about the language the customer reads.
     locale = await customer_locale(update, context, None if step in ("vehicle", "phone") else message.text)
+    if keyboards.typed_back(context.services, text) and has_back(answers, step):  # "back" typed, not pressed
+        return await go_back(update, context, locale, answers)
     if step in REASON_STEPS:
         return await appointments_manage.cancel_with(update, context, locale, answers, text[:NOTES_MAX])
-    if keyboards.typed_back(context.services, text) and undo_last(answers):  # "back" typed, not pressed
-        keep(context, answers)
-        return await ask(update, context, locale)
     if step not in TYPED_STEPS:
         # A question asked mid-booking is answered when the FAQ is sure, and the booking's question follows; a
         # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
@@ -194,8 +190,12 @@ async def typed(update: Update, context: CareContext) -> object:
             answers["service"] = kind
             keep(context, answers)
             return await ask(update, context, locale)
+        if (taken := await earlier_answer(context, step, text, answers)) is not None:  # a change of mind
+            return await _changed(update, context, locale, answers, taken)
         return await ask(update, context, locale, reminder=True)  # the question again, "tap a button" above it
     problem, day = await _take_typed(context, step, text, answers)
+    if problem == "phone_unclear" and (taken := await earlier_answer(context, step, text, answers)) is not None:
+        return await _changed(update, context, locale, answers, taken)
     if problem in RETYPED:  # the re-prompt keeps the question's buttons (a car, the linked phone, skip)
         await retry(update, context, locale, problem, markup=await step_markup(update, context, locale))
         return None
@@ -204,6 +204,17 @@ async def typed(update: Update, context: CareContext) -> object:
         return await ask(update, context, locale)
     answered(answers, "day" if step in ("slot", "mode") and "slot" not in answers else step)
     keep(context, answers)
+    return await ask(update, context, locale)
+
+
+async def _changed(update: Update, context: CareContext, locale: Locale, answers: Answers, taken: Problem) -> object:
+    """An earlier question answered anew (bot.handlers.desk.booking.earlier): ask what follows from it, or say
+    why the day cannot be booked and ask the question of the moment again (nothing changed)."""
+    problem, day = taken
+    if problem is not None:
+        await retry(update, context, locale, problem, day)
+    else:
+        keep(context, answers)
     return await ask(update, context, locale)
 
 
@@ -218,11 +229,11 @@ async def _take_typed(
             return "plate_unclear", None
         answers.update(car=None, plate=plate, car_name=format_plate(plate))
     elif step == "day":
-        return await _typed_day(context, text, answers)
+        return await typed_day(context, text, answers)
     elif step == "slot":
         wanted = read_time(text)
-        if wanted is None and read_day(text, now_local(context).date(), _last_day(context)) is not None:
-            return await _typed_day(context, text, answers)  # another day typed at "which time?"
+        if wanted is None and read_day(text, now_local(context).date(), last_day(context)) is not None:
+            return await typed_day(context, text, answers)  # another day typed at "which time?"
         if wanted is None or not await _slot(context, 0, answers, wanted.replace(":", "")):
             answers.pop("slot", None)
             return "slot_unclear", None
@@ -238,28 +249,6 @@ async def _take_typed(
     return None, None
 
 
-def _last_day(context: CareContext) -> dt.date:
-    return window(now_local(context).date(), context.services.dealer.booking_days)[1]
-
-
-async def _typed_day(context: CareContext, text: str, answers: Answers) -> tuple[str | None, dt.date | None]:
-    today, dealer = now_local(context).date(), context.services.dealer
-    last = window(today, dealer.booking_days)[1]
-    choice = read_day(text, today, last)
-    if choice is None:
-        return "day_unclear", None
-    branch = next(b for b in dealer.branches if b.id == answers["branch"])
-    problem = day_problem(branch, choice.day, today, dealer.booking_days, now_local(context))
-    if problem is None and not await booking_desk(context).offers(branch.id, choice.day, now_local(context),
-                                                                   answers.get("mode")):  # fmt: skip
-        problem = "full"
-    if problem is not None:
-        return problem, choice.day
-    answers["day"], answers["part"] = choice.day.isoformat(), choice.part
-    answers.pop("slot", None)
-    return None, None
-
-
 async def finish(update: Update, context: CareContext, locale: Locale, answers: Answers) -> object:
     """Store the booking (or the move) with the advisors' card in one transaction, then send the card and the
     confirmation; a place lost in the race goes back to the slot question. A second confirm of the same
@@ -272,7 +261,7 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
         if answers.get("resched"):
             found = await desk.reschedule(user_id, int(answers["resched"]), _chosen_day(answers), answers["slot"])
             if found is not None:
-                await appointments_desk.post_card(context, found, event)
+                await appointments_desk.post_card(context, found, event, once=answers.get("draft", ""))
         else:
             found, new = await desk.book_draft(user_id, _new_booking(answers),
                                                appointments_desk.card_items(context, event, advisors),

@@ -26,6 +26,7 @@ ANSWERS = "booking"
 ACTIVE = "booking"  # the conversation's one state: the question asked is derived from the answers
 REASONS = ("time", "fixed", "elsewhere", "other")
 Answers = dict[str, Any]
+EXAMPLE_DAYS_AHEAD = 3
 
 
 def booking_desk(context: CareContext) -> BookingDesk:
@@ -56,6 +57,11 @@ def keep(context: CareContext, answers: Answers | None) -> None:
 
 def day_of(answers: Answers) -> dt.date | None:
     return dt.date.fromisoformat(answers["day"]) if answers.get("day") else None
+
+
+def example_day(context: CareContext) -> dt.date:
+    """The day the prompts give as a typed example ("12/7", "7 Dec"): a few days ahead, so it can be booked."""
+    return now_local(context).date() + dt.timedelta(days=EXAMPLE_DAYS_AHEAD)
 
 
 def _user_id(update: Update) -> int:
@@ -131,12 +137,20 @@ async def typed_choice(update: Update, context: CareContext, locale: Locale) -> 
     return found[0] if len(found) == 1 else None
 
 
+def has_back(answers: Answers, step: str) -> bool:
+    """Whether the question has "↩️ Back": every one but a new booking's first. A move's or a cancellation's
+    first question goes back to /appointments, a reminder's first question to the service it chose."""
+    if answers.get(ASKED) or "resched" in answers or step in REASON_STEPS:
+        return True
+    return answers.get("source") == "reminder" and "service" in answers and step != "service"
+
+
 async def step_markup(update: Update, context: CareContext, locale: Locale) -> InlineKeyboardMarkup | None:
     """The buttons of the question being asked, for a re-prompt that asks it again in its own words."""
     answers = answers_of(context)
     made, columns, _ = await _choices(update, context, locale, next_step(answers), answers)
     markup = keyboards.labelled(context.services, _user_id(update), made, columns) if made else None
-    if answers.get(ASKED) and next_step(answers) not in REASON_STEPS:  # "back" stays under a re-prompt
+    if has_back(answers, next_step(answers)):  # "back" stays under a re-prompt
         markup = keyboards.with_back(context.services, locale, _user_id(update), FEATURE, markup)
     return markup
 
@@ -157,7 +171,7 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
         answers.pop("day" if step == "slot" else "slot", None)
         keep(context, answers)
         return await ask(update, context, locale)
-    if answers.get(ASKED) and step not in REASON_STEPS:  # every question but the first: "back"
+    if has_back(answers, step):
         markup = keyboards.with_back(context.services, locale, _user_id(update), FEATURE, markup)
     a = describe(answers, context.services.dealer, locale)
     a["id"] = answers.get("resched")
@@ -169,7 +183,8 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
                                                                                                  today)  # fmt: skip
         await send(update, context, locale, "booking_summary", markup, a=a, others=others)
     else:
-        await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note)
+        await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note,
+                   example=example_day(context))  # fmt: skip
     return ACTIVE
 
 
@@ -181,7 +196,7 @@ async def retry(
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year, limit=limit)  # fmt: skip
+               this_year=today.year, limit=limit, example=example_day(context))  # fmt: skip
 
 
 async def begin_for_car(
