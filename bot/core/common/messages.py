@@ -4,6 +4,7 @@ across a locale's folders."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ class Messages:
         self._templates: dict[tuple[Locale, str], tuple[jinja2.Template, dict[str, Any]]] = {}
         for env in self._envs.values():
             env.filters["clip"] = clip
+            env.filters["as_date"] = as_date
         self._paths = template_paths(directory)
         self._labels: dict[Locale, dict[str, str]] = {}
         for locale in LOCALES:
@@ -87,6 +89,17 @@ def clip(text: object, limit: int = 1000) -> str:
     comment inside an alert would push the alert past Telegram's limit and cut off what follows it (the
     supervisors' mentions). Plain text: autoescape still escapes the result."""
     return cut_html(str(text), limit, markup=False)
+
+
+def as_date(value: object) -> object:
+    """A date or time kept as ISO text (a ticket card's facts pass through JSON) read back, so templates show it in
+    their locale's one date format (common/_names.j2); dates and times pass through unchanged."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _load_labels(directory: Path) -> dict[str, str]:
