@@ -4,6 +4,7 @@ across a locale's folders."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from functools import cache
 from pathlib import Path
@@ -76,6 +77,12 @@ class Messages:
         if text is None:
             raise KeyError(f"no label {key!r} in {self.directory / locale / 'labels.yaml'}")
         return text.format(**data) if data else text
+
+    def day_time(self, locale: Locale, moment: dt.datetime) -> str:
+        """A day and time in plain text (a button's label), in the locale's one date format: "3 December 2026,
+        10:00", "2026年12月3日 10:00" (common/_names.j2's on_time writes the same in messages)."""
+        return self.label(locale, "day_time", day=moment.day, month=moment.month, year=moment.year,
+                          month_name=calendar.month_name[moment.month], time=f"{moment:%H:%M}")  # fmt: skip
 
     def template_names(self) -> list[str]:
         return template_names(self.directory)
