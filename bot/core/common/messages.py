@@ -4,6 +4,8 @@ across a locale's folders."""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ class Messages:
         self._templates: dict[tuple[Locale, str], tuple[jinja2.Template, dict[str, Any]]] = {}
         for env in self._envs.values():
             env.filters["clip"] = clip
+            env.filters["as_date"] = as_date
         self._paths = template_paths(directory)
         self._labels: dict[Locale, dict[str, str]] = {}
         for locale in LOCALES:
@@ -75,6 +78,12 @@ class Messages:
             raise KeyError(f"no label {key!r} in {self.directory / locale / 'labels.yaml'}")
         return text.format(**data) if data else text
 
+    def day_time(self, locale: Locale, moment: dt.datetime) -> str:
+        """A day and time in plain text (a button's label), in the locale's one date format: "3 December 2026,
+        10:00", "2026年12月3日 10:00" (common/_names.j2's on_time writes the same in messages)."""
+        return self.label(locale, "day_time", day=moment.day, month=moment.month, year=moment.year,
+                          month_name=calendar.month_name[moment.month], time=f"{moment:%H:%M}")  # fmt: skip
+
     def template_names(self) -> list[str]:
         return template_names(self.directory)
 
@@ -87,6 +96,17 @@ def clip(text: object, limit: int = 1000) -> str:
     comment inside an alert would push the alert past Telegram's limit and cut off what follows it (the
     supervisors' mentions). Plain text: autoescape still escapes the result."""
     return cut_html(str(text), limit, markup=False)
+
+
+def as_date(value: object) -> object:
+    """A date or time kept as ISO text (a ticket card's facts pass through JSON) read back, so templates show it in
+    their locale's one date format (common/_names.j2); dates and times pass through unchanged."""
+    if isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value) if "T" in value or " " in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _load_labels(directory: Path) -> dict[str, str]:

@@ -37,8 +37,9 @@ def format_roles(roles: Iterable[Role]) -> str:
 # The commands each role may use, in menu order: the handlers check the same roles (bot.handlers.staff.commands,
 # bot.handlers.desk.handoff.advisors). A role's menu holds the commands of every role it implies.
 ROLE_COMMANDS: dict[Role, tuple[str, ...]] = {
-    # /resolve in a ticket's topic; /staff duty on|off; event check-in; read or correct a car's odometer
-    "advisor": ("resolve", "staff", "checkin", "odometer"),
+    # /resolve in a ticket's topic; /staff duty on|off; event check-in; read or correct a car's odometer; a visit's
+    # promised and ready times and comebacks (bot.handlers.kpis.visits)
+    "advisor": ("resolve", "staff", "checkin", "odometer", "promised", "ready", "comeback"),
     "supervisor": ("stats",),
     "marketing": ("campaign", "campaigns", "stats"),
     "admin": ("staff",),  # /staff list | add | remove

@@ -88,7 +88,8 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
     elif step == "event":
         data = {"language": label(locale, f"cmpw_lang_{locale}")}  # the new event's first title: the dealer's
         upcoming = await event_actions.staff_upcoming(services, locale, _now())
-        rows = [[_button(context, user.id, f"#{e.id} {e.title} · {e.starts}", "ev", str(e.id))] for e in upcoming]
+        shown = [(e.id, f"#{e.id} {e.title} · {services.messages.day_time(locale, e.start)}") for e in upcoming]
+        rows = [[_button(context, user.id, text, "ev", str(event_id))] for event_id, text in shown]
     elif step.startswith("title:"):  # the new event's title in another locale: typed, or the first one's
         target, first = step.split(":", 1)[1], steps.title_locale(a)
         data = {"language": label(locale, f"cmpw_lang_{target}"), "first": label(locale, f"cmpw_lang_{first}"),

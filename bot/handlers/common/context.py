@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from typing import Any
 
@@ -17,6 +18,11 @@ from bot.core.faq.intents import is_latin_greeting
 from bot.core.services import Services
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+# The flow whose handler is running (set by bot.handlers.common.flows around every flow callback): what `send` sends
+# then is that flow's question, kept in chat_data (memory only) under FLOW_QUESTION so it can be asked again after an
+# interruption (the emergency numbers, bot.handlers.faq.questions).
+ASKING: contextvars.ContextVar[str | None] = contextvars.ContextVar("asking", default=None)
+FLOW_QUESTION = "flow_question"
 
 
 class CareContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -94,7 +100,10 @@ async def send(
     *parts, last = split_html(text, MAX_TEXT)
     for part in parts:
         await chat.send_message(part, disable_web_page_preview=True)
-    return await chat.send_message(last, reply_markup=markup, disable_web_page_preview=True)
+    sent = await chat.send_message(last, reply_markup=markup, disable_web_page_preview=True)
+    if (flow := ASKING.get()) is not None and context.chat_data is not None:
+        context.chat_data[FLOW_QUESTION] = (flow, last, markup)
+    return sent
 
 
 def callback_data(update: Update, context: CareContext) -> CallbackData | None:

@@ -27,7 +27,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common.context import CareContext, conversations, remember_press
+from bot.handlers.common.context import ASKING, FLOW_QUESTION, CareContext, conversations, remember_press
 from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -48,7 +48,13 @@ def ways_in(callback: Callable[..., Any], command: str, link: str | None = None)
 
 
 def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
-    """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start."""
+    """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start.
+    Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again."""
+    wrapped: set[int] = set()
+    for handler in [*entry_points, *fallbacks, *(h for handlers in states.values() for h in handlers)]:
+        if id(handler) not in wrapped:  # one handler object may serve several states
+            wrapped.add(id(handler))
+            handler.callback = _asking(name, handler.callback)
     with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         return ConversationHandler(
@@ -59,6 +65,33 @@ def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fall
             persistent=True,
             allow_reentry=True,
         )
+
+
+def _asking(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+    async def run(update: Update, context: CareContext) -> object:
+        token = ASKING.set(name)
+        try:
+            return await callback(update, context)
+        finally:
+            ASKING.reset(token)
+
+    run.__doc__, run.__qualname__, run.__name__ = callback.__doc__, callback.__qualname__, callback.__name__
+    run.__module__ = callback.__module__
+    return run
+
+
+async def ask_again(update: Update, context: CareContext) -> bool:
+    """After an interruption (the emergency numbers): the question of the flow the customer is in, once more, as
+    it was sent. False when they are in no flow, or its question is not in this process's memory (a restart)."""
+    asked = (context.chat_data or {}).get(FLOW_QUESTION)
+    chat = update.effective_chat
+    if not asked or chat is None:
+        return False
+    name, text, markup = asked
+    if not any(h.name == name and _active(h, update) for h in conversations(context)):
+        return False
+    await chat.send_message(text, reply_markup=markup, disable_web_page_preview=True)
+    return True
 
 
 def _active(handler: ConversationHandler, update: Update) -> bool:  # type: ignore[type-arg]

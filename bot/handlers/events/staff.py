@@ -46,7 +46,9 @@ async def _upcoming(update: Update, context: CareContext, user_id: int) -> None:
     assert message is not None
     locale = services.settings.default_locale
     events = await actions.staff_upcoming(services, locale, dt.datetime.now(dt.UTC))
-    buttons = [[InlineKeyboardButton(services.messages.label(locale, "ev_open", id=e.id, title=e.title, starts=e.starts,
+    day_time = services.messages.day_time
+    buttons = [[InlineKeyboardButton(services.messages.label(locale, "ev_open", id=e.id, title=e.title,
+                                                             starts=day_time(locale, e.start),
                                                              going=e.going, capacity=e.capacity),
                                      callback_data=services.callbacks.pack(user_id, FEATURE, "ls", str(e.id)))]
                for e in events]  # fmt: skip

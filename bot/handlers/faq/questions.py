@@ -27,6 +27,7 @@ async def emergency(update: Update, context: CareContext) -> None:
     await send_entry(update, context, locale, EMERGENCY_ENTRY)
     if _roadside_wants(update, context):  # 「車頭冒煙」 at "what is wrong?": the roadside request goes on
         return
+    await flows.ask_again(update, context)  # in another flow: its question once more, not taken as its answer
     if not await handoff.talking_to_staff(context, user.id):
         raise ApplicationHandlerStop  # in a handoff the relay still copies it to the advisor
 

@@ -38,7 +38,7 @@ async def set_customer_commands(bot: Bot, services: Services) -> None:
 
 
 async def set_staff_commands(bot: Bot, services: Services, member: StaffMember) -> None:
-    """A staff member's menus: their commands in the advisors' group, and the customer's plus theirs in their
+    """A staff member's menus: their commands in the advisors' group, and theirs then the customer's in their
     private chat; a member with no roles left gets the customers' menu back (and none in the group)."""
     group = services.settings.advisor_group_id
     staff = member.commands
@@ -47,7 +47,7 @@ async def set_staff_commands(bot: Bot, services: Services, member: StaffMember) 
         if not staff:
             await bot.delete_my_commands(scope=private, language_code=language_code)
         else:
-            commands = [*CUSTOMER_COMMANDS[:-2], *staff, *CUSTOMER_COMMANDS[-2:]]
+            commands = [*staff, *CUSTOMER_COMMANDS]  # their own work first, as /help lists it
             await bot.set_my_commands(_menu(services, locale, commands), scope=private, language_code=language_code)
         if group is None:
             continue

@@ -135,7 +135,9 @@ async def _insurance_renewal(update: Update, context: CareContext, locale: Local
         await refuse_button(update, context)
         return ConversationHandler.END
     car, expiry = found
-    facts = {"insurance": f"{car.plate_display or '—'} {car.make} {car.model} · {expiry or '?'}"}
+    # ISO text through the ticket's JSON; the card shows it in the desk's date format (desk/handoff/_handoff.j2)
+    car_name = f"{car.plate_display or '—'} {car.make} {car.model}"
+    facts = {"insurance": {"car": car_name, "expires": expiry.isoformat() if expiry else None}}
     opened = await handoff.open_ticket(
         context, user.id, kind="handoff", trigger="insurance_renewal", locale=locale, facts=facts,
         notify_customer=False,

@@ -19,15 +19,19 @@ CARD = ContextCard(
                "advisor": "Wang <i>", "stage": 1, "work": "tyre <b>"}},
 )  # fmt: skip
 EMPTY = ContextCard(13, "complaint", "follow_up", "?", None)
+RENEWAL = ContextCard(14, "handoff", "insurance_renewal", "Mei", None,
+                      facts={"insurance": {"car": "粤B·12345 Toyota Corolla", "expires": "2026-12-06"}})
+NO_EXPIRY = ContextCard(15, "handoff", "insurance_renewal", "Mei", None,
+                        facts={"insurance": {"car": "粤B·1", "expires": None}})
 MEMBERS = [
     StaffMember(9001, "Ada", frozenset({"admin"})),
     StaffMember(9003, None, frozenset({"advisor", "supervisor"}), on_duty=False),
     StaffMember(9004, "Bo <b>", frozenset({"advisor"}), "futian"),
 ]
 NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "blocked",
-               "retriggered", "resolve_how", "resolved"]  # fmt: skip
+               "retriggered", "resolve_how", "resolve_where", "resolved"]  # fmt: skip
 HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
-    "handoff_card": [{"card": CARD}, {"card": EMPTY}],
+    "handoff_card": [{"card": CARD}, {"card": EMPTY}, {"card": RENEWAL}, {"card": NO_EXPIRY}],
     "handoff_relayed": [{"name": "Mei <b>", "ticket_id": 12, "kind": kind, "body": body}
                         for kind, body in (("text", "bot blocked <i>"), ("photo", "scratch &"), ("sticker", ""))],
     "handoff_note": [
@@ -46,7 +50,8 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
     "handoff_update": [
         {"event": e, "name": "Alex", "note": "我們會免費更換 <b>", "kind": kind, "trigger": trigger}
         for e in ("claimed", "closed", "ended", "busy", "none_open", "resolved")
-        for kind, trigger in (("complaint", "follow_up"), ("handoff", "warranty"), ("handoff", "menu"))
+        for kind, trigger in (("complaint", "follow_up"), ("complaint", "complaint"), ("handoff", "warranty"),
+                              ("handoff", "menu"), ("handoff", "insurance_renewal"), ("handoff", "roadside"))
     ],
     "handoff_opened": [
         {"kind": kind, "reused": reused, "opens": opens}

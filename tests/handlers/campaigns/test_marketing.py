@@ -195,9 +195,9 @@ async def test_advisors_record_promised_ready_and_comeback(desk: Desk) -> None:
         car = (await session.execute(select(Vehicle))).scalar_one()
         session.add(ServiceVisit(visit_no="RO-9", vehicle_id=car.id, visit_date=dt.date(2026, 11, 20), kind="repair"))
     said = await private(desk, ADVISOR_ID, "/promised RO-9 2026-11-20 18:00")
-    assert "承諾交車 2026-11-20 18:00" in said[0]["text"]
+    assert "承諾交車 2026年11月20日 18:00" in said[0]["text"]
     said = await private(desk, ADVISOR_ID, "/ready RO-9 2026-11-20 17:30")
-    assert "完工 2026-11-20 17:30" in said[0]["text"]
+    assert "完工 2026年11月20日 17:30" in said[0]["text"]
     said = await private(desk, ADVISOR_ID, "/comeback RO-9")
     assert "返修" in said[0]["text"]
     assert "用法" in (await private(desk, ADVISOR_ID, "/promised RO-9"))[0]["text"]

@@ -65,4 +65,5 @@ async def test_a_flow_started_by_an_edited_command_ends_the_booking_too(tmp_path
             ).all()
         assert "booking" not in saved and "roadside" in saved
         replies = await customer.say("Futian")  # a branch for the booking, an address for roadside help
-        assert [r["text"] for r in replies] == ["📍 Got it: Futian.", "What is wrong? Tap the closest match."]
+        problem = "What is wrong? Tap the closest match, or describe it in a few words."
+        assert [r["text"] for r in replies] == ["📍 Got it: Futian.", problem]

@@ -4,6 +4,7 @@ attendee list (as `/checkin ID` does), signed for the staff member who asked."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.core.events import service as events
 from bot.core.services import Services
@@ -32,6 +33,7 @@ async def test_each_upcoming_event_has_a_button_that_opens_its_attendee_list(des
     buttons = [b for row in listed[0]["reply_markup"]["inline_keyboard"] for b in row]
     assert len(buttons) == 1 and buttons[0]["text"].startswith(f"#{event_id} 豐田冬季檢測週 · ")
     assert buttons[0]["text"].endswith(" · 出席 1/5")
+    assert re.search(r" · 20\d\d年\d{1,2}月\d{1,2}日 \d\d:\d\d · ", buttons[0]["text"]), buttons[0]["text"]  # not ISO
     opened = await press(desk, ADVISOR_ID, listed[0], f"#{event_id}")
     typed = await private(desk, ADVISOR_ID, f"/checkin {event_id}")
     assert opened[-1]["text"] == typed[-1]["text"] and "Mei" in opened[-1]["text"]

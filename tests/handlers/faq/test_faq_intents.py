@@ -45,12 +45,31 @@ async def test_danger_gets_the_emergency_numbers_first(
     assert await _rows(app_engine, FaqMiss) == []
 
 
-async def test_danger_in_the_middle_of_a_booking_still_comes_first(app_engine: tuple) -> None:
+async def test_danger_in_the_middle_of_a_booking_comes_first_then_the_question_once_more(app_engine: tuple) -> None:
     app, engine = app_engine
     customer = Customer(app, engine, 602, "en")
-    await customer.say("/start book")
-    [reply] = await customer.say("help me someone is injured")
-    assert "120" in reply["text"] and "400-800-6600" in reply["text"]
+    [question] = await customer.say("/start book")
+    numbers, again = await customer.say("help me someone is injured")
+    assert "120" in numbers["text"] and "400-800-6600" in numbers["text"]
+    assert again["text"] == question["text"] and customer.buttons(again) == customer.buttons(question)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant", "zh-hans"])
+async def test_danger_typed_in_the_warranty_check_repeats_its_question_and_the_check_goes_on(
+    app_engine: tuple, language: str
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 609, language)
+    await customer.say("/warranty")
+    [question] = await customer.press(customer.buttons(customer.engine.sent_messages(609)[-1])[0][0])  # household
+    numbers, again = await customer.say("救命" if language != "en" else "SOS")
+    assert "120" in numbers["text"] and "400-800-6600" in numbers["text"]
+    assert again["text"] == question["text"]  # the start-date question, once, not taken as its answer
+    [after] = await customer.say("2026-01-10" if language == "en" else "2026年1月10日")
+    assert after["text"] != question["text"] and ("2026" in after["text"] or "10" in after["text"]), after["text"]
+    await customer.say("/cancel")
+    [alone] = await customer.say("SOS" if language == "en" else "救命")  # in no flow: the numbers, no question
+    assert "400-800-6600" in alone["text"]
 
 
 async def test_a_car_that_will_not_start_is_no_emergency(app_engine: tuple) -> None:
@@ -123,9 +142,10 @@ async def test_danger_during_a_handoff_in_a_booking_is_answered_once(tmp_path: P
     async with app:
         customer = Customer(app, engine, 611, "zh-hant")
         await customer.say("轉人工")
-        await customer.say("/book")
+        [question] = await customer.say("/book")
         replies = await customer.say("救命")
-        assert len(replies) == 1 and "400-800-6600" in replies[0]["text"]
+        assert len(replies) == 2 and "400-800-6600" in replies[0]["text"]
+        assert replies[1]["text"] == question["text"]  # the booking's question once more, not an answer to it
         assert any("救命" in m.get("text", "") for m in desk.group_messages()[1:])
         replies = await customer.say("嗯嗯")  # a typed word at "which service?": the question again, one message
         assert len(replies) == 1 and "請點選下方的按鈕" in replies[0]["text"] and "預約" in replies[0]["text"]

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
+from bot.core.desk.booking.service import BookingDesk, NewBooking
 from bot.core.reminders.sweep import ReminderDeps, sweep
 from bot.core.services import Services
+from bot.db.desk.booking.models import Appointment
 from bot.db.desk.handoff.models import Ticket
 from bot.db.garage.models import Customer as CustomerRow
 from bot.db.garage.models import Vehicle
@@ -109,6 +111,25 @@ async def test_not_my_car_anymore_asks_then_releases(
     assert replies == [] and (customer.engine.callback_answer(query_id) or {}).get("show_alert") is True
 
 
+async def test_not_my_car_anymore_on_a_reminder_offers_to_cancel_that_cars_bookings(
+    app_engine: tuple[Application, BotApiEngine], services: Services, customer: Customer  # type: ignore[type-arg]
+) -> None:
+    car = await add_car(services, USER, "粤B12345")
+    day = today(services) + dt.timedelta(days=7 - today(services).weekday() + 1)  # next week's Tuesday
+    booked = await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
+        USER, NewBooking("nanshan", "maintenance", day, "10:00", "waiting", car, "粤B12345"))  # fmt: skip
+    await deliver(app_engine[0], services, customer)
+    await customer.press("Not my car anymore")
+    done, offer = await customer.press("Yes, it is not mine")
+    assert "off your record" in done["text"]
+    assert f"#{booked.id}" in offer["text"] and f"#{booked.id}" in customer.buttons(offer)[0][0], offer["text"]
+    [why] = await customer.press(f"#{booked.id}")  # the cancel of /appointments: a reason first
+    await customer.press(customer.buttons(why)[0][0])
+    async with services.sessions() as session:
+        status = (await session.execute(select(Appointment.status).where(Appointment.id == booked.id))).scalar_one()
+    assert status == "cancelled"
+
+
 async def test_book_now_opens_booking_for_that_car(
     app_engine: tuple[Application, BotApiEngine], services: Services, customer: Customer  # type: ignore[type-arg]
 ) -> None:
@@ -151,8 +172,10 @@ async def test_an_insurance_renewal_request_reaches_the_advisors_with_the_car(tm
             ticket = (await session.execute(select(Ticket))).scalar_one()
         assert (ticket.kind, ticket.trigger) == ("handoff", "insurance_renewal")
         card = next(m["text"] for m in desk.group_messages(ticket.topic_id) if "#" in m.get("text", ""))
-        expiry = (today(services) + dt.timedelta(days=10)).isoformat()
-        assert "粤B·12345 Toyota Corolla" in card and expiry in card
+        expiry = today(services) + dt.timedelta(days=10)
+        assert card.startswith("🛡️ 保險續保申請")  # worded by the trigger, not "asks for an advisor"
+        assert "粤B·12345 Toyota Corolla" in card and f"{expiry.year}年{expiry.month}月{expiry.day}日" in card, card
+        assert expiry.isoformat() not in card  # one date format per locale, never ISO
 
 
 async def test_forged_and_foreign_buttons_are_refused(

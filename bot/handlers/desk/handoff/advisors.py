@@ -27,6 +27,7 @@ from bot.handlers.desk.group import (
     desk_button_data,
     desk_item,
     desk_keyboard,
+    in_desk_group,
     post_to_desk,
     require_staff,
 )
@@ -258,17 +259,21 @@ async def solved(update: Update, context: CareContext, member: StaffMember, tick
 
 
 async def resolve_command(update: Update, context: CareContext) -> None:
-    """`/resolve <note>` in a complaint's topic: record the solution and tell the customer today."""
-    member = await require_staff(update, context, "advisor", in_group=True)
+    """`/resolve <note>` in a ticket's topic: record the solution and tell the customer today. Anywhere else (the
+    group's general chat, another feature's topic, a private chat) staff are told where and how to use it."""
+    member = await require_staff(update, context, "advisor")
     message, services = update.effective_message, context.services
-    if member is None or message is None or message.message_thread_id is None:
+    if member is None or message is None:
         return
+    thread = message.message_thread_id if in_desk_group(update, context) else None
     text = "".join((message.text or "").split(maxsplit=1)[1:]).strip()  # the note keeps its line breaks
+    locale = services.settings.default_locale
     async with services.sessions.begin() as session:
-        ticket = await ticket_repo.by_topic(session, message.message_thread_id, services.settings.default_locale)
+        ticket = None if thread is None else await ticket_repo.by_topic(session, thread, locale)
         staff_id, at = member.telegram_user_id, now(context)
         done = ticket is not None and bool(text) and await ticket_repo.resolve(session, ticket.id, staff_id, text, at)
     if ticket is None:
+        await message.reply_text(services.messages.render(locale, "handoff_note", event="resolve_where"))
         return
     if not done:
         return await note(context, ticket, "resolve_how" if ticket.active else "closed_already")
@@ -280,5 +285,5 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
     groups = filters.ChatType.GROUPS
     return [
         CallbackQueryHandler(button, pattern=rf"^{FEATURE}:"),
-        CommandHandler("resolve", resolve_command, filters=groups),
+        CommandHandler("resolve", resolve_command, filters=groups | filters.ChatType.PRIVATE),
     ]

@@ -384,7 +384,7 @@ WEEKDAYS = {
 def day_words(language_code: str, day: dt.date) -> str:
     """A day as the booking's messages show it in that language."""
     weekday = WEEKDAYS[language_code][day.weekday()]
-    return f"{weekday} {day.day} {day:%b}" if language_code == "en" else f"{day.month}月{day.day}日（{weekday}）"
+    return f"{weekday} {day.day} {day:%B}" if language_code == "en" else f"{day.month}月{day.day}日（{weekday}）"
 
 
 @pytest.mark.parametrize("language_code", list(MOVED))

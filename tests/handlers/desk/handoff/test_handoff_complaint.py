@@ -50,7 +50,7 @@ async def test_a_complaint_opens_a_topic_with_its_facts_silently_when_asked(desk
         hours=48
     )
     shown = card(desk, ticket.topic_id)
-    assert "投訴" in shown["text"] and "評分" in shown["text"] and "異響還在" in shown["text"]
+    assert "回訪低分" in shown["text"] and "評分" in shown["text"] and "異響還在" in shown["text"]
     labels = [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
     assert any("解決方案" in label for label in labels)
     assert customer._new() == []  # notify_customer=False: the caller tells the customer itself
@@ -72,7 +72,7 @@ async def test_solution_found_then_resolve_tells_the_customer(desk: Desk, custom
     assert "/resolve" in desk.group_messages(ticket.topic_id)[-1]["text"]
     await desk.advisor.say("/resolve 明天免費更換懸吊襯套", thread_id=ticket.topic_id)
     [told] = customer._new()
-    assert "關於您的投訴" in told["text"] and "明天免費更換懸吊襯套" in told["text"]
+    assert "關於您最近一次到店" in told["text"] and "明天免費更換懸吊襯套" in told["text"]  # a follow-up's low rating
     [ticket] = await tickets(desk)
     assert ticket.resolved_at is not None and ticket.status in ("open", "claimed")
     async with desk.app.bot_data["services"].sessions() as session:

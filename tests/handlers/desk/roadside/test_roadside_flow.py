@@ -139,6 +139,24 @@ async def test_unclear_answers_are_asked_again(desk_app: tuple) -> None:
     assert await stored(app) is None  # nothing stored half-way
 
 
+@pytest.mark.parametrize("language", list(LOCALES))
+async def test_the_questions_say_typing_is_fine_and_which_phone_format_and_a_taiwan_mobile_is_taken(
+    desk_app: tuple, language: str
+) -> None:
+    app, engine, _ = desk_app
+    assert services(app).settings.phone_region == "CN"  # a mainland dealer
+    me = Customer(app, engine, ME, language)
+    await me.say("/roadside")
+    *_located, problem = await share_location(me)  # the place understood, then the problem question
+    assert any(word in problem["text"] for word in ("describe", "描述")), problem["text"]  # not only the buttons
+    await me.press(label(app, LOCALES[language], "rsd_problem_flat_tyre"))
+    [phone] = await me.say("粤B12345")
+    assert "138 0013 8000" in phone["text"] and "+886 912 345 678" in phone["text"], phone["text"]
+    await me.say("0912-345-678")  # a Taiwan mobile without its country code: only Taiwan reads it
+    row = await stored(app)
+    assert row is not None and row.phone == "+886912345678"
+
+
 @pytest.mark.parametrize(
     ("region", "present", "absent"),
     [("CN", ("150", "110", "122"), ("999", "5–30")), ("TW", ("5–30", "112", "100 m"), ("999", "150")),
