@@ -4,8 +4,10 @@ The Bot API is answered locally by `TerminalBotApi` (bot.cli.chat_api: what the 
 buttons numbered); what you type becomes a real `Update` fed to `Application.process_update`, exactly as
 Telegram would send it. The same terminal can play the staff: `:as advisor` (or supervisor) speaks in the
 advisors' forum supergroup, in the topic last shown (`:topic N` picks another); `:as customer` goes back.
-`:as admin` manages staff (/staff). The outbox sender, the reminder sweep and the desk tick run as with `run`,
-so reminders, follow-ups and escalations arrive here too (`:tick` runs them at once instead of waiting).
+`:as admin` manages staff (/staff). A button is pressed by whoever sees it: the customer's by the customer, the
+group's by the staff member speaking (the advisor when the customer is). The outbox sender, the reminder sweep and
+the desk tick run as with `run`, so reminders, follow-ups and escalations arrive here too (`:tick` runs them at
+once instead of waiting); at the end of the input the outbox is sent out before the chat closes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.cli.chat_api import BOT_USER, Button, TerminalBotApi, html_to_terminal
+from bot.core.common import customers
+from bot.core.common.locale import from_language_code
 from bot.core.common.settings import Settings
 from bot.core.services import Services
 from bot.core.staff import repo as staff_repo
@@ -43,14 +47,17 @@ STAFF_PERSONAS = {
 }
 PRIVATE_PERSONAS = {"marketing"}  # marketing staff work in their own private chat with the bot (/campaign)
 HELP = (
-    "Type a message, or a button's number to press it (every button keeps its number while it is on screen).\n"
+    "Type a message, or a button's number to press it (every button keeps its number while it is on screen;\n"
+    "the advisors' group's buttons are pressed by the staff member speaking, or the advisor).\n"
     "Terminal commands:\n"
     "  :as customer | :as advisor | :as supervisor | :as admin | :as marketing   who is speaking\n"
     "  :topic N     speak in topic #N of the advisors' group (staff)\n"
     "  :buttons     the buttons that can still be pressed, with their numbers\n"
     "  :say TEXT    send TEXT as typed even when it is a button's number\n"
-    "  :tick        run the reminder sweep and the desk timers now (what they queue arrives within a second)\n"
-    "  :help        this list        /quit  leave"
+    "  :lang CODE   the customer's language from now on: zh-hant, zh-hans or en (as /language would)\n"
+    "  :tick        run the reminder sweep, the desk timers and the campaigns now; what they queue arrives\n"
+    "               within a second, or after the quiet hours (it says so)\n"
+    "  :help        this list        /quit  leave (end of input too: the outbox is sent out first)"
 )
 
 
@@ -137,28 +144,78 @@ class TerminalChat:
         A reply-keyboard button sends its label as text, or a contact (the customer's own, with the phone in
         CAREBOT_CHAT_PHONE) or a location when it is a request_contact / request_location button.
         """
-        if line.strip().isdigit() and int(line) in self.api.buttons:
-            button = self.api.buttons[int(line)]
+        role = self.speaker
+        if (button := self.button(line)) is not None:
+            role = self.presser(button)
+            user = self.personas[role].user
             if button.request == "contact":
                 phone = os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
-                contact = {"phone_number": phone, "first_name": self.user["first_name"], "user_id": self.user["id"]}
-                return self._message({"contact": contact})
+                contact = {"phone_number": phone, "first_name": user["first_name"], "user_id": user["id"]}
+                return self._message({"contact": contact}, role)
             if button.request == "location":
-                return self._message({"location": dict(DEMO_LOCATION)})
+                return self._message({"location": dict(DEMO_LOCATION)}, role)
             if button.callback_data is not None:
-                return self._press(button)
+                return self._press(button, role)
             line = button.label  # a reply-keyboard button sends its label as text
         content: dict[str, Any] = {"text": line}
         if line.startswith("/"):
             command = line.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self._message(content)
+        return self._message(content, role)
 
-    def _press(self, button: Button) -> Update:
+    def button(self, line: str) -> Button | None:
+        """The live button whose number `line` is, if any."""
+        return self.api.buttons.get(int(line)) if line.strip().isdigit() else None
+
+    def gone_note(self, line: str) -> str | None:
+        """What to say when `line` is the number of a button that is no longer on screen (never sent as text)."""
+        if not line.strip().isdigit() or int(line) not in self.api.gone:
+            return None
+        label, why = self.api.gone[int(line)]
+        return (f"(button [{int(line)}] «{label}» can no longer be pressed: {why}. :buttons lists the live ones;"
+                f" :say {int(line)} sends the number as text)")
+
+    def presser(self, button: Button) -> str:
+        """Who presses a button: whoever sees it. The advisors' group's by the staff member speaking there (the
+        advisor when the customer or a private persona is speaking); a private chat's by the one it belongs to."""
+        chat_id = button.message["chat"]["id"]
+        if chat_id == self.api.group_id:
+            persona = self.personas[self.speaker]
+            return self.speaker if persona.staff and not persona.private else "advisor"
+        if chat_id == self.api.chat_id:
+            return "customer"
+        return next((role for role, persona in self.personas.items() if persona.private
+                     and persona.user["id"] == chat_id), self.speaker)  # fmt: skip
+
+    def where(self) -> tuple[int, int | None]:
+        """The chat (and topic) the speaker's next line goes to."""
+        persona = self.personas[self.speaker]
+        if persona.private:
+            return persona.user["id"], None
+        if persona.staff and self.api.group_id is not None:
+            return self.api.group_id, self.current_topic
+        return self.api.chat_id, None
+
+    async def set_language(self, code: str) -> str:
+        """`:lang CODE`: the customer's Telegram language becomes CODE and, as choosing it with /language does,
+        their reply language (an explicit choice outranks Telegram's language_code)."""
+        locale = from_language_code(code)
+        if locale is None:
+            return "(:lang takes zh-hant, zh-hans or en)"
+        customer = self.personas["customer"].user
+        customer["language_code"] = code.lower()
+        services: Services = self.application.bot_data["services"]
+        async with services.sessions.begin() as session:
+            await customers.touch_customer(session, customer["id"], self.api.chat_id, customer["first_name"],
+                                           customer["language_code"])  # fmt: skip
+            await customers.set_locale_choice(session, customer["id"], locale)
+        return f"(the customer now reads {locale}; /language or :lang changes it again)"
+
+    def _press(self, button: Button, role: str) -> Update:
         payload = {
             "callback_query": {
                 "id": str(next(self._update_ids)),
-                "from": self.user,
+                "from": self.personas[role].user,
                 "chat_instance": "terminal",
                 "data": button.callback_data,
                 "message": button.message,
@@ -166,9 +223,10 @@ class TerminalChat:
         }
         return self._update(payload)
 
-    def _message(self, content: dict[str, Any]) -> Update:
-        """A message from the speaker: in the customer's private chat, or in the group (a topic) for staff."""
-        persona = self.personas[self.speaker]
+    def _message(self, content: dict[str, Any], role: str | None = None) -> Update:
+        """A message from the speaker (or `role`): in the customer's private chat, or in the group (a topic) for
+        staff."""
+        persona = self.personas[role or self.speaker]
         staff = persona.staff and not persona.private  # a private persona writes like a customer, in its own chat
         chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
         if persona.private:
@@ -176,9 +234,9 @@ class TerminalChat:
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {**self.api.chat(chat_id), "first_name": self.user["first_name"]} if not staff else
+            "chat": {**self.api.chat(chat_id), "first_name": persona.user["first_name"]} if not staff else
             self.api.chat(chat_id),
-            "from": self.user,
+            "from": persona.user,
             **content,
         }
         if staff and self.current_topic:
@@ -190,7 +248,14 @@ class TerminalChat:
         return Update.de_json({"update_id": next(self._update_ids), **payload}, self.application.bot)
 
     async def say(self, line: str, typed: bool = False) -> None:
-        """Send a line as the speaker; a live button's number presses that button unless `typed`."""
+        """Send a line as the speaker; a live button's number presses that button unless `typed` (as whoever
+        sees it, said when that is not the speaker); a gone button's number is not sent but explained."""
+        if not typed and (note := self.gone_note(line)):
+            self.api.out(note)
+            return
+        if not typed and (button := self.button(line)) and (role := self.presser(button)) != self.speaker:
+            name = self.personas[role].user["first_name"]
+            self.api.out(f"(pressed by {'the customer, ' + name if role == 'customer' else f'{name}, {role}'})")
         update = self._message({"text": line}) if typed else self.update_for(line)
         await self.application.process_update(update)
 
@@ -209,6 +274,8 @@ async def _terminal_command(chat: TerminalChat, line: str, jobs: Any) -> None:
         print("\n".join(chat.api.live_buttons()))
     elif command == "say" and arg.strip():
         await chat.say(arg.strip(), typed=True)
+    elif command == "lang" and arg.strip():
+        print(await chat.set_language(arg.strip()))
     else:
         print(HELP)
 
@@ -229,19 +296,30 @@ async def run_terminal_chat(
         await bootstrap_chat_staff(application.bot_data["services"])
         if jobs is not None:
             await jobs.start(application)
+        echo = not sys.stdin.isatty()  # piped lines are shown after the prompt, so the transcript reads like a chat
         try:
             await chat.say("/start")
+            first = True
             while True:
+                chat.api.announce(*chat.where())  # the header of the chat the line goes to, before the prompt
                 try:
                     line = await asyncio.to_thread(input, "\n> ")
                 except EOFError:
+                    print("(end of input)" if echo else "")
                     break
+                if echo:
+                    print(line)
                 if line.strip() in {"/quit", "/exit"}:
                     break
-                if line.strip().startswith(":"):
+                if first and line.strip() == "/start" and chat.speaker == "customer":
+                    print("(the chat began with /start: its answer is above)")
+                elif line.strip().startswith(":"):
                     await _terminal_command(chat, line.strip(), jobs)
                 elif line.strip():
                     await chat.say(line)
+                first = first and not line.strip()
+            if jobs is not None:
+                await jobs.flush()  # what the sweep or a handler queued reaches the terminal before it closes
         finally:
             if jobs is not None:
                 await jobs.stop()

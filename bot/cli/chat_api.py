@@ -4,7 +4,8 @@ One terminal plays every part: the customer in their private chat and the staff 
 supergroup. Each message is printed under a header naming its chat (and topic) whenever the chat changes;
 messages the bot copies (a customer's photo into a topic, an advisor's reply back) are printed where they
 arrive. Every button gets a number of its own for the whole conversation and stays pressable while it is on
-screen in Telegram: until its message is edited, or a reply keyboard is removed or replaced.
+screen in Telegram: until its message is edited or deleted, or a reply keyboard is removed or replaced; then its
+number is remembered as gone, so pressing it says why instead of sending the number as text.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class TerminalBotApi(BaseRequest):
     ansi: bool = False
     group_id: int | None = None
     buttons: dict[int, Button] = field(default_factory=dict)  # the live buttons by their number
+    gone: dict[int, tuple[str, str]] = field(default_factory=dict)  # number → (label, why it can't be pressed)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
     chat_names: dict[int, str] = field(default_factory=dict)  # other private chats by who is in them (staff)
@@ -114,8 +116,15 @@ class TerminalBotApi(BaseRequest):
             return BOT_USER
         if name == "sendMessage":
             return self._show(params, params.get("text", ""))
-        if name in {"editMessageText", "editMessageReplyMarkup"}:
+        if name in {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}:
             return self._edit(name, params)
+        if name in {"deleteMessage", "deleteMessages"}:
+            chat_id = int(params.get("chat_id", self.chat_id))
+            listed = params.get("message_ids") or [params.get("message_id", 0)]
+            ids = {int(i) for i in (json.loads(listed) if isinstance(listed, str) else listed)}
+            self._drop(lambda button: button.message["chat"]["id"] == chat_id and button.message["message_id"] in ids,
+                       "its message was deleted")  # fmt: skip
+            return True
         if name == "sendLocation":
             return self._show(params, f"📍 {params.get('latitude')}, {params.get('longitude')}")
         if name in _MEDIA:
@@ -140,6 +149,13 @@ class TerminalBotApi(BaseRequest):
                 self.out(f"  (popup) {params['text']}")
             return True
         return True  # setMyCommands, sendChatAction and other acknowledgements
+
+    def announce(self, chat_id: int, thread: int | None) -> None:
+        """Before the prompt: the header of the chat the next typed line goes to, when output was elsewhere, so
+        what is typed reads under the right chat (a customer's line after a message in the advisors' group)."""
+        if self._shown_in is not None and (header := self._header(chat_id, thread)):
+            self.out("")
+            self.out(header)
 
     def _header(self, chat_id: int, thread: int | None) -> str | None:
         """A line naming the chat, printed when output moves to another chat (or topic) than the last one."""
@@ -195,8 +211,9 @@ class TerminalBotApi(BaseRequest):
         key = (int(params.get("chat_id", self.chat_id)), int(params.get("message_id", 0)))
         old = self.messages.get(key)
         # An edit replaces the message's keyboard: its old buttons can no longer be pressed.
-        self._drop(lambda button: button.belongs_to(*key))
-        text = params.get("text") if name == "editMessageText" else (old or {}).get("text", "")
+        self._drop(lambda button: button.belongs_to(*key), "its message was edited")
+        text = {"editMessageText": params.get("text"), "editMessageCaption": params.get("caption")}.get(
+            name, (old or {}).get("text", ""))
         shown = {**params}
         if old and old.get("message_thread_id"):
             shown.setdefault("message_thread_id", old["message_thread_id"])
@@ -216,14 +233,18 @@ class TerminalBotApi(BaseRequest):
         copied = self._show(params, html.escape(content), note="(copied) ")
         return {"message_id": copied["message_id"]} if name == "copyMessage" else copied
 
-    def _drop(self, gone: Callable[[Button], bool]) -> None:
-        self.buttons = {number: button for number, button in self.buttons.items() if not gone(button)}
+    def _drop(self, gone: Callable[[Button], bool], why: str) -> None:
+        for number, button in list(self.buttons.items()):
+            if gone(button):
+                self.gone[number] = (button.label, why)
+                del self.buttons[number]
 
     def _list_buttons(self, markup: dict[str, Any], message: dict[str, Any]) -> None:
         chat_id = message["chat"]["id"]
         if markup.get("remove_keyboard") or markup.get("keyboard"):
             # A chat has one reply keyboard at a time: removed, or replaced by the new one.
-            self._drop(lambda button: button.reply_keyboard and button.message["chat"]["id"] == chat_id)
+            why = "its keyboard was replaced" if markup.get("keyboard") else "its keyboard was removed"
+            self._drop(lambda button: button.reply_keyboard and button.message["chat"]["id"] == chat_id, why)
         for row in markup.get("inline_keyboard") or markup.get("keyboard") or []:
             for button in row:
                 if isinstance(button, str):  # a reply-keyboard button may be a bare string

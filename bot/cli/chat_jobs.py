@@ -4,10 +4,12 @@ starts them (scheduler/), delivering through the terminal's Bot API instead of T
 So what a customer gets later (a reminder after linking their phone, a follow-up, a roadside escalation)
 arrives in the terminal too. The sweep runs every `SWEEP_SECONDS` here rather than daily, so a customer who
 has just linked their car sees its reminder within seconds; `:tick` runs the sweep and the desk tick at once.
+At the end of the input (a piped script) `flush` sends what is due before the chat closes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -16,6 +18,7 @@ from telegram.ext import Application
 
 from bot.cli.chat_api import TerminalBotApi
 from bot.core.common.settings import Settings
+from bot.core.outbox import store
 from bot.core.services import Services
 from bot.handlers.outbox.transport import OutboxBot, TelegramTransport
 from scheduler import desk, jobs, marketing
@@ -52,9 +55,29 @@ class ChatJobs:
         report = await self.sweep.run()
         done = await desk.tick(self.services)
         done.update({k: v for k, v in (await marketing.tick(self.services)).items() if v})
-        print(f"(sweep: {report.enqueued} reminder(s) queued; desk: {done or 'nothing due'})")
+        due = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in done.items() if count)
+        print(f"(sweep: {report.enqueued} reminder(s) queued; desk and campaigns: {due or 'nothing due'})")
         if note := quiet_note(self.services.settings, dt.datetime.now(dt.UTC)):
             print(note)
+
+    async def flush(self) -> None:
+        """Before the chat closes: the timers stop, the runs in progress end, and the sender delivers what is due
+        (a script's last line may have queued a message a second ago); what still waits is counted."""
+        if self.running is None or self.services is None:
+            return
+        self.running.scheduler.pause()
+        executor = self.running.scheduler._lookup_executor("default")  # as scheduler.jobs.stop waits for them
+        running = [future for future in getattr(executor, "_pending_futures", ()) if not future.done()]
+        if running:
+            await asyncio.wait(running, timeout=30.0)
+        await self.running.sender.tick()
+        async with self.services.sessions() as session:
+            waiting = (await store.counts(session))["pending"]
+        if waiting:
+            print(f"\n({waiting} message(s) wait in the outbox for later: the next chat on this database sends them"
+                  " when they are due)")
+            if note := quiet_note(self.services.settings, dt.datetime.now(dt.UTC)):
+                print(note)
 
     async def stop(self) -> None:
         if self.running is not None:

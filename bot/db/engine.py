@@ -31,6 +31,16 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "savepoint")
+        def _write_lock_first(connection: Any, _name: str) -> None:
+            # pysqlite begins no transaction before a SELECT, so a SAVEPOINT (begin_nested) issued before the
+            # session's first write begins a deferred one: its reads pin a snapshot, and its first write then
+            # fails at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait
+            # out) if another connection — the outbox sender, a sweep — committed in between. Taking the write
+            # lock first makes that writer wait its turn instead.
+            if not connection.connection.driver_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     connect_args: dict[str, Any] = {}
     if "search_path" in url.query:  # asyncpg takes server settings, not libpq's options=

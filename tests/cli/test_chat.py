@@ -28,8 +28,11 @@ def chat(tmp_path: Path, lines: list[str], *args: str) -> str:
 
 def test_a_conversation_in_three_languages(tmp_path: Path) -> None:
     # The /start menu shows buttons [1] to [7]; the answer's first button ("預約") is the next number, [8].
-    out = chat(tmp_path, ["多久要保養一次", "8", "多久保养一次", "how often should i service my car", "/quit"])
-    assert "長青汽車服務中心" in out  # the welcome shown at start
+    # A script that begins with /start gets the welcome once; piped lines are echoed after the prompt.
+    lines = ["/start", "多久要保養一次", "8", "多久保养一次", "how often should i service my car", "/quit"]
+    out = chat(tmp_path, lines)
+    assert out.count("長青汽車服務中心") == 1  # the welcome shown at start, not twice
+    assert "\n> /start\n(the chat began with /start" in out and "\n> 多久要保養一次\n" in out
     assert "[1] 💬 問問題" in out  # the menu, numbered
     assert "原廠保養手冊" in out  # Traditional answer
     assert "[8] 📅" in out and "請選擇服務項目" in out  # button 8, that answer's "預約", opens booking

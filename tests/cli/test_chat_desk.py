@@ -13,7 +13,6 @@ from bot.app import build_application
 from bot.cli.chat import (
     CHAT_GROUP_ID,
     STAFF_PERSONAS,
-    Button,
     TerminalBotApi,
     TerminalChat,
     _terminal_command,
@@ -75,14 +74,10 @@ async def test_a_reminder_arrives_in_the_terminal_and_its_buttons_work(tmp_path:
 
 
 async def press(app: Application, chat: TerminalChat, api: TerminalBotApi, label: str) -> None:  # type: ignore[type-arg]
-    """Press the button labelled `label` on whichever message the terminal showed it."""
-    for message in reversed(list(api.messages.values())):
-        for row in message.get("reply_markup", {}).get("inline_keyboard", []):
-            for button in row:
-                if label in button["text"]:
-                    await app.process_update(chat._press(Button(label, button["callback_data"], message)))
-                    return
-    raise AssertionError(f"no button {label!r} shown")
+    """Press the live button labelled `label` by its number, as typed in the terminal."""
+    number = next((number for number, button in reversed(api.buttons.items()) if label in button.label), None)
+    assert number is not None, f"no button {label!r} on screen"
+    await chat.say(str(number))
 
 
 async def test_the_terminal_speaks_as_an_advisor_in_the_group(tmp_path: Path) -> None:

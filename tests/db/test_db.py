@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, text
 
 from bot.core.common import customers
 from bot.core.faq import repo as faq_repo
@@ -53,3 +56,31 @@ async def test_faq_misses_are_counted_and_ranked(database_url: str) -> None:
         ("loaner car", "fallback"),
         ("loaner car", "suggest"),
     ]
+
+
+async def test_a_savepoint_on_sqlite_takes_the_write_lock_before_its_first_read(tmp_path: Path) -> None:
+    # Deferred, a savepoint's transaction would read a snapshot; a write committed by another connection (the
+    # outbox sender, a sweep) before its own write made that write fail at once with "database is locked".
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lock.db'}")
+    sessions = session_factory(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, value INTEGER)"))
+        await connection.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    other = sqlite3.connect(tmp_path / "lock.db", timeout=0)  # another writer that does not wait
+    async with sessions.begin() as session:
+        await session.execute(text("SELECT value FROM counter"))  # outside any transaction (pysqlite)
+        async with session.begin_nested():
+            await session.execute(text("SELECT value FROM counter"))
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("UPDATE counter SET value = value + 1")  # it would wait its turn (busy_timeout)
+            await session.execute(text("UPDATE counter SET value = value + 10"))
+    other.execute("UPDATE counter SET value = value + 1")  # its turn once the session committed
+    other.commit()
+    async with sessions.begin() as session:
+        await session.execute(text("UPDATE counter SET value = value * 2"))  # pysqlite's own BEGIN, then
+        async with session.begin_nested():  # a savepoint inside it: no second BEGIN
+            await session.execute(text("UPDATE counter SET value = value + 1"))
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT value FROM counter"))).scalar_one() == 23
+    other.close()
+    await engine.dispose()
