@@ -85,8 +85,4 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
         await services.faq.flush_outcomes()  # the FAQ outcomes counted since the last write
     except Exception:
         log.exception("could not write the last FAQ outcome counts")
-    try:
-        await services.seen.flush()  # the customers' last-seen times buffered since the last write
-    except Exception:
-        log.exception("could not write the customers' last-seen times")
     await services.engine.dispose()

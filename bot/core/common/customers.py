@@ -111,9 +111,11 @@ class SeenTimes:
         taken, self._pending, self._flushed_at = self._pending, {}, time.monotonic()
         if not taken:
             return
+        table = Customer.__table__
         statement = (
-            sql_update(Customer.__table__)
-            .where(Customer.__table__.c.telegram_user_id == bindparam("user_id"))
+            sql_update(table)
+            # never back in time: a write-through of a changed detail may have stored a later time meanwhile
+            .where(table.c.telegram_user_id == bindparam("user_id"), table.c.last_seen_at < bindparam("seen_at"))
             .values(last_seen_at=bindparam("seen_at"))
         )
         rows = [{"user_id": user_id, "seen_at": at} for user_id, at in sorted(taken.items())]
