@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import bindparam, case, insert, select
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.common.base import utcnow
@@ -33,6 +33,10 @@ class CustomerView:
     language_code: str | None
     locale_choice: str | None
     last_locale: str | None
+
+
+_VIEW_COLUMNS = (Customer.id, Customer.telegram_user_id, Customer.first_name, Customer.language_code,
+                 Customer.locale_choice, Customer.last_locale)  # fmt: skip
 
 
 def _view(row: Customer) -> CustomerView:
@@ -172,10 +176,15 @@ async def meet_customer(
         view = CustomerView(known.id, telegram_user_id, known.first_name, known.language_code, known.locale_choice,
                             known.last_locale)  # fmt: skip
         return view, locale
+    if known is None:  # first contact: a plain INSERT, whose compiled form SQLAlchemy caches (not the upsert's)
+        values = _touch_values(telegram_user_id, chat_id, first_name, language_code, locale)
+        try:
+            async with sessions.begin() as session:
+                row = (await session.execute(insert(Customer).values(**values).returning(*_VIEW_COLUMNS))).one()
+            return CustomerView(*row), locale
+        except IntegrityError:
+            pass  # another process (a replica, an import) created them meanwhile: refreshed as a known customer
     async with sessions.begin() as session:
-        if known is None:  # first contact: straight to the insert, the UPDATE would find nothing
-            values = _touch_values(telegram_user_id, chat_id, first_name, language_code, locale)
-            return await _create_customer(session, values), locale
         view = await touch_customer(session, telegram_user_id, chat_id, first_name, language_code, last_locale=locale)
     return view, locale
 
