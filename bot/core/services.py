@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.common.callbacks import OFFLINE_SECRET, CallbackCodec
+from bot.core.common.customers import SeenTimes
 from bot.core.common.dealer import Dealer, template_vars
 from bot.core.common.locale import LOCALES
 from bot.core.common.messages import Messages
@@ -33,6 +34,7 @@ class Services:
     warranty: WarrantyRules
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    seen: SeenTimes  # customers' last-seen times, written in batches (bot.core.common.customers)
 
 
 def load_knowledge(settings: Settings, refit: bool = False) -> tuple[Dealer, KnowledgeBase, Matcher]:
@@ -71,4 +73,5 @@ def build_services(settings: Settings) -> Services:
         warranty=WarrantyRules.load(settings.knowledge_dir / "warranty.yaml"),
         engine=engine,
         sessions=sessions,
+        seen=SeenTimes(sessions),
     )

@@ -61,28 +61,19 @@ async def customer_locale(update: Update, context: CareContext, text: str | None
     if user is None or chat is None:
         return services.settings.default_locale
     chat_id = chat.id if chat.type == chat.PRIVATE else None  # a customer's chat is only ever their private one
-    settled = _settled_locale(text, user.language_code)  # stored with the contact: one write, not two
-    async with services.sessions.begin() as session:
-        known = await customers.touch_customer(
-            session, user.id, chat_id, user.first_name, user.language_code, last_locale=settled
-        )
-        written = written_locale(text, known.last_locale, user.language_code)
-        if written and written != known.last_locale:
-            known = await customers.touch_customer(
-                session, user.id, chat_id, user.first_name, user.language_code, last_locale=written
-            )
+
+    def written_in(previous: str | None) -> Locale | None:  # the script is told once per update, not per guess
+        return written_locale(text, previous, user.language_code)
+
+    known, written = await customers.meet_customer(
+        services.sessions, services.seen, user.id, chat_id, user.first_name, user.language_code, written_in
+    )
     return choose_locale(
         known.locale_choice,
-        written or _as_locale(known.last_locale),
+        _as_locale(written) or _as_locale(known.last_locale),
         user.language_code,
         services.settings.default_locale,
     )
-
-
-def _settled_locale(text: str | None, language_code: str | None) -> Locale | None:
-    """The written locale when it does not depend on the customer's previous one (None, or a Chinese script)."""
-    found = {written_locale(text, previous, language_code) for previous in (None, "zh-Hant", "zh-Hans")}
-    return found.pop() if len(found) == 1 else None
 
 
 def _as_locale(value: str | None) -> Locale | None:

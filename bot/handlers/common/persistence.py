@@ -19,6 +19,7 @@ one stopped. user_data must hold JSON values only (strings, numbers, booleans, l
 from __future__ import annotations
 
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +33,8 @@ if TYPE_CHECKING:  # PTB names these types only in a private module
 CONVERSATION = "conversation"
 USER_DATA = "user_data"
 UserData = dict[Any, Any]
+
+log = logging.getLogger(__name__)
 
 
 def _dump(value: object) -> str:
@@ -120,10 +123,22 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
 
 
 class WriteThroughApplication(Application):  # type: ignore[type-arg]
-    """An Application that hands each update's changes to the persistence as soon as the update is handled."""
+    """An Application that hands each update's changes to the persistence as soon as the update is handled, and
+    writes what the services buffer (customers' last-seen times) when it shuts down."""
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed (conversation states, the customer's data)."""
         await super().process_update(update)
         if self.persistence is not None:
             await self.update_persistence()
+
+    async def shutdown(self) -> None:
+        """Write the customers' last-seen times still buffered, then shut down as PTB does. Here rather than in
+        post_shutdown: `async with application` (the terminal chat, the tests) runs this one only."""
+        services = self.bot_data.get("services")
+        if services is not None:
+            try:
+                await services.seen.flush()
+            except Exception:
+                log.exception("could not write the customers' last-seen times")
+        await super().shutdown()
