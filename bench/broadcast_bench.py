@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -165,8 +166,11 @@ async def run(args: argparse.Namespace, server: Connection, process: Any, token:
 
         async def sampling() -> None:  # RSS at 10% and 50% of delivery, from the sender's own counter
             for mark in (0.1, 0.5):
-                while sender.stats.sent < mark * args.recipients and not stop.is_set():
-                    await asyncio.sleep(0.5)
+                while sender.stats.sent < mark * args.recipients:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 0.5)
+                    if stop.is_set():
+                        return
                 memory[mark] = rss_mb()
 
         sampler = asyncio.create_task(sampling())
