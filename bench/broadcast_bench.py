@@ -7,8 +7,10 @@ The loopback server (tests/botapi) runs in its own process and answers 429 beyon
 any second (and 1/s per private chat). In this process: a fresh database with N customers on Telegram, one
 campaign to all of them created and enqueued by the real delivery tick (bot.core.campaigns.delivery), the real
 sender (scheduler.jobs.build_sender, its rate set to `--sender-share` of the limit: answers to customers need the
-rest), the marketing tick every few seconds (progress), and the real Application answering FAQ questions sent
-through process_update at `--questions-per-second`, its replies going over HTTP to the same server.
+rest; its requests in flight scaled like the rate, see scaled_concurrency), ticked as the scheduler ticks it (each
+tick drains until nothing is due), the marketing tick every few seconds (progress), and the real Application
+answering FAQ questions sent through process_update at `--questions-per-second`, its replies going over HTTP to the
+same server.
 
 Measured from the server's call log: campaign messages accepted, lost and duplicated (per chat), 429s; the steady
 campaign rate as a share of the limit (target ≥ 0.95; the share of the sender's rate printed too);
