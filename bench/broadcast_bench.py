@@ -7,11 +7,13 @@ The loopback server (tests/botapi) runs in its own process and answers 429 beyon
 any second (and 1/s per private chat). In this process: a fresh database with N customers on Telegram, one
 campaign to all of them created and enqueued by the real delivery tick (bot.core.campaigns.delivery), the real
 sender (scheduler.jobs.build_sender, its rate set to `--sender-share` of the limit: answers to customers need the
-rest), the marketing tick every few seconds (progress), and the real Application answering FAQ questions sent
-through process_update at `--questions-per-second`, its replies going over HTTP to the same server.
+rest; its requests in flight scaled like the rate, see scaled_concurrency), ticked as the scheduler ticks it (each
+tick drains until nothing is due), the marketing tick every few seconds (progress), and the real Application
+answering FAQ questions sent through process_update at `--questions-per-second`, its replies going over HTTP to the
+same server.
 
 Measured from the server's call log: campaign messages accepted, lost and duplicated (per chat), 429s; the steady
-campaign rate as a share of the limit (target ≥ 0.95 of the sender's share… and of the limit, printed both);
+campaign rate as a share of the limit (target ≥ 0.95; the share of the sender's rate printed too);
 answer latency p50/p99 (target p99 < 1 s); the campaign's progress figures against the outbox's counts (equal);
 the process's RSS at 10%, 50% and 100% of delivery (flat: the sender holds a batch, never the audience).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -65,6 +68,15 @@ def serve(connection: Connection, rate: int, first_id: int, recipients: int) -> 
             if command == "calls":
                 calls = server.calls("sendMessage")
                 connection.send([(c.status, int(c.params.get("chat_id", 0)), c.at) for c in calls])
+
+
+def scaled_concurrency(sender_rate: float) -> int:
+    """The settings' requests in flight (8 for the default 25/s) scaled like the rate. In flight = rate × round
+    trip (Little's law): 8 at 97/s caps the rate at 8 ÷ round trip, i.e. below the limit once a loaded machine
+    stretches round trips past 80 ms (measured: the loop waited for a free slot 56% of the time)."""
+    defaults = Settings.model_fields
+    per_message = defaults["outbox_concurrency"].default / defaults["outbox_rate_per_second"].default
+    return max(defaults["outbox_concurrency"].default, round(sender_rate * per_message))
 
 
 def rss_mb() -> float:
@@ -153,23 +165,32 @@ async def run(args: argparse.Namespace, server: Connection, process: Any, token:
                 await asyncio.sleep(settings.campaign_tick_seconds)
 
         ticker = asyncio.create_task(ticking())
+
+        async def sampling() -> None:  # RSS at 10% and 50% of delivery, from the sender's own counter
+            for mark in (0.1, 0.5):
+                while sender.stats.sent < mark * args.recipients:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 0.5)
+                    if stop.is_set():
+                        return
+                memory[mark] = rss_mb()
+
+        sampler = asyncio.create_task(sampling())
         send_started, cpu_started = time.monotonic(), time.process_time()
-        while True:
-            await sender.tick(budget=2.0)
+        while True:  # as the scheduler runs it (scheduler.jobs.start): a tick drains until nothing is due
+            await sender.tick()
             async with services.sessions() as session:
                 counts = await outbox.counts(session)
-            done = args.recipients - counts["pending"] - counts["sending"]
-            for mark in (0.1, 0.5):
-                if done >= mark * args.recipients and mark not in memory:
-                    memory[mark] = rss_mb()
             if counts["pending"] + counts["sending"] == 0:
                 break
+            await asyncio.sleep(settings.outbox_tick_seconds)
         send_seconds, cpu_seconds = time.monotonic() - send_started, time.process_time() - cpu_started
         memory[1.0] = rss_mb()
         await marketing.tick(services)
         stop.set()
         await questions
         await ticker
+        await sampler
     await sender.close()
     await bot.shutdown()
     async with services.sessions() as session:
@@ -226,7 +247,8 @@ async def main(args: argparse.Namespace) -> int:
     token, base_url = ours.recv()
     print(f"load average at start: {os.getloadavg()}")
     print(f"broadcast: {args.recipients} recipients, loopback Bot API enforcing {args.rate}/s, sender at "
-          f"{args.sender_share:.0%} of it, {args.questions_per_second}/s questions meanwhile; "
+          f"{args.sender_share:.0%} of it with {args.concurrency} requests in flight, "
+          f"{args.questions_per_second}/s questions meanwhile; "
           f"database {'PostgreSQL' if args.pg else 'SQLite'}")  # fmt: skip
     try:
         result = await run(args, ours, process, token, base_url)
@@ -234,9 +256,10 @@ async def main(args: argparse.Namespace) -> int:
         ours.send("stop")
         process.join(timeout=10)
     print(json.dumps(result, ensure_ascii=False))
-    target = (result["ratio_of_sender_rate"] >= 0.95 and result["lost"] == 0 and result["duplicates"] == 0
-              and result["answer_p99_s"] is not None and result["answer_p99_s"] < 1.0)  # fmt: skip
-    print("target (>= 95% of the rate given to the sender, 0 lost, 0 duplicates, answers p99 < 1 s):",
+    target = (result["ratio_of_limit"] >= 0.95 and result["lost"] == 0 and result["duplicates"] == 0
+              and result["answer_p99_s"] is not None and result["answer_p99_s"] < 1.0
+              and result["progress_equals_outbox"])  # fmt: skip
+    print("target (issue 11: >= 0.95 of the limit, 0 lost, 0 duplicates, answers p99 < 1 s, progress = outbox):",
           "met" if target else "MISSED")
     return 0 if target else 1
 
@@ -246,7 +269,11 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=100, help="the server's limit (sendMessage calls per second)")
     parser.add_argument("--sender-share", type=float, default=0.97, help="the sender's rate as a share of the limit")
-    parser.add_argument("--concurrency", type=int, default=8, help="the sender's requests in flight (the default)")
+    parser.add_argument("--concurrency", type=int, help="the sender's requests in flight (default: the settings' 8 "
+                        "for 25/s, scaled like the rate: 31 at 97/s)")
     parser.add_argument("--questions-per-second", type=float, default=2.0)
     parser.add_argument("--pg", metavar="URL", help="run on PostgreSQL (postgresql+asyncpg://…), a temporary schema")
-    sys.exit(asyncio.run(main(parser.parse_args())))
+    arguments = parser.parse_args()
+    if arguments.concurrency is None:
+        arguments.concurrency = scaled_concurrency(arguments.rate * arguments.sender_share)
+    sys.exit(asyncio.run(main(arguments)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.outbox.rate_limit import IN_FLIGHT_POLL, RateLimiter, SlidingWindow, TokenBucket
+from bot.core.outbox.rate_limit import EPSILON, IN_FLIGHT_POLL, RateLimiter, SlidingWindow, TokenBucket
 
 
 class Clock:
@@ -126,3 +126,60 @@ def test_no_limits_for_the_naive_baseline() -> None:
         send(limiter, clock, 5)
     assert limiter.wait(5) == 0.0
     assert limiter.tracked_chats == 0
+
+
+def simulate(limiter: RateLimiter, clock: Clock, latencies: list[float], concurrency: int) -> list[tuple[float, float]]:
+    """Send one message per latency (each to its own chat) as the sender does: start whenever the limiter and a
+    free slot allow, the answer `latency` later; the clock jumps from event to event. (start, answer) per message."""
+    pending = list(enumerate(latencies))
+    in_flight: list[tuple[float, int]] = []  # (answer time, chat)
+    done: list[tuple[float, float]] = []
+    starts: dict[int, float] = {}
+    while pending or in_flight:
+        while pending and len(in_flight) < concurrency and limiter.wait(pending[0][0] + 1) == 0.0:
+            chat, latency = pending.pop(0)
+            limiter.take(chat + 1)
+            starts[chat + 1] = clock.now
+            in_flight.append((clock.now + latency, chat + 1))
+        in_flight.sort()
+        wake = [in_flight[0][0]] if in_flight else []
+        if pending and len(in_flight) < concurrency:
+            wake.append(clock.now + limiter.wait(pending[0][0] + 1))
+        clock.now = min(wake)
+        while in_flight and in_flight[0][0] <= clock.now:
+            _, chat = in_flight.pop(0)
+            limiter.finish(chat)
+            done.append((starts[chat], clock.now))
+    return done
+
+
+def worst_second(sends: list[tuple[float, float]]) -> int:
+    """The most messages one second of the server's can hold, whatever moment between its start and its answer
+    each message reached the server: the most [start, answer] intervals meeting any (t - 1, t] (to a float's
+    slack: the limiter's EPSILON, a microsecond)."""
+    return max(sum(1 for s, e in sends if s <= t and e > t - 1.0 + EPSILON) for t, _ in sends)
+
+
+def test_no_second_of_the_server_holds_more_than_the_limit_whatever_the_latency() -> None:
+    clock = Clock()
+    limiter = RateLimiter(per_second=20, private_per_second=None, group_per_minute=None, clock=clock)
+    # a loaded machine: mostly fast answers, with stalls of up to 0.9 s among them (deterministic pattern)
+    latencies = [(0.005, 0.03, 0.2, 0.01, 0.9, 0.05, 0.002, 0.4)[n % 8] for n in range(400)]
+    sends = simulate(limiter, clock, latencies, concurrency=40)
+    assert len(sends) == 400
+    assert worst_second(sends) <= 20
+
+
+def test_the_rate_is_the_limit_over_one_second_plus_the_round_trip() -> None:
+    """What the guarantee above costs, and what a cap on requests in flight costs on top (Little's law)."""
+    clock = Clock()
+    limiter = RateLimiter(per_second=50, private_per_second=None, group_per_minute=None, clock=clock)
+    sends = simulate(limiter, clock, [0.05] * 1000, concurrency=50)
+    rate = (len(sends) - 1) / (sends[-1][0] - sends[0][0])
+    assert 50 / 1.05 * 0.99 <= rate <= 50 / 1.05 * 1.01  # each message holds its place for 1 s + its round trip
+
+    clock = Clock()
+    limiter = RateLimiter(per_second=50, private_per_second=None, group_per_minute=None, clock=clock)
+    sends = simulate(limiter, clock, [0.2] * 500, concurrency=4)
+    rate = (len(sends) - 1) / (sends[-1][0] - sends[0][0])
+    assert rate == pytest.approx(4 / 0.2, rel=0.01)  # 4 in flight, 0.2 s each: 20/s, far under the limit
