@@ -67,17 +67,17 @@ def keyboard(
     renderers: Renderers, locale: Locale, user_id: int, vehicle_id: int, kind: DueKind
 ) -> dict[str, Any]:
     """Book now · update odometer / remind me later · not my car anymore, as Bot API JSON."""
-    label, pack, code, car = renderers.messages.label, renderers.callbacks.pack, KIND_CODES[kind], str(vehicle_id)
-
-    def button(key: str, *parts: str) -> dict[str, str]:
-        return {"text": label(locale, key), "callback_data": pack(user_id, FEATURE, *parts)}
-
+    label, code, car = renderers.messages.label, KIND_CODES[kind], str(vehicle_id)
+    book, odometer, snooze, gone = renderers.callbacks.pack_many(user_id, (
+        (FEATURE, "book", car, code), (FEATURE, "odo", car), (FEATURE, "snooze", car, code), (FEATURE, "gone", car)))
     return {
         "inline_keyboard": [
-            [button("rem_book", "book", car, code), button("rem_odometer", "odo", car)],
-            [button("rem_snooze", "snooze", car, code), button("rem_gone", "gone", car)],
+            [{"text": label(locale, "rem_book"), "callback_data": book},
+             {"text": label(locale, "rem_odometer"), "callback_data": odometer}],
+            [{"text": label(locale, "rem_snooze"), "callback_data": snooze},
+             {"text": label(locale, "rem_gone"), "callback_data": gone}],
         ]
-    }
+    }  # fmt: skip
 
 
 def template_data(
