@@ -45,7 +45,7 @@ from bot.core.outbox.store import OutboxItem
 from bot.core.reminders import due_rows, due_store
 from bot.core.reminders import message as reminder_message
 from bot.core.reminders import repo as reminder_repo
-from bot.core.reminders.message import CarView
+from bot.core.reminders.message import CarView, ReminderTexts
 from bot.core.reminders.policy import (
     ItemDecision,
     Outcome,
@@ -90,9 +90,11 @@ class PagePass:
         report: SweepReport,
         reminded: Counter[int],
         on_item: Callable[[ItemDecision], None] | None,
+        texts: ReminderTexts | None = None,
     ) -> None:
         self.deps, self.config, self.now, self.today = deps, deps.config, now, today
         self.report, self.reminded, self.on_item = report, reminded, on_item
+        self.texts = texts or ReminderTexts(deps.renderers.messages)  # the sweep's, shared by its pages
 
     def _emit(self, outcome: Outcome, candidate: _Candidate, **extra: object) -> None:
         self.report.outcomes[outcome] += 1
@@ -163,8 +165,8 @@ class PagePass:
             car.locale_choice, car.last_locale, car.language_code, self.config.default_locale
         )
         view = CarView(car.id, car.plate, car.make, car.model)
-        payload = reminder_message.payload(
-            self.deps.renderers, locale, car.telegram_user_id, view, candidate.item, self.today,
+        payload = reminder_message.sweep_payload(
+            self.deps.renderers, self.texts, locale, car.telegram_user_id, view, candidate.item, self.today,
             car.first_name or car.name, candidate.again,
         )
         return OutboxItem(candidate.key, REMINDER_KIND, car.chat_id, payload, not_before, expiry, car.customer_id)
@@ -250,13 +252,14 @@ async def sweep(
                 report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale)) if n})
                 reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
             plan_for = cache(deps.schedule.plan_for)  # one lookup per make and model a sweep
+            texts = ReminderTexts(deps.renderers.messages)
             async with _Pipeline(due_store.near_pages(sessions, today, config)) as pipeline:
                 while (page := await pipeline.next_page()) is not None:
                     items = await _items(sessions, deps, page, today, plan_for)
                     snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
                     existing = {key for (_, row), (_, item) in zip(page, items, strict=True)
                                 for key in _known_keys(row, item)}  # fmt: skip
-                    page_pass = PagePass(deps, now, today, report, reminded, on_item)
+                    page_pass = PagePass(deps, now, today, report, reminded, on_item, texts)
                     chosen = page_pass.decide(items, snoozes, existing)
                     sends: list[OutboxItem] = []
                     for start in range(0, len(chosen), RENDER_SLICE):
