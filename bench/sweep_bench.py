@@ -1,7 +1,7 @@
 """Reminder sweep benchmark: the whole sweep over N cars on SQLite and PostgreSQL, against a same-run baseline.
 
     python bench/sweep_bench.py [--vehicles 1000000] [--backend sqlite|postgresql|both] [--pg URL] [--batch 5000]
-                                [--phases recompute,baseline,sweep,sweep again]
+                                [--phases recompute,baseline,sweep,sweep again] [--schema NAME] [--keep]
 
 Builds a dealer's records in bulk (a temporary SQLite file; a fresh PostgreSQL schema, filled with COPY):
 N cars, 0.8 N customers (so a fifth of them own two cars, far apart in id order: the per-customer cap
@@ -21,6 +21,13 @@ Each phase runs in a fresh process (spawned), so its peak RSS (ru_maxrss) is its
 - next day: the sweep a day later, as it runs every day (what newly falls due, the rows that ran out recomputed).
 `--phases` runs some of them, in this order (idle and baseline always run: the figures are relative to them);
 leave out `recompute` and the first sweep measured does the backfill itself.
+
+`--schema NAME` (PostgreSQL) keeps the generated dataset in that schema and reuses it in later runs: building
+a million cars and their due dates takes far longer than the sweeps measured. A run that finds the schema
+loaded skips the load and empties the outbox first, so its first sweep enqueues everything again (run
+`recompute` in the run that builds it, then measure `sweep,sweep again,next day` as often as needed; the
+`next day` phase leaves a day's recomputed rows behind, which the next run's first sweep recomputes back).
+Drop it yourself when done: `DROP SCHEMA NAME CASCADE`.
 """
 
 from __future__ import annotations
@@ -216,8 +223,8 @@ PHASES = ("idle", "recompute", "baseline", "read+history", "dry run", "sweep", "
 def report(
     backend: str, n: int, load_seconds: float, rows: int, batch: int, url: str, phases: tuple[str, ...] = PHASES
 ) -> None:
-    print(f"\n== {backend}: {n:,} cars, {rows:,} rows loaded in {load_seconds:.1f} s "
-          f"({rows / load_seconds:,.0f} rows/s)", flush=True)  # fmt: skip
+    loaded = f"{rows:,} rows loaded in {load_seconds:.1f} s ({rows / load_seconds:,.0f} rows/s)" if rows else "reused"
+    print(f"\n== {backend}: {n:,} cars, {loaded}; load average {os.getloadavg()[0]:.1f}", flush=True)
     print(f"{'phase':14s} {'seconds':>9s} {'CPU s':>8s} {'cars/s':>10s} {'peak RSS':>10s}  counted", flush=True)
     results: dict[str, dict[str, Any]] = {}
     for name in (name for name in PHASES if name in {"idle", "baseline", *phases}):
@@ -226,7 +233,7 @@ def report(
         rate = f"{cars / result['seconds']:,.0f}" if cars else "-"
         counted = {k: v for k, v in result.items() if k not in ("seconds", "cpu_seconds", "peak_rss_mb")}
         print(f"{name:14s} {result['seconds']:9.2f} {result['cpu_seconds']:8.2f} {rate:>10s} "
-              f"{result['peak_rss_mb']:8.0f} MB  {counted}", flush=True)  # fmt: skip
+              f"{result['peak_rss_mb']:8.0f} MB  load {os.getloadavg()[0]:.1f}  {counted}", flush=True)  # fmt: skip
     base, idle = results["baseline"], results["idle"]["peak_rss_mb"]
     for name in (name for name in ("recompute", "dry run", "sweep", "sweep again", "next day") if name in results):
         result = results[name]
@@ -251,24 +258,36 @@ def run_postgres(args: argparse.Namespace) -> None:
     import asyncpg
 
     dsn = args.pg.replace("postgresql+asyncpg", "postgresql")
-    schema = f"sweep_bench_{uuid.uuid4().hex[:8]}"
+    schema = args.schema or f"sweep_bench_{uuid.uuid4().hex[:8]}"
 
-    async def admin(sql: str) -> None:
+    async def admin(sql: str) -> Any:
         connection = await asyncpg.connect(dsn)
         try:
-            await connection.execute(sql)
+            return await connection.fetchval(sql)
         finally:
             await connection.close()
 
-    asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
     url = f"{args.pg}?search_path={schema}"
+    loaded = args.schema and asyncio.run(admin(
+        f"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = 'vehicle'"))
+    if loaded:
+        cars = asyncio.run(admin(f'SELECT count(*) FROM "{schema}".vehicle'))
+        if cars != args.vehicles:
+            raise SystemExit(f"schema {schema} holds {cars:,} cars, not {args.vehicles:,}")
+        asyncio.run(admin(f'TRUNCATE "{schema}".outbox'))
+        rows, load_seconds = 0, 0.0
+        print(f"reusing schema {schema} (outbox emptied)", flush=True)
+    else:
+        asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
     try:
-        upgrade(url)
-        started = time.perf_counter()
-        rows = asyncio.run(load_postgres(dsn, schema, args.vehicles, args.seed))
-        report("PostgreSQL", args.vehicles, time.perf_counter() - started, rows, args.batch, url, args.phases)
+        if not loaded:
+            upgrade(url)
+            started = time.perf_counter()
+            rows = asyncio.run(load_postgres(dsn, schema, args.vehicles, args.seed))
+            load_seconds = time.perf_counter() - started
+        report("PostgreSQL", args.vehicles, load_seconds, rows, args.batch, url, args.phases)
     finally:
-        if not args.keep:
+        if not args.keep and not args.schema:
             asyncio.run(admin(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
@@ -291,6 +310,8 @@ def main() -> None:
     parser.add_argument("--phases", type=_phases, default=PHASES,
                         help=f"comma-separated, from: {', '.join(PHASES)} (default: all)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--schema", help="PostgreSQL: build the dataset in this schema and keep it; reuse it when "
+                                         "it is there (its outbox emptied)")
     args = parser.parse_args()
     print(f"sweep benchmark: {args.vehicles:,} cars, today {TODAY}, batch {args.batch}, "
           f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)  # fmt: skip

@@ -120,6 +120,26 @@ class CallbackCodec:
             raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
         return data
 
+    def pack_many(self, user_id: int, buttons: Sequence[Sequence[str]]) -> list[str]:
+        """`pack(user_id, *parts)` for each button's parts, the same data: the hour and key read once (the reminder
+        sweep signs four buttons a reminder, 760,000 after a migration at a million cars)."""
+        hour, (cached_hour, stamp) = self._hour(), self._hour_stamp
+        if hour != cached_hour:
+            stamp = self._key_id + _base36(hour, _HOUR_CHARS)
+            self._hour_stamp = (hour, stamp)
+        keyed, signed = self._macs[self._secret], []
+        for parts in buttons:
+            if len(parts) < 2 or any(":" in part or not part for part in parts):
+                raise ValueError(f"callback parts must be non-empty and free of ':' {parts}")
+            body = ":".join(parts)
+            mac = keyed.copy()
+            mac.update(f"{user_id}|{body}|{stamp}".encode())
+            data = f"{body}:{stamp}{base64.urlsafe_b64encode(mac.digest()[:_SIG_BYTES]).decode()}"
+            if len(data) > MAX_BYTES or (not data.isascii() and len(data.encode()) > MAX_BYTES):
+                raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+            signed.append(data)
+        return signed
+
     def unpack(self, user_id: int, data: str | None) -> CallbackData | None:
         """The parsed data, or None when it is malformed, was not made for this user, or has expired."""
         if not data or len(data.encode()) > MAX_BYTES:

@@ -14,6 +14,7 @@ Times are aware datetimes in UTC (decision 8); SQLite hands them back naive, `_u
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -138,11 +139,16 @@ async def enqueue(
 
 
 async def enqueue_many(session: AsyncSession, items: Iterable[OutboxItem], now: dt.datetime | None = None) -> int:
-    """Add messages, skipping keys already enqueued (ON CONFLICT DO NOTHING); returns how many were new."""
+    """Add messages, skipping keys already enqueued (ON CONFLICT DO NOTHING); returns how many were new.
+
+    On PostgreSQL a batch of COPY_MIN_ROWS or more goes through COPY (`_copy_many`): the same rows, in the same
+    order, the same keys skipped."""
     now = now or utcnow()
     rows = [_row(item, now) for item in items]
     if not rows:
         return 0
+    if len(rows) >= COPY_MIN_ROWS and _is_postgres(session):
+        return await _copy_many(session, rows)
     # One cached Core statement run for all rows (SQLAlchemy's "insertmanyvalues" batches them within each
     # driver's parameter limit); a multi-row .values() is compiled anew per call, ~7x slower on SQLite.
     table = Outbox.__table__
@@ -150,6 +156,43 @@ async def enqueue_many(session: AsyncSession, items: Iterable[OutboxItem], now: 
         upsert_insert(session)(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
     )
     return len((await session.execute(statement, rows)).all())
+
+
+# The columns enqueue writes, in the staging table's order; `n` keeps the batch's order (ids follow it).
+_COPY_COLUMNS = ("idempotency_key", "kind", "chat_id", "customer_id", "payload", "status", "priority", "attempts",
+                 "not_before", "expires_at", "next_attempt_at", "created_at")  # fmt: skip
+COPY_MIN_ROWS = 200  # below this the plain INSERT costs less than creating the staging table's round trips
+_STAGE = "outbox_enqueue_stage"
+_CREATE_STAGE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} ON COMMIT DELETE ROWS AS "
+    f"SELECT {', '.join(_COPY_COLUMNS)}, 0 AS n FROM outbox WITH NO DATA"
+)
+_FROM_STAGE = (
+    f"INSERT INTO outbox ({', '.join(_COPY_COLUMNS)}) SELECT {', '.join(_COPY_COLUMNS)} FROM {_STAGE} ORDER BY n "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+)
+
+
+async def _copy_many(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """PostgreSQL: COPY the rows into a temporary staging table, then one INSERT … SELECT … ON CONFLICT DO NOTHING.
+
+    SQLAlchemy's multi-row INSERT … RETURNING built and bound a dozen parameters a row and read an id back per row:
+    18–33 µs a reminder, as much as rendering it, for the 190,958 reminders of the first sweep at 1,000,000 cars.
+    COPY sends the rows in asyncpg's binary format. The payload is the same JSON text SQLAlchemy's JSON type writes
+    (json.dumps, the engine's default serializer), so the rows are the same byte for byte; the batch keeps its
+    order (`n`), so ids are given in the same order. The staging table lives in the connection's temporary schema,
+    is emptied at every commit and after each use (one transaction may enqueue twice); everything runs in the
+    session's transaction, so a rollback takes the rows away as before."""
+    connection = await session.connection()
+    await connection.exec_driver_sql(_CREATE_STAGE)  # through SQLAlchemy: it begins the driver's transaction
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    records = [(*(row[column] for column in _COPY_COLUMNS[:4]), json.dumps(row["payload"]),
+                *(row[column] for column in _COPY_COLUMNS[5:]), n) for n, row in enumerate(rows)]  # fmt: skip
+    await driver.copy_records_to_table(_STAGE, records=records, columns=(*_COPY_COLUMNS, "n"))
+    status = await driver.execute(_FROM_STAGE)  # "INSERT 0 <rows inserted>"
+    await driver.execute(f"TRUNCATE {_STAGE}")
+    return int(status.rsplit(" ", 1)[1])
 
 
 def _claimed(row: Any) -> Claimed:

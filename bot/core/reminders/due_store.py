@@ -188,7 +188,6 @@ async def near_pages(
     order = (VehicleDue.due_on, VehicleDue.kind_order, VehicleDue.vehicle_id)
     postgresql = sessions.kw["bind"].dialect.name == "postgresql"
     car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
-    car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
     key = _text("reminder:") + car_id + ":" + VehicleDue.kind + ":" + due_on  # DueItem.idempotency_key
     after_snooze = key + ":snooze:" + _iso(ReminderSnooze.until, postgresql)
     sent, resent = aliased(Outbox), aliased(Outbox)
@@ -209,20 +208,51 @@ async def near_pages(
         .where(*REMINDABLE)
         .order_by(*order)
         .limit(config.batch_size)
+    )  # pages within bounded ranges of due dates (_day_ranges)
+    width, batch = len(DUE_COLUMNS) + 3, config.batch_size
+    for first, last in await _day_ranges(sessions, today, config):
+        after = None
+        while True:  # one query per range, unless one day alone holds more than a page
+            page = statement.where(_near(today, config, first), VehicleDue.due_on <= last)
+            if after is not None:
+                page = page.where(tuple_(*order) > tuple_(*after))
+            async with sessions() as session:  # Core rows: no ORM loading layer over thousands of them
+                rows = (await (await session.connection()).execute(page)).all()
+            if rows:
+                yield [(CarRow(*row[width:]), row) for row in rows]
+            if len(rows) < batch:
+                break
+            after = (rows[-1].due_on, rows[-1].kind_order, rows[-1].vehicle_id)
+
+
+async def _day_ranges(sessions: Sessions, today: dt.date, config: ReminderConfig) -> list[tuple[dt.date, dt.date]]:
+    """The near rows' due dates cut into ranges of consecutive days holding at most a page of rows each (a day
+    that holds more is a range of its own, read in keyset pages within it).
+
+    Each page's query is then bounded above as well as below: with only the keyset's lower bound and a LIMIT,
+    PostgreSQL joined every remaining near row to its car, customer and outbox keys and sorted them to return the
+    first page (the page query's plan: a bitmap scan of the rest of the range, then a top-N sort), so a sweep
+    read its rows about pages/2 times over: 0.6 s a page of 5,000 at 100,000 cars, growing with the fleet."""
+    statement = (
+        select(VehicleDue.due_on, func.count())
+        .where(_near(today, config, None))
+        .group_by(VehicleDue.due_on)
+        .order_by(VehicleDue.due_on)
     )
-    width, after = len(DUE_COLUMNS) + 3, None
-    while True:
-        if after is None:
-            page = statement.where(_near(today, config, None))
-        else:
-            page = statement.where(_near(today, config, after[0]), tuple_(*order) > tuple_(*after))
-        async with sessions() as session:  # Core rows: no ORM loading layer over thousands of them
-            rows = (await (await session.connection()).execute(page)).all()
-        if not rows:
-            return
-        last = rows[-1]
-        after = (last.due_on, last.kind_order, last.vehicle_id)
-        yield [(CarRow(*row[width:]), row) for row in rows]
+    async with sessions() as session:
+        days = (await session.execute(statement)).tuples().all()
+    ranges: list[tuple[dt.date, dt.date]] = []
+    first, last, held = None, None, 0
+    for day, count in days:
+        if first is not None and held + count > config.batch_size:
+            ranges.append((first, last))  # type: ignore[arg-type]
+            first, held = None, 0
+        if first is None:
+            first = day
+        last, held = day, held + count
+    if first is not None:
+        ranges.append((first, last))  # type: ignore[arg-type]
+    return ranges
 
 
 async def counts(session: AsyncSession, today: dt.date, config: ReminderConfig) -> tuple[int, int, int]:

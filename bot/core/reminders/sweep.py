@@ -26,11 +26,12 @@ keeps two replicas from sweeping at once (they could each fill one customer's ca
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -44,7 +45,7 @@ from bot.core.outbox.store import OutboxItem
 from bot.core.reminders import due_rows, due_store
 from bot.core.reminders import message as reminder_message
 from bot.core.reminders import repo as reminder_repo
-from bot.core.reminders.message import CarView
+from bot.core.reminders.message import CarView, ReminderTexts
 from bot.core.reminders.policy import (
     ItemDecision,
     Outcome,
@@ -73,6 +74,10 @@ class _Candidate:
     snoozed_until: dt.date | None
 
 
+_Send = tuple[_Candidate, dt.datetime, dt.datetime]  # a reminder to enqueue: its candidate, not_before, expiry
+RENDER_SLICE = 500  # reminders rendered between two turns of the event loop (the next read, the last write)
+
+
 class PagePass:
     """The decisions for one page of items; `reminded` counts each customer's reminders within the cap's window
     (earlier sweeps' from the database, this sweep's as it goes, in a dry run too)."""
@@ -85,9 +90,11 @@ class PagePass:
         report: SweepReport,
         reminded: Counter[int],
         on_item: Callable[[ItemDecision], None] | None,
+        texts: ReminderTexts | None = None,
     ) -> None:
         self.deps, self.config, self.now, self.today = deps, deps.config, now, today
         self.report, self.reminded, self.on_item = report, reminded, on_item
+        self.texts = texts or ReminderTexts(deps.renderers.messages)  # the sweep's, shared by its pages
 
     def _emit(self, outcome: Outcome, candidate: _Candidate, **extra: object) -> None:
         self.report.outcomes[outcome] += 1
@@ -105,8 +112,9 @@ class PagePass:
 
     def decide(
         self, items: list[tuple[CarRow, DueItem]], snoozes: dict[tuple[int, str], dt.date], existing: set[str]
-    ) -> list[OutboxItem]:
-        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue.
+    ) -> list[_Send]:
+        """Snoozes, keys already in the outbox, the per-customer cap, quiet hours and expiry: what to enqueue
+        (each rendered by `message`, apart, so the sweep can let the next page's read run meanwhile).
 
         `snoozes`: (car, kind) → the snooze's end; `existing`: which of the items' keys (and of their keys after a
         snooze that has ended) the outbox holds.
@@ -128,12 +136,12 @@ class PagePass:
                 fresh.append(candidate)
         return self._within_caps(fresh)
 
-    def _within_caps(self, fresh: list[_Candidate]) -> list[OutboxItem]:
+    def _within_caps(self, fresh: list[_Candidate]) -> list[_Send]:
         reminded, cap = self.reminded, self.config.cap_count
         not_before = self.config.quiet.shift(self.now)
         shifted = not_before != self.now.astimezone(dt.UTC)
         fresh.sort(key=lambda c: (c.car.customer_id, c.item.due, DUE_KINDS.index(c.item.kind)))
-        sends: list[OutboxItem] = []
+        sends: list[_Send] = []
         for candidate in fresh:
             car, item = candidate.car, candidate.item
             if reminded[car.customer_id] >= cap:
@@ -144,19 +152,21 @@ class PagePass:
                 self._emit("too_late", candidate, not_before=not_before, expires_at=expiry)
                 continue
             reminded[car.customer_id] += 1
-            sends.append(self._message(candidate, not_before, expiry))
+            sends.append((candidate, not_before, expiry))
             self.report.by_kind[item.kind] += 1
             self._emit("send", candidate, not_before=not_before, expires_at=expiry, quiet_shifted=shifted)
         return sends
 
-    def _message(self, candidate: _Candidate, not_before: dt.datetime, expiry: dt.datetime) -> OutboxItem:
+    def message(self, send: _Send) -> OutboxItem:
+        """The outbox row of a reminder `decide` chose: its text rendered and its buttons signed."""
+        candidate, not_before, expiry = send
         car = candidate.car
         locale = reminder_message.reminder_locale(
             car.locale_choice, car.last_locale, car.language_code, self.config.default_locale
         )
         view = CarView(car.id, car.plate, car.make, car.model)
-        payload = reminder_message.payload(
-            self.deps.renderers, locale, car.telegram_user_id, view, candidate.item, self.today,
+        payload = reminder_message.sweep_payload(
+            self.deps.renderers, self.texts, locale, car.telegram_user_id, view, candidate.item, self.today,
             car.first_name or car.name, candidate.again,
         )
         return OutboxItem(candidate.key, REMINDER_KIND, car.chat_id, payload, not_before, expiry, car.customer_id)
@@ -242,16 +252,76 @@ async def sweep(
                 report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale)) if n})
                 reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
             plan_for = cache(deps.schedule.plan_for)  # one lookup per make and model a sweep
-            async for page in due_store.near_pages(sessions, today, config):
-                items = await _items(sessions, deps, page, today, plan_for)
-                snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
-                existing = {key for (_, row), (_, item) in zip(page, items, strict=True)
-                            for key in _known_keys(row, item)}  # fmt: skip
-                sends = PagePass(deps, now, today, report, reminded, on_item).decide(items, snoozes, existing)
-                if sends and not dry_run:
-                    async with sessions.begin() as session:
-                        report.enqueued += await outbox.enqueue_many(session, sends, now=now)
+            texts = ReminderTexts(deps.renderers.messages)
+            async with _Pipeline(due_store.near_pages(sessions, today, config)) as pipeline:
+                while (page := await pipeline.next_page()) is not None:
+                    items = await _items(sessions, deps, page, today, plan_for)
+                    snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
+                    existing = {key for (_, row), (_, item) in zip(page, items, strict=True)
+                                for key in _known_keys(row, item)}  # fmt: skip
+                    page_pass = PagePass(deps, now, today, report, reminded, on_item, texts)
+                    chosen = page_pass.decide(items, snoozes, existing)
+                    sends: list[OutboxItem] = []
+                    for start in range(0, len(chosen), RENDER_SLICE):
+                        sends += [page_pass.message(send) for send in chosen[start : start + RENDER_SLICE]]
+                        await asyncio.sleep(0)  # the next page's read and the last page's write go on meanwhile
+                    if sends and not dry_run:
+                        await pipeline.write(_enqueue(sessions, sends, now))
+                report.enqueued += await pipeline.written()
     return report
+
+
+async def _enqueue(sessions: async_sessionmaker[AsyncSession], sends: list[OutboxItem], now: dt.datetime) -> int:
+    async with sessions.begin() as session:
+        return await outbox.enqueue_many(session, sends, now=now)
+
+
+class _Pipeline:
+    """The next page read and the last page written while the current one is decided and rendered.
+
+    Reading a page and writing one are mostly waiting on the database (on PostgreSQL another process, the other
+    core); rendering is the sweep's own CPU. One read ahead and one write behind at a time, each on its own
+    connection, so pages are still decided in order and memory holds at most three pages. A failed read or write
+    raises at the next page, and the tasks still running are cancelled when the sweep leaves."""
+
+    def __init__(self, pages: AsyncIterator[Any]) -> None:
+        self._pages = pages
+        self._reading: asyncio.Future[Any] | None = None
+        self._writing: asyncio.Future[int] | None = None
+        self._written = 0
+
+    async def __aenter__(self) -> _Pipeline:
+        self._reading = asyncio.ensure_future(anext(self._pages, None))
+        return self
+
+    async def next_page(self) -> Any:
+        assert self._reading is not None
+        page = await self._reading
+        self._reading = asyncio.ensure_future(anext(self._pages, None)) if page is not None else None
+        return page
+
+    async def write(self, writing: Coroutine[Any, Any, int]) -> None:
+        """Start this page's write once the last one is done (pages are written in order)."""
+        if self._writing is not None:
+            self._written += await self._writing
+        self._writing = asyncio.ensure_future(writing)
+
+    async def written(self) -> int:
+        """How many rows the writes added, once all are done."""
+        if self._writing is not None:
+            self._written += await self._writing
+            self._writing = None
+        return self._written
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in (self._reading, self._writing):
+            if task is not None and not task.done():
+                task.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
+        aclose = getattr(self._pages, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @contextmanager

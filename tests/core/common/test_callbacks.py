@@ -17,6 +17,7 @@ from bot.core.common.callbacks import (
     DEFAULT_MAX_AGE,
     MAX_BYTES,
     CallbackCodec,
+    CallbackData,
     key_id,
     max_age,
 )
@@ -196,3 +197,15 @@ def test_the_longest_faq_entry_id_fits() -> None:
     entries = faq["entries"] if isinstance(faq, dict) else faq
     longest = max((e["id"] for e in entries), key=len)
     assert len(codec.pack(42, "faq", "show", longest).encode()) <= MAX_BYTES
+
+
+def test_pack_many_signs_each_button_as_pack_does_and_refuses_the_same_parts() -> None:
+    one = CallbackCodec(KEY, clock=lambda: NOW)
+    buttons = [("rem", "book", "12", "svc"), ("rem", "odo", "12"), ("faq", "show", "oil")]
+    assert one.pack_many(42, buttons) == [one.pack(42, *parts) for parts in buttons]
+    assert [one.unpack(42, data) for data in one.pack_many(42, buttons[:1])] == [
+        CallbackData("rem", "book", ("12", "svc"))
+    ]
+    for bad in (("rem", "bo:ok"), ("rem", ""), ("rem",), ("rem", "x" * 60)):
+        with pytest.raises(ValueError):
+            one.pack_many(42, [bad])

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common import customers
@@ -177,3 +177,75 @@ async def test_racing_claimers_get_disjoint_rows(sessions: async_sessionmaker[As
     results = await asyncio.gather(*(claimer(f"w{n}") for n in range(4)))
     claimed = [row_id for result in results for row_id in result]
     assert len(claimed) == len(set(claimed)) == 120
+
+
+def _many(prefix: str, count: int) -> list[OutboxItem]:
+    """Varied rows: customers or none, expiries or none, a later not_before, campaign priority, unicode text."""
+    return [
+        OutboxItem(
+            f"{prefix}:{n}", "campaign" if n % 3 else "reminder", 1000 + n % 7,
+            message_payload(f"訊息 <b>{n}</b> ✓", {"inline_keyboard": [[{"text": "ok", "callback_data": f"x:{n}"}]]}),
+            T0 + dt.timedelta(hours=n % 5) if n % 2 else None, T0 + dt.timedelta(days=1) if n % 4 else None,
+            n if n % 5 else None, priority=outbox.CAMPAIGN_PRIORITY if n % 3 else 0,
+        )
+        for n in range(count)
+    ]
+
+
+async def _rows(sessions: async_sessionmaker[AsyncSession], prefix: str) -> list[tuple[object, ...]]:
+    """Every column of the rows under `prefix` (the payload as the stored text), ordered by id, keys unprefixed."""
+    columns = [column for column in Outbox.__table__.c if column.name not in ("id", "payload")]
+    statement = (
+        select(*columns, cast(Outbox.payload, String))
+        .where(Outbox.idempotency_key.like(f"{prefix}:%"))
+        .order_by(Outbox.id)
+    )
+    async with sessions() as session:
+        rows = (await session.execute(statement)).all()
+    return [(row[0].split(":", 1)[1], *row[1:]) for row in rows]
+
+
+async def test_a_large_batch_writes_the_same_rows_as_small_ones_and_skips_known_keys(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a batch of COPY_MIN_ROWS or more goes through COPY and a staging table: the rows, their
+    order (ids) and the keys skipped are those of the plain INSERT that smaller batches use."""
+    copied: list[int] = []
+    real = outbox._copy_many
+
+    async def spy(session: AsyncSession, rows: list[dict[str, object]]) -> int:
+        copied.append(len(rows))
+        return await real(session, rows)
+
+    monkeypatch.setattr(outbox, "_copy_many", spy)
+    count = outbox.COPY_MIN_ROWS + 50
+    small, large = _many("small", count), _many("large", count)
+    # Some keys already there, and one key twice in the batch: each is skipped, the first row wins.
+    assert await enqueue(sessions, *small[:10]) == 10
+    assert await enqueue(sessions, *large[:10]) == 10
+    small_new = 0
+    for start in range(10, count, 40):
+        small_new += await enqueue(sessions, *small[start : start + 40], small[start])
+    large_new = await enqueue(sessions, *large, large[20])
+    assert (small_new, large_new) == (count - 10, count - 10)
+    backend = sessions.kw["bind"].dialect.name
+    assert copied == ([count + 1] if backend == "postgresql" else [])
+    assert await _rows(sessions, "large") == await _rows(sessions, "small")
+    # Every key already there: nothing new, nothing changed.
+    assert await enqueue(sessions, *large) == 0
+    assert len(await _rows(sessions, "large")) == count
+
+
+async def test_a_large_batch_is_rolled_back_with_its_transaction_and_can_be_enqueued_twice_in_one(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    rows = _many("tx", 2 * outbox.COPY_MIN_ROWS)
+    first, second = rows[: outbox.COPY_MIN_ROWS], rows[outbox.COPY_MIN_ROWS :]
+    async with sessions() as session, session.begin():
+        assert await outbox.enqueue_many(session, first, now=T0) == len(first)
+        await session.rollback()
+    assert await _rows(sessions, "tx") == []
+    async with sessions.begin() as session:  # the staging table is empty again after each batch
+        assert await outbox.enqueue_many(session, first, now=T0) == len(first)
+        assert await outbox.enqueue_many(session, [*first[:5], *second], now=T0) == len(second)
+    assert [row[0] for row in await _rows(sessions, "tx")] == [str(n) for n in range(len(rows))]
