@@ -23,7 +23,7 @@ _SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "oth
 
 BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
     "booking_ask": [
-        {"step": step, "a": a, "reminder": reminder, "note": note}
+        {"step": step, "a": a, "reminder": reminder, "note": note, "example": date(2026, 12, 7)}
         for step in STEPS
         if step != "confirm"
         for a in (_FULL, _BARE)
@@ -31,7 +31,7 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for note in ("", "part_none")
     ],
     "booking_retry": [
-        {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3}
+        {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3, "example": date(2026, 12, 7)}
         for p in _PROBLEMS
         for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
     ],
@@ -45,7 +45,7 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
     ],
     "appointment_card": [
         {"event": e, "a": a, "staff": staff, "visit": visit}
-        for e in ("new", "rescheduled", "cancelled", "coming", "update")
+        for e in ("new", "rescheduled", "cancelled", "coming", "update", "outdated")
         for a in (_FULL, _CANCELLED, {**_FULL, "status": "done"}, _MOVED)
         for staff, visit in (("", None), ("Alex <b>", True), ("Alex", False))
     ] + [{"event": "new", "a": _FULL, "staff": "", "visit": None,

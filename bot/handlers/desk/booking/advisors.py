@@ -1,5 +1,7 @@
 """The advisors' side of bookings: a card in the advisors' group for each new, moved or cancelled booking,
-with confirm / arrived / no-show / done buttons (`appt:<action>:<id>`, signed for the group).
+with confirm / arrived / no-show / done buttons (`appt:<action>:<id>`, signed for the group). Each card goes
+through the outbox, which keeps its message id: a newer card of the same booking edits the older ones (the
+booking as it is now, marked outdated, no buttons), so the desk has one live card per booking.
 
 Every press is checked with require_staff("advisor", in_group=True): an outsider, marketing staff or a
 customer with forged data is refused politely. The status change is one conditional UPDATE, so a second

@@ -183,6 +183,8 @@ async def typed(update: Update, context: CareContext) -> object:
                 keep(context, answers)
                 return await ask(update, context, locale)
             answers = answers_of(context)
+        if (taken := await earlier_answer(context, step, text, answers, service=False)) is not None:  # a day
+            return await _changed(update, context, locale, answers, taken)
         if context.services.faq.ask(text, locale).decision == "answer":
             await faq.question(update, context)
             return await ask(update, context, locale, reminder=True)
@@ -193,6 +195,8 @@ async def typed(update: Update, context: CareContext) -> object:
         if (taken := await earlier_answer(context, step, text, answers)) is not None:  # a change of mind
             return await _changed(update, context, locale, answers, taken)
         return await ask(update, context, locale, reminder=True)  # the question again, "tap a button" above it
+    if step == "notes" and await typed_choice(update, context, locale) == ("skip", ""):  # "skip" typed
+        text = ""
     problem, day = await _take_typed(context, step, text, answers)
     if problem == "phone_unclear" and (taken := await earlier_answer(context, step, text, answers)) is not None:
         return await _changed(update, context, locale, answers, taken)

@@ -67,8 +67,11 @@ def _forget_mode(answers: Answers) -> None:
         answers.pop("mode", None)
 
 
-async def earlier_answer(context: CareContext, step: str, text: str, answers: Answers) -> Problem | None:
-    """Take `text` as the answer to an earlier question when it reads as one: (None, None) when taken, (a
+async def earlier_answer(
+    context: CareContext, step: str, text: str, answers: Answers, *, service: bool = True
+) -> Problem | None:
+    """Take `text` as the answer to an earlier question when it reads as one (a day or a time; a service too
+    unless `service` is False: a question naming a service is the FAQ's first): (None, None) when taken, (a
     problem, its day) when it is a day that cannot be booked, None when it is no earlier answer."""
     if step in AFTER_THE_TIME and "slot" in answers:
         wanted = read_time(text)
@@ -82,7 +85,7 @@ async def earlier_answer(context: CareContext, step: str, text: str, answers: An
                 _forget_mode(answers)
                 answered(answers, "day")
             return problem
-    kind = context.services.faq.service_type(text) if len(text) <= SERVICE_WORDS_MAX else None
+    kind = context.services.faq.service_type(text) if service and len(text) <= SERVICE_WORDS_MAX else None
     changes_service = step not in ("service", "vehicle", "notes", "day", "slot") and "resched" not in answers
     if kind is not None and changes_service and kind != answers.get("service"):
         answers["service"] = kind

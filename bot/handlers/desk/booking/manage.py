@@ -5,6 +5,7 @@ reminder's "I'll be there".
 looked up with that customer's id (bot.core.desk.booking.repo.owned), so nobody reaches another's booking.
 Rescheduling goes back to the day and time questions with the rest kept; the old place is given back only
 when the new one is taken. Cancelling asks a reason (buttons, or typed; "another reason" asks it typed).
+"↩️ Back" on the first question of either comes back here (bot.handlers.desk.booking.earlier.go_back).
 """
 
 from __future__ import annotations

@@ -127,13 +127,16 @@ def _bare(label: str) -> str:
 
 
 async def typed_choice(update: Update, context: CareContext, locale: Locale) -> tuple[str, str] | None:
-    """(action, arg) of the question's button whose label the customer typed (「現場等候」 for the button)."""
+    """(action, arg) of the question's button whose label the customer typed (「現場等候」 for the button), or
+    the one button whose label holds what they typed (「南山」 for 「南山服務站」)."""
     message, answers = update.effective_message, answers_of(context)
     if message is None or not message.text:
         return None
     typed = _bare(message.text)
     made, _, _ = await _choices(update, context, locale, next_step(answers), answers)
     found = [(action, arg) for label, _, action, arg in made if typed and _bare(label) == typed]
+    if not found and len(typed) >= 2:
+        found = [(action, arg) for label, _, action, arg in made if typed in _bare(label)]
     return found[0] if len(found) == 1 else None
 
 

@@ -20,6 +20,7 @@ from bot.core.desk.booking.service import BookingDesk, NewBooking
 from bot.core.services import Services
 from bot.db.desk.booking.models import Appointment, SlotUsage
 from bot.handlers.desk.booking import answers as appointments_answers
+from bot.handlers.desk.booking import earlier as appointments_earlier
 from bot.handlers.desk.booking import steps as appointments_steps
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.recording import RecordingRequest
@@ -299,7 +300,7 @@ async def test_typed_days_against_the_dealers_clock_say_what_is_wrong_and_show_o
 ) -> None:
     app, engine = app_engine
     evening = dt.datetime(2026, 11, 28, 19, 0, tzinfo=services_of(app).settings.tz)  # a Saturday, after 16:00
-    for module in (appointments_steps, appointments_answers):
+    for module in (appointments_steps, appointments_answers, appointments_earlier):
         monkeypatch.setattr(module, "now_local", lambda context: evening)
     customer = Customer(app, engine, USER, "zh-hant")
     await customer.say("/book")

@@ -168,3 +168,28 @@ async def test_back_on_a_reminders_first_question_asks_the_service(
     await customer.press("Repair")
     [day] = await customer.press("Nanshan")  # the reminder's car is kept: not asked
     assert "Which day?" in day["text"]
+
+
+async def test_relative_days_a_part_of_a_label_and_skip_are_read_when_typed(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    services = services_of(app)
+    customer = Customer(app, engine, USER, "zh-hans")
+    await customer.say("/book")
+    await customer.say("保养")
+    [car] = await customer.say("南山")  # a part of 「南山服务站」
+    assert "哪一辆车" in car["text"]
+    await customer.say("粤B12345")
+    await customer.say("下周二")
+    [mode] = await customer.press("10:00")
+    assert "现场等候" in " ".join(labels(mode))
+    [slots] = await customer.say("大后天下午")  # at "wait or drop off?": a day, not a question for the FAQ
+    in_three_days = today(services) + dt.timedelta(days=3)
+    assert day_words("zh-hans", in_three_days) in slots["text"] and slot_labels(slots)
+    await customer.press(slot_labels(slots)[0])
+    await customer.say("现场等候")
+    [phone] = await customer.say("略过")  # the button's label typed: skipped, not kept as the note
+    assert "电话" in phone["text"]
+    [summary] = await customer.say("13800138000")
+    assert "备注" not in summary["text"] and day_words("zh-hans", in_three_days) in summary["text"]
