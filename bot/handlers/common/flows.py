@@ -52,7 +52,7 @@ def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fall
     Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again."""
     wrapped: set[int] = set()
     for handler in [*entry_points, *fallbacks, *(h for handlers in states.values() for h in handlers)]:
-        if id(handler) not in wrapped:  # one handler object may serve several states
+        if id(handler) not in wrapped and not hasattr(handler.callback, "asking"):  # a handler in several states
             wrapped.add(id(handler))
             handler.callback = _asking(name, handler.callback)
     with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
@@ -77,6 +77,7 @@ def _asking(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
 
     run.__doc__, run.__qualname__, run.__name__ = callback.__doc__, callback.__qualname__, callback.__name__
     run.__module__ = callback.__module__
+    run.asking = name  # type: ignore[attr-defined]
     return run
 
 
