@@ -4,14 +4,18 @@ else about the customer written at once (bot.core.common.customers.meet_customer
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.common import customers
 from bot.core.common.customers import SeenTimes, meet_customer
+from bot.core.common.settings import Settings
+from bot.db.engine import create_engine, session_factory
 from bot.db.garage.models import Customer
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -161,3 +165,22 @@ async def test_a_flush_never_puts_a_customer_back_in_time(sessions: Sessions) ->
     await seen.seen(7, EARLIER - dt.timedelta(hours=1))  # older than what a write-through stored meanwhile
     await seen.flush()
     assert naive((await stored(sessions, 7)).last_seen_at) == EARLIER
+
+
+async def test_a_first_contact_created_meanwhile_by_another_process_is_refreshed_not_failed(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    path = make_url(settings.database_url).database
+    assert path is not None
+
+    def other_process_first(previous: str | None) -> str | None:  # between our read and our insert
+        with sqlite3.connect(path) as other:
+            other.execute("INSERT INTO customer (telegram_user_id, first_name, reminders_opt_out, marketing_opt_out,"
+                          " created_at, last_seen_at) VALUES (55, 'Old', 0, 0, '2026-01-05 08:00:00',"
+                          " '2026-01-05 08:00:00')")  # fmt: skip
+        return "en"
+
+    view, locale = await meet_customer(sessions, SeenTimes(sessions), 55, 55, "Ann", "en", other_process_first)
+    row = await stored(sessions, 55)
+    await engine.dispose()
+    assert (view.id, row.first_name, row.chat_id, row.last_locale, locale) == (row.id, "Ann", 55, "en", "en")
