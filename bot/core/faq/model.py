@@ -28,8 +28,10 @@ from sklearn.svm import LinearSVC
 from bot.core.faq.matcher import MIN_CONTENT, Analyzer, LexicalMatcher, MatchingConfig, compact, too_short
 
 OFF_TOPIC = "__off_topic__"
-MODEL_VERSION = 6  # bump when features or stages change: cached models are keyed by it
-_TRIGRAM_WEIGHT = 1.0
+MODEL_VERSION = 7  # bump when features or stages change: cached models are keyed by it
+# Chinese character trigrams next to bigrams (weight 1). 5-fold CV, 4,078 questions, same targets: 1.5 → 77.9% answered
+# right, 1.0 → 79.8%, 0.5 → 80.6%, 0.3 → 81.1% (development set 93.0% at 1.0, 94.2% at 0.5 and 0.3).
+_TRIGRAM_WEIGHT = 0.5
 _LATIN_TRIGRAM_WEIGHT = 0.5
 _FROM_CLASSIFIER = 3  # candidates: the classifier's top entries...
 _FROM_LEXICAL = 2  # ...and the lexical matcher's

@@ -1,8 +1,9 @@
 """The FAQ as customers get it (bot.core.faq.service: intents, then the learned matcher) on two labelled sets:
 tests/data/faq_eval.yaml, the development set (tuned on), and tests/data/faq_blind.yaml, the blind test set
 (written without sight of faq.yaml, the development set or the matcher; committed once, never edited to fit).
-Each test fails when the matcher regresses below what it achieves today; issue 14's targets, not all met yet,
-are asserted too, as expected failures that turn into errors once they pass (then make them plain asserts)."""
+Each test fails when the matcher regresses below what it achieves today; issue 14's targets are asserted too:
+met on the development set, and on the blind set an expected failure (right entry first is 95.3%, not 97%) that
+turns into an error once it passes (then make it a plain assert)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from bot.core.services import Services
 SETS = {name: LabelledSet.load(ROOT / "tests" / "data" / f"faq_{name}.yaml") for name in ("eval", "blind")}
 # What the matcher achieves today (bench/faq_bench.py, README "Measured figures"), a little below: a floor.
 FLOORS = {  # set: (answered right outright ≥, answered wrong ≤, right entry first ≥, off-topic answered ≤)
-    "eval": (0.89, 0.02, 0.95, 0.03),
-    "blind": (0.85, 0.03, 0.92, 0.04),
+    "eval": (0.92, 0.01, 0.97, 0.02),  # measured 2026-12-04: 93.8%, 0.0%, 98.8%, 0.0%
+    "blind": (0.90, 0.025, 0.94, 0.025),  # measured 2026-12-04: 91.7%, 1.9%, 95.3%, 1.3%
 }
 TARGETS = (0.90, 0.02, 0.97, 0.03)  # issue 14, for both sets
 
@@ -56,8 +57,16 @@ def test_no_regression(shared_services: Services, name: str) -> None:
     assert result.out_of_domain_rate <= off_topic, report(result)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14's targets are not all met yet (README, Measured figures)")
-@pytest.mark.parametrize("name", ["eval", "blind"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "eval",
+        pytest.param(
+            "blind",
+            marks=pytest.mark.xfail(strict=True, reason="blind set: right entry first 95.3% < 97% (README)"),
+        ),
+    ],
+)
 def test_issue_14_targets(shared_services: Services, name: str) -> None:
     result = accuracy(shared_services, name)
     direct, wrong, first, off_topic = TARGETS
@@ -73,7 +82,7 @@ def test_cross_validation_over_the_alternate_questions(shared_services: Services
     questions = sum(1 for entry in shared_services.kb.entries for _ in entry.questions.all())
     assert (cv.folds, cv.questions) == (targets.folds, questions)
     assert cv.answered_wrong <= targets.max_wrong_answers and cv.off_topic_answered <= targets.max_off_topic_answered
-    assert cv.right_first >= 0.80 and cv.answered_right >= 0.70  # today's figures, a little below
+    assert cv.right_first >= 0.88 and cv.answered_right >= 0.78  # today's figures (90.0%, 80.3%), a little below
     assert 0 < matcher.suggest_threshold < matcher.answer_threshold < 100
 
 
