@@ -7,7 +7,7 @@ The loopback server (tests/botapi) runs in its own process and answers 429 beyon
 any second (and 1/s per private chat). In this process: a fresh database with N customers on Telegram, one
 campaign to all of them created and enqueued by the real delivery tick (bot.core.campaigns.delivery), the real
 sender (scheduler.jobs.build_sender, its rate set to `--sender-share` of the limit: answers to customers need the
-rest; its requests in flight scaled like the rate, see scaled_concurrency), ticked as the scheduler ticks it (each
+rest; its requests in flight set by scaled_concurrency), ticked as the scheduler ticks it (each
 tick drains until nothing is due), the marketing tick every few seconds (progress), and the real Application
 answering FAQ questions sent through process_update at `--questions-per-second`, its replies going over HTTP to the
 same server.
@@ -71,12 +71,13 @@ def serve(connection: Connection, rate: int, first_id: int, recipients: int) -> 
 
 
 def scaled_concurrency(sender_rate: float) -> int:
-    """The settings' requests in flight (8 for the default 25/s) scaled like the rate. In flight = rate × round
-    trip (Little's law): 8 at 97/s caps the rate at 8 ÷ round trip, i.e. below the limit once a loaded machine
-    stretches round trips past 80 ms (measured: the loop waited for a free slot 56% of the time)."""
+    """Requests in flight for the sender: the settings' 8 (for 25/s) is too few at 97/s on a loaded machine, too
+    many is costly. In flight = rate × round trip (Little's law): 8 caps 97/s once round trips pass 80 ms, and the
+    loop waited for a free slot 56% of the time at a load average of 15. But httpcore's pool checks every idle
+    connection (a poll syscall each) on every request, so each connection costs CPU on every message: at 31 in
+    flight that was a third of the sender's CPU in a profile. 16 covers round trips up to 165 ms at 97/s."""
     defaults = Settings.model_fields
-    per_message = defaults["outbox_concurrency"].default / defaults["outbox_rate_per_second"].default
-    return max(defaults["outbox_concurrency"].default, round(sender_rate * per_message))
+    return max(defaults["outbox_concurrency"].default, min(16, round(sender_rate / 6)))
 
 
 def rss_mb() -> float:
@@ -269,8 +270,8 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=100, help="the server's limit (sendMessage calls per second)")
     parser.add_argument("--sender-share", type=float, default=0.97, help="the sender's rate as a share of the limit")
-    parser.add_argument("--concurrency", type=int, help="the sender's requests in flight (default: the settings' 8 "
-                        "for 25/s, scaled like the rate: 31 at 97/s)")
+    parser.add_argument("--concurrency", type=int, help="the sender's requests in flight (default: 16 at 97/s, "
+                        "see scaled_concurrency)")
     parser.add_argument("--questions-per-second", type=float, default=2.0)
     parser.add_argument("--pg", metavar="URL", help="run on PostgreSQL (postgresql+asyncpg://…), a temporary schema")
     arguments = parser.parse_args()
