@@ -74,6 +74,7 @@ class _Candidate:
     snoozed_until: dt.date | None
 
 
+_KIND_ORDER = {kind: n for n, kind in enumerate(DUE_KINDS)}  # DUE_KINDS.index, as a lookup
 _Send = tuple[_Candidate, dt.datetime, dt.datetime]  # a reminder to enqueue: its candidate, not_before, expiry
 RENDER_SLICE = 500  # reminders rendered between two turns of the event loop (the next read, the last write)
 
@@ -140,7 +141,7 @@ class PagePass:
         reminded, cap = self.reminded, self.config.cap_count
         not_before = self.config.quiet.shift(self.now)
         shifted = not_before != self.now.astimezone(dt.UTC)
-        fresh.sort(key=lambda c: (c.car.customer_id, c.item.due, DUE_KINDS.index(c.item.kind)))
+        fresh.sort(key=lambda c: (c.car.customer_id, c.item.due, _KIND_ORDER[c.item.kind]))
         sends: list[_Send] = []
         for candidate in fresh:
             car, item = candidate.car, candidate.item
