@@ -207,6 +207,8 @@ def second_press(call: Any) -> bool:
 
 
 MOST_PARTS = 2  # an answer in two parts: an acknowledgement, the emergency numbers or an answer to a question
+# The emergency numbers' first line in each locale: sent before whatever the flow the customer is in replies
+EMERGENCY_HEADS = ("<b>If anyone is in danger", "<b>有危險或有人受傷", "<b>有危险或有人受伤")
 # asked mid-flow, then the flow's next question (a reply keyboard cannot be removed by a message with buttons)
 
 
@@ -221,7 +223,8 @@ def answered_once(raw: dict[str, Any], calls: list[Any], updates: int) -> list[s
     if not sent and not relayed:
         return [f"update {str(raw)[:300]}: no answer"]
     distinct_updates = 2 if updates > 1 else 1
-    if len(sent) > MOST_PARTS * distinct_updates:
+    emergency = sum(1 for t in sent if isinstance(t, str) and t.startswith(EMERGENCY_HEADS))
+    if len(sent) - emergency > MOST_PARTS * distinct_updates:  # the emergency numbers come on top of the flow's reply
         return [f"update {str(raw)[:300]}: {len(sent)} messages {[t[:60] for t in sent]}"]
     doubled = [t for t, n in Counter(sent).items() if n > distinct_updates]
     if doubled:
