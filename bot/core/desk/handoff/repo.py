@@ -32,7 +32,7 @@ from bot.db.desk.booking.models import Appointment
 from bot.db.desk.handoff.models import Ticket, TicketEvent
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
 
-ClaimResult = Literal["claimed", "taken", "closed"]
+ClaimResult = Literal["claimed", "mine", "taken", "closed"]
 DETAIL_MAX = 200
 
 
@@ -133,7 +133,8 @@ async def faq_trail(session: AsyncSession, ticket_id: int) -> list[dict[str, str
 
 
 async def claim(session: AsyncSession, ticket_id: int, staff_id: int, now: dt.datetime) -> ClaimResult:
-    """Take an open ticket; 'taken' when someone already has it (the same person: 'claimed' again)."""
+    """Take an open ticket; 'taken' when someone else already has it, 'mine' when the same person does (a second
+    tap changes nothing)."""
     result = await session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.status == "open")
@@ -145,7 +146,7 @@ async def claim(session: AsyncSession, ticket_id: int, staff_id: int, now: dt.da
     ticket = await session.get(Ticket, ticket_id)
     if ticket is None or ticket.status not in ACTIVE_STATUSES:
         return "closed"
-    return "claimed" if ticket.claimed_by == staff_id else "taken"
+    return "mine" if ticket.claimed_by == staff_id else "taken"
 
 
 async def transfer(session: AsyncSession, ticket_id: int, by_staff: int, to_staff: int, now: dt.datetime) -> bool:

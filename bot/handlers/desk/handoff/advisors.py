@@ -5,12 +5,13 @@ advisors' group, then against the ticket's current state, so stale and forged da
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update, User
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.core.common.fit import MAX_TEXT, split_html
@@ -175,11 +176,24 @@ async def claim(update: Update, context: CareContext, member: StaffMember, ticke
     """Take the ticket; someone else's stays theirs (transfer is the way to move it)."""
     async with context.services.sessions.begin() as session:
         result = await ticket_repo.claim(session, ticket.id, member.telegram_user_id, now(context))
-    if result != "claimed":
-        return await _alert(update, context, "ho_taken" if result == "taken" else "ho_already_closed")
+    if result != "claimed":  # a second tap by the one who has it: told so, nothing posted twice
+        keys = {"mine": "ho_already_yours", "taken": "ho_taken"}
+        return await _alert(update, context, keys.get(result, "ho_already_closed"))
     assert update.callback_query is not None
     await update.callback_query.answer()
     await _announce_owner(context, ticket.id, await staff_name(context, member, update.effective_user), "claimed")
+    await _drop_claim(update, context, ticket.id)
+
+
+async def _drop_claim(update: Update, context: CareContext, ticket_id: int) -> None:
+    """The pressed card keeps only the buttons that still apply (its Claim is gone once someone has it)."""
+    services, query = context.services, update.callback_query
+    async with services.sessions() as session:
+        fresh = await ticket_repo.get(session, ticket_id, services.settings.default_locale)
+    if fresh is None or query is None:
+        return
+    with contextlib.suppress(BadRequest):  # "message is not modified", or a card too old to edit
+        await query.edit_message_reply_markup(card_keyboard(services, fresh))
 
 
 async def _announce_owner(context: CareContext, ticket_id: int, name: str, event: str, **data: Any) -> None:

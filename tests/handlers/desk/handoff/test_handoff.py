@@ -214,15 +214,39 @@ async def test_claim_transfer_close_then_the_bot_answers_again(desk: Desk, custo
     assert kinds[:1] == ["opened"] and {"claimed", "transferred", "closed"} <= set(kinds)
 
 
+def claim_data(message: dict[str, Any]) -> str:
+    rows = message["reply_markup"]["inline_keyboard"]
+    return next(str(b["callback_data"]) for row in rows for b in row if "認領" in b["text"])
+
+
 async def test_claiming_a_claimed_ticket_is_refused(desk: Desk, customer: Customer) -> None:
     await open_by_menu(customer)
     message = card(desk, (await tickets(desk))[0].topic_id)
     await desk.advisor.press("認領", message=message)
-    await desk.advisor2.press("認領", message=message)
+    await desk.advisor2.press_data(claim_data(message), message["message_id"])  # tapped before the card changed
     [ticket] = await tickets(desk)
     assert ticket.claimed_by == ADVISOR_ID
     answer = desk.engine.calls("answerCallbackQuery")[-1].params
     assert answer.get("show_alert") and "其他同事" in answer["text"]
+
+
+async def test_a_second_tap_on_claim_posts_nothing_and_the_card_loses_its_claim(desk: Desk, customer: Customer) -> None:
+    """A double tap by the advisor who has it: no second note in the topic, no second "Alex is helping you" to
+    the customer; the pressed card keeps only transfer and close."""
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    message = card(desk, ticket.topic_id)
+    customer._new()
+    await desk.advisor.press("認領", message=message)
+    notes = len(desk.group_messages(ticket.topic_id))
+    await desk.advisor.press_data(claim_data(message), message["message_id"])  # the double tap's second half
+    assert len(customer._new()) == 1 and len(desk.group_messages(ticket.topic_id)) == notes
+    answer = desk.engine.calls("answerCallbackQuery")[-1].params
+    assert answer.get("show_alert") and "您處理中" in answer["text"]
+    [edited] = [c.params for c in desk.engine.calls("editMessageReplyMarkup")
+                if c.params.get("message_id") == message["message_id"]]  # fmt: skip
+    labels = [b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row]
+    assert not any("認領" in t for t in labels) and any("結束" in t for t in labels)
 
 
 async def test_a_reply_in_a_closed_topic_gets_a_note_not_a_relay(desk: Desk, customer: Customer) -> None:
@@ -313,7 +337,7 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
     anonymously: no customer id), for the reviewer to give it an entry."""
     from bot.db.faq.models import FaqLearned
 
-    await customer.say("車子有問題可以換嗎")  # a did-you-mean
+    await customer.say("換車還是修車")  # a did-you-mean
     await customer.press("都不是")
     [ticket] = await tickets(desk)
     await desk.advisor.say("您好，要看是哪一種情況", thread_id=ticket.topic_id)
@@ -321,4 +345,4 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
     async with desk.app.bot_data["services"].sessions() as session:
         [pair] = (await session.scalars(select(FaqLearned))).all()
     found = (pair.question, pair.entry_id, pair.source, pair.lang, pair.count)
-    assert found == ("車子有問題可以換嗎", "", "advisor", "zh-Hant", 1)
+    assert found == ("換車還是修車", "", "advisor", "zh-Hant", 1)
