@@ -187,7 +187,7 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
         await send(update, context, locale, "booking_summary", markup, a=a, others=others)
     else:
         await send(update, context, locale, "booking_ask", markup, step=step, a=a, reminder=reminder, note=note,
-                   example=example_day(context))  # fmt: skip
+                   example=example_day(context), choices=bool(made))  # fmt: skip
     return ACTIVE
 
 

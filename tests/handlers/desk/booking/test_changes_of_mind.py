@@ -193,3 +193,21 @@ async def test_relative_days_a_part_of_a_label_and_skip_are_read_when_typed(
     assert "电话" in phone["text"]
     [summary] = await customer.say("13800138000")
     assert "备注" not in summary["text"] and day_words("zh-hans", in_three_days) in summary["text"]
+
+
+@pytest.mark.parametrize(
+    ("language_code", "service", "branch", "asked", "not_asked"),
+    [("en", "Maintenance", "Nanshan", "Type its plate", "Tap it"),
+     ("zh-hans", "定期保养", "南山", "请输入车牌", "请点选"),
+     ("zh-hant", "定期保養", "南山", "請輸入車牌", "請點選")],
+)  # fmt: skip
+async def test_a_customer_without_cars_is_asked_to_type_the_plate_not_to_tap(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+    language_code: str, service: str, branch: str, asked: str, not_asked: str,
+) -> None:  # fmt: skip
+    app, engine = app_engine
+    customer = Customer(app, engine, USER + 1, language_code)
+    await customer.say("/book")
+    await customer.press(service)
+    [question] = await customer.press(branch)
+    assert asked in question["text"] and not_asked not in question["text"]
