@@ -123,9 +123,14 @@ def payload(
     today: date,
     name: str | None = None,
     again: bool = False,
+    texts: ReminderTexts | None = None,
 ) -> dict[str, Any]:
-    """The sendMessage payload of one reminder: rendered text and its buttons."""
-    text = render_text(renderers.messages, locale, car, item, today, name, again)
+    """The sendMessage payload of one reminder: rendered text and its buttons (the text taken from the sweep's
+    `texts` when given, which reuse one rendering for many cars)."""
+    if texts is not None:
+        text = texts.render(locale, car, item, today, name, again)
+    else:
+        text = render_text(renderers.messages, locale, car, item, today, name, again)
     return message_payload(text, keyboard(renderers, locale, user_id, car.id, item.kind))
 
 
@@ -192,19 +197,3 @@ def _fill(parts: list[str], name: str | None, plate: str | None) -> str:
         return parts[0]
     values = {"name": str(escape(name or "")), "plate": str(escape(plate or ""))}
     return "".join(part if n % 2 == 0 else values[part] for n, part in enumerate(parts)).strip()
-
-
-def sweep_payload(
-    renderers: Renderers,
-    texts: ReminderTexts,
-    locale: Locale,
-    user_id: int,
-    car: CarView,
-    item: DueItem,
-    today: date,
-    name: str | None = None,
-    again: bool = False,
-) -> dict[str, Any]:
-    """`payload`, the text taken from the sweep's `texts`."""
-    text = texts.render(locale, car, item, today, name, again)
-    return message_payload(text, keyboard(renderers, locale, user_id, car.id, item.kind))

@@ -166,9 +166,9 @@ class PagePass:
             car.locale_choice, car.last_locale, car.language_code, self.config.default_locale
         )
         view = CarView(car.id, car.plate, car.make, car.model)
-        payload = reminder_message.sweep_payload(
-            self.deps.renderers, self.texts, locale, car.telegram_user_id, view, candidate.item, self.today,
-            car.first_name or car.name, candidate.again,
+        payload = reminder_message.payload(
+            self.deps.renderers, locale, car.telegram_user_id, view, candidate.item, self.today,
+            car.first_name or car.name, candidate.again, texts=self.texts,
         )
         return OutboxItem(candidate.key, REMINDER_KIND, car.chat_id, payload, not_before, expiry, car.customer_id)
 
