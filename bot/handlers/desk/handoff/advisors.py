@@ -181,28 +181,20 @@ async def claim(update: Update, context: CareContext, member: StaffMember, ticke
         return await _alert(update, context, keys.get(result, "ho_already_closed"))
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await _announce_owner(context, ticket.id, await staff_name(context, member, update.effective_user), "claimed")
-    await _drop_claim(update, context, ticket.id)
+    fresh = await _announce_owner(context, ticket.id, await staff_name(context, member, update.effective_user),
+                                  "claimed")  # fmt: skip
+    with contextlib.suppress(BadRequest):  # the pressed card loses its Claim ("not modified", or too old to edit)
+        await update.callback_query.edit_message_reply_markup(card_keyboard(context.services, fresh))
 
 
-async def _drop_claim(update: Update, context: CareContext, ticket_id: int) -> None:
-    """The pressed card keeps only the buttons that still apply (its Claim is gone once someone has it)."""
-    services, query = context.services, update.callback_query
-    async with services.sessions() as session:
-        fresh = await ticket_repo.get(session, ticket_id, services.settings.default_locale)
-    if fresh is None or query is None:
-        return
-    with contextlib.suppress(BadRequest):  # "message is not modified", or a card too old to edit
-        await query.edit_message_reply_markup(card_keyboard(services, fresh))
-
-
-async def _announce_owner(context: CareContext, ticket_id: int, name: str, event: str, **data: Any) -> None:
+async def _announce_owner(context: CareContext, ticket_id: int, name: str, event: str, **data: Any) -> TicketView:
     services = context.services
     async with services.sessions() as session:
         fresh = await ticket_repo.get(session, ticket_id, services.settings.default_locale)
     assert fresh is not None
     await note(context, fresh, event, card_keyboard(services, fresh), name=name, **data)
     await tell_customer(context, fresh, "claimed", name=name)
+    return fresh
 
 
 async def choose_transfer(update: Update, context: CareContext, member: StaffMember, ticket: TicketView) -> None:
