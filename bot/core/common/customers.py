@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.common.base import utcnow
-from bot.db.common.dialect import upsert_insert
+from bot.db.common.dialect import engine_of, upsert_insert
 from bot.db.garage.models import Customer
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,9 @@ class CustomerView:
 
 _VIEW_COLUMNS = (Customer.id, Customer.telegram_user_id, Customer.first_name, Customer.language_code,
                  Customer.locale_choice, Customer.last_locale)  # fmt: skip
+# The same as Core columns: `meet_customer` runs for every update and skips the ORM session's bookkeeping.
+_TABLE = Customer.__table__
+_INSERT = insert(_TABLE).returning(*(_TABLE.c[column.key] for column in _VIEW_COLUMNS))
 
 
 def _view(row: Customer) -> CustomerView:
@@ -159,16 +162,18 @@ async def meet_customer(
     `written(last_locale)` is the locale the message is written in, given the customer's previous one (None:
     no telling). Returns the customer as stored after this contact and that written locale. A new customer, or
     one whose chat, Telegram name, language or written locale changed, is written at once as before; otherwise
-    only the time is noted, in `seen`."""
-    async with sessions() as session:
+    only the time is noted, in `seen`. Core statements on a bare connection: this runs for every update, and an
+    ORM session's bookkeeping was a third of the bot's own work per answer (bench/throughput_bench.py)."""
+    c = _TABLE.c
+    async with engine_of(sessions).connect() as connection:
         found = (
-            await session.execute(
+            await connection.execute(
                 select(
-                    Customer.id, Customer.chat_id, Customer.first_name, Customer.language_code, Customer.locale_choice,
-                    Customer.last_locale, Customer.forgotten_at.is_not(None),
-                ).where(Customer.telegram_user_id == telegram_user_id)
+                    c.id, c.chat_id, c.first_name, c.language_code, c.locale_choice, c.last_locale,
+                    c.forgotten_at.is_not(None),
+                ).where(c.telegram_user_id == telegram_user_id)
             )
-        ).one_or_none()  # fmt: skip
+        ).one_or_none()
     known = _Known(*found) if found is not None else None
     locale = written(known.last_locale if known is not None else None)
     if known is not None and not _changed(known, chat_id, first_name, language_code, locale):
@@ -179,8 +184,8 @@ async def meet_customer(
     if known is None:  # first contact: a plain INSERT, whose compiled form SQLAlchemy caches (not the upsert's)
         values = _touch_values(telegram_user_id, chat_id, first_name, language_code, locale)
         try:
-            async with sessions.begin() as session:
-                row = (await session.execute(insert(Customer).values(**values).returning(*_VIEW_COLUMNS))).one()
+            async with engine_of(sessions).begin() as connection:
+                row = (await connection.execute(_INSERT, values)).one()
             return CustomerView(*row), locale
         except IntegrityError:
             pass  # another process (a replica, an import) created them meanwhile: refreshed as a known customer

@@ -32,7 +32,7 @@ from bot.core.reminders import repo as reminder_repo
 from bot.core.reminders.policy import ReminderConfig, ReminderDeps, facts
 from bot.core.reminders.repo import CAR_COLUMNS, REMINDABLE, CarRow, chunks, vehicle_filter
 from bot.db.common.base import utcnow
-from bot.db.common.dialect import upsert_insert
+from bot.db.common.dialect import engine_of, upsert_insert
 from bot.db.garage.models import Customer, Vehicle
 from bot.db.outbox.models import Outbox
 from bot.db.reminders.models import ReminderSnooze, VehicleDue, VehicleDueStale, VehicleDueState
@@ -186,7 +186,7 @@ async def near_pages(
     if not _windows(config):
         return
     order = (VehicleDue.due_on, VehicleDue.kind_order, VehicleDue.vehicle_id)
-    postgresql = sessions.kw["bind"].dialect.name == "postgresql"
+    postgresql = engine_of(sessions).dialect.name == "postgresql"
     car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
     key = _text("reminder:") + car_id + ":" + VehicleDue.kind + ":" + due_on  # DueItem.idempotency_key
     after_snooze = key + ":snooze:" + _iso(ReminderSnooze.until, postgresql)

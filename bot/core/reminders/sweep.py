@@ -58,6 +58,7 @@ from bot.core.reminders.policy import (
     facts,
 )
 from bot.core.reminders.repo import REMINDER_KIND, CarRow
+from bot.db.common.dialect import engine_of
 
 __all__ = [
     "ItemDecision", "Outcome", "ReminderConfig", "ReminderDeps", "ServicesLike", "SweepReport", "car_items", "sweep",
@@ -240,7 +241,7 @@ async def sweep(
     config = deps.config
     today = today or now.astimezone(config.quiet.tz).date()
     report = SweepReport(today, dry_run)
-    engine = sessions.kw["bind"]
+    engine = engine_of(sessions)
     async with reminder_repo.sweep_lock(engine) as mine:
         if not mine:
             report.skipped = True
