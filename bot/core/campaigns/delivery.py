@@ -9,8 +9,9 @@ sender claims every due answer-notice, reminder and roadside message first. Cust
 page is enqueued and none of its rows is pending or being sent.
 
 Progress: the marketer's progress message is edited through the outbox (`editMessageText`, priority 0) at most
-every `campaign_progress_seconds`, and only when a figure changed (the key holds the figures); a final report
-follows when the campaign ends.
+every `campaign_progress_seconds`, and only when a figure changed (the key holds the figures); when the campaign
+ends it shows its last figures and status, and the final report follows once, as a new message (one that
+notifies; the progress message is not made into a second copy of it).
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _progress_text(services: Services, figures: Progress, now: dt.datetime, fina
 
 
 async def _report(services: Services, campaign: Campaign, now: dt.datetime) -> int:
-    """Edit the progress message when due and changed; the final report when the campaign is over."""
+    """Edit the progress message when due and changed; when the campaign is over, its last figures there and the
+    final report once, as a new message."""
     if campaign.progress_chat_id is None:
         return 0
     last = campaign.progress_at
@@ -134,17 +136,20 @@ async def _report(services: Services, campaign: Campaign, now: dt.datetime) -> i
         if fresh is None:
             return 0
         figures = await progress(session, fresh)
-        text = _progress_text(services, figures, now, final)
         items = []
         if fresh.progress_message_id is not None:
+            # The live message ends as "done" with its last figures; only the new message below is the report
+            # (when both were, the marketer read the final report twice).
+            text = _progress_text(services, figures, now, final=False)
             payload: dict[str, Any] = {**message_payload(text), "method": "editMessageText",
                                        "message_id": fresh.progress_message_id}  # fmt: skip
             figures_key = f"{figures.status}:{figures.sent}:{figures.failed}:{figures.blocked}:{figures.dropped}"
             items.append(OutboxItem(f"campaign-progress:{fresh.id}:{figures_key}", "notice", fresh.progress_chat_id,
                                     payload, now))  # fmt: skip
         if final:
+            report = _progress_text(services, figures, now, final=True)
             items.append(OutboxItem(f"campaign-report:{fresh.id}", "notice", fresh.progress_chat_id,
-                                    message_payload(text), now))  # fmt: skip
+                                    message_payload(report), now))  # fmt: skip
         fresh.progress_at = now
         return await enqueue_many(session, items, now)
 

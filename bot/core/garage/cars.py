@@ -85,6 +85,15 @@ class CarView:
         """How a button names the car: its plate, else make and model."""
         return self.plate or f"{self.make} {self.model}".strip()
 
+    @property
+    def service_due_now(self) -> bool:
+        """The next service is past its date or its km is already on the odometer: shown as due now, never as
+        a date in the past or a km below the odometer (a car delivered years ago with no service on file)."""
+        service, odometer = self.service, self.odometer
+        if service is None or service.overdue:
+            return service is not None
+        return service.due_km is not None and odometer is not None and service.due_km <= odometer.km
+
 
 @dataclass(frozen=True)
 class Garage:

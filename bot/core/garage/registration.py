@@ -11,6 +11,7 @@ and its first reading in one transaction, through `bot.core.garage.records.regis
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.common import steps
 from bot.core.common.dates import date_problem, km_problem, parse_km, read_date
-from bot.core.common.identifiers import RecordError, format_plate, known_make, normalise_plate
+from bot.core.common.identifiers import OTHER_MAKE, RecordError, format_plate, known_make, normalise_plate
 from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
 from bot.db.garage.models import Vehicle
@@ -27,6 +28,7 @@ from bot.db.garage.models import Vehicle
 RegisterStep = Literal["plate", "vin6", "make", "model", "delivery_date", "odometer", "done"]
 REGISTER_STEPS: tuple[RegisterStep, ...] = ("plate", "vin6", "make", "model", "delivery_date", "odometer")
 MAX_MODEL = 64
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -83,8 +85,11 @@ STEP_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def note_answered(draft: CarDraft, step: str) -> None:
+    """Note `step` answered; a make typed with its model (`Toyota Corolla`) answers the model question too."""
     data = draft.to_json()
     steps.answered(data, step)
+    if step == "make" and draft.model is not None:
+        steps.answered(data, "model")
     draft.asked = data[steps.ASKED]
 
 
@@ -124,7 +129,7 @@ def take_typed(
         except RecordError:
             return "plate_unclear"
     elif step == "make":
-        if not take_make(draft, text, brands):
+        if not take_make(draft, text, brands) and not take_make_and_model(draft, text, brands):
             return "make_unknown"
     elif step == "model":
         model = " ".join(text.split())
@@ -155,6 +160,22 @@ def take_make(draft: CarDraft, make: str, brands: tuple[str, ...] = ()) -> bool:
         return False
     draft.make = known
     return True
+
+
+def take_make_and_model(draft: CarDraft, text: str, brands: tuple[str, ...] = ()) -> bool:
+    """A make followed by its model in one answer (`Toyota Corolla`, `豐田 卡羅拉`, `广汽丰田凯美瑞`): both recorded;
+    False unless the longest start that ends at a word (or a Chinese character) is a make the bot knows."""
+    text = " ".join(text.split())
+    for end in range(len(text) - 1, 0, -1):
+        make, model = text[:end].strip(), text[end:].strip()
+        at_word = text[end] == " " or bool(_CJK.match(text[end - 1])) or bool(_CJK.match(text[end]))
+        known = known_make(make, brands) if at_word and model else None
+        if known is not None and known != OTHER_MAKE:
+            if len(model) > MAX_MODEL:
+                return False
+            draft.make, draft.model = known, model
+            return True
+    return False
 
 
 async def plate_problem(session: AsyncSession, telegram_user_id: int, plate: str) -> str | None:

@@ -177,3 +177,6 @@ async def test_a_campaign_is_done_once_everything_is_sent_and_its_report_follows
         notices = (await session.execute(select(Outbox).where(Outbox.kind == "notice"))).scalars().all()
     assert campaign is not None and campaign.status == "done"
     assert sorted(n.payload["method"] for n in notices) == ["editMessageText", "sendMessage"]
+    by_method = {n.payload["method"]: n.payload["text"] for n in notices}  # the report once: the edit is no copy
+    assert "最終報告" in by_method["sendMessage"] and "最終報告" not in by_method["editMessageText"]
+    assert "已完成" in by_method["editMessageText"]

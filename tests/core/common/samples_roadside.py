@@ -42,7 +42,7 @@ def _alert(view: RoadsideView, card: CustomerCard | None, map_url: str | None) -
 ROADSIDE_SAMPLES: dict[str, list[dict[str, object]]] = {
     "roadside_safety": [{"region": region} for region in ("CN", "TW", "HK")],
     "roadside_ask": [
-        {"step": step, "reminder": reminder, "cars": cars, "phone": phone}
+        {"step": step, "reminder": reminder, "cars": cars, "phone": phone, "noted": reminder and step == "location"}
         for step in ("location", "problem", "plate", "phone")
         for reminder in (False, True)
         for cars, phone in ((True, "+8613900000001"), (False, None))

@@ -131,6 +131,22 @@ def test_registration_answers_are_read_leniently(step: str, text: str, problem: 
     assert getattr(draft, field) == stored
 
 
+@pytest.mark.parametrize(
+    ("typed", "make", "model"),
+    [("Toyota Corolla", "Toyota", "Corolla"), ("豐田 卡羅拉", "Toyota", "卡羅拉"),
+     ("广汽丰田凯美瑞", "Toyota", "凯美瑞"), ("Lexus  RX 350", "Lexus", "RX 350"),
+     ("Tesla Model 3", None, None), ("其他 Tesla", None, None),
+     ("Toyota " + "x" * 65, None, None), ("ToyotaCorolla", None, None)],
+)  # fmt: skip
+def test_a_make_typed_with_its_model(typed: str, make: str | None, model: str | None) -> None:
+    draft = CarDraft("粤B12345")
+    problem = registration.take_typed(draft, "make", typed, TODAY, ("Toyota", "Honda", "Nissan"))
+    assert (problem, draft.make, draft.model) == (None if make else "make_unknown", make, model)
+    if make:  # both questions answered: "back" from the next one reaches the model
+        registration.note_answered(draft, "make")
+        assert draft.asked == ["make", "model"] and registration.next_step(draft) == "delivery_date"
+
+
 def test_the_draft_survives_json_and_names_the_next_step() -> None:
     draft = CarDraft("粤B12345", "Toyota")
     assert registration.next_step(draft) == "model"

@@ -11,6 +11,7 @@ to call the rescue line) and can still be claimed. The customer may cancel while
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
@@ -44,6 +45,17 @@ _PROBLEM_WORDS: tuple[tuple[Problem, tuple[str, ...]], ...] = (
     ("warning_light", ("故障灯", "警告灯", "亮灯", "warning light", "engine light")),
     ("battery", ("电瓶", "没电", "打不着", "发动不了", "启动不了", "着不了", "won't start", "wont start", "battery",
                  "dead")),
+)
+# At "where are you?", words that say the car is in trouble rather than where it is (besides _PROBLEM_WORDS)...
+_TROUBLE_WORDS = ("车", "发动机", "引擎", "抛锚", "坏", "故障", "熄火", "异响", "动不了", "开不了", "car ", "engine",
+                  "broke", "won't", "wont", "can't", "cannot", "noise", "stall")
+# ...and words that say where: an answer with one of them is a place even when it names a problem too
+# (「國道一號南下 爆胎」, "flat tyre on Highway 1"). Folded like _PROBLEM_WORDS; 路边/路上 say nothing of where.
+_PLACE = re.compile(
+    r"\d\s*(号|公里|km|k\b)|[路街巷弄](?![边上旁肩])|大道|高速|国道|省道|交流道|出口|入口|收费站|服务区|隧道|桥|附近|门口"
+    r"|停车场|加油站|站|店|城|大厦|大楼|广场|商场|医院|学校|公园|小区|机场|码头|中心|[市区县镇乡村]"
+    r"|\b(road|rd|street|st|avenue|ave|highway|hwy|freeway|motorway|expressway|exit|junction|interchange|near|km"
+    r"|miles?|lane|blvd|boulevard|parking|car park|station|bridge|tunnel|corner|outside|opposite|next to)\b"
 )
 NO_PLATE = "-"  # the customer does not know the plate (someone else's car, a rental): asked no further
 
@@ -133,6 +145,16 @@ def take_address(draft: RoadsideDraft, text: str) -> bool:
         return False
     draft.address = cleaned[:ADDRESS_MAX]
     return True
+
+
+def reads_as_problem(text: str) -> bool:
+    """Whether an answer to "where are you?" describes the trouble (「車頭冒煙」, "my car won't start") and says
+    nothing of a place: it is then the problem, and the place is asked again."""
+    folded = to_simplified(" ".join(text.split())).lower() + " "
+    if _PLACE.search(folded):
+        return False
+    words = (*(w for _, found in _PROBLEM_WORDS for w in found), *_TROUBLE_WORDS)
+    return any(word in folded for word in words)
 
 
 def take_problem(draft: RoadsideDraft, value: str) -> bool:

@@ -113,7 +113,7 @@ async def _choices(update: Update, context: CareContext, locale: Locale, step: s
     fixed = {
         "notes": [(label(locale, "bk_skip"), FEATURE, "skip", "")],
         "confirm": [
-            (label(locale, "bk_confirm"), FEATURE, "yes", ""),
+            (label(locale, "bk_confirm_resched" if answers.get("resched") else "bk_confirm"), FEATURE, "yes", ""),
             (label(locale, "bk_restart"), FEATURE, "again", ""),
         ],
         "reason": [(label(locale, f"bk_reason_{r}"), FEATURE, "why", r) for r in REASONS],

@@ -37,6 +37,7 @@ from bot.core.desk.roadside.requests import (
     go_back,
     next_step,
     note_answered,
+    reads_as_problem,
     take_address,
     take_described,
     take_phone,
@@ -118,14 +119,17 @@ def _markup(
     return keyboards.with_back(services, locale, user_id, FEATURE, markup) if back else markup
 
 
-async def _ask(update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft, reminder: bool) -> Step:
-    """Ask for the first missing answer, with its buttons; returns its state."""
+async def _ask(
+    update: Update, context: CareContext, locale: Locale, draft: RoadsideDraft, reminder: bool, noted: bool = False
+) -> Step:
+    """Ask for the first missing answer, with its buttons (`noted`: the problem typed early was kept); returns
+    its state."""
     assert update.effective_user is not None
     step = next_step(draft)
     cars, phone = await _known(update, context) if step in (PLATE, PHONE) else ([], None)
     markup = _markup(context, locale, update.effective_user.id, draft, cars, phone)
     hidden = max(len(cars) - PLATE_BUTTONS, 0) if step == PLATE else 0
-    data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone, "hidden": hidden}
+    data = {"step": step, "reminder": reminder, "cars": bool(cars), "phone": phone, "hidden": hidden, "noted": noted}
     await send(update, context, locale, "roadside_ask", markup, **data)
     return step
 
@@ -193,8 +197,9 @@ async def typed(update: Update, context: CareContext) -> object:
     assert message is not None and message.text is not None
     draft = _draft(context)
     step = next_step(draft)
+    described = step == LOCATION and reads_as_problem(message.text)  # 「車頭冒煙」 at "where are you?"
     # An address, a plate (粤B…) or a phone says nothing about the customer's language; other text does.
-    locale = await customer_locale(update, context, message.text if step == PROBLEM else None)
+    locale = await customer_locale(update, context, message.text if step == PROBLEM or described else None)
     if step != LOCATION and keyboards.typed_back(context.services, message.text):  # the reply keyboard's "back"
         return await _back(update, context, locale, draft)
     region = context.services.settings.phone_region
@@ -202,6 +207,11 @@ async def typed(update: Update, context: CareContext) -> object:
     if not_phone and take_plate(RoadsideDraft(), message.text) is None:  # a plate at "phone?": the plate changes
         take_plate(draft, message.text)
         return await _advance(update, context, locale, draft)
+    if described:  # the problem, told before the place: kept (its question is skipped), the place asked again
+        assert context.user_data is not None
+        take_described(draft, message.text)
+        context.user_data[DRAFT] = draft.to_json()
+        return await _ask(update, context, locale, draft, reminder=False, noted=True)
     if step == LOCATION:
         problem = None if take_address(draft, message.text) else "address"
     elif step == PLATE:

@@ -17,6 +17,7 @@ from bot.core.desk.roadside.requests import (
     may_move,
     next_step,
     parse_move,
+    reads_as_problem,
     should_escalate,
     take_address,
     take_phone,
@@ -62,6 +63,17 @@ def test_a_location_and_a_venue() -> None:
 def test_an_empty_address_is_refused(text: str) -> None:
     draft = RoadsideDraft()
     assert not take_address(draft, text) and draft.address is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "trouble"),
+    [("車頭冒煙", True), ("my car won't start", True), ("車頭冒煙，停在路邊", True), ("電瓶沒電", True),
+     ("the car makes a strange noise", True), ("台北市信義區松仁路100號", False), ("Highway 1 near exit 23", False),
+     ("高速公路 北上 32公里", False), ("國道一號南下 爆胎", False), ("outside the Shell station, battery dead", False),
+     ("Sinopec", False), ("my car is at the car park", False)],
+)  # fmt: skip
+def test_trouble_typed_for_the_place_is_told_from_a_place(typed: str, trouble: bool) -> None:
+    assert reads_as_problem(typed) is trouble
 
 
 @pytest.mark.parametrize(

@@ -159,7 +159,7 @@ async def test_appointments_lists_reschedules_and_cancels_only_the_customers_own
     async with services.sessions() as session:
         held = {(r.slot, r.mode): r.used for r in (await session.execute(select(SlotUsage))).scalars()}
     assert held[("08:30", "waiting")] == 1  # the old place is kept until the move is confirmed
-    [moved] = await customer.press("Confirm booking")
+    [moved] = await customer.press("Confirm new time")
     assert "13:30" in moved["text"]
     assert "改期" in desk.group_messages()[-1]["text"]
     async with services.sessions() as session:
@@ -274,7 +274,7 @@ async def test_a_move_withdraws_the_unsent_reminder_and_the_new_day_gets_its_own
     await customer.press("Reschedule")
     await customer.say("next Wednesday")
     await customer.press("10:00")
-    await customer.press("Confirm booking")
+    await customer.press("Confirm new time")
     async with services.sessions() as session:
         assert (await session.execute(select(Outbox).where(Outbox.kind == "reminder"))).first() is None
     [moved] = await stored(services)
@@ -413,3 +413,35 @@ async def test_a_move_is_announced_as_moved_from_the_old_time_to_the_new_to_cust
     card = desk.group_messages()[-1]["text"]
     old_and_new = f"由 {day_words('zh-hant', tuesday)} 08:30 改到 {day_words('zh-hant', tuesday)} 13:30"
     assert "預約改期" in card and old_and_new in card
+
+
+CONFIRM = {  # language code → (the reschedule's confirm button, a new booking's)
+    "zh-hant": ("✅ 確認改期", "✅ 確認預約"),
+    "zh-hans": ("✅ 确认改期", "✅ 确认预约"),
+    "en": ("✅ Confirm new time", "✅ Confirm booking"),
+}
+
+
+@pytest.mark.parametrize("language_code", list(CONFIRM))
+async def test_a_reschedule_is_confirmed_with_a_confirm_new_time_button(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+    language_code: str,
+) -> None:
+    app, engine, _ = desk_app
+    services = services_of(app)
+    tuesday = next_week(services, 1)
+    async with services.sessions.begin() as session:
+        await touch_customer(session, USER, USER, "Mei", language_code)
+    await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
+        USER, NewBooking("nanshan", "repair", tuesday, "08:30", "waiting"))
+    customer = Customer(app, engine, USER, language_code)
+    move, book_new = CONFIRM[language_code]
+    await customer.say("/appointments")
+    await customer.press("🔁")
+    await customer.say(MOVED[language_code][0])
+    [summary] = await customer.press("13:30")
+    assert move in labels(summary) and book_new not in labels(summary), labels(summary)
+    [moved] = await customer.press(move)
+    assert MOVED[language_code][1] in moved["text"]
+    [appointment] = await stored(services)
+    assert appointment.slot == "13:30"

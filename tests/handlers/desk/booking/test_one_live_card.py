@@ -49,7 +49,7 @@ async def test_a_move_edits_the_old_card_and_leaves_one_live_card(
     await customer.press("Reschedule")
     await customer.say("next Tuesday")
     await customer.press("13:30")
-    await customer.press("Confirm booking")
+    await customer.press("Confirm new time")
     old, new = cards_of(desk, appointment.id)
     tuesday = day_words("zh-hant", next_week(services, 1))
     moved = f"由 {tuesday} 08:30 改到 {tuesday} 13:30"
@@ -60,7 +60,7 @@ async def test_a_move_edits_the_old_card_and_leaves_one_live_card(
     await customer.press("Reschedule")
     await customer.say("next Tuesday")
     await customer.press("15:00")
-    await customer.press("Confirm booking")
+    await customer.press("Confirm new time")
     cards = cards_of(desk, appointment.id)
     assert len(cards) == 3 and live(cards) == [cards[-1]] and "15:00" in cards[0]["text"]
     await customer.say("/appointments")

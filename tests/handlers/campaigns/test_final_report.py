@@ -1,0 +1,55 @@
+"""A campaign's end through the real Application and the real outbox sender: the marketer gets its final report
+once (posted as a new message), and the live progress message is closed with its last figures, not made into a
+second copy of the report."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db.campaigns.models import Campaign
+from scheduler import marketing
+from tests.handlers.campaigns.test_marketing import TOYOTA, invitation, owner, press, private, services_of
+from tests.handlers.desk.followups.test_followups import ANY_HOUR, send_outbox
+from tests.handlers.desk_harness import MARKETING_ID, Desk, build_desk
+from tests.handlers.harness import Customer
+
+REPORT = "最終報告"  # the marketer's locale is the dealer's default, zh-Hant
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    app, _engine, built = await build_desk(tmp_path, **ANY_HOUR)
+    async with app:
+        yield built
+
+
+def report_calls(desk: Desk) -> list[str]:
+    """Every send or edit to the marketer that carries a final report (an edited message counts too)."""
+    calls = [*desk.engine.calls("sendMessage"), *desk.engine.calls("editMessageText")]
+    return [str(c.params.get("text")) for c in calls
+            if str(c.params.get("chat_id")) == str(MARKETING_ID) and REPORT in str(c.params.get("text"))]  # fmt: skip
+
+
+async def test_the_final_report_is_sent_once_and_the_progress_message_is_closed(desk: Desk) -> None:
+    services = services_of(desk)
+    Customer(desk.app, desk.engine, TOYOTA, "zh-hant")  # a Telegram user the invitation can reach
+    await owner(services, TOYOTA, "Toyota")
+    _event_id, campaign_id = await invitation(services)
+    await marketing.tick(services)  # delivery starts
+    await press(desk, MARKETING_ID, (await private(desk, MARKETING_ID, "/campaigns"))[0], "📈")  # the live message
+    await send_outbox(desk)  # the invitation goes out
+    for _ in range(3):  # the tick that finishes the campaign, and more after it
+        await marketing.tick(services)
+        await send_outbox(desk)
+    async with services.sessions() as session:
+        campaign = await session.get(Campaign, campaign_id)
+    assert campaign is not None and campaign.status == "done" and campaign.progress_message_id is not None
+    assert len(report_calls(desk)) == 1, report_calls(desk)
+    [report] = [m for m in desk.engine.sent_messages(MARKETING_ID) if REPORT in m["text"]]
+    assert report["message_id"] != campaign.progress_message_id and "已發送：1" in report["text"]
+    progress = desk.engine.message(MARKETING_ID, campaign.progress_message_id)
+    assert progress is not None and "已完成" in progress["text"] and "尚餘：0" in progress["text"]
+
