@@ -17,12 +17,11 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.common.migrate import upgrade
 from bot.handlers.desk.group import bootstrap_staff
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest, process
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrate
 
 GROUP_ID = -1_001_500_000_000
 ADMIN_ID, SUPERVISOR_ID, ADVISOR_ID, ADVISOR2_ID, MARKETING_ID = 9001, 9002, 9003, 9004, 9005
@@ -91,7 +90,7 @@ async def build_desk(tmp_path: Path, **settings_overrides: object) -> tuple[Appl
         marketing_ids=[MARKETING_ID],
         **settings_overrides,
     )
-    await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
+    await asyncio.to_thread(migrate, settings.database_url)  # Alembic runs its own event loop
     app = build_application(settings, request=RecordingRequest(engine))
     await bootstrap_staff(app.bot_data["services"])
     desk = Desk(

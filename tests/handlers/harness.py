@@ -9,11 +9,10 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.db.common.migrate import upgrade
 from tests.botapi.engine import BotApiEngine
 from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest, process
-from tests.conftest import make_settings
+from tests.conftest import make_settings, migrate
 
 
 class Customer:
@@ -65,5 +64,5 @@ async def build(tmp_path: Path) -> tuple[Application, BotApiEngine]:  # type: ig
     """The real Application on a fresh migrated SQLite database, its Bot API answered by a recording engine."""
     engine = BotApiEngine(rate_limits=RateLimits(enabled=False))
     settings = make_settings(tmp_path, telegram_token=engine.token)
-    await asyncio.to_thread(upgrade, settings.database_url)  # Alembic runs its own event loop
+    await asyncio.to_thread(migrate, settings.database_url)  # Alembic runs its own event loop
     return build_application(settings, request=RecordingRequest(engine)), engine

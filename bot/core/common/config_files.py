@@ -15,7 +15,12 @@ class ConfigError(Exception):
     """A knowledge file is missing, unreadable or invalid; the message is meant for the dealer's staff."""
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): the knowledge base is read at every start,
+# and the pure-Python parser took over a second of it.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that leaves dates as text, so the model validates them and names the field when one is wrong."""
 
 

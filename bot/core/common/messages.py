@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from bot.core.common.config_files import ConfigError
+from bot.core.common.config_files import ConfigError, SafeLoader
 from bot.core.common.fit import cut_html
 from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 
@@ -116,7 +116,7 @@ def _load_labels(directory: Path) -> dict[str, str]:
     origin: dict[str, Path] = {}
     for path in [directory / "labels.yaml", *sorted(directory.glob("*/**/labels.yaml"))]:
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         if not isinstance(loaded, dict):

@@ -33,6 +33,8 @@ from bot.core.faq.model import MODEL_VERSION, OFF_TOPIC, LearnedModel, candidate
 log = logging.getLogger(__name__)
 _MEMO: dict[str, LearnedModel] = {}
 _CACHE_KEEP = 8
+_LEXICAL: dict[str, LexicalMatcher] = {}
+_LEXICAL_KEEP = 4
 
 
 def training_questions(kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -49,6 +51,17 @@ def model_key(questions: list[tuple[str, str]], config: MatchingConfig) -> str:
         [MODEL_VERSION, sklearn.__version__, questions, config.model_dump(mode="json")], ensure_ascii=False
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def _lexical(questions: list[tuple[str, str]], config: MatchingConfig) -> LexicalMatcher:
+    """The lexical index for this content: built once per process (half a second), then shared; it does not
+    change once built (only its memoised analyses grow)."""
+    key = model_key(questions, config)
+    if key not in _LEXICAL:
+        while len(_LEXICAL) >= _LEXICAL_KEEP:
+            _LEXICAL.pop(next(iter(_LEXICAL)))
+        _LEXICAL[key] = LexicalMatcher(questions, config)
+    return _LEXICAL[key]
 
 
 def load_or_fit(
@@ -105,7 +118,7 @@ class Matcher:
         self.kb = kb
         self.config = config
         self.model, self.fitted_now = load_or_fit(kb, config, cache_dir, refit)
-        self.lexical = LexicalMatcher(training_questions(kb), config)
+        self.lexical = _lexical(training_questions(kb), config)
         self.analyzer: Analyzer = self.lexical.analyzer
         self._classes = self.model.classifier.classes
         self._off_topic = self._classes.index(OFF_TOPIC)
