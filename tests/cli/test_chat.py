@@ -51,7 +51,7 @@ def test_every_live_button_keeps_its_number_and_only_the_chat_is_shown(tmp_path:
     assert "Hello 志強!" in out and "  [2] 📅 Book a service\n" in out
     assert "  [2] 📅 Book a service  (private chat)" in out  # listed by :buttons
     said, pressed = out.split("  (private chat)")[-1].split("What would you like done?")
-    assert "not quite sure" in said  # ":say 2" was the text "2", not a press
+    assert "can't answer that one yet" in said  # ":say 2" was the text "2", a question to the FAQ, not a press
     assert "[1] 💬" not in pressed.split("\n> ")[0]  # and the last "2" pressed the menu's booking button
     assert " INFO " not in out and "alembic" not in out.lower()
 

@@ -35,6 +35,9 @@ _MEMO: dict[str, LearnedModel] = {}
 _CACHE_KEEP = 8
 _LEXICAL: dict[str, LexicalMatcher] = {}
 _LEXICAL_KEEP = 4
+# One broad word ("warranty") is offered the entries it could mean, those with at least this share of the best one's
+# probability: the rest are noise, not choices.
+BROAD_SHARE = 0.25
 
 
 def training_questions(kb: KnowledgeBase) -> list[tuple[str, str]]:
@@ -145,32 +148,37 @@ class Matcher:
     def suggest_threshold(self) -> float:
         return round(self.model.suggest_threshold * 100, 1)
 
-    def ranked(self, text: str) -> tuple[list[tuple[str, float]], bool, bool, str]:
+    def ranked(self, text: str) -> tuple[list[tuple[str, float]], bool, bool, bool, str]:
         """Candidate entries with the probability (0–1) that each is right, best first; whether a confident
         answer is vetoed (a word outside after-sales, too short a question or too little content in it: one known
         word, a digit); whether the question is the top entry's own, word for word (a curated question is answered);
-        the canonical question."""
+        whether it is one broad after-sales word ("warranty", 保修: the probability is spread over every entry it
+        could mean, so the best ones are offered whatever their share); the canonical question."""
         out_of_domain = self.analyzer.is_out_of_domain(text)
         sig = signals(text, self.analyzer, self.model.classifier, self.lexical, out_of_domain)
         found = candidates(sig, self._classes, self._off_topic)
         if not found or not sig.lexical:  # not one word in common with any entry: nothing to suggest
-            return [], True, False, self.analyzer.canonical(text)
+            return [], True, False, False, self.analyzer.canonical(text)
         probabilities = self.model.confidence.probabilities([row for _, row in found])
         ranked = sorted(zip((e for e, _ in found), probabilities.tolist(), strict=True), key=lambda x: -x[1])
         top = ranked[0][0]
-        vetoed = out_of_domain or ((sig.short or sig.thin) and sig.exact != top) or sig.off_topic_first(self._off_topic)
-        return ranked, vetoed, sig.exact == top, self.analyzer.canonical(text)
+        off_topic = out_of_domain or sig.off_topic_first(self._off_topic)
+        vetoed = off_topic or ((sig.short or sig.thin) and sig.exact != top)
+        broad = sig.thin and not off_topic and self.lexical.content(text) > 0  # a bare "2" is not a word
+        return ranked, vetoed, sig.exact == top, broad, self.analyzer.canonical(text)
 
     def match(self, text: str) -> MatchResult:
         """Decide what to do with one question."""
         if not self.analyzer.canonical(text).strip():
             return MatchResult("fallback", None, 0.0, [], "")
-        ranked, vetoed, own, canonical = self.ranked(text)
+        ranked, vetoed, own, broad, canonical = self.ranked(text)
         model = self.model
         suggestions = [
-            Suggestion(e, round(p * 100, 1)) for e, p in ranked[:MAX_SUGGESTIONS] if p >= model.suggest_threshold
+            Suggestion(e, round(p * 100, 1))
+            for e, p in ranked[:MAX_SUGGESTIONS]
+            if p >= model.suggest_threshold or (broad and p >= ranked[0][1] * BROAD_SHARE)
         ]
-        if not ranked or (ranked[0][1] < model.suggest_threshold and not own):
+        if not ranked or (ranked[0][1] < model.suggest_threshold and not own and not broad):
             top = ranked[0] if ranked else (None, 0.0)
             return MatchResult("fallback", top[0], round(top[1] * 100, 1), [], canonical)
         top_id, top_p = ranked[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -112,6 +112,28 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def _char_sound(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL)[0]
+
+
+
+# Alternate questions carry customers' typos on purpose ("first servise", 保羊): a word or character pair seen
+# once, close to one seen often, is taken for such a typo rather than a word to correct towards, so the
+# customer's same typo is still corrected ("servised" → "serviced", not → "servise").
+_TYPO_ONCE, _USUAL = 1, 3
+
+
+def _usual_words(counts: Counter[str]) -> set[str]:
+    """The words minus those seen once that are a spelling away from a word seen `_USUAL` times or more."""
+    often = [word for word, n in counts.items() if n >= _USUAL]
+    return {
+        word for word, n in counts.items()
+        if n > _TYPO_ONCE or not process.extractOne(word, often, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+    }  # fmt: skip
+
+
+def _usual_pairs(counts: Counter[str]) -> set[str]:
+    """The character pairs minus those seen once that sound like a pair seen `_USUAL` times or more."""
+    often_sounds = {_sound(pair) for pair, n in counts.items() if n >= _USUAL}
+    return {pair for pair, n in counts.items() if n > _TYPO_ONCE or _sound(pair) not in often_sounds}
 
 
 def _sound(pair: str) -> str:
@@ -276,11 +298,11 @@ class LexicalMatcher:
             self.exact.setdefault(compact(self.analyzer.canonical(question)), entry_id)
             question_features.append(feats)
             entry_features[entry_id].update(feats)
-        known = {f for feats in question_features for f in feats}
+        seen = Counter(f for feats in question_features for f in feats)
         self.analyzer.set_vocabulary(
-            {f[2:] for f in known if f.startswith("w:")},
-            {f for f in known if len(f) == 2 and _CJK_RUN.fullmatch(f)},
-            {word for _, question in questions for word in _LATIN_WORDS.findall(fold(question))},
+            _usual_words(Counter({f[2:]: n for f, n in seen.items() if f.startswith("w:")})),
+            _usual_pairs(Counter({f: n for f, n in seen.items() if len(f) == 2 and _CJK_RUN.fullmatch(f)})),
+            _usual_words(Counter(word for _, question in questions for word in _LATIN_WORDS.findall(fold(question)))),
         )
         entries = max(len(entry_features), 1)
         document_frequency: dict[str, int] = defaultdict(int)

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from bot.core.faq.learned import BROAD_SHARE
 from bot.core.faq.matcher import COSINE_SHARE, LexicalMatcher
 from bot.core.services import Services
 
@@ -42,7 +43,12 @@ def test_unsure_questions_get_up_to_three_suggestions(shared_services: Services)
     result = shared_services.matcher.match("保修")
     assert result.decision == "suggest"
     assert 1 <= len(result.suggestions) <= 3
-    assert all(s.score >= shared_services.matcher.suggest_threshold for s in result.suggestions)
+    # one broad word: the entries it could mean, each at least a quarter as likely as the best, whatever their share
+    floor = min(shared_services.matcher.suggest_threshold, result.suggestions[0].score * BROAD_SHARE)
+    assert all(s.score >= floor for s in result.suggestions)
+    assert result.suggestions == sorted(result.suggestions, key=lambda s: -s.score)
+    narrow = shared_services.matcher.match("保修期多久")  # not one broad word: the calibrated floor holds
+    assert all(s.score >= shared_services.matcher.suggest_threshold for s in narrow.suggestions)
 
 
 @pytest.mark.parametrize("question", ["asdfghjkl", "qwerty uiop zxcv", "🚗🚗🚗", "", "x" * 3000])
