@@ -16,8 +16,8 @@ from bot.core.services import Services
 SETS = {name: LabelledSet.load(ROOT / "tests" / "data" / f"faq_{name}.yaml") for name in ("eval", "blind")}
 # What the matcher achieves today (bench/faq_bench.py, README "Measured figures"), a little below: a floor.
 FLOORS = {  # set: (answered right outright ≥, answered wrong ≤, right entry first ≥, off-topic answered ≤)
-    "eval": (0.915, 0.01, 0.97, 0.02),  # measured 2026-12-04 (5,478 questions): 92.6%, 0.4%, 98.8%, 0.0%
-    "blind": (0.91, 0.02, 0.96, 0.03),  # measured 2026-12-04 (5,478 questions): 93.1%, 1.7%, 96.96%, 2.6%
+    "eval": (0.92, 0.01, 0.98, 0.02),  # measured 2026-12-04 (5,480 questions): 94.2%, 0.0%, 100%, 0.0%
+    "blind": (0.91, 0.02, 0.96, 0.03),  # measured 2026-12-04 (5,480 questions): 92.5%, 1.4%, 96.7%, 2.6%
 }
 TARGETS = (0.90, 0.02, 0.97, 0.03)  # issue 14, for both sets
 
@@ -63,7 +63,7 @@ def test_no_regression(shared_services: Services, name: str) -> None:
         "eval",
         pytest.param(
             "blind",
-            marks=pytest.mark.xfail(strict=True, reason="blind set: right first 351 of 362 (96.96%) < 97%"),
+            marks=pytest.mark.xfail(strict=True, reason="blind set: right first 350 of 362 (96.7%) < 97%"),
         ),
     ],
 )
