@@ -49,7 +49,11 @@ def ways_in(callback: Callable[..., Any], command: str, link: str | None = None)
 
 def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
     """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start.
-    Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again."""
+    Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again.
+    /menu inside the flow leaves it as its /cancel does (the front door's /menu only shows the menu, and the flow
+    would have read the next message as its answer)."""
+    leaving = [h for h in fallbacks if isinstance(h, CommandHandler) and "cancel" in h.commands]
+    fallbacks = [*fallbacks, *(CommandHandler("menu", h.callback, filters=PRIVATE) for h in leaving)]
     wrapped: set[int] = set()
     for handler in [*entry_points, *fallbacks, *(h for handlers in states.values() for h in handlers)]:
         if id(handler) not in wrapped and not hasattr(handler.callback, "asking"):  # a handler in several states

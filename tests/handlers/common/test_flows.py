@@ -67,3 +67,19 @@ async def test_a_flow_started_by_an_edited_command_ends_the_booking_too(tmp_path
         replies = await customer.say("Futian")  # a branch for the booking, an address for roadside help
         problem = "What is wrong? Tap the closest match, or describe it in a few words."
         assert [r["text"] for r in replies] == ["📍 Got it: Futian.", problem]
+
+
+async def test_menu_inside_a_flow_leaves_it(tmp_path: Path) -> None:
+    """/menu at roadside help's "where are you?" ends the flow as /cancel does: the next message is a question for
+    the FAQ, not the car's location (it was taken as the place while the reply said "cancelled")."""
+    app, engine = await build(tmp_path)
+    async with app:
+        customer = Customer(app, engine, USER, "zh-hant")
+        asked = await customer.say("/roadside")
+        assert any("您現在在哪裡" in r["text"] for r in asked)
+        await customer.say("/menu")
+        replies = await customer.say("保修多久")
+        assert not any("收到" in r["text"] or "出了什麼問題" in r["text"] for r in replies)
+        assert any("您是想問" in r["text"] or "保修" in r["text"] for r in replies)  # the FAQ's reply
+        async with app.bot_data["services"].sessions() as session:
+            assert (await session.scalars(select(RoadsideRequest))).all() == []
