@@ -58,6 +58,9 @@ class _HttpServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a bot opening its pool's 256 connections at once had some reset
+    # (httpx.ReadError, the answer lost), which Telegram's servers do not do.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], fake: FakeBotApiServer) -> None:
         self.fake = fake
