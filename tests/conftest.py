@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -97,9 +98,39 @@ async def _pg_reachable(url: str) -> bool:
     return True
 
 
+_template_database: str | None = None  # this run's PostgreSQL database at the newest migration, made on first use
+
+
+async def _pg_template(admin: Any) -> str:
+    """A database migrated once per run; each test's database is made from it (CREATE DATABASE … TEMPLATE), which
+    takes a fifth of the time of migrating a fresh schema."""
+    global _template_database
+    if _template_database is None:
+        name = f"carebot_template_{uuid.uuid4().hex[:12]}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await asyncio.to_thread(upgrade, make_url(PG_URL).set(database=name).render_as_string(hide_password=False))
+        atexit.register(_drop_database, name)
+        _template_database = name
+    return _template_database
+
+
+def _drop_database(name: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
-    """A fresh, migrated PostgreSQL schema. Skips when PostgreSQL is unreachable, but fails under CI=true."""
+    """A fresh, migrated PostgreSQL database of its own. Skips when PostgreSQL is unreachable, but fails under
+    CI=true."""
     if not await _pg_reachable(PG_URL):
         message = f"PostgreSQL is not reachable at {PG_URL}"
         if os.environ.get("CI", "").lower() == "true":
@@ -107,17 +138,14 @@ async def pg_url() -> AsyncIterator[str]:
         pytest.skip(message)
     import asyncpg
 
-    schema = f"carebot_test_{uuid.uuid4().hex[:12]}"
-    dsn = PG_URL.replace("postgresql+asyncpg", "postgresql")
-    connection = await asyncpg.connect(dsn)
-    await connection.execute(f'CREATE SCHEMA "{schema}"')
-    url = f"{PG_URL}?search_path={schema}"
+    admin = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+    name = f"carebot_test_{uuid.uuid4().hex[:12]}"
     try:
-        await asyncio.to_thread(upgrade, url)
-        yield url
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{await _pg_template(admin)}"')
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        await connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        await connection.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
