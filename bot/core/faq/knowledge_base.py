@@ -15,7 +15,7 @@ from bot.core.common.config_files import ConfigError, describe_errors, read_yaml
 from bot.core.common.dealer import Dealer, Localized, template_vars
 from bot.core.common.locale import LOCALES, Locale
 
-Action = Literal["book", "roadside", "advisor", "warranty_check"]
+Action = Literal["book", "appointments", "roadside", "advisor", "warranty_check"]
 Topic = Literal[
     "general",
     "maintenance",

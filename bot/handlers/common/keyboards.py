@@ -12,7 +12,8 @@ from bot.core.faq.service import FaqReply
 from bot.core.services import Services
 
 MENU_ITEMS = ("ask", "book", "roadside", "warranty", "mycar", "advisor", "language")
-ACTION_TO_MENU = {"book": "book", "roadside": "roadside", "advisor": "advisor", "warranty_check": "warranty"}
+ACTION_TO_MENU = {"book": "book", "appointments": "appointments", "roadside": "roadside", "advisor": "advisor",
+                  "warranty_check": "warranty"}
 
 
 def _button(

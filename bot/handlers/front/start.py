@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.booking import manage as appointments
 from bot.handlers.desk.group import in_desk_group, staff_member
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
@@ -95,6 +96,8 @@ async def open_menu_item(update: Update, context: CareContext, item: str) -> Non
         await advisor.request_human(update, context, locale, trigger="menu")
     elif item == "mycar":
         await mycar_view.show_garage(update, context, locale)
+    elif item == "appointments":  # an answer's "My appointments" (moving or cancelling one): each with its buttons
+        await appointments.list_appointments(update, context)
     else:
         await send(update, context, locale, "menu", keyboards.main_menu(services, locale, user.id))
 

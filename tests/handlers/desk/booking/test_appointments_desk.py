@@ -445,3 +445,24 @@ async def test_a_reschedule_is_confirmed_with_a_confirm_new_time_button(
     assert MOVED[language_code][1] in moved["text"]
     [appointment] = await stored(services)
     assert appointment.slot == "13:30"
+
+
+async def test_asking_to_move_or_cancel_a_booking_offers_my_appointments(
+    desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
+) -> None:
+    """The FAQ's answers on moving and cancelling a booking lead to the booking's own Reschedule and Cancel buttons
+    (they offered "Book now", which made a second booking, or an advisor)."""
+    app, engine, _ = desk_app
+    services = services_of(app)
+    await add_car(services, USER, "粤B12345")
+    customer = Customer(app, engine, USER, "en")
+    await book(customer, "08:30")
+    mine = (await stored(services))[0]
+    for question in ("I need to move my booking to another day", "cancel my appointment"):
+        [answer] = await customer.say(question)
+        labels = [label for label, _ in customer.buttons(answer)]
+        assert "🗓️ My appointments" in labels and "📅 Book now" not in labels, labels
+        [listing] = await customer.press("My appointments")
+        assert f"#{mine.id}" in listing["text"]
+        shown = {label for label, _ in customer.buttons(listing)}
+        assert {f"🔁 Reschedule #{mine.id}", f"❌ Cancel booking #{mine.id}"} <= shown, shown
