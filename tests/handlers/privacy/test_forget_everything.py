@@ -82,8 +82,10 @@ async def test_forget_after_a_booking_a_roadside_call_and_a_ticket(
     assert len(topics(desk)) == 1
     cards_before = [m["message_id"] for m in desk.group_messages() if m.get("reply_markup")]
 
-    await customer.say("/forget")
-    await customer.press(label(app, "en", "forget_yes"))
+    [confirm] = await customer.say("/forget")
+    assert "upcoming service appointments are cancelled too" in confirm["text"]  # said before, not found after
+    [done, *_] = await customer.press(label(app, "en", "forget_yes"))
+    assert "appointment #1 cancelled" in done["text"], done["text"]
 
     stored = await everything_stored(app)
     assert DIGITS not in stored and "2651" not in stored and "Mei" not in stored
