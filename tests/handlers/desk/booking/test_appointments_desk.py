@@ -387,6 +387,17 @@ def day_words(language_code: str, day: dt.date) -> str:
     return f"{weekday} {day.day} {day:%B}" if language_code == "en" else f"{day.month}月{day.day}日（{weekday}）"
 
 
+async def booked_next_tuesday(services: Services, language_code: str) -> dt.date:
+    """A customer speaking `language_code` with a repair booked for next Tuesday 08:30 at Nanshan (not yet
+    confirmed); returns that Tuesday."""
+    tuesday = next_week(services, 1)
+    async with services.sessions.begin() as session:
+        await touch_customer(session, USER, USER, "Mei", language_code)
+    await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
+        USER, NewBooking("nanshan", "repair", tuesday, "08:30", "waiting"))
+    return tuesday
+
+
 @pytest.mark.parametrize("language_code", list(MOVED))
 async def test_a_move_is_announced_as_moved_from_the_old_time_to_the_new_to_customer_and_desk(
     desk_app: tuple[Application, BotApiEngine, Desk],  # type: ignore[type-arg]
@@ -394,11 +405,7 @@ async def test_a_move_is_announced_as_moved_from_the_old_time_to_the_new_to_cust
 ) -> None:
     app, engine, desk = desk_app
     services = services_of(app)
-    tuesday = next_week(services, 1)
-    async with services.sessions.begin() as session:
-        await touch_customer(session, USER, USER, "Mei", language_code)
-    await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
-        USER, NewBooking("nanshan", "repair", tuesday, "08:30", "waiting"))
+    tuesday = await booked_next_tuesday(services, language_code)
     customer = Customer(app, engine, USER, language_code)
     typed_day, moved_word, moved_line = MOVED[language_code]
     await customer.say("/appointments")
@@ -429,11 +436,7 @@ async def test_a_reschedule_is_confirmed_with_a_confirm_new_time_button(
 ) -> None:
     app, engine, _ = desk_app
     services = services_of(app)
-    tuesday = next_week(services, 1)
-    async with services.sessions.begin() as session:
-        await touch_customer(session, USER, USER, "Mei", language_code)
-    await BookingDesk(services.sessions, services.dealer, auto_confirm=False).book(
-        USER, NewBooking("nanshan", "repair", tuesday, "08:30", "waiting"))
+    await booked_next_tuesday(services, language_code)
     customer = Customer(app, engine, USER, language_code)
     move, book_new = CONFIRM[language_code]
     await customer.say("/appointments")
