@@ -56,10 +56,9 @@ def model_key(questions: list[tuple[str, str]], config: MatchingConfig) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def _lexical(questions: list[tuple[str, str]], config: MatchingConfig) -> LexicalMatcher:
-    """The lexical index for this content: built once per process (half a second), then shared; it does not
-    change once built (only its memoised analyses grow)."""
-    key = model_key(questions, config)
+def _lexical(questions: list[tuple[str, str]], config: MatchingConfig, key: str) -> LexicalMatcher:
+    """The lexical index for this content (`key`: model_key): built once per process (half a second), then
+    shared; it does not change once built (only its memoised analyses grow)."""
     if key not in _LEXICAL:
         while len(_LEXICAL) >= _LEXICAL_KEEP:
             _LEXICAL.pop(next(iter(_LEXICAL)))
@@ -68,11 +67,9 @@ def _lexical(questions: list[tuple[str, str]], config: MatchingConfig) -> Lexica
 
 
 def load_or_fit(
-    kb: KnowledgeBase, config: MatchingConfig, cache_dir: Path | None, refit: bool = False
+    questions: list[tuple[str, str]], config: MatchingConfig, key: str, cache_dir: Path | None, refit: bool = False
 ) -> tuple[LearnedModel, bool]:
-    """The fitted model for this content, and whether it was fitted now (False: from a cache)."""
-    questions = training_questions(kb)
-    key = model_key(questions, config)
+    """The fitted model for this content (`key`: model_key), and whether it was fitted now (False: from a cache)."""
     if key in _MEMO and not refit:
         return _MEMO[key], False
     path = cache_dir / f"faq_model-{key}.pickle" if cache_dir else None
@@ -120,8 +117,10 @@ class Matcher:
     ) -> None:
         self.kb = kb
         self.config = config
-        self.model, self.fitted_now = load_or_fit(kb, config, cache_dir, refit)
-        self.lexical = _lexical(training_questions(kb), config)
+        questions = training_questions(kb)
+        key = model_key(questions, config)  # what the model and the index are both built from
+        self.model, self.fitted_now = load_or_fit(questions, config, key, cache_dir, refit)
+        self.lexical = _lexical(questions, config, key)
         self.analyzer: Analyzer = self.lexical.analyzer
         self._classes = self.model.classifier.classes
         self._off_topic = self._classes.index(OFF_TOPIC)
