@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,7 +115,6 @@ def _char_sound(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL)[0]
 
 
-
 # Alternate questions carry customers' typos on purpose ("first servise", 保羊): a word or character pair seen
 # once, close to one seen often, is taken for such a typo rather than a word to correct towards, so the
 # customer's same typo is still corrected ("servised" → "serviced", not → "servise").
@@ -140,6 +140,38 @@ def _sound(pair: str) -> str:
     """Toneless pinyin of a character pair, character by character: what a pinyin keyboard user typed. One
     pypinyin call per character ever seen (cached), not one per pair of every question."""
     return _char_sound(pair[0]) + " " + _char_sound(pair[1])
+
+
+class _Spelling:
+    """Known words, and the closest of them to a word that is not one (rapidfuzz ratio ≥ _SPELLING_CUTOFF).
+
+    Only words of a length that can reach the cutoff are compared: the ratio is 100 · (1 − d / (a + b)) for an
+    edit distance d ≥ |a − b|, so "louder" (6) is compared with the words of 5 to 8 letters, not all 1,500 (half
+    the time of a typo's lookup, the most of a long English question's). The candidates keep the sorted order,
+    so ties go to the same word as over the whole list."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = sorted(set(words))
+        self._known = frozenset(self.words)
+        self._by_length: dict[int, list[str]] = {}
+
+    def _candidates(self, length: int) -> list[str]:
+        if length not in self._by_length:
+            reach = {n for n in map(len, self.words) if _best_ratio(n, length) > _SPELLING_CUTOFF - 1e-6}
+            self._by_length[length] = [w for w in self.words if len(w) in reach]
+        return self._by_length[length]
+
+    def closest(self, word: str) -> str:
+        """The word itself when known, else the closest known word, else the word."""
+        if word in self._known or not self.words:
+            return word
+        best = process.extractOne(word, self._candidates(len(word)), scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+        return best[0] if best else word
+
+
+def _best_ratio(a: int, b: int) -> float:
+    """The highest rapidfuzz ratio two words of these lengths can have: their edit distance is at least |a − b|."""
+    return 100 * (1 - abs(a - b) / (a + b))
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -168,7 +200,7 @@ class Analyzer:
         self._stopwords = frozenset(_stem(fold(word)) for word in config.stopwords_en)
         self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
         self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
-        self._vocabulary: list[str] = []
+        self._vocabulary = _Spelling(())
         self._known_pairs: frozenset[str] = frozenset()
         self._pairs_by_sound: dict[str, str] = {}
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
@@ -180,8 +212,7 @@ class Analyzer:
         off_topic = [q for questions in config.off_topic_examples.values() for q in questions]
         known_texts = [*self._rewrites, *config.stopwords_en, *off_topic]
         self._base_words = {word for text in known_texts for word in _LATIN_WORDS.findall(fold(text))}
-        self._words: list[str] = sorted(self._base_words)
-        self._word_set: frozenset[str] = frozenset(self._words)
+        self._words = _Spelling(self._base_words)
         self._respell_word = lru_cache(maxsize=8192)(self._respell_word_uncached)
         self.query_canonical = lru_cache(maxsize=4096)(self._query_canonical)  # type: ignore[method-assign]
 
@@ -190,10 +221,7 @@ class Analyzer:
         return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
     def _respell_word_uncached(self, word: str) -> str:
-        if len(word) < _RESPELL_MIN or word in self._word_set:
-            return word
-        best = process.extractOne(word, self._words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
-        return best[0] if best else word
+        return word if len(word) < _RESPELL_MIN else self._words.closest(word)
 
     def _query_canonical(self, text: str) -> str:
         """A customer's question: English misspellings corrected to known words, then canonical."""
@@ -202,11 +230,10 @@ class Analyzer:
     def set_vocabulary(self, words: set[str], pairs: set[str], spelled: set[str] | None = None) -> None:
         """The English words (stems; `spelled`: as written) and Chinese character pairs the knowledge base knows:
         typos are corrected to them."""
-        self._words = sorted(self._base_words | (spelled or set()))
-        self._word_set = frozenset(self._words)
+        self._words = _Spelling(self._base_words | (spelled or set()))
         self._respell_word.cache_clear()
         self.query_canonical.cache_clear()  # type: ignore[attr-defined]
-        self._vocabulary = sorted(words)
+        self._vocabulary = _Spelling(words)
         self._known_pairs = frozenset(pairs)
         by_sound: dict[str, set[str]] = defaultdict(set)
         for pair in pairs:
@@ -240,10 +267,7 @@ class Analyzer:
         return "".join(chars)
 
     def _correct_uncached(self, word: str) -> str:
-        if len(word) < 4 or not self._vocabulary:
-            return word
-        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
-        return best[0] if best else word
+        return word if len(word) < 4 else self._vocabulary.closest(word)
 
     def _query_features(self, text: str) -> dict[str, float]:
         """`features(text, correct=True)`, memoised: callers must not change the dict they get."""

@@ -191,3 +191,18 @@ def test_a_question_is_analysed_once_for_both_rankers(shared_services: Services)
     analyzer.query_features.cache_clear()
     shared_services.matcher.match("保養多久做一次 比較好")
     assert analyzer.query_features.cache_info().misses == 1  # the classifier's and the lexical scores' features
+
+
+def test_a_typo_is_corrected_to_the_word_a_scan_of_every_known_word_finds(shared_services: Services) -> None:
+    """Only the words of a length that can reach the cutoff are compared: the same answer as over all of them."""
+    from rapidfuzz import fuzz, process
+
+    from bot.core.faq.matcher import _SPELLING_CUTOFF
+
+    spelling = shared_services.matcher.analyzer._words
+    typos = ["opning", "servise", "tyers", "warrenty", "breaks", "windsheild", "apointment", "louder", "a", "oilchange"]
+    typos += [word[:n] + word[n + 1 :] for word in spelling.words[::40] for n in (0, len(word) // 2)]  # a letter lost
+    typos += [word + "s" + word[-1] for word in spelling.words[::50]]  # two letters more
+    for typo in typos:
+        best = process.extractOne(typo, spelling.words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
+        assert spelling.closest(typo) == (best[0] if best else typo), typo
