@@ -111,6 +111,8 @@ def test_a_short_question_the_knowledge_base_holds_is_still_answered(
         ("我要找真人", "talk_to_human"),
         ("i need a real person", "talk_to_human"),
         ("can I talk to someone", "talk_to_human"),
+        ("保固多久？", "sanbao_periods"),  # fell back: 手機保修多久, 電風扇保固多久 are off-topic examples
+        ("保修多久", "sanbao_periods"),
     ],
 )
 def test_answered_outright(shared_services: Services, question: str, entry_id: str) -> None:
@@ -118,7 +120,10 @@ def test_answered_outright(shared_services: Services, question: str, entry_id: s
     assert (reply.decision, reply.entry_id) == ("answer", entry_id), reply
 
 
-@pytest.mark.parametrize("question", ["今天天氣怎麼樣", "how to cook rice", "餐飲服務包括哪些?", "講個笑話"])
+@pytest.mark.parametrize(
+    "question",
+    ["今天天氣怎麼樣", "how to cook rice", "餐飲服務包括哪些?", "講個笑話", "手機保修多久", "电动牙刷保修多久"],
+)
 def test_off_topic_below_the_floor_is_a_plain_fallback(shared_services: Services, question: str) -> None:
     assert shared_services.faq.ask(question, "en").decision == "fallback"
 
@@ -206,3 +211,16 @@ def test_a_typo_is_corrected_to_the_word_a_scan_of_every_known_word_finds(shared
     for typo in typos:
         best = process.extractOne(typo, spelling.words, scorer=fuzz.ratio, score_cutoff=_SPELLING_CUTOFF)
         assert spelling.closest(typo) == (best[0] if best else typo), typo
+
+
+@pytest.mark.parametrize(
+    ("question", "locale", "says"),
+    [("換機油多少錢", "zh-Hant", "報價"), ("how much does an oil change cost", "en", "quote")],
+)
+def test_the_price_of_an_oil_change_is_answered_with_how_it_is_quoted(
+    shared_services: Services, question: str, locale: str, says: str
+) -> None:
+    """The price depends on the car (no figure is invented): the oil-change answer says so, not only the interval."""
+    reply = shared_services.faq.ask(question, locale)  # type: ignore[arg-type]
+    assert reply.decision == "answer" and reply.entry_id in {"oil_change", "maintenance_cost"}, reply
+    assert reply.answer_html is not None and says in reply.answer_html
