@@ -29,8 +29,9 @@ _FIRE = re.compile(
 _PAPERWORK = re.compile(r"三包|保修|理赔|赔偿|保险|索赔|退车|换车|warranty|claim|insurance|cover|refund|replace")
 # Asking for a person in so many words (the short forms 真人, 轉人工, "human" are bot.handlers.desk.handoff.advisor's).
 _HUMAN = re.compile(
-    r"^(我)?(要|想|需要)?(找|跟|和|同)?(真人|人工|客服人员|服务顾问|真人客服|一个真人|活人)(说话|聊|聊天|讲|倾偈|服务)?$|"
+    r"^(我)?(要|想|需要)?(找|跟|和|同)?(真人|人工|客服人员|服务顾问|真人客服|人工客服|一个真人|活人)(说话|聊|聊天|讲|倾偈|服务)?$|"
     r"^(我)?(要|想)?(找|跟|同)(人|真人|人工|顾问|客服)(说话|聊|讲|倾偈)?$|"
+    r"^(请问)?(怎么|如何|怎样)(联系|找|转|接通)(人工客服|人工|真人客服|真人|客服人员|服务顾问)$|"
     r"^(i )?(need|want|would like) (to )?(talk to |speak to |speak with |talk with )?"
     r"(a |an )?(real |live )?(person|human|agent|advisor|adviser|somebody|someone)( now)?$|"
     r"^(can|could|may) i (talk|speak|chat) (to|with) (a |an )?(real |live )?"

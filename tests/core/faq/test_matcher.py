@@ -111,6 +111,8 @@ def test_a_short_question_the_knowledge_base_holds_is_still_answered(
         ("我要找真人", "talk_to_human"),
         ("i need a real person", "talk_to_human"),
         ("can I talk to someone", "talk_to_human"),
+        ("怎么联系人工客服", "talk_to_human"),
+        ("人工客服", "talk_to_human"),
         ("保固多久？", "sanbao_periods"),  # fell back: 手機保修多久, 電風扇保固多久 are off-topic examples
         ("保修多久", "sanbao_periods"),
     ],
