@@ -155,7 +155,7 @@ class Matcher:
         could mean, so the best ones are offered whatever their share); the canonical question."""
         out_of_domain = self.analyzer.is_out_of_domain(text)
         sig = signals(text, self.analyzer, self.model.classifier, self.lexical, out_of_domain)
-        found = candidates(sig, self._classes, self._off_topic)
+        found = candidates(sig, self.model.classifier, self._off_topic)
         if not found or not sig.lexical:  # not one word in common with any entry: nothing to suggest
             return [], True, False, False, self.analyzer.canonical(text)
         probabilities = self.model.confidence.probabilities([row for _, row in found])

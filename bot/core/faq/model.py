@@ -16,6 +16,7 @@ of seconds and is cached per knowledge-base content (bot.core.faq.learned).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -78,6 +79,11 @@ class Classifier:
         return cls(vectorizer, tfidf, [str(c) for c in svc.classes_], coef, svc.intercept_,
                    dict(vectorizer.vocabulary_), tfidf.idf_)  # fmt: skip
 
+    @cached_property
+    def class_index(self) -> dict[str, int]:
+        """Class → its position in `classes` (and in `scores`)."""
+        return {c: i for i, c in enumerate(self.classes)}
+
     def scores(self, features: dict[str, float]) -> np.ndarray:
         """The decision function for one question. What `tfidf.transform(vectorizer.transform(...))` then the
         product with coef_ compute, from the same fitted vocabulary_, idf_ and coef_, without scikit-learn's
@@ -123,14 +129,22 @@ def signals(
     return Signals(scores, lexical_scores, out_of_domain, too_short(canonical), exact, unknown, thin)
 
 
-def candidates(sig: Signals, classes: list[str], off_topic: int) -> list[tuple[str, list[float]]]:
+def _top(scores: np.ndarray, count: int) -> list[int]:
+    """The positions of the `count` highest scores, highest first (a partition, not a sort of every class)."""
+    if count >= len(scores):
+        return np.argsort(-scores).tolist()
+    best = np.argpartition(-scores, count - 1)[:count]
+    return best[np.argsort(-scores[best])].tolist()
+
+
+def candidates(sig: Signals, classifier: Classifier, off_topic: int) -> list[tuple[str, list[float]]]:
     """The entries worth scoring, each with the confidence model's feature vector."""
-    order = [i for i in np.argsort(-sig.classifier) if i != off_topic]
+    classes, index = classifier.classes, classifier.class_index
+    order = [i for i in _top(sig.classifier, _FROM_CLASSIFIER + 1) if i != off_topic]
     chosen = [classes[i] for i in order[:_FROM_CLASSIFIER]]
     for entry_id, _ in sorted(sig.lexical.items(), key=lambda item: item[1], reverse=True)[:_FROM_LEXICAL]:
         if entry_id not in chosen:
             chosen.append(entry_id)
-    index = {c: i for i, c in enumerate(classes)}
     best_entry = sig.classifier[order[0]] if order else 0.0
     second_entry = sig.classifier[order[1]] if len(order) > 1 else best_entry - 1.0
     lexical_ranked = [*sorted(sig.lexical.values(), reverse=True), 0.0, 0.0]
@@ -231,7 +245,7 @@ def fit(questions: list[tuple[str, str]], off_topic: list[str], config: Matching
         for i in test:
             ood = lexical.analyzer.is_out_of_domain(texts[i])
             sig = signals(texts[i], lexical.analyzer, classifier, lexical, ood)
-            found = candidates(sig, classifier.classes, off)
+            found = candidates(sig, classifier, off)
             expected = labels[i] if labels[i] != OFF_TOPIC else None
             vetoed = ood or ((sig.short or sig.thin) and sig.exact is None) or sig.off_topic_first(off)
             held_out.append(_HeldOut(expected, [e for e, _ in found], [r for _, r in found], vetoed))
