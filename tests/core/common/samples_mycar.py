@@ -84,7 +84,9 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "stopped": [{"p": Preferences(a, False)} for a in (True, False)],
     "privacy": [{"s": s} for s in STORED],
     "forget_done": [{"r": ForgetReport(True, 2, 1, 1, 9)}, {"r": ForgetReport(False, 0, 0, 0, 0)},
-                    {"r": ForgetReport(True, 1, 2, 0, 1)}],
+                    {"r": ForgetReport(True, 1, 2, 0, 1)},
+                    {"r": ForgetReport(True, 2, 0, 0, 3, record_kept=True, cars_kept=1)},
+                    {"r": ForgetReport(True, 0, 0, 0, 0, record_kept=True)}],
     "forgotten_card": [{}],
     "forgotten_desk_note": [{"withdrawn": w} for w in ((), (12,), (12, 15))],
     "warranty_prefilled": [
