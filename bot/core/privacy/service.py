@@ -17,9 +17,10 @@
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
   Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
   row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
-  FAQ statistics (faq_miss) and the question → entry pairs kept for `kb learn` (faq_learned) hold no customer id,
-  only the Telegram id of the latest asker: the rows whose words are theirs go (pairs already reviewed stay,
-  their words may be in faq.yaml by then; pairs with a long number, an e-mail or a link were never kept).
+  Their "remind me later" snoozes of their cars go. FAQ statistics (faq_miss) and the question → entry pairs
+  kept for `kb learn` (faq_learned) hold no customer id, only the Telegram id of the latest asker: the rows whose
+  words are theirs go (pairs already reviewed stay without the Telegram id, their words may be in faq.yaml by
+  then; pairs with a long number, an e-mail or a link were never kept).
   Typed answers at a flow's prompts are taken by the flow and never reach the FAQ statistics.
 """
 
@@ -46,6 +47,7 @@ from bot.db.desk.handoff.models import Ticket
 from bot.db.faq.models import FaqLearned, FaqMiss
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from bot.db.outbox.models import ChatStatus, Outbox
+from bot.db.reminders.models import ReminderSnooze
 
 Preference = Literal["reminders", "marketing"]
 FORGOTTEN = "the customer asked to be forgotten"
@@ -213,6 +215,8 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
             # Readings they typed go (the dealer's own, from its imports, stay with the car).
             await session.execute(delete(OdometerReading).where(OdometerReading.vehicle_id.in_(ids),
                                                                 OdometerReading.source == CUSTOMER_SOURCE))  # fmt: skip
+            # Their "remind me later" choices too (a car found again must not stay quiet on their old word).
+            await session.execute(delete(ReminderSnooze).where(ReminderSnooze.vehicle_id.in_(ids)))
         record_kept, kept = await _keep_dealer_record(session, customer)
         result = await session.execute(
             update(Vehicle).where(Vehicle.customer_id == customer_id).values(customer_id=None, updated_at=utcnow())
@@ -235,6 +239,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     # Their words in the FAQ statistics: the misses they were the latest to type, and the unreviewed pairs.
     await session.execute(delete(FaqMiss).where(FaqMiss.asked_by == user_id))
     await session.execute(delete(FaqLearned).where(FaqLearned.asked_by == user_id, FaqLearned.status == "new"))
+    await session.execute(update(FaqLearned).where(FaqLearned.asked_by == user_id).values(asked_by=None))  # reviewed
     steps = await _saved_step_ids(session, user_id, chat_id)
     if steps:
         await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))

@@ -13,12 +13,14 @@ from telegram.ext import Application
 
 from bot.core.imports.importer import import_csv
 from bot.db.common.base import Base
+from bot.db.faq.models import FaqLearned
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
+from bot.db.reminders.models import ReminderSnooze
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.garage.helpers import label, link, services, texts, today
 from tests.handlers.harness import Customer as Chat
 
-USER = 793
+USER = 7_930_451  # distinctive: searched for in every table
 PHONE, DIGITS = "+8613826514417", "13826514417"
 
 
@@ -63,6 +65,11 @@ async def test_forget_keeps_the_dealers_record_and_sharing_the_phone_again_finds
     await me.press(label(app, "en", "mycar_odo", car="粤B·A7453"))
     await me.say("9500")  # a reading they typed: theirs, it goes
     await me.say("/stop")
+    async with services(app).sessions.begin() as session:  # a snooze they chose, a question staff reviewed
+        car_id = await session.scalar(select(Vehicle.id))
+        session.add(ReminderSnooze(vehicle_id=car_id, kind="insurance", until=today(app) + dt.timedelta(days=7)))
+        session.add(FaqLearned(normalized="boat parking", question="Boat parking?", lang="en", entry_id="parking",
+                               source="suggestion", status="accepted", asked_by=USER))  # fmt: skip
     [confirm] = await me.say("/forget")
     assert "our own customer record" in confirm["text"]
     assert "no longer linked to your Telegram account" in confirm["text"]
@@ -82,8 +89,12 @@ async def test_forget_keeps_the_dealers_record_and_sharing_the_phone_again_finds
     assert car["customer_id"] == record["id"] and car["owner_imported"]
     assert [(r["km"], r["source"]) for r in await rows(app, "odometer_reading")] == [(9000, "visit:RO-1")]
     assert len(await rows(app, "service_visit")) == 1
-    for table in ("conversation_state", "chat_status", "faq_miss", "faq_learned", "ticket", "appointment"):
+    for table in ("conversation_state", "chat_status", "faq_miss", "ticket", "appointment", "reminder_snooze"):
         assert await rows(app, table) == [], table
+    assert [(r["question"], r["asked_by"]) for r in await rows(app, "faq_learned")] == [("Boat parking?", None)]
+    # The Telegram id is on the bare row only (their opt-out): in no other table, no other column.
+    assert str(USER) not in await everything_stored(app, but={"customer"})
+    assert str(USER) not in repr(record) and str(USER) not in repr({**bare, "telegram_user_id": None})
     assert [(o["chat_id"], o["payload"]) for o in await rows(app, "outbox")] in ([], [(0, {})])
     # The phone is on the dealer's record only; the Telegram name nowhere.
     assert DIGITS not in await everything_stored(app, but={"customer"}) and "Mei" not in await everything_stored(app)
