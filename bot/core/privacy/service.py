@@ -64,9 +64,11 @@ class Preferences:
 
 @dataclass(frozen=True)
 class StoredData:
-    """What is stored about one Telegram user, as /privacy lists it. `known` False: nothing at all."""
+    """What is stored about one Telegram user, as /privacy lists it. `known` False: nothing at all, or after
+    /forget (`forgotten`) only the Telegram id and the two switches."""
 
     known: bool
+    forgotten: bool = False
     first_name: str | None = None
     name: str | None = None
     phone: str | None = None  # masked: +86138****4417
@@ -142,7 +144,7 @@ async def stored_about(session: AsyncSession, user_id: int, chat_id: int, tz: dt
     if customer is None:
         return StoredData(known=False)
     if customer.forgotten_at is not None:  # only their opt-outs are kept
-        return StoredData(known=False, preferences=Preferences(not customer.reminders_opt_out,
+        return StoredData(known=False, forgotten=True, preferences=Preferences(not customer.reminders_opt_out,
                                                                not customer.marketing_opt_out))  # fmt: skip
     cars = list(await session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.customer_id == customer.id)))
     ids = [car_id for car_id, _ in cars]

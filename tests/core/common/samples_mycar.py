@@ -41,6 +41,7 @@ ON_FILE = LastReading(23_846, date(2026, 10, 31))
 DRAFT = CarDraft("粤B12345", "Toyota", "<b>Corolla</b>", date(2024, 3, 1), 12_000)
 STORED = [
     StoredData(known=False),
+    StoredData(known=False, forgotten=True, preferences=Preferences(True, False)),
     StoredData(known=True, first_name="Ann <script>"),
     StoredData(
         known=True, first_name="Mei", name="陳志強", phone="+86138****4417", dealer_id=True, language="zh-Hans",

@@ -137,7 +137,7 @@ async def test_forget_deletes_personal_data_and_keeps_the_dealers_record(session
     assert sorted((status, chat, payload) for status, chat, payload, _ in rows) == [("dropped", 0, {}), ("sent", 0, {})]
     assert [error for status, *_, error in rows if status == "dropped"] == [privacy.FORGOTTEN]
     assert states == [str(OTHER)] and chats == [] and misses == [1]
-    assert after == privacy.StoredData(known=False)
+    assert after == privacy.StoredData(known=False, forgotten=True)
     async with sessions.begin() as session:
         again = await privacy.forget(session, ME, ME)  # nothing left: harmless
     assert again == privacy.ForgetReport(False, 0, 0, 0, 0)

@@ -99,6 +99,10 @@ async def test_forget_keeps_the_dealers_record_and_sharing_the_phone_again_finds
     # The phone is on the dealer's record only; the Telegram name nowhere.
     assert DIGITS not in await everything_stored(app, but={"customer"}) and "Mei" not in await everything_stored(app)
 
+    [privacy] = await me.say("/privacy")  # says what the bare row holds, not "nothing at all"
+    assert "your account id only" in privacy["text"] and "offers off" in privacy["text"], privacy["text"]
+    assert "Nothing at all" not in privacy["text"] and "陳志強" not in privacy["text"]
+
     # The same person starts again and shares the same phone: the dealer's car is found again.
     shown = texts(await link(me, "en"))
     assert "Found your record with us: 1 car" in shown and "粤B·A7453" in shown
