@@ -18,8 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("vehicle", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("owner_imported", sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN, not a batch: on SQLite a batch copies the table and drops the old one, and with
+    # foreign keys on, dropping `vehicle` deletes every row that cascades from it (readings, visits, bookings).
+    op.add_column("vehicle", sa.Column("owner_imported", sa.Boolean(), server_default=sa.false(), nullable=False))
     # Cars already owned: the dealer's unless claimed in the chat (owner_since) or registered there (a car
     # registered in the chat starts with the reading typed there and has no visit from the dealer's system).
     # A car this guesses wrong is put right by the next vehicles.csv import, which marks every car it writes.
@@ -37,5 +38,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("vehicle", schema=None) as batch_op:
-        batch_op.drop_column("owner_imported")
+    op.drop_column("vehicle", "owner_imported")  # SQLite 3.35+ drops a column in place (no copy, see above)
