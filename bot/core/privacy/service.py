@@ -194,7 +194,8 @@ async def set_preference(session: AsyncSession, user_id: int, which: Preference,
 
 
 async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetReport:
-    """Delete this customer's personal data, keeping anonymous counts (see the module docstring)."""
+    """Delete this customer's personal data, keeping the dealer's own record (split off, linked to no Telegram
+    account) and anonymous counts (see the module docstring)."""
     customer = await customer_of(session, user_id)
     if customer is not None and customer.forgotten_at is not None:  # forgotten already: the bare row stays
         customer = None
