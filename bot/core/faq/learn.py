@@ -1,7 +1,8 @@
 """Learning from customers, with a person in the loop.
 
 When a customer taps a "did you mean" suggestion, or taps "none of these" and an advisor then answers, the
-(question → entry) pair is recorded (bot.db.models.FaqLearned, anonymous). `python -m bot kb learn` lists the
+(question → entry) pair is recorded (bot.db.faq.models.FaqLearned, with only the Telegram id of the latest asker,
+so /forget can delete their words). `python -m bot kb learn` lists the
 candidates and appends the accepted ones to faq.yaml as alternate questions in the locale they were written in;
 the matcher learns them at its next build. Never automatic: a wrong tap must not teach the bot a wrong answer.
 """

@@ -292,6 +292,8 @@ async def register_vehicle(
         conflict = reading_conflict(await vehicle_readings(session, vehicle.id), read_on or today, odometer_km)
         if conflict:
             raise RecordError("km", conflict)
+    if vehicle is not None and vehicle.customer_id != customer_id:
+        vehicle.owner_imported = False  # a new owner by the chat's word, not the dealer's records
     if vehicle is None:
         vehicle = Vehicle(plate=plate_n)
         session.add(vehicle)

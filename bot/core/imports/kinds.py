@@ -160,6 +160,7 @@ class Vehicles:
                 **{name: _kept(values, old, name) for name in _OPTIONAL_DATES},
                 "use": _kept(values, old, "use", "household"),
                 "released_at": old["released_at"] if old and old["customer_id"] == owner else None,
+                "owner_imported": True,  # the dealer's own link of car and phone (/forget keeps it)
             }
             key = "vin" if (old["vin"] if old else vin) else "plate"
             action = _action(old, new, repo.VEHICLE_FIELDS)

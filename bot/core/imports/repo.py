@@ -26,7 +26,7 @@ READING: Table = OdometerReading.__table__  # type: ignore[assignment]
 CUSTOMER_FIELDS = ("phone", "name", "external_id", "reminders_opt_out", "marketing_opt_out")
 VEHICLE_FIELDS = (
     "customer_id", "plate", "vin", "make", "model", "delivery_date", "use", "insurance_expiry",
-    "registration_date", "released_at",
+    "registration_date", "released_at", "owner_imported",
 )
 VISIT_FIELDS = (
     "visit_no", "vehicle_id", "visit_date", "km", "kind", "work_done", "advisor", "completed", "promised_at",

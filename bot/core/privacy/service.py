@@ -3,19 +3,24 @@
 - `stored_about`: every field and count /privacy lists, for one Telegram user.
 - `set_preference`: service reminders and marketing are switched separately (Customer.reminders_opt_out,
   Customer.marketing_opt_out); /stop is marketing off.
-- `forget`: deletes the customer's personal data and keeps only anonymous counts:
+- `forget`: deletes what the customer gave the bot and their Telegram identity, and keeps the dealer's own records:
   the customer row goes (name, phone, Telegram ids, dealer id, language, consent) and a bare one takes its place
   holding only the Telegram id, the opt-outs and `forgotten_at`, so a /stop still holds and nothing (not even
   the Telegram name) is stored again until they accept the privacy notice again; the readings they typed go;
-  the advisors' cards about them are listed for the caller to blank, and their tickets' topics; their cars stay
-  as the dealer's service records but are no longer linked to anyone, with their visits and readings (counts);
+  the advisors' cards about them are listed for the caller to blank, and their tickets' topics. When the row
+  holds the dealer's record (a name or dealer id, which only the import writes, or cars the import linked to
+  the phone: Vehicle.owner_imported), that record is split off first as the import would leave it: phone,
+  name, dealer id, opt-outs and the dealer's cars with their visits, linked to no Telegram account, so sharing
+  the same phone in /mycar finds the cars again. Cars claimed or registered in the chat stay as service
+  records linked to no one, with their visits and the dealer's readings (counts);
   the chat's unsent outbox messages are dropped and every outbox row of the chat loses its text and chat id
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
   Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
   row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
-  FAQ statistics (faq_miss) and the question → entry pairs kept for `kb learn` (faq_learned) hold no customer id,
-  only the Telegram id of the latest asker: the rows whose words are theirs go (pairs already reviewed stay,
-  their words may be in faq.yaml by then; pairs with a long number, an e-mail or a link were never kept).
+  Their "remind me later" snoozes of their cars go. FAQ statistics (faq_miss) and the question → entry pairs
+  kept for `kb learn` (faq_learned) hold no customer id, only the Telegram id of the latest asker: the rows whose
+  words are theirs go (pairs already reviewed stay without the Telegram id, their words may be in faq.yaml by
+  then; pairs with a long number, an e-mail or a link were never kept).
   Typed answers at a flow's prompts are taken by the flow and never reach the FAQ statistics.
 """
 
@@ -42,6 +47,7 @@ from bot.db.desk.handoff.models import Ticket
 from bot.db.faq.models import FaqLearned, FaqMiss
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from bot.db.outbox.models import ChatStatus, Outbox
+from bot.db.reminders.models import ReminderSnooze
 
 Preference = Literal["reminders", "marketing"]
 FORGOTTEN = "the customer asked to be forgotten"
@@ -58,9 +64,11 @@ class Preferences:
 
 @dataclass(frozen=True)
 class StoredData:
-    """What is stored about one Telegram user, as /privacy lists it. `known` False: nothing at all."""
+    """What is stored about one Telegram user, as /privacy lists it. `known` False: nothing at all, or after
+    /forget (`forgotten`) only the Telegram id and the two switches."""
 
     known: bool
+    forgotten: bool = False
     first_name: str | None = None
     name: str | None = None
     phone: str | None = None  # masked: +86138****4417
@@ -91,6 +99,8 @@ class ForgetReport:
     topics: tuple[int, ...] = ()
     withdrawn: tuple[int, ...] = ()
     open_topics: tuple[int, ...] = ()  # those of `topics` whose ticket was not closed yet (to close)
+    record_kept: bool = False  # the dealer's own customer record stays, no longer linked to the Telegram account
+    cars_kept: int = 0  # the cars on it (the dealer's, from its import)
 
 
 def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:
@@ -134,7 +144,7 @@ async def stored_about(session: AsyncSession, user_id: int, chat_id: int, tz: dt
     if customer is None:
         return StoredData(known=False)
     if customer.forgotten_at is not None:  # only their opt-outs are kept
-        return StoredData(known=False, preferences=Preferences(not customer.reminders_opt_out,
+        return StoredData(known=False, forgotten=True, preferences=Preferences(not customer.reminders_opt_out,
                                                                not customer.marketing_opt_out))  # fmt: skip
     cars = list(await session.execute(select(Vehicle.id, Vehicle.plate).where(Vehicle.customer_id == customer.id)))
     ids = [car_id for car_id, _ in cars]
@@ -184,11 +194,13 @@ async def set_preference(session: AsyncSession, user_id: int, which: Preference,
 
 
 async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetReport:
-    """Delete this customer's personal data, keeping anonymous counts (see the module docstring)."""
+    """Delete this customer's personal data, keeping the dealer's own record (split off, linked to no Telegram
+    account) and anonymous counts (see the module docstring)."""
     customer = await customer_of(session, user_id)
     if customer is not None and customer.forgotten_at is not None:  # forgotten already: the bare row stays
         customer = None
-    unlinked = visits = 0
+    unlinked = visits = kept = 0
+    record_kept = False
     desk: list[tuple[int, int]] = []
     topics: list[int] = []
     open_topics: list[int] = []
@@ -206,10 +218,13 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
             # Readings they typed go (the dealer's own, from its imports, stay with the car).
             await session.execute(delete(OdometerReading).where(OdometerReading.vehicle_id.in_(ids),
                                                                 OdometerReading.source == CUSTOMER_SOURCE))  # fmt: skip
-            result = await session.execute(
-                update(Vehicle).where(Vehicle.id.in_(ids)).values(customer_id=None, updated_at=utcnow())
-            )
-            unlinked = result.rowcount  # type: ignore[attr-defined]
+            # Their "remind me later" choices too (a car found again must not stay quiet on their old word).
+            await session.execute(delete(ReminderSnooze).where(ReminderSnooze.vehicle_id.in_(ids)))
+        record_kept, kept = await _keep_dealer_record(session, customer)
+        result = await session.execute(
+            update(Vehicle).where(Vehicle.customer_id == customer_id).values(customer_id=None, updated_at=utcnow())
+        )
+        unlinked = kept + result.rowcount  # type: ignore[attr-defined]
         desk, topics, open_topics = await _desk_traces(session, customer_id)
         withdrawn = await _give_back_places(session, customer_id)
         await session.delete(customer)
@@ -227,6 +242,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     # Their words in the FAQ statistics: the misses they were the latest to type, and the unreviewed pairs.
     await session.execute(delete(FaqMiss).where(FaqMiss.asked_by == user_id))
     await session.execute(delete(FaqLearned).where(FaqLearned.asked_by == user_id, FaqLearned.status == "new"))
+    await session.execute(update(FaqLearned).where(FaqLearned.asked_by == user_id).values(asked_by=None))  # reviewed
     steps = await _saved_step_ids(session, user_id, chat_id)
     if steps:
         await session.execute(delete(ConversationState).where(ConversationState.id.in_(steps)))
@@ -236,7 +252,32 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
                              forgotten_at=utcnow()))  # fmt: skip
     await session.flush()
     return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits,  # type: ignore[attr-defined]
-                        tuple(desk), tuple(topics), tuple(withdrawn), tuple(open_topics))  # fmt: skip
+                        tuple(desk), tuple(topics), tuple(withdrawn), tuple(open_topics), record_kept,
+                        kept)  # fmt: skip
+
+
+async def _keep_dealer_record(session: AsyncSession, customer: Customer) -> tuple[bool, int]:
+    """Split the dealer's own record off the Telegram customer row before it goes: a new row with the phone,
+    name, dealer id and opt-outs, and the cars whose owner link came from the dealer's import
+    (Vehicle.owner_imported), so sharing the same phone again finds them. Only imports write a name or a dealer
+    id, and a car's owner link by the import is the dealer's link of that phone; a row with none of these the
+    bot made itself from what the customer gave, and nothing of it is kept. Returns (kept, cars on it)."""
+    dealer_cars = list(await session.scalars(select(Vehicle.id).where(Vehicle.customer_id == customer.id,
+                                                                      Vehicle.owner_imported)))  # fmt: skip
+    if customer.phone is None or not (customer.name or customer.external_id or dealer_cars):
+        return False, 0
+    phone, customer.phone = customer.phone, None
+    await session.flush()  # the phone is unique: free it before the record takes it
+    record = Customer(phone=phone, name=customer.name, external_id=customer.external_id,
+                      reminders_opt_out=customer.reminders_opt_out,
+                      marketing_opt_out=customer.marketing_opt_out)  # fmt: skip
+    session.add(record)
+    await session.flush()
+    if dealer_cars:
+        await session.execute(
+            update(Vehicle).where(Vehicle.id.in_(dealer_cars)).values(customer_id=record.id, updated_at=utcnow())
+        )
+    return True, len(dealer_cars)
 
 
 async def _desk_traces(

@@ -86,6 +86,11 @@ class Vehicle(Base):
     owner_since: Mapped[dt.date | None] = mapped_column(
         Date, doc="claimed in the chat from no owner: visits before this day are an earlier owner's, never shown (0008)"
     )
+    owner_imported: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(),
+        doc="the owner link is the dealer's (vehicles.csv, by the owner's phone), not a claim made in the chat: "
+        "/forget leaves the car on the dealer's customer record (0015)",
+    )  # fmt: skip
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
 

@@ -41,6 +41,7 @@ ON_FILE = LastReading(23_846, date(2026, 10, 31))
 DRAFT = CarDraft("粤B12345", "Toyota", "<b>Corolla</b>", date(2024, 3, 1), 12_000)
 STORED = [
     StoredData(known=False),
+    StoredData(known=False, forgotten=True, preferences=Preferences(True, False)),
     StoredData(known=True, first_name="Ann <script>"),
     StoredData(
         known=True, first_name="Mei", name="陳志強", phone="+86138****4417", dealer_id=True, language="zh-Hans",
@@ -84,7 +85,9 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "stopped": [{"p": Preferences(a, False)} for a in (True, False)],
     "privacy": [{"s": s} for s in STORED],
     "forget_done": [{"r": ForgetReport(True, 2, 1, 1, 9)}, {"r": ForgetReport(False, 0, 0, 0, 0)},
-                    {"r": ForgetReport(True, 1, 2, 0, 1)}],
+                    {"r": ForgetReport(True, 1, 2, 0, 1)},
+                    {"r": ForgetReport(True, 2, 0, 0, 3, record_kept=True, cars_kept=1)},
+                    {"r": ForgetReport(True, 0, 0, 0, 0, record_kept=True)}],
     "forgotten_card": [{}],
     "forgotten_desk_note": [{"withdrawn": w} for w in ((), (12,), (12, 15))],
     "warranty_prefilled": [

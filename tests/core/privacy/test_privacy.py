@@ -35,7 +35,7 @@ async def _linked(sessions: async_sessionmaker[AsyncSession], user_id: int, phon
         customer = Customer(phone=phone, name="陳志強", external_id=f"C{user_id}")
         session.add(customer)
         await session.flush()
-        vehicle = Vehicle(customer_id=customer.id, plate=plate, make="Honda", model="Accord")
+        vehicle = Vehicle(customer_id=customer.id, plate=plate, make="Honda", model="Accord", owner_imported=True)
         session.add(vehicle)
         await session.flush()
         for number, day in ((1, dt.date(2025, 12, 1)), (2, dt.date(2026, 6, 1))):
@@ -94,7 +94,7 @@ async def test_the_two_switches_are_separate(sessions: async_sessionmaker) -> No
         assert await privacy.preferences(session, 999) == privacy.Preferences(True, True)
 
 
-async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions: async_sessionmaker) -> None:
+async def test_forget_deletes_personal_data_and_keeps_the_dealers_record(sessions: async_sessionmaker) -> None:
     vehicle_id = await _linked(sessions, ME, "+8613826514417", "粤B12345")
     other_vehicle = await _linked(sessions, OTHER, "+8613928740653", "粤B54321")
     await _traces(sessions, ME)
@@ -110,7 +110,7 @@ async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions:
             session.add(SlotUsage(branch="futian", day=day, slot=slot, mode=mode, capacity=4, used=1))
     async with sessions.begin() as session:
         report = await privacy.forget(session, ME, ME)
-    assert report == privacy.ForgetReport(True, 1, 1, 2, 2, withdrawn=(1,))
+    assert report == privacy.ForgetReport(True, 1, 1, 2, 2, withdrawn=(1,), record_kept=True, cars_kept=1)
     async with sessions() as session:
         assert (await session.execute(select(FollowUp.rating, FollowUp.comment))).all() == [(2, None)]
         assert await session.scalar(select(func.count()).select_from(Ticket)) == 0
@@ -126,14 +126,18 @@ async def test_forget_deletes_personal_data_and_keeps_anonymous_counts(sessions:
         chats = (await session.execute(select(ChatStatus.chat_id))).scalars().all()
         misses = (await session.execute(select(FaqMiss.count))).scalars().all()
         after = await privacy.stored_about(session, ME, ME, TZ)
-    # The other customer is untouched; of this one a bare row is left (their opt-outs, nothing else).
-    assert sorted(remaining) == [(ME, None), (OTHER, "+8613928740653")]
-    assert owners[vehicle_id] is None and owners[other_vehicle] is not None
+    # The other customer is untouched; of this one a bare row is left (their opt-outs, nothing else), and the
+    # dealer's imported record, with its phone and car, linked to no Telegram account.
+    assert sorted(remaining, key=str) == [(ME, None), (OTHER, "+8613928740653"), (None, "+8613826514417")]
+    async with sessions() as session:
+        record = (await session.execute(select(Customer).where(Customer.phone == "+8613826514417"))).scalar_one()
+    assert (record.name, record.external_id, record.chat_id, record.first_name) == ("陳志強", f"C{ME}", None, None)
+    assert owners[vehicle_id] == record.id and owners[other_vehicle] not in (None, record.id)
     assert (visits, readings) == (4, 2)  # the cars' history stays, anonymous
     assert sorted((status, chat, payload) for status, chat, payload, _ in rows) == [("dropped", 0, {}), ("sent", 0, {})]
     assert [error for status, *_, error in rows if status == "dropped"] == [privacy.FORGOTTEN]
     assert states == [str(OTHER)] and chats == [] and misses == [1]
-    assert after == privacy.StoredData(known=False)
+    assert after == privacy.StoredData(known=False, forgotten=True)
     async with sessions.begin() as session:
         again = await privacy.forget(session, ME, ME)  # nothing left: harmless
     assert again == privacy.ForgetReport(False, 0, 0, 0, 0)

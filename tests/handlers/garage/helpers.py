@@ -66,7 +66,7 @@ async def seed(
         ids = []
         for plate in plates:
             delivered = day - dt.timedelta(days=400)
-            vehicle = Vehicle(customer_id=customer.id, plate=plate, make="Toyota", model="Corolla",
+            vehicle = Vehicle(customer_id=customer.id, plate=plate, make="Toyota", model="Corolla", owner_imported=True,
                               delivery_date=delivered, insurance_expiry=delivered.replace(year=delivered.year + 2))
             session.add(vehicle)  # fmt: skip
             await session.flush()

@@ -15,6 +15,7 @@ from telegram.ext import Application
 from bot.core.desk.roadside.escalation import escalate_unclaimed
 from bot.db.common.base import Base
 from bot.db.desk.roadside.models import RoadsideRequest
+from bot.db.garage.models import Customer as CustomerRow
 from bot.db.garage.models import OdometerReading
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.desk.handoff.test_handoff import topics
@@ -88,7 +89,15 @@ async def test_forget_after_a_booking_a_roadside_call_and_a_ticket(
     assert "appointment #1 cancelled" in done["text"], done["text"]
 
     stored = await everything_stored(app)
-    assert DIGITS not in stored and "2651" not in stored and "Mei" not in stored
+    assert "Mei" not in stored
+    # The phone is left on the dealer's own record only (as its import wrote it), linked to no Telegram account.
+    c = CustomerRow
+    async with services(app).sessions() as session:
+        found = (await session.execute(select(c.telegram_user_id, c.chat_id, c.first_name, c.phone, c.name,
+                                              c.external_id).where(c.phone.is_not(None)))).all()  # fmt: skip
+    assert [tuple(row) for row in found] == [(None, None, None, "+8613826514417", "陳志強", "DEMO-4417")]
+    stored = stored.replace("'+8613826514417', '陳志強', 'DEMO-4417'", "")
+    assert DIGITS not in stored and "2651" not in stored
     async with services(app).sessions() as session:
         typed = (await session.scalars(select(OdometerReading.km).where(OdometerReading.source == "customer"))).all()
     assert typed == []  # the dealer's own reading stays, the one they typed goes

@@ -226,9 +226,16 @@ async def ticket_timings(session: AsyncSession, ticket_id: int) -> Timings | Non
 
 
 async def context_card(
-    session: AsyncSession, ticket: TicketView, trail: list[dict[str, str]], facts: dict[str, Any], visits: int = 3
+    session: AsyncSession,
+    ticket: TicketView,
+    trail: list[dict[str, str]],
+    facts: dict[str, Any],
+    visits: int = 3,
+    telegram_name: str | None = None,
 ) -> ContextCard:
-    """Name, phone, cars, the last visits and open appointments of the ticket's customer."""
+    """Name, phone, cars, the last visits and open appointments of the ticket's customer. `telegram_name` is the
+    name Telegram gives with the update that asked for a person: the card's name when none is stored (a customer
+    who used /forget is not named in the database again until they accept the privacy notice again)."""
     customer = await session.get(Customer, ticket.customer_id)
     assert customer is not None
     cars = (
@@ -256,7 +263,8 @@ async def context_card(
         )
     ).all()
     return ContextCard(
-        ticket.id, ticket.kind, ticket.trigger, display_name(customer.name, customer.first_name) or "?", customer.phone,
+        ticket.id, ticket.kind, ticket.trigger,
+        display_name(customer.name, customer.first_name or telegram_name) or "?", customer.phone,
         [CardVehicle(plates[c.id], c.make, c.model) for c in cars],
         [CardVisit(v.visit_date, v.kind, v.work_done, plates.get(v.vehicle_id)) for v in visit_rows],
         [CardAppointment(a.day, a.slot, a.branch, a.service_type, a.status) for a in bookings],

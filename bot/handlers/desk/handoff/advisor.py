@@ -59,17 +59,19 @@ async def request_human(
     opened = None
     if user is not None and context.services.settings.advisor_group_id is not None:
         opened = await handoff.open_ticket(
-            context, user.id, kind="handoff", trigger=trigger, locale=locale, facts=facts
+            context, user.id, kind="handoff", trigger=trigger, locale=locale, facts=facts, telegram_name=user.first_name
         )
     if opened is None:
         await send(update, context, locale, "advisor_interim", trigger=trigger, case=case)
 
 
 async def typed_request(update: Update, context: CareContext) -> None:
-    """ "轉人工", "human please" and the like."""
+    """ "轉人工", "human please" and the like: the request goes on the card's trail as the latest thing they typed
+    (after /forget, or a restart, it may be all the card has to show)."""
     message = update.effective_message
-    assert message is not None
+    assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
+    remember_question(context, message.text, "human")
     await request_human(update, context, locale, trigger="typed")
 
 

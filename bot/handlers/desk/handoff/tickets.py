@@ -60,15 +60,17 @@ async def open_ticket(
     facts: dict[str, Any] | None = None,
     escalate_at: dt.datetime | None = None,
     notify_customer: bool = True,
+    telegram_name: str | None = None,
 ) -> int | None:
     """Open (or reuse: one active ticket per customer) a ticket for the customer with Telegram id `user_id`,
     with its forum topic and context card; tell the customer an advisor answers here. The ticket id, or None
-    when no advisors' group is configured (or the customer is unknown)."""
+    when no advisors' group is configured (or the customer is unknown). `telegram_name`: the name Telegram gives
+    now, for a card whose customer has none stored (after /forget)."""
     services = context.services
     if services.settings.advisor_group_id is None:
         return None
     async with _lock(context, user_id):  # a double tap must not open two tickets and two topics
-        opened = await _open_or_reuse(context, user_id, kind, trigger, facts or {}, escalate_at)
+        opened = await _open_or_reuse(context, user_id, kind, trigger, facts or {}, escalate_at, telegram_name)
     if opened is None:
         return None
     ticket, created = opened
@@ -90,7 +92,13 @@ def _lock(context: CareContext, user_id: int) -> asyncio.Lock:
 
 
 async def _open_or_reuse(
-    context: CareContext, user_id: int, kind: str, trigger: str, facts: dict[str, Any], escalate_at: dt.datetime | None
+    context: CareContext,
+    user_id: int,
+    kind: str,
+    trigger: str,
+    facts: dict[str, Any],
+    escalate_at: dt.datetime | None,
+    telegram_name: str | None,
 ) -> tuple[TicketView, bool] | None:
     services = context.services
     staff_locale, trail = services.settings.default_locale, _trail(context, user_id)
@@ -102,7 +110,7 @@ async def _open_or_reuse(
         if opened is None:
             return None
         ticket, created = opened
-        card = await ticket_repo.context_card(session, ticket, trail, facts)
+        card = await ticket_repo.context_card(session, ticket, trail, facts, telegram_name=telegram_name)
     if created or ticket.topic_id is None:
         ticket = await _create_topic(context, ticket, card.name, _topic_plate(card, facts))
         await handoff_desk.post_card(context, card, ticket)
