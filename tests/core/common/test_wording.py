@@ -1,8 +1,9 @@
 """Wording rules over every text a user reads (templates with their samples, labels, FAQ answers and titles, the
-dealer's values): zh-Hans uses mainland wording, not Taiwan wording."""
+dealer's values): zh-Hans uses mainland wording, not Taiwan wording; English names 三包 in English."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -45,6 +46,19 @@ def simplified() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("taiwan", "mainland"), sorted(TAIWAN_ONLY.items()))
-def test_simplified_chinese_uses_mainland_wording(simplified: list[tuple[str, str]], taiwan: str, mainland: str) -> None:
+def test_simplified_chinese_uses_mainland_wording(
+    simplified: list[tuple[str, str]], taiwan: str, mainland: str
+) -> None:
     found = [where for where, text in simplified if taiwan in text]
     assert not found, f"zh-Hans says {taiwan} (mainland: {mainland}) in {found}"
+
+
+# The regulation's Chinese terms: in English only as a gloss in brackets after the English name, as in
+# "the Three Guarantees (三包)" or "Three Guarantees period (三包有效期)", never bare in a sentence.
+CHINESE_TERMS = ("三包", "包修期")
+_GLOSS = re.compile(r"\([^()]*\)")
+
+
+def test_english_names_the_three_guarantees_in_english() -> None:
+    bare = [(where, term) for where, text in texts("en") for term in CHINESE_TERMS if term in _GLOSS.sub("", text)]
+    assert not bare, f"English with an untranslated term outside a gloss: {bare}"
