@@ -59,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = database.add_subparsers(dest="db_command", required=True)
     db_backup = db_commands.add_parser("backup", help="copy the SQLite database to FILE while the bot runs")
     db_backup.add_argument("file", type=Path, help="the new file to write (never overwritten)")
-    commands.add_parser("warranty", help="apply the 三包 rules to one case: warranty --json - (JSON on stdin)")
+    commands.add_parser("warranty", help="apply the Three Guarantees (三包) rules to one case: "
+                                         "warranty --json - (JSON on stdin)")  # fmt: skip
     records = commands.add_parser("import", help="import the dealer system's CSV export (docs/import.md)")
     records.add_argument("kind", choices=["customers", "vehicles", "visits"])
     records.add_argument("file", type=Path, help="the CSV file, UTF-8 (with or without BOM)")

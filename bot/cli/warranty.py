@@ -61,7 +61,8 @@ def _read_case(source: str, stdin: TextIO, rules: WarrantyRules) -> WarrantyCase
 def summary(case: WarrantyCase, result: WarrantyResult, rules: WarrantyRules) -> str:
     """A short English summary of an assessment, for people reading a terminal."""
     lines = [
-        f"三包 assessment on {case.as_of} (day {case.day} from {case.start_date}, {case.odometer_km:,} km)",
+        f"Three Guarantees (三包) assessment on {case.as_of}"
+        f" (day {case.day} from {case.start_date}, {case.odometer_km:,} km)",
         "Periods:",
     ]
     for code, period in result.periods.items():

@@ -111,6 +111,16 @@ def test_the_demo_contact_links_the_first_demo_customer(tmp_path: Path) -> None:
     assert "粤B·A7453 Honda Accord" in result.stdout
 
 
+def test_lang_greets_in_that_language_after_a_session_in_chinese(tmp_path: Path) -> None:
+    out = chat(tmp_path, ["三包有效期是多久", "/quit"])  # no --lang: the customer writes Chinese
+    assert "售後服務小幫手" in out
+    again = chat(tmp_path, ["/quit"], "--lang", "en")  # the same database, Telegram now in English
+    assert "after-sales assistant" in again and "售後服務小幫手" not in again
+    chosen = chat(tmp_path, [":lang zh-hans", "/quit"], "--lang", "en")  # as /language: the choice is kept
+    assert "after-sales assistant" in chosen
+    assert "售后服务小帮手" in chat(tmp_path, ["/quit"], "--lang", "en")
+
+
 def test_a_staff_members_private_chat_is_named_in_its_header() -> None:
     from bot.cli.chat_api import TerminalBotApi
 

@@ -6,13 +6,14 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, case, insert, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.common.locale import from_language_code
 from bot.db.common.base import utcnow
 from bot.db.common.dialect import engine_of, upsert_insert
 from bot.db.garage.models import Customer
@@ -55,11 +56,15 @@ async def touch_customer(
     first_name: str | None,
     language_code: str | None,
     last_locale: str | None = None,
+    forget_last_locale: bool = False,
 ) -> CustomerView:
     """Create the customer on first contact, refresh what Telegram tells us on every later one (one upsert).
     `chat_id` is the customer's private chat, None when they write elsewhere (a group they share with the
-    bot, e.g. the advisors'): their chat id is never taken from there, or their replies would go to the group."""
+    bot, e.g. the advisors'): their chat id is never taken from there, or their replies would go to the group.
+    `forget_last_locale` clears the stored written locale when this contact writes none."""
     values = _touch_values(telegram_user_id, chat_id, first_name, language_code, last_locale)
+    if forget_last_locale and not last_locale:
+        values["last_locale"] = None  # `meet_customer`: written before Telegram's language changed
     # A known customer (nearly every update) is one plain UPDATE, whose compiled form SQLAlchemy caches; the
     # dialects' upserts are compiled afresh on each call, so they are kept for the first contact.
     refresh = {k: v for k, v in values.items() if k != "telegram_user_id"}
@@ -175,6 +180,11 @@ async def meet_customer(
             )
         ).one_or_none()
     known = _Known(*found) if found is not None else None
+    moved = known is not None and _language_moved(known.language_code, language_code)
+    if known is not None and moved:
+        # The customer switched Telegram's language since they last wrote: the script they wrote then no longer
+        # outranks the language Telegram now says (decision 5); what they write from now on does again.
+        known = replace(known, last_locale=None)
     locale = written(known.last_locale if known is not None else None)
     if known is not None and not _changed(known, chat_id, first_name, language_code, locale):
         await seen.seen(telegram_user_id)
@@ -190,8 +200,15 @@ async def meet_customer(
         except IntegrityError:
             pass  # another process (a replica, an import) created them meanwhile: refreshed as a known customer
     async with sessions.begin() as session:
-        view = await touch_customer(session, telegram_user_id, chat_id, first_name, language_code, last_locale=locale)
+        view = await touch_customer(session, telegram_user_id, chat_id, first_name, language_code, last_locale=locale,
+                                    forget_last_locale=moved)  # fmt: skip
     return view, locale
+
+
+def _language_moved(before: str | None, now: str | None) -> bool:
+    """Whether Telegram's language_code now names another locale than it did (en-US → en-GB does not; a code
+    missing from this update says nothing)."""
+    return (locale := from_language_code(now)) is not None and locale != from_language_code(before)
 
 
 def _changed(

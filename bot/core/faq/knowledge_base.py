@@ -61,6 +61,7 @@ class FaqEntry(BaseModel):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,39}$")
     topic: Topic
+    title: Localized  # what a button naming the entry says ("did you mean", related questions)
     questions: LocalizedQuestions
     answer: Localized
     related: list[str] = Field(default_factory=list, max_length=3)
@@ -118,8 +119,9 @@ class KnowledgeBase:
         return self.rendered[entry_id].answers[locale]
 
     def title(self, entry_id: str, locale: Locale) -> str:
-        """The entry's first question in a locale: the text of a suggestion button."""
-        return self.by_id[entry_id].questions.get(locale)[0]
+        """The entry's title in a locale: the text of a suggestion or related-question button. Not an alternate
+        question: those are written as customers type them ("whats included in a routine service")."""
+        return self.by_id[entry_id].title.get(locale)
 
     @classmethod
     def load(cls, path: Path, dealer: Dealer) -> KnowledgeBase:

@@ -14,7 +14,7 @@ CARD = ContextCard(
     [CardVisit(dt.date(2026, 6, 10), "maintenance", "oil & filter <b>", "粤B·12345")],
     [CardAppointment(dt.date(2026, 12, 3), "09:00", "futian", "maintenance", "requested")],
     [{"q": "保修 <i>", "d": "suggest"}],
-    {"warranty": "三包 check: may apply Art. 24", "rating": 2,
+    {"warranty": "Three Guarantees (三包) check: may apply Art. 24", "rating": 2,
      "visit": {"no": "RO-1", "date": "2026-11-24", "kind": "repair", "car": "粤B·12345 Toyota Corolla",
                "advisor": "Wang <i>", "stage": 1, "work": "tyre <b>"}},
 )  # fmt: skip

@@ -85,7 +85,8 @@ async def test_one_flush_writes_every_customer_buffered_and_a_later_time_wins(se
     [
         (7, "Mei", "zh-hant", "en", ("Mei", "zh-hant", "en")),  # wrote in another script
         (7, "Mei Ling", "zh-hant", None, ("Mei Ling", "zh-hant", "zh-Hant")),  # renamed on Telegram
-        (7, "Mei", "en", None, ("Mei", "en", "zh-Hant")),  # switched Telegram's language
+        (7, "Mei", "en", None, ("Mei", "en", None)),  # switched Telegram's language: what they wrote before goes
+        (7, "Mei", "en", "zh-Hant", ("Mei", "en", "zh-Hant")),  # switched, and wrote in the same script again
     ],
 )
 async def test_anything_but_the_time_is_written_at_once(
@@ -117,6 +118,23 @@ async def test_the_written_locale_is_told_once_from_the_stored_one(sessions: Ses
     view, locale = await meet_customer(sessions, SeenTimes(sessions), 7, 7, "Mei", "zh-hant", written)
     assert written.asked == ["zh-Hans"]  # type: ignore[attr-defined]
     assert (view.last_locale, locale) == ("zh-Hans", None)
+
+
+async def test_a_new_telegram_language_is_not_leant_on_with_the_script_written_before_it(sessions: Sessions) -> None:
+    await known_customer(sessions, 7, last_locale="zh-Hans")
+    written = fixed(None)
+    view, locale = await meet_customer(sessions, SeenTimes(sessions), 7, 7, "Mei", "en", written)
+    assert written.asked == [None]  # type: ignore[attr-defined]
+    assert (view.language_code, view.last_locale, locale) == ("en", None, None)
+
+
+@pytest.mark.parametrize("language_code", ["zh-TW", "zh-hk", None])  # the same locale, or nothing said
+async def test_the_same_telegram_language_keeps_the_script_written_before(
+    sessions: Sessions, language_code: str | None
+) -> None:
+    await known_customer(sessions, 7, last_locale="zh-Hans")
+    view, _ = await meet_customer(sessions, SeenTimes(sessions), 7, 7, "Mei", language_code, fixed(None))
+    assert view.last_locale == "zh-Hans"
 
 
 async def test_a_forgotten_customer_stays_unnamed_and_costs_no_write(sessions: Sessions) -> None:

@@ -82,6 +82,30 @@ async def test_language_choice_wins_over_the_script(customer: Customer) -> None:
     assert "Art. 18" in answer["text"]
 
 
+async def test_a_new_telegram_language_outranks_the_script_written_before_it(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 502, None)  # no language_code: as `python -m bot chat` without --lang
+    [answer] = await customer.say("三包有效期是多久")
+    assert "三包有效期" in answer["text"]
+    customer.user.language_code = "en"  # switched Telegram (`chat --lang en`) since they last wrote
+    [welcome] = await customer.say("/start")
+    assert "after-sales assistant" in welcome["text"]
+    customer.user.language_code = "en-GB"  # the same language: what they write still wins
+    [answer] = await customer.say("三包有效期是多久")
+    [welcome] = await customer.say("/start")
+    assert "售後服務小幫手" in welcome["text"]
+
+
+async def test_a_chosen_language_outranks_a_new_telegram_language(app_engine: tuple) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 503, "zh-hant")
+    await customer.say("/language")
+    await customer.press("简体")
+    customer.user.language_code = "en"
+    [welcome] = await customer.say("/start")
+    assert "售后服务小帮手" in welcome["text"]
+
+
 async def test_menu_items(customer: Customer) -> None:
     await customer.say("/start")
     roadside = await customer.press("道路救援")

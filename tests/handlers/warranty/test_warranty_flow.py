@@ -44,7 +44,7 @@ SCRIPTS = {
         lambda d: f"{d.day} {d:%B} {d.year}",
         lambda n: f"{n:,} km",
         "What you may ask for",
-        "does not apply",
+        "do not apply",
         "banana",
         {
             "household": "Household", "commercial": "Commercial", "none": "Nothing wrong", "engine": "Engine main",

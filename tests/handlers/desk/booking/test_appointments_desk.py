@@ -302,7 +302,7 @@ async def test_auto_confirm_and_the_linked_phone(tmp_path: Path) -> None:
         await customer.say("下周二")
         await customer.press("08:30")
         await customer.press("留车")
-        [phone] = await customer.press("略过")
+        [phone] = await customer.press("跳过")
         assert "+8613912345678" in phone["text"]
         await customer.press("+8613912345678")
         [done] = await customer.press("确认预约")

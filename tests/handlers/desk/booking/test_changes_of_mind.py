@@ -39,7 +39,7 @@ class Words:
 WORDS = {
     "zh-Hant": Words("zh-hant", "定期保養", "南山", "粵B 12345", "現場等候", "略過", "維修", "🔧 服務：維修",
                      "確認預約", "下午"),
-    "zh-Hans": Words("zh-hans", "定期保养", "南山", "粤B12345", "现场等候", "略过", "维修", "🔧 服务：维修",
+    "zh-Hans": Words("zh-hans", "定期保养", "南山", "粤B12345", "现场等候", "跳过", "维修", "🔧 服务：维修",
                      "确认预约", "下午"),
     "en": Words("en", "Maintenance", "Nanshan", "粤B12345", "I'll wait", "Skip", "repair", "Service: Repair",
                 "Confirm booking", "afternoon"),
@@ -189,7 +189,7 @@ async def test_relative_days_a_part_of_a_label_and_skip_are_read_when_typed(
     assert day_words("zh-hans", in_three_days) in slots["text"] and slot_labels(slots)
     await customer.press(slot_labels(slots)[0])
     await customer.say("现场等候")
-    [phone] = await customer.say("略过")  # the button's label typed: skipped, not kept as the note
+    [phone] = await customer.say("跳过")  # the button's label typed: skipped, not kept as the note
     assert "电话" in phone["text"]
     [summary] = await customer.say("13800138000")
     assert "备注" not in summary["text"] and day_words("zh-hans", in_three_days) in summary["text"]
@@ -198,7 +198,7 @@ async def test_relative_days_a_part_of_a_label_and_skip_are_read_when_typed(
 @pytest.mark.parametrize(
     ("language_code", "service", "branch", "asked", "not_asked"),
     [("en", "Maintenance", "Nanshan", "Type its plate", "Tap it"),
-     ("zh-hans", "定期保养", "南山", "请输入车牌", "请点选"),
+     ("zh-hans", "定期保养", "南山", "请输入车牌", "请点击"),
      ("zh-hant", "定期保養", "南山", "請輸入車牌", "請點選")],
 )  # fmt: skip
 async def test_a_customer_without_cars_is_asked_to_type_the_plate_not_to_tap(
