@@ -280,8 +280,8 @@ def run_postgres(args: argparse.Namespace) -> None:
     else:
         asyncio.run(admin(f'CREATE SCHEMA "{schema}"'))
     try:
+        upgrade(url)  # a kept schema follows the code's migrations too
         if not loaded:
-            upgrade(url)
             started = time.perf_counter()
             rows = asyncio.run(load_postgres(dsn, schema, args.vehicles, args.seed))
             load_seconds = time.perf_counter() - started
