@@ -193,13 +193,14 @@ async def ask(update: Update, context: CareContext, locale: Locale, *, reminder:
 
 async def retry(
     update: Update, context: CareContext, locale: Locale, problem: str, day: dt.date | None = None,
-    markup: InlineKeyboardMarkup | None = None, limit: int = 0,
+    markup: InlineKeyboardMarkup | None = None, limit: int = 0, plate: str = "",
 ) -> None:  # fmt: skip
-    """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons)."""
+    """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons), or
+    that an earlier answer was changed ("plate_changed")."""
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year, limit=limit, example=example_day(context))  # fmt: skip
+               this_year=today.year, limit=limit, example=example_day(context), plate=plate)  # fmt: skip
 
 
 async def begin_for_car(
