@@ -176,6 +176,8 @@ async def typed(update: Update, context: CareContext) -> object:
         # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
         # mean" or a counted miss).
         choice = await typed_choice(update, context, locale)
+        if choice is not None and choice[0] in ("yes", "again"):  # "confirm" typed at the summary
+            return await _final(update, context, choice[0], choice[1], answers)
         if choice is not None and choice[0] in TAKERS:  # a button's label typed: that button
             if await TAKERS[choice[0]](context, update.effective_user.id if update.effective_user else 0,
                                        answers, choice[1]):  # fmt: skip
