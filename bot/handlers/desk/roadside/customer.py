@@ -61,6 +61,7 @@ from bot.handlers.common.context import (
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff.tickets import TRAIL_KEY
 from bot.handlers.desk.roadside import advisors as roadside_desk
+from bot.handlers.front import start
 
 LOCATION: Step = "location"
 PROBLEM: Step = "problem"
@@ -296,11 +297,10 @@ async def _take_choice(update: Update, context: CareContext, draft: RoadsideDraf
 
 
 async def cancel(update: Update, context: CareContext) -> object:
-    """/cancel: forget the answers, take the reply keyboard down."""
+    """/cancel or /menu: forget the answers, take the reply keyboard down, show the menu."""
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
-    locale = await customer_locale(update, context)
-    await send(update, context, locale, "cancelled", ReplyKeyboardRemove())
+    await start.left_flow(update, context, "roadside", keyboard_down=True)
     return ConversationHandler.END
 
 
