@@ -5,12 +5,14 @@ did not start a booking meanwhile) is posted in the advisors' group as a reply t
 header naming the customer and the request, visibly the customer's (bot.handlers.desk.handoff.relay), with the
 advisor who claimed it mentioned, so they are notified; unclaimed, it sits under the alert for whoever claims it.
 The customer is told where it went. The emergency numbers (bot.handlers.faq.questions, group -3) still come
-first; an open handoff ticket takes the message instead (bot.handlers.desk.relays tries it first).
+first; an open handoff ticket takes the message instead (bot.handlers.desk.relays tries it first), and asking
+for a person (「轉人工」) still opens one.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -20,6 +22,7 @@ from bot.core.desk.roadside import repo as roadside_repo
 from bot.core.desk.roadside.requests import RoadsideView
 from bot.handlers.common.context import CareContext, conversations, customer_locale, send
 from bot.handlers.desk.handoff import relay
+from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 from bot.handlers.desk.handoff.tickets import message_kind
 from bot.handlers.desk.roadside import advisors as roadside_desk
 
@@ -40,6 +43,8 @@ async def relay_customer(update: Update, context: CareContext) -> None:
         return  # no desk: the customer was given the rescue line to call
     if any(handler.check_update(update) is not None for handler in conversations(context)):
         return  # a flow the customer is in takes its own answers
+    if message.text and re.search(HUMAN_REQUEST, message.text):
+        return  # 「轉人工」: a conversation with an advisor opens (bot.handlers.desk.handoff.advisor), relayed then
     view = await open_request(context, user.id)
     if view is None:
         return

@@ -55,3 +55,13 @@ async def test_messages_during_an_open_request_reach_the_advisors_not_the_faq(de
     answer = texts(await me.say("How often should I change the oil?"))
     assert "📨" not in answer and answer
     assert [m for m in desk.group_messages()[before:] if m.get("reply_to_message")] == []
+
+
+async def test_asking_for_a_person_during_an_open_request_opens_a_conversation(desk_app: tuple) -> None:
+    app, engine, _desk = desk_app
+    me = Customer(app, engine, ME, "en")
+    await request_help(me, "en")
+    replies = texts(await me.say("talk to a human"))
+    assert "📨" not in replies and len(engine.calls("createForumTopic")) == 1  # a handoff topic, then its relay
+    await me.say("are you there?")  # the advisor's topic now takes what they send
+    assert engine.calls("sendMessage")[-1].params.get("message_thread_id") is not None
