@@ -8,6 +8,7 @@ from bot.handlers.campaigns import customer as campaign_links
 from bot.handlers.campaigns import staff as campaigns
 from bot.handlers.campaigns import wizard as campaign_wizard
 from bot.handlers.common import errors, flows
+from bot.handlers.desk import relays
 from bot.handlers.desk.booking import done as visit_entry
 from bot.handlers.desk.booking import entry as appointments
 from bot.handlers.desk.followups import customer as followups
@@ -31,11 +32,11 @@ from bot.handlers.warranty import check as warranty
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """Conversations first (they own their commands, buttons and typed answers), then commands and buttons,
     then typed requests for a human, then free text, then everything else. Before group 0: an advisor's answer to
-    the "Done" questions (group -3), `flows` (group -2: starting a flow ends the others) and the handoff relays
-    (group -1)."""
-    modules = (visit_entry, flows, membership, handoff, staff, campaign_wizard, appointments, roadside, followups,
-               warranty, mycar, campaign_links, start, privacy, language, reminders, events, checkin, odometer,
-               campaigns, stats, visit_times, advisor, faq, other)  # fmt: skip
+    the "Done" questions (group -3), `flows` (group -2: starting a flow ends the others) and the relays to the
+    desk (group -1: a handoff's, an open roadside request's)."""
+    modules = (visit_entry, flows, membership, handoff, relays, staff, campaign_wizard, appointments, roadside,
+               followups, warranty, mycar, campaign_links, start, privacy, language, reminders, events, checkin,
+               odometer, campaigns, stats, visit_times, advisor, faq, other)  # fmt: skip
     for module in modules:
         application.add_handlers(module.handlers())
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

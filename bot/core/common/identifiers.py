@@ -10,7 +10,10 @@
   or digits (6 for new-energy cars; the last may be 挂/学/警/港/澳…). Spaces, dots and `·` go, full-width
   letters and digits become half-width, Traditional province characters (粵, 滬) become Simplified.
 - Hong Kong, Macau and Taiwan plates are accepted loosely: 2-8 letters and digits with at least one of each
-  (`AB 1234`, `ABC-1234`, `MA-12-34`); HK vanity plates without a digit are refused as likely garbage.
+  (`AB 1234`, `ABC-1234`, `MA-12-34`); HK vanity plates without a digit are refused as likely garbage. A dealer
+  in mainland China (region CN) refuses what is a mainland plate but for its province character and cannot be
+  one of those (`B12345`, `BD12345`: more than 4 digits, or letters and digits mixed): a plate typed without its
+  province, which stored would never match the dealer's records.
 - A VIN has 17 letters and digits without I, O or Q. The check digit is not enforced: grey imports and
   some older records do not carry one.
 """
@@ -28,6 +31,9 @@ from bot.core.common.text import to_simplified
 PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _MAINLAND = re.compile(rf"[{PROVINCES}][A-Z](?:[A-Z0-9]{{5,6}}|[A-Z0-9]{{4}}[挂学警港澳领试超])")
 _LOOSE = re.compile(r"(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*[0-9])[A-Z0-9]{2,8}")
+# Hong Kong (AB1234), Macau (MA1234) and Taiwan (ABC1234, 1234AB) plates: letters then at most 4 digits, or
+# the other way round.
+_NEIGHBOUR_SHAPE = re.compile(r"[A-Z]{1,3}[0-9]{1,4}|[0-9]{1,4}[A-Z]{1,3}")
 _PLATE_NOISE = re.compile(r"[\s.·•・‧∙\-_/]")
 _VIN = re.compile(r"[A-HJ-NPR-Z0-9]{17}")
 _VIN_NOISE = re.compile(r"[\s\-_.]")
@@ -121,13 +127,43 @@ def _valid(text: str, region: str, *, mobile: bool = False) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalise_plate(raw: str) -> str:
-    """The plate in its stored form (`粤B12345`, `AB1234`), or RecordError("plate", …)."""
+def _plate_text(raw: str) -> str:
+    return _PLATE_NOISE.sub("", to_simplified(unicodedata.normalize("NFKC", raw)).upper())
+
+
+def lacks_province(raw: str) -> bool:
+    """Whether `raw` is a mainland plate but for its province character and no Hong Kong, Macau or Taiwan plate
+    (`B12345`, `b·d12345`; not `AB 1234`)."""
+    text = _plate_text(raw[:TYPED_LIMIT])
+    if not text or _LOOSE.fullmatch(text) is None or _NEIGHBOUR_SHAPE.fullmatch(text):
+        return False
+    return _MAINLAND.fullmatch(PROVINCES[0] + text) is not None
+
+
+def is_mainland_plate(raw: str) -> bool:
+    """Whether `raw` is a mainland plate, province character and all (`粤B 12345`): text that can be nothing else."""
+    return len(raw) <= TYPED_LIMIT and _MAINLAND.fullmatch(_plate_text(raw)) is not None
+
+
+def reads_as_plate(raw: str) -> bool:
+    """Whether the whole of `raw` is a plate with digits in it (粤B12345, AB 1234, B12345), not a word."""
+    if len(raw) > TYPED_LIMIT or not any(ch.isdigit() for ch in raw):
+        return False
+    text = _plate_text(raw)
+    return _MAINLAND.fullmatch(text) is not None or _LOOSE.fullmatch(text) is not None
+
+
+def normalise_plate(raw: str, region: str | None = None) -> str:
+    """The plate in its stored form (`粤B12345`, `AB1234`), or RecordError("plate", …). With the dealer's
+    `region` "CN", a mainland plate without its province character is refused (`lacks_province`)."""
     if len(raw) > TYPED_LIMIT:
         raise RecordError("plate", f"is longer than {TYPED_LIMIT} characters")
-    text = _PLATE_NOISE.sub("", to_simplified(unicodedata.normalize("NFKC", raw)).upper())
+    text = _plate_text(raw)
     if not text:
         raise RecordError("plate", "is empty")
+    if region == "CN" and lacks_province(text):
+        raise RecordError("plate", f"{raw.strip()!r} has no province character: a mainland plate starts with one, "
+                                   f"e.g. 粤B·12345")  # fmt: skip
     if _MAINLAND.fullmatch(text) or _LOOSE.fullmatch(text):
         return text
     if text[0] in PROVINCES:

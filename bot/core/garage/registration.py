@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.common import steps
 from bot.core.common.dates import date_problem, km_problem, parse_km, read_date
-from bot.core.common.identifiers import OTHER_MAKE, RecordError, format_plate, known_make, normalise_plate
+from bot.core.common.identifiers import (
+    OTHER_MAKE,
+    RecordError,
+    format_plate,
+    known_make,
+    lacks_province,
+    normalise_plate,
+)
 from bot.core.garage.cars import customer_of
 from bot.core.garage.records import VehicleView, register_vehicle
 from bot.db.garage.models import Vehicle
@@ -119,15 +126,17 @@ def next_step(draft: CarDraft) -> RegisterStep:
 
 
 def take_typed(
-    draft: CarDraft, step: RegisterStep, text: str, today: dt.date, brands: tuple[str, ...] = ()
+    draft: CarDraft, step: RegisterStep, text: str, today: dt.date, brands: tuple[str, ...] = (),
+    region: str | None = None,
 ) -> str | None:
-    """Record `text` as the answer to `step`; a problem code when it cannot be read (nothing recorded then)."""
+    """Record `text` as the answer to `step`; a problem code when it cannot be read (nothing recorded then). With
+    the dealer's `region` "CN", a mainland plate without its province (B12345) is "plate_province"."""
     text = text.strip()
     if step == "plate":
         try:
-            draft.plate = normalise_plate(text)
+            draft.plate = normalise_plate(text, region)
         except RecordError:
-            return "plate_unclear"
+            return "plate_province" if region == "CN" and lacks_province(text) else "plate_unclear"
     elif step == "make":
         if not take_make(draft, text, brands) and not take_make_and_model(draft, text, brands):
             return "make_unknown"

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ConversationHandler, ExtB
 from bot.core.common import customers
 from bot.core.common.callbacks import CallbackData
 from bot.core.common.fit import MAX_TEXT, split_html
+from bot.core.common.identifiers import reads_as_plate
 from bot.core.common.locale import Locale, choose_locale, from_language_code
 from bot.core.common.text import detect_script, is_chinese, reads_as_english
 from bot.core.faq.intents import is_latin_greeting
@@ -37,8 +38,9 @@ CareApplication = Application[ExtBot[None], CareContext, dict[Any, Any], dict[An
 
 
 def written_locale(text: str | None, previous: str | None, language_code: str | None) -> Locale | None:
-    """The locale the message is written in; ambiguous Chinese keeps the customer's Chinese script."""
-    if not text:
+    """The locale the message is written in; ambiguous Chinese keeps the customer's Chinese script. A message
+    that is only a plate (粤B12345, AB 1234) says nothing of the language: 粤 is the plate's, not the writer's."""
+    if not text or reads_as_plate(text):
         return None
     script = detect_script(text)
     if script == "en" and is_latin_greeting(text):

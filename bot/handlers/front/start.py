@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
 from bot.handlers.common import keyboards
@@ -60,6 +60,24 @@ async def cancel(update: Update, context: CareContext) -> None:
     assert user is not None
     menu = keyboards.main_menu(context.services, locale, user.id)
     await send(update, context, locale, "cancelled", menu, advisor=await handoff.talking_to_staff(context, user.id))
+
+
+async def left_flow(
+    update: Update, context: CareContext, flow: str, *, appointment: int | None = None, keyboard_down: bool = False
+) -> None:
+    """/cancel or /menu inside a flow: which flow was left and what stays as it was (「已取消」 alone read as the
+    appointment cancelled), then the menu; a reply keyboard (share my location, my phone) is taken down by a
+    message of its own, as one message cannot carry both."""
+    locale = await customer_locale(update, context)
+    user = update.effective_user
+    assert user is not None
+    menu = keyboards.main_menu(context.services, locale, user.id)
+    facts = {"flow": flow, "appointment": appointment, "advisor": await handoff.talking_to_staff(context, user.id)}
+    if keyboard_down:
+        await send(update, context, locale, "flow_left", ReplyKeyboardRemove(), menu=False, **facts)
+        await send(update, context, locale, "menu", menu)
+    else:
+        await send(update, context, locale, "flow_left", menu, menu=True, **facts)
 
 
 async def menu_button(update: Update, context: CareContext) -> None:

@@ -26,6 +26,7 @@ from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.booking import manage
+from bot.handlers.front import start
 from bot.handlers.garage import steps as mycar_flows
 from bot.handlers.garage.steps import (
     DELIVERY_DATE,
@@ -140,13 +141,12 @@ async def contact(update: Update, context: CareContext) -> object:
 
 
 async def cancel(update: Update, context: CareContext) -> object:
-    """/cancel: leave the flow, drop its answers, show the menu (or take the share-phone keyboard down)."""
+    """/cancel or /menu: leave the flow, drop its answers, show the menu (the share-phone keyboard taken down
+    first)."""
     assert context.user_data is not None and update.effective_user is not None
     linking = bool(context.user_data.get(mycar_flows.LINKING))
     mycar_flows.forget_answers(context)
-    locale = await customer_locale(update, context)
-    menu = keyboards.main_menu(context.services, locale, update.effective_user.id)
-    await send(update, context, locale, "cancelled", ReplyKeyboardRemove() if linking else menu)
+    await start.left_flow(update, context, "mycar", keyboard_down=linking)
     return ConversationHandler.END
 
 

@@ -133,7 +133,8 @@ async def registration_typed(update: Update, context: CareContext) -> object:
     brands = tuple(context.services.dealer.brands)
     if registration.take_earlier(draft, step, message.text, today(context)):  # the delivery date, changed
         return await _advance(update, context, locale, draft)
-    problem = registration.take_typed(draft, step, message.text, today(context), brands)
+    region = context.services.dealer.region
+    problem = registration.take_typed(draft, step, message.text, today(context), brands, region)
     if problem is not None:
         return await _ask(update, context, locale, draft, problem=problem)
     registration.note_answered(draft, step)

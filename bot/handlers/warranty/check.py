@@ -283,7 +283,7 @@ async def cancel(update: Update, context: CareContext) -> object:
         context.user_data[ANSWERS] = answers.to_json()
     else:
         context.user_data.pop(ANSWERS, None)
-    await start.cancel(update, context)
+    await start.left_flow(update, context, "warranty")
     return ConversationHandler.END
 
 

@@ -16,7 +16,8 @@ _BARE = {**_FULL, "id": None, "branch": None, "several_branches": False, "slot":
          "notes": None, "phone": None, "status": None, "name": None}  # fmt: skip
 _MOVED = {**_FULL, "moved_from": (date(2026, 12, 1), "14:00")}
 _CANCELLED = {**_FULL, "status": "cancelled", "reason": "time <i>"}
-_PROBLEMS = ("plate_unclear", "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
+_PROBLEMS = ("plate_unclear", "plate_province", "plate_changed",
+             "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
              "slot_taken", "phone_unclear", "notes_too_long", "gone", "limit_customer", "limit_car",
              "limit_car_day")  # fmt: skip
 _SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
@@ -31,7 +32,8 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
         for note in ("", "part_none")
     ],
     "booking_retry": [
-        {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3, "example": date(2026, 12, 7)}
+        {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3, "example": date(2026, 12, 7),
+         "plate": "粤B·12345"}
         for p in _PROBLEMS
         for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
     ],

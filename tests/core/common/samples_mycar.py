@@ -49,8 +49,9 @@ STORED = [
         visits=9, messages_pending=1, messages_sent=4, saved_steps=1,
     ),
 ]  # fmt: skip
-PROBLEMS = ("", "plate_unclear", "make_unclear", "make_unknown", "model_unclear", "date_unclear", "date_future",
-            "date_need_month", "date_too_old", "km_unclear", "km_negative", "km_too_high", "km_conflict")  # fmt: skip
+PROBLEMS = ("", "plate_unclear", "plate_province", "make_unclear", "make_unknown", "model_unclear", "date_unclear",
+            "date_future", "date_need_month", "date_too_old", "km_unclear", "km_negative", "km_too_high",
+            "km_conflict")  # fmt: skip
 
 MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "garage": [

@@ -55,6 +55,12 @@ ROADSIDE_SAMPLES: dict[str, list[dict[str, object]]] = {
     "roadside_update": [
         {"event": e, "r": _view(e if e != "claimed" else "claimed"), "staff": "Alex <b>"}
         for e in ("claimed", "on_the_way", "arrived", "done", "cancelled")
+    ]
+    + [{"event": "relayed", "r": _view(s), "staff": staff} for s in ("new", "claimed") for staff in ("", "Alex <b>")],
+    "roadside_relayed": [
+        {"r": _view(s), "name": "志強 <b>", "staff": staff, "kind": kind, "body": body}
+        for s, staff in (("new", ""), ("claimed", "Alex <b>"))
+        for kind, body in (("text", "還要多久？"), ("photo", ""), ("location", ""), ("photo", "caption"))
     ],
     "roadside_alert": [
         {**_alert(_view(s), card, map_url), "staff": "Alex"}

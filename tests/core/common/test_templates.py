@@ -102,6 +102,12 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
     "faq_answer": [{"answer": "<b>ok</b>"}],
     "non_text": [{"kind": k} for k in ("sticker", "photo", "voice", "location", "contact", "other")],
 }
+SAMPLES["flow_left"] = [
+    {"flow": flow, "appointment": 12, "advisor": advisor, "menu": menu}
+    for flow in ("booking", "reschedule", "cancel_appointment", "roadside", "mycar", "warranty", "followups")
+    for advisor in (False, True)
+    for menu in (False, True)
+]
 SAMPLES.update(MYCAR_SAMPLES)
 SAMPLES.update(REMINDER_SAMPLES)
 SAMPLES.update(BOOKING_SAMPLES)

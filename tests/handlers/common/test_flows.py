@@ -10,6 +10,8 @@ from sqlalchemy import select
 from bot.db.common.models import ConversationState
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.roadside.models import RoadsideRequest
+from tests.handlers.desk.booking.test_changes_of_mind import USER as CHANGES_USER
+from tests.handlers.desk.booking.test_changes_of_mind import book_tuesday
 from tests.handlers.harness import Customer, build
 
 USER = 7301
@@ -83,3 +85,44 @@ async def test_menu_inside_a_flow_leaves_it(tmp_path: Path) -> None:
         assert any("三包" in r["text"] for r in replies)  # the FAQ answers it (the 三包 periods)
         async with app.bot_data["services"].sessions() as session:
             assert (await session.scalars(select(RoadsideRequest))).all() == []
+
+
+def _menu_buttons(customer: Customer, message: dict[str, object]) -> list[str]:
+    return [d for _, d in customer.buttons(message) if d.startswith("menu:")]  # type: ignore[arg-type]
+
+
+async def test_menu_in_a_move_says_the_appointment_is_unchanged_and_shows_the_menu(tmp_path: Path) -> None:
+    """/menu while moving an appointment said only 「已取消」: cancelled what, the appointment?"""
+    app, engine = await build(tmp_path)
+    services = app.bot_data["services"]
+    async with app:
+        appointment_id = await book_tuesday(app, "zh-hant")
+        customer = Customer(app, engine, CHANGES_USER, "zh-hant")
+        await customer.say("/appointments")
+        await customer.press("🔁")
+        [left] = await customer.say("/menu")
+        assert left["text"].startswith(f"已離開改期，預約 #{appointment_id} 維持不變") and _menu_buttons(customer, left)
+        await customer.say("/appointments")
+        await customer.press("❌")
+        [left] = await customer.say("/cancel")
+        assert f"預約 #{appointment_id} 仍然有效" in left["text"] and _menu_buttons(customer, left)
+        async with services.sessions() as session:
+            [appointment] = (await session.scalars(select(Appointment))).all()
+        assert appointment.status == "requested"
+
+
+async def test_menu_at_a_share_button_takes_it_down_and_shows_the_menu(tmp_path: Path) -> None:
+    """/menu at "share my phone" (My car) or "share my location" (roadside help) showed no menu."""
+    app, engine = await build(tmp_path)
+    services = app.bot_data["services"]
+    async with app:
+        customer = Customer(app, engine, USER, "en")
+        await customer.say("/mycar")
+        await customer.press(services.messages.label("en", "mycar_consent_yes"))
+        left, menu = await customer.say("/menu")
+        assert left["text"].startswith("Left “My car”") and _menu_buttons(customer, menu)
+        await customer.say("/roadside")
+        left, menu = await customer.say("/menu")
+        assert left["text"].startswith("Left roadside help; no request was sent") and _menu_buttons(customer, menu)
+        calls = engine.calls("sendMessage")[-2:]
+        assert "remove_keyboard" in str(calls[0].params.get("reply_markup"))

@@ -109,8 +109,9 @@ async def test_declining_keeps_the_faq(customer: Customer, locale: Locale) -> No
 async def test_cancel_takes_the_share_button_down(customer: Customer, locale: Locale) -> None:
     await customer.say("/mycar")
     await customer.press(label(customer.app, locale, "mycar_consent_yes"))
-    [cancelled] = await customer.say("/cancel")
-    assert cancelled["text"] and markups(customer.engine, 1) == [{"remove_keyboard": True}]
+    left, menu = await customer.say("/cancel")  # the keyboard down, then the menu (one message cannot do both)
+    assert left["text"] and markups(customer.engine, 2)[0] == {"remove_keyboard": True}
+    assert any(d.startswith("menu:") for _, d in customer.buttons(menu))
 
 
 async def test_registering_a_car_with_lenient_answers(customer: Customer, locale: Locale) -> None:
@@ -120,6 +121,9 @@ async def test_registering_a_car_with_lenient_answers(customer: Customer, locale
     assert "/cancel" in ask["text"]
     [again] = await customer.say("hello")
     assert "/cancel" in again["text"]  # the plate is asked again
+    [no_province] = await customer.say("B12345")  # a mainland plate without its province: asked again, with why
+    assert "/cancel" in no_province["text"] and "粤B·12345" in no_province["text"].replace("粵", "粤")
+    assert no_province["text"] != again["text"]
     [make] = await customer.say("粵b 12345")
     assert "粤B·12345" in make["text"]
     assert [text for text, _ in customer.buttons(make)][:3] == ["Toyota", "Honda", "Nissan"]  # and "other"

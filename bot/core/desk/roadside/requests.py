@@ -151,8 +151,13 @@ def reads_as_problem(text: str) -> bool:
     """Whether an answer to "where are you?" describes the trouble (「車頭冒煙」, "my car won't start") and says
     nothing of a place: it is then the problem, and the place is asked again."""
     folded = to_simplified(" ".join(text.split())).lower() + " "
-    if _PLACE.search(folded):
-        return False
+    return not _PLACE.search(folded) and names_trouble(text)
+
+
+def names_trouble(text: str) -> bool:
+    """Whether `text` names trouble with the car, a place in it or not (「我的車在高速上爆胎了」): a question that
+    led to roadside help describes the problem."""
+    folded = to_simplified(" ".join(text.split())).lower() + " "
     words = (*(w for _, found in _PROBLEM_WORDS for w in found), *_TROUBLE_WORDS)
     return any(word in folded for word in words)
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from bot.core.common.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
+from bot.core.common.identifiers import RecordError, format_plate, lacks_province, normalise_phone, normalise_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.dates import read_day, read_time
 from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, describe
@@ -49,7 +49,7 @@ STEP_OF_ACTION = {"svc": "service", "br": "branch", "car": "vehicle", "day": "da
                   "skip": "notes", "phone": "phone", "yes": "confirm", "again": "confirm", "why": "reason"}  # fmt: skip
 NOTES_MAX = 500
 TYPED_STEPS = ("vehicle", "day", "slot", "notes", "phone")  # the questions a typed answer may answer
-RETYPED = ("plate_unclear", "phone_unclear", "notes_too_long")  # said with the question's own buttons
+RETYPED = ("plate_unclear", "plate_province", "phone_unclear", "notes_too_long")  # said with the question's own buttons
 Taker = Callable[[CareContext, int, Answers, str], Awaitable[bool]]
 
 
@@ -176,6 +176,8 @@ async def typed(update: Update, context: CareContext) -> object:
         # typed 「保養」 at "which service?" is that answer; anything else needs the buttons (never a "did you
         # mean" or a counted miss).
         choice = await typed_choice(update, context, locale)
+        if choice is not None and choice[0] in ("yes", "again"):  # "confirm" typed at the summary
+            return await _final(update, context, choice[0], choice[1], answers)
         if choice is not None and choice[0] in TAKERS:  # a button's label typed: that button
             if await TAKERS[choice[0]](context, update.effective_user.id if update.effective_user else 0,
                                        answers, choice[1]):  # fmt: skip
@@ -197,6 +199,8 @@ async def typed(update: Update, context: CareContext) -> object:
         return await ask(update, context, locale, reminder=True)  # the question again, "tap a button" above it
     if step == "notes" and await typed_choice(update, context, locale) == ("skip", ""):  # "skip" typed
         text = ""
+    if step in ("day", "slot") and (taken := await earlier_answer(context, step, text, answers)) is not None:
+        return await _changed(update, context, locale, answers, taken)  # the plate corrected
     problem, day = await _take_typed(context, step, text, answers)
     if problem == "phone_unclear" and (taken := await earlier_answer(context, step, text, answers)) is not None:
         return await _changed(update, context, locale, answers, taken)
@@ -215,7 +219,10 @@ async def _changed(update: Update, context: CareContext, locale: Locale, answers
     """An earlier question answered anew (bot.handlers.desk.booking.earlier): ask what follows from it, or say
     why the day cannot be booked and ask the question of the moment again (nothing changed)."""
     problem, day = taken
-    if problem is not None:
+    if problem == "plate_changed":  # said, as the question of the moment follows without it
+        keep(context, answers)
+        await retry(update, context, locale, problem, plate=answers.get("car_name") or "")
+    elif problem is not None:
         await retry(update, context, locale, problem, day)
     else:
         keep(context, answers)
@@ -227,10 +234,11 @@ async def _take_typed(
 ) -> tuple[str | None, dt.date | None]:
     """Read a typed answer into `answers`; (a problem for booking_retry, the day it concerns) or (None, None)."""
     if step == "vehicle":
+        region = context.services.dealer.region
         try:
-            plate = normalise_plate(text)
+            plate = normalise_plate(text, region)
         except RecordError:
-            return "plate_unclear", None
+            return "plate_province" if region == "CN" and lacks_province(text) else "plate_unclear", None
         answers.update(car=None, plate=plate, car_name=format_plate(plate))
     elif step == "day":
         return await typed_day(context, text, answers)

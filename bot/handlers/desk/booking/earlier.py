@@ -1,6 +1,6 @@
 """Going back in the booking flow ("↩️ Back", pressed or typed), and typed answers to an earlier question: a
-day, a time or a service typed while a later question is asked (「明天下午」 at "wait or drop off?", "10:30" at
-the summary, 「維修」 at the phone question).
+day, a time, a service or a plate typed while a later question is asked (「明天下午」 at "wait or drop off?", "10:30"
+at the summary, 「維修」 at the phone question, 「粤B12345」 at "which day?" after a plate without its province).
 
 The customer changed their mind; the answer is taken as if they had gone back to that question, the answers
 that depend on it are asked again (a new day → its times; a new time → wait or drop off, which depends on the
@@ -14,6 +14,7 @@ import datetime as dt
 from telegram import Update
 from telegram.ext import ConversationHandler
 
+from bot.core.common.identifiers import format_plate, is_mainland_plate, normalise_plate
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.dates import read_day, read_time
 from bot.core.desk.booking.slots import answered, day_problem, undo_last, window
@@ -24,6 +25,9 @@ from bot.handlers.desk.booking.steps import Answers, ask, booking_desk, day_of, 
 # The questions after the day and time at which a typed day or time is read as a change of them (at "notes"
 # any text is the note itself; at "slot" the flow reads days and times already).
 AFTER_THE_TIME = ("mode", "phone", "confirm")
+# The questions after the plate at which a mainland plate typed (粤B12345: nothing else reads so) corrects it; a
+# plate at "notes" is a note.
+AFTER_THE_PLATE = ("day", "slot", "mode", "phone", "confirm")
 SERVICE_WORDS_MAX = 15  # longer text naming a service is a sentence (a question), not a change of service
 Problem = tuple[str | None, dt.date | None]
 
@@ -72,7 +76,13 @@ async def earlier_answer(
 ) -> Problem | None:
     """Take `text` as the answer to an earlier question when it reads as one (a day or a time; a service too
     unless `service` is False: a question naming a service is the FAQ's first): (None, None) when taken, (a
-    problem, its day) when it is a day that cannot be booked, None when it is no earlier answer."""
+    problem, its day) when it is a day that cannot be booked, ("plate_changed", None) when it is a new plate, None
+    when it is no earlier answer."""
+    if step in AFTER_THE_PLATE and "resched" not in answers and is_mainland_plate(text):
+        plate = normalise_plate(text)
+        answers.update(car=None, plate=plate, car_name=format_plate(plate))
+        answered(answers, "vehicle")
+        return "plate_changed", None
     if step in AFTER_THE_TIME and "slot" in answers:
         wanted = read_time(text)
         if wanted is not None and wanted != answers["slot"] and await _time(context, wanted, answers):

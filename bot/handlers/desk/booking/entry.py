@@ -16,7 +16,7 @@ from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.booking import advisors as appointments_desk
 from bot.handlers.desk.booking import answers as appointments_answers
 from bot.handlers.desk.booking import manage as appointments_manage
-from bot.handlers.desk.booking.steps import ACTIVE, FEATURE, ask, keep
+from bot.handlers.desk.booking.steps import ACTIVE, FEATURE, answers_of, ask, keep
 from bot.handlers.front import start
 from bot.handlers.reminders import buttons as reminders
 
@@ -33,9 +33,15 @@ async def begin(update: Update, context: CareContext) -> object:
 
 
 async def cancel(update: Update, context: CareContext) -> object:
-    """/cancel: leave the booking (nothing was stored) and show the menu."""
+    """/cancel or /menu: leave the booking, the move or the cancellation (nothing was stored) and show the menu."""
+    answers = answers_of(context)
     keep(context, None)
-    await start.cancel(update, context)
+    if answers.get("resched"):
+        await start.left_flow(update, context, "reschedule", appointment=int(answers["resched"]))
+    elif answers.get("cancel"):
+        await start.left_flow(update, context, "cancel_appointment", appointment=int(answers["cancel"]))
+    else:
+        await start.left_flow(update, context, "booking")
     return ConversationHandler.END
 
 

@@ -231,7 +231,7 @@ async def cancel(update: Update, context: CareContext) -> object:
     """/cancel while a comment is awaited: no comment, the menu."""
     assert context.user_data is not None
     context.user_data.pop(WAITING, None)
-    await start.cancel(update, context)
+    await start.left_flow(update, context, "followups")
     return ConversationHandler.END
 
 

@@ -10,7 +10,10 @@ the header and then copied.
 
 from __future__ import annotations
 
-from telegram import Message
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Message, ReplyParameters
 from telegram.constants import ParseMode
 
 from bot.core.common.fit import MAX_CAPTION, MAX_TEXT, split_html, visible_length
@@ -28,30 +31,44 @@ def sender_name(message: Message) -> str:
 async def into_topic(context: CareContext, message: Message, ticket: TicketView, kind: str) -> None:
     """Post the customer's message in the ticket's topic, visibly theirs (raises telegram.error)."""
     services = context.services
-    group, thread = services.settings.advisor_group_id, ticket.topic_id
-    assert group is not None
 
-    def header(body: str, what: str = kind) -> str:
-        name = sender_name(message)
-        return services.messages.render(
-            services.settings.default_locale, "handoff_relayed", name=name, ticket_id=ticket.id, kind=what, body=body
-        )
+    def header(body: str, what: str) -> str:
+        return services.messages.render(services.settings.default_locale, "handoff_relayed", name=sender_name(message),
+                                        ticket_id=ticket.id, kind=what, body=body)  # fmt: skip
+
+    await into_desk(context, message, kind, header, thread=ticket.topic_id)
+
+
+Header = Callable[[str, str], str]  # (the customer's words, escaped; what they sent) → the staff's message
+
+
+async def into_desk(
+    context: CareContext, message: Message, kind: str, header: Header, *, thread: int | None = None,
+    reply_to: int | None = None,
+) -> None:  # fmt: skip
+    """Post the customer's message in the advisors' group under `header`, in a topic (`thread`) or as a reply to
+    a message of theirs (`reply_to`: a roadside alert), visibly the customer's (raises telegram.error)."""
+    group = context.services.settings.advisor_group_id
+    assert group is not None
+    where: dict[str, Any] = {"message_thread_id": thread}
+    if reply_to is not None:  # the alert deleted meanwhile: the words still arrive
+        where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
 
     async def words(text: str) -> None:  # a long text arrives whole, every part under the header
         room = MAX_TEXT - visible_length(header("", "text")) - 2
         for part in split_html(text, room, markup=False):
-            await context.bot.send_message(group, header(part, "text"), message_thread_id=thread)
+            await context.bot.send_message(group, header(part, "text"), **where)
 
     if message.text is not None:
         await words(message.text)
         return
     if kind in CAPTIONED:
-        caption = header(message.caption or "")
+        caption = header(message.caption or "", kind)
         long_caption = visible_length(caption) > MAX_CAPTION  # the header pushed it over: it follows as text
-        await message.copy(group, message_thread_id=thread, caption=header("") if long_caption else caption,
-                           parse_mode=ParseMode.HTML)  # fmt: skip
+        await message.copy(group, caption=header("", kind) if long_caption else caption, parse_mode=ParseMode.HTML,
+                           **where)  # fmt: skip
         if long_caption and message.caption:
             await words(message.caption)
         return
-    await context.bot.send_message(group, header(""), message_thread_id=thread)
-    await message.copy(group, message_thread_id=thread)
+    await context.bot.send_message(group, header("", kind), **where)
+    await message.copy(group, **where)

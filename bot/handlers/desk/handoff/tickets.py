@@ -257,14 +257,14 @@ async def end_chat(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
-    """Group -1 holds the relays (they stop the update when they handled it); group 0 the commands and buttons."""
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+    """Group -1 holds the staff's relay (it stops the update when it handled it; the customer's is in
+    bot.handlers.desk.relays); group 0 the commands and buttons."""
     staff = (
         filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND
         & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
     )  # fmt: skip
     return {
-        -1: [MessageHandler(private, relay_customer), MessageHandler(staff, relay_staff)],
+        -1: [MessageHandler(staff, relay_staff)],
         0: [
             CommandHandler("end", end_chat, filters=filters.ChatType.PRIVATE),
             CallbackQueryHandler(end_chat, pattern=rf"^{CUSTOMER_FEATURE}:end"),

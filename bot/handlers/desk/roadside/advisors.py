@@ -53,7 +53,7 @@ def _buttons(services: Services, view: RoadsideView) -> InlineKeyboardMarkup | N
     return desk_keyboard(services, rows) if rows else None
 
 
-async def _staff_name(services: Services, user_id: int | None) -> str:
+async def staff_name(services: Services, user_id: int | None) -> str:
     if user_id is None:
         return ""
     async with services.sessions() as session:
@@ -107,7 +107,7 @@ async def alert(context: CareContext, view: RoadsideView) -> None:
             log.warning("could not send roadside #%s's location to the group: %s", view.id, exc)
 
 
-async def _alert_message(services: Services, view: RoadsideView) -> int | None:
+async def alert_message(services: Services, view: RoadsideView) -> int | None:
     """The alert's message id: recorded when sent at once, else as the outbox sender recorded it."""
     if view.alert_message_id is not None:
         return view.alert_message_id
@@ -121,7 +121,7 @@ async def _refresh(update: Update, context: CareContext, view: RoadsideView, sta
     text = _alert_text(services, view, await _card(services, view), staff)
     query, group = update.callback_query, services.settings.advisor_group_id
     pressed = query.message.message_id if query is not None and query.message is not None else None
-    for message_id in {pressed, await _alert_message(services, view)} - {None}:
+    for message_id in {pressed, await alert_message(services, view)} - {None}:
         try:
             await context.bot.edit_message_text(text, group, message_id, reply_markup=_buttons(services, view))
         except TelegramError as exc:  # "message is not modified", or deleted by someone
@@ -168,7 +168,7 @@ async def claim(update: Update, context: CareContext) -> None:
     if not won:
         if view.claimed_by is None:
             return await _refuse(update, context, "rsd_moved_on")
-        return await _refuse(update, context, "rsd_taken", name=await _staff_name(services, view.claimed_by))
+        return await _refuse(update, context, "rsd_taken", name=await staff_name(services, view.claimed_by))
     await query.answer(services.messages.label(services.settings.default_locale, "rsd_claimed_ok", id=view.id))
     await _refresh(update, context, view, name)
     await _tell_customer(context, view, "claimed", name)
@@ -201,7 +201,7 @@ async def move(update: Update, context: CareContext) -> None:
     if not moved or view is None:
         return await _refuse(update, context, "rsd_moved_on")
     await query.answer(services.messages.label(services.settings.default_locale, "rsd_updated"))
-    staff = await _staff_name(services, view.claimed_by)
+    staff = await staff_name(services, view.claimed_by)
     await _refresh(update, context, view, staff)
     await _tell_customer(context, view, target, staff)
 
@@ -217,7 +217,7 @@ async def show_open(update: Update, context: CareContext, locale: Locale) -> boo
         return False
     label = services.messages.label(locale, "rsd_cancel", id=view.id)
     markup = keyboards.labelled(services, user.id, [(label, FEATURE, "cancel", str(view.id))])
-    staff = await _staff_name(services, view.claimed_by)
+    staff = await staff_name(services, view.claimed_by)
     await send(update, context, locale, "roadside_open", markup, r=view, staff=staff)
     return True
 
@@ -245,9 +245,9 @@ async def cancel_request(update: Update, context: CareContext) -> None:
 async def _tell_desk_cancelled(context: CareContext, view: RoadsideView) -> None:
     services = context.services
     group = services.settings.advisor_group_id
-    alert_id = await _alert_message(services, view)
+    alert_id = await alert_message(services, view)
     if group is not None and alert_id is not None:
-        text = _alert_text(services, view, await _card(services, view), await _staff_name(services, view.claimed_by))
+        text = _alert_text(services, view, await _card(services, view), await staff_name(services, view.claimed_by))
         try:
             await context.bot.edit_message_text(text, group, alert_id, reply_markup=None)
         except TelegramError as exc:

@@ -6,8 +6,9 @@ the
 problem (buttons), the plate (the customer's cars as buttons, or typed) and a phone to call back (the linked
 one offered, a shared contact, or typed). The answers live in user_data, persisted with the conversation's
 state, so a restart mid-flow continues. The request is then stored, confirmed with its number, and the
-advisors' group is alerted (bot.handlers.desk.roadside.advisors). A customer with an open request is shown it, with
-a cancel button, instead of starting a duplicate.
+advisors' group is alerted (bot.handlers.desk.roadside.advisors). Trouble typed just before a roadside button
+was pressed (the FAQ's answer to 「我的車在高速上爆胎了」 carries one) is kept as the problem. A customer with an
+open request is shown it, with a cancel button, instead of starting a duplicate.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.core.desk.roadside.requests import (
     RoadsideDraft,
     Step,
     go_back,
+    names_trouble,
     next_step,
     note_answered,
     reads_as_problem,
@@ -57,7 +59,9 @@ from bot.handlers.common.context import (
     send,
 )
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
+from bot.handlers.desk.handoff.tickets import TRAIL_KEY
 from bot.handlers.desk.roadside import advisors as roadside_desk
+from bot.handlers.front import start
 
 LOCATION: Step = "location"
 PROBLEM: Step = "problem"
@@ -173,8 +177,20 @@ async def begin(update: Update, context: CareContext) -> object:
         return ConversationHandler.END
     await send(update, context, locale, "roadside_safety", region=context.services.dealer.region)
     draft = RoadsideDraft(key=uuid.uuid4().hex)  # the request stored from it carries the key
+    told = _trouble_told(update, context)
+    if told is not None:  # kept as the problem; "↩️ Back" from the plate question changes it
+        take_described(draft, told)
     context.user_data[DRAFT] = draft.to_json()
-    return await _ask(update, context, locale, draft, reminder=False)
+    return await _ask(update, context, locale, draft, reminder=False, noted=told is not None)
+
+
+def _trouble_told(update: Update, context: CareContext) -> str | None:
+    """The trouble the customer typed just before pressing a roadside button (「我的車在高速上爆胎了」, answered by
+    the FAQ with that button): their newest FAQ question, when it names trouble with the car."""
+    trail = (context.chat_data or {}).get(TRAIL_KEY) if update.callback_query is not None else None
+    newest = trail[-1] if isinstance(trail, list) and trail and isinstance(trail[-1], dict) else {}
+    question = newest.get("q")
+    return question if isinstance(question, str) and names_trouble(question) else None
 
 
 async def located(update: Update, context: CareContext) -> object:
@@ -281,11 +297,10 @@ async def _take_choice(update: Update, context: CareContext, draft: RoadsideDraf
 
 
 async def cancel(update: Update, context: CareContext) -> object:
-    """/cancel: forget the answers, take the reply keyboard down."""
+    """/cancel or /menu: forget the answers, take the reply keyboard down, show the menu."""
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
-    locale = await customer_locale(update, context)
-    await send(update, context, locale, "cancelled", ReplyKeyboardRemove())
+    await start.left_flow(update, context, "roadside", keyboard_down=True)
     return ConversationHandler.END
 
 

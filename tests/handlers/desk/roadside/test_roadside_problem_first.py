@@ -10,7 +10,7 @@ import pytest
 from telegram.ext import Application
 
 from tests.botapi.engine import BotApiEngine
-from tests.handlers.desk.roadside.helpers import sent_markup, stored
+from tests.handlers.desk.roadside.helpers import LOCALES, label, sent_markup, share_location, stored
 from tests.handlers.desk_harness import Desk, build_desk
 from tests.handlers.harness import Customer
 
@@ -77,3 +77,30 @@ async def test_the_place_shared_after_the_trouble_and_back_at_the_plate(desk_app
     assert "plate number" in plate_question["text"]
     [problem_question] = await me.press("Back")  # the problem answered early can still be changed
     assert "What is wrong?" in problem_question["text"]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "problem", "change_to"),
+    [("zh-hant", "我的車在高速上爆胎了", "flat_tyre", None),
+     ("en", "I have a flat tyre on the highway", "flat_tyre", "battery")],
+)  # fmt: skip
+async def test_the_trouble_that_led_to_roadside_help_is_kept_as_the_problem(
+    desk_app: tuple, language: str, typed: str, problem: str, change_to: str | None
+) -> None:
+    app, engine, desk = desk_app
+    me = Customer(app, engine, ME, language)
+    await me.say(typed)  # the FAQ answers, with a roadside button
+    *_, where = await me.press("🚨")
+    assert NOTED[language] in where["text"] and WHERE[language] in where["text"], where["text"]
+    await share_location(me)  # the problem is known: its question is skipped
+    plate_question = engine.sent_messages(ME)[-1]
+    assert PLATE_QUESTION[language] in plate_question["text"], plate_question["text"]
+    if change_to is not None:  # the customer can still change it: "back" from the plate is the problem
+        await me.press("↩️")
+        await me.press(label(app, LOCALES[language], f"rsd_problem_{change_to}"))
+    await me.say("粤B12345")
+    await me.say("13800138000")
+    row = await stored(app)
+    assert row is not None and row.problem == (change_to or problem)
+    assert row.details == (typed if change_to is None else None)  # a problem changed drops the words with it
+    assert change_to is not None or typed in desk.group_messages()[0]["text"]  # the advisors read their words
