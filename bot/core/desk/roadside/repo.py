@@ -126,6 +126,20 @@ async def open_for(session: AsyncSession, customer_id: int) -> RoadsideView | No
     return _view(row) if row is not None else None
 
 
+async def open_for_user(session: AsyncSession, telegram_user_id: int) -> RoadsideView | None:
+    """`open_for` the customer with this Telegram id, in one query (asked of every private message while an
+    advisors' group is set: bot.handlers.desk.roadside.relay)."""
+    statement = (
+        select(RoadsideRequest)
+        .join(Customer, Customer.id == RoadsideRequest.customer_id)
+        .where(Customer.telegram_user_id == telegram_user_id, RoadsideRequest.status.in_(OPEN_STATUSES))
+        .order_by(RoadsideRequest.id.desc())
+        .limit(1)
+    )
+    row = (await session.scalars(statement)).first()
+    return _view(row) if row is not None else None
+
+
 async def create(
     session: AsyncSession, customer_id: int, draft: RoadsideDraft, now: dt.datetime, claim_minutes: float
 ) -> tuple[RoadsideView, bool]:

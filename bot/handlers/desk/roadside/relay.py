@@ -32,8 +32,7 @@ log = logging.getLogger(__name__)
 async def open_request(context: CareContext, user_id: int) -> RoadsideView | None:
     """The customer's open roadside request, if any."""
     async with context.services.sessions() as session:
-        customer_id = await roadside_repo.customer_id_of(session, user_id)
-        return await roadside_repo.open_for(session, customer_id) if customer_id is not None else None
+        return await roadside_repo.open_for_user(session, user_id)
 
 
 async def relay_customer(update: Update, context: CareContext) -> None:
