@@ -98,7 +98,7 @@ class PeriodStatus:
     """One period at `as_of`. `ended_by` says which limits are passed: "time", "distance", both or none."""
 
     code: PeriodCode
-    article: int
+    article: int | tuple[int, ...]  # the 60-day window is Arts. 20 and 23
     active: bool
     ends_on: date
     km_left: int | None

@@ -66,9 +66,10 @@ class _Rule(BaseModel):
 
 
 class PeriodRule(_Rule):
-    """One period or window: a length in years or in days, and an optional distance limit."""
+    """One period or window: a length in years or in days, and an optional distance limit; the article that sets
+    it, or the articles (the 60-day window is both Art. 20's and Art. 23's)."""
 
-    article: Article
+    article: Article | tuple[Article, ...]
     years: Count | None = None
     days: Count | None = None
     km: Count | None

@@ -150,6 +150,15 @@ async def test_day_40_brake_failure_at_2000_km(customer: Customer, script: Scrip
     assert_in_script(result, script)
 
 
+async def test_the_60_day_window_names_both_articles_that_set_it(customer: Customer, script: Script) -> None:
+    """Art. 20 (a new assembly) and Art. 23 (a new car or a refund) share the 60-day / 3,000 km window: naming only
+    Art. 20 above a remedy under Art. 23 read as a mistake."""
+    result = await check(customer, script, 40, 2000, "brake", "r0")
+    periods = result.split(script.remedies_heading, 1)[0]
+    both = "Arts. 20, 23" if script.language_code == "en" else f"{script.article(20)}、{script.article(23)}"
+    assert both in periods
+
+
 async def test_day_40_engine_main_part_gives_a_new_engine(customer: Customer, script: Script) -> None:
     result = await check(customer, script, 40, 2000, "engine", "r0")
     assert remedies(result, script) == [19, 20]  # the 7-day window is over: no Art. 22
