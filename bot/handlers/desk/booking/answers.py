@@ -15,7 +15,7 @@ from telegram.ext import ConversationHandler
 
 from bot.core.common.identifiers import RecordError, format_plate, lacks_province, normalise_phone, normalise_plate
 from bot.core.common.locale import Locale
-from bot.core.desk.booking.dates import read_day, read_time
+from bot.core.desk.booking.dates import no_such_day, read_day, read_time
 from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, Unmoved, describe
 from bot.core.desk.booking.slots import (
     MODES,
@@ -259,7 +259,7 @@ async def _take_typed(
         return await typed_day(context, text, answers)
     elif step == "slot":
         wanted = read_time(text)
-        if wanted is None and read_day(text, now_local(context).date(), last_day(context)) is not None:
+        if wanted is None and (read_day(text, now_local(context).date(), last_day(context)) or no_such_day(text)):
             return await typed_day(context, text, answers)  # another day typed at "which time?"
         if wanted is None or not await _slot(context, 0, answers, wanted.replace(":", "")):
             answers.pop("slot", None)

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.core.common import choices
 from bot.core.common.locale import Locale
+from bot.core.desk.booking.dates import no_such_day
 from bot.core.desk.booking.service import BookingDesk, describe
 from bot.core.desk.booking.slots import ASKED, REASON_STEPS, SERVICE_TYPES, in_part, next_step, window
 from bot.handlers.common import keyboards
@@ -187,11 +188,14 @@ async def retry(
     markup: InlineKeyboardMarkup | None = None, limit: int = 0, plate: str = "",
 ) -> None:  # fmt: skip
     """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons), or
-    that an earlier answer was changed ("plate_changed")."""
+    that an earlier answer was changed ("plate_changed"); "no_such_day" names the day from the text typed."""
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
+    typed = update.effective_message.text if update.effective_message is not None else None
+    month_day = no_such_day(typed or "") if problem == "no_such_day" else None  # (2, 30) for "Feb 30"
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year, limit=limit, example=example_day(context), plate=plate)  # fmt: skip
+               this_year=today.year, limit=limit, example=example_day(context), plate=plate,
+               month_day=month_day or (0, 0))  # fmt: skip
 
 
 async def begin_for_car(
