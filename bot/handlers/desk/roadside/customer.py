@@ -36,6 +36,7 @@ from bot.core.desk.roadside.requests import (
     RoadsideDraft,
     Step,
     go_back,
+    names_place,
     names_trouble,
     next_step,
     note_answered,
@@ -252,8 +253,10 @@ async def typed(update: Update, context: CareContext) -> object:
 
 def _asks(context: CareContext, text: str, locale: Locale) -> bool:
     """Whether text typed at "where are you?" is a question rather than a place: it ends with a question mark,
-    or the FAQ answers it outright (an address never ends with one, nor is it an FAQ question)."""
-    return text.rstrip().endswith(("?", "？")) or context.services.faq.ask(text, locale).decision == "answer"
+    or it names no place and the FAQ answers it outright (「國道一號南下 37K 爆胎」 is answered, and a place)."""
+    if text.rstrip().endswith(("?", "？")):
+        return True
+    return not names_place(text) and context.services.faq.ask(text, locale).decision == "answer"
 
 
 async def contact(update: Update, context: CareContext) -> object:
