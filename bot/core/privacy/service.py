@@ -280,9 +280,7 @@ async def _keep_dealer_record(session: AsyncSession, customer: Customer) -> tupl
     return True, len(dealer_cars)
 
 
-async def _desk_traces(
-    session: AsyncSession, customer_id: int
-) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+async def _desk_traces(session: AsyncSession, customer_id: int) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """What the advisors' group shows of this customer: the messages the outbox sent there about them (booking
     cards, roadside alerts, escalations), their tickets' topics, and those of them still open."""
     sent = select(Outbox.chat_id, Outbox.telegram_message_id).where(

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from bot.core.common import steps
 from bot.core.common.dates import Precision, parse_days, parse_km, read_date
-from bot.core.common.numbers import parse_coefficient, parse_price
+from bot.core.common.numbers import normalise, parse_coefficient, parse_price
 from bot.core.warranty.rules import (
     POWERTRAIN_PARTS,
     SAFETY_FAILURES,
@@ -171,6 +171,27 @@ def take_choice(answers: WarrantyAnswers, step: Step, value: str) -> bool:
     else:
         setattr(answers, step, value == "yes")
     return True
+
+
+_COUNT_WORDS = {"never": 0, "zero": 0, "once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5}
+_COUNT = re.compile(r"(\d{1,3})\s*(?:次|回|遍|x|times?)?\s*(以上|多|or more|\+)?")
+
+
+def typed_count(step: Step, text: str, answers: WarrantyAnswers) -> str | None:
+    """A count typed at "how many repairs" ("2", "2次", 「兩次」, "twice", "7"): the button it is, as
+    `take_choice` takes it (a count past the last button is "5 or more"); None elsewhere, when not a count, or
+    for "3 or more", which is no one button."""
+    if step != "repairs":
+        return None
+    cleaned = " ".join(str(_COUNT_WORDS.get(word, word)) for word in normalise(text).split())
+    match = _COUNT.fullmatch(cleaned)
+    if match is None:
+        return None
+    count = int(match.group(1))
+    if match.group(2) and count < REPAIRS_OR_MORE:  # "3 or more" is no one button
+        return None
+    value = str(min(count, REPAIRS_OR_MORE))
+    return value if value in choices(step, answers) else None
 
 
 def take_typed(answers: WarrantyAnswers, step: Step, text: str, today: date, rules: WarrantyRules) -> str | None:

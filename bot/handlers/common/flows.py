@@ -34,6 +34,7 @@ PRIVATE = filters.ChatType.PRIVATE
 # What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
 # (bot.handlers.desk.handoff.advisor).
 TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
+BARE_START = filters.Regex(r"^/start(@\w+)?\s*$")  # /start without a deep link's payload
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
 
 
@@ -50,10 +51,15 @@ def ways_in(callback: Callable[..., Any], command: str, link: str | None = None)
 def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
     """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start.
     Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again.
-    /menu inside the flow leaves it as its /cancel does (the front door's /menu only shows the menu, and the flow
-    would have read the next message as its answer)."""
+    /menu and a bare /start inside the flow leave it as its /cancel does, taking down a reply keyboard it put up
+    (the front door's /menu and /start only show the menu, and the flow would have read the next message as its
+    answer); `/start <link>` is a deep link, left to the entry points."""
     leaving = [h for h in fallbacks if isinstance(h, CommandHandler) and "cancel" in h.commands]
-    fallbacks = [*fallbacks, *(CommandHandler("menu", h.callback, filters=PRIVATE) for h in leaving)]
+    fallbacks = [
+        *fallbacks,
+        *(CommandHandler("menu", h.callback, filters=PRIVATE) for h in leaving),
+        *(CommandHandler("start", h.callback, filters=PRIVATE & BARE_START) for h in leaving),
+    ]
     wrapped: set[int] = set()
     for handler in [*entry_points, *fallbacks, *(h for handlers in states.values() for h in handlers)]:
         if id(handler) not in wrapped and not hasattr(handler.callback, "asking"):  # a handler in several states

@@ -20,12 +20,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.common.choices import typed_choice
+from bot.core.common.locale import LOCALES, Locale
 from bot.core.garage import cars as garage
 from bot.core.garage import records
+from bot.core.privacy.consent import Consent, typed_consent
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, entered, refuse_button, send
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.booking import manage
+from bot.handlers.faq import questions as faq
 from bot.handlers.front import start
 from bot.handlers.garage import steps as mycar_flows
 from bot.handlers.garage.steps import (
@@ -38,7 +42,7 @@ from bot.handlers.garage.steps import (
     UPDATE_ODOMETER,
     start_odometer_update,
 )
-from bot.handlers.garage.view import FEATURE, ask_consent, due_rules, show_garage, today
+from bot.handlers.garage.view import CONSENT, FEATURE, ask_consent, due_rules, show_garage, today
 
 __all__ = ["handlers", "open_garage", "start_odometer_update"]
 log = logging.getLogger(__name__)
@@ -50,8 +54,7 @@ async def open_garage(update: Update, context: CareContext) -> object:
     if not await entered(update, context):
         return None
     mycar_flows.forget_answers(context)
-    await show_garage(update, context, await customer_locale(update, context))
-    return ConversationHandler.END
+    return await show_garage(update, context, await customer_locale(update, context))
 
 
 async def button(update: Update, context: CareContext) -> object:
@@ -67,27 +70,49 @@ async def button(update: Update, context: CareContext) -> object:
         return await _no_longer_mine(update, context, int(data.arg), confirmed=data.action == "gone_yes")
     await query.answer()
     locale = await customer_locale(update, context)
-    if data.action == "consent":
-        async with context.services.sessions.begin() as session:
-            await records.record_consent(session, user.id)
-        return await mycar_flows.start_linking(update, context, locale)
-    elif data.action == "decline":
-        await send(update, context, locale, "privacy_declined", keyboards.main_menu(context.services, locale, user.id))
-    elif data.action == "link":
+    if data.action in ("consent", "decline"):
+        return await _answer_notice(update, context, locale, "agree" if data.action == "consent" else "decline")
+    if data.action == "link":
         async with context.services.sessions() as session:
             agreed = await garage.consented(session, user.id)
         if agreed:
             return await mycar_flows.start_linking(update, context, locale)
-        await ask_consent(update, context, locale)
-    elif data.action == "add":
+        return await ask_consent(update, context, locale)
+    if data.action == "add":
         return await mycar_flows.start_registration(update, context, locale)
-    else:
-        await show_garage(update, context, locale)
+    return await show_garage(update, context, locale)
+
+
+async def _answer_notice(update: Update, context: CareContext, locale: Locale, answer: Consent) -> object:
+    """The privacy notice agreed (record it, then link by phone) or declined (the menu: the FAQ stays open)."""
+    assert update.effective_user is not None
+    user_id = update.effective_user.id
+    if answer == "agree":
+        async with context.services.sessions.begin() as session:
+            await records.record_consent(session, user_id)
+        return await mycar_flows.start_linking(update, context, locale)
+    await send(update, context, locale, "privacy_declined", keyboards.main_menu(context.services, locale, user_id))
     return ConversationHandler.END
 
 
+async def consent_typed(update: Update, context: CareContext) -> object:
+    """Text while the privacy notice waits: a plain yes or no (「同意」, "I agree", 「不要」, or a button's label)
+    answers it; anything else (a question) leaves the notice unanswered and goes to the FAQ."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    locale = await customer_locale(update, context, message.text)
+    label = context.services.messages.label
+    buttons = [(label(loc, f"mycar_consent_{key}"), answer) for key, answer in (("yes", "agree"), ("no", "decline"))
+               for loc in LOCALES]  # fmt: skip
+    answer = typed_consent(message.text) or typed_choice(message.text, buttons)
+    if answer is None:
+        await faq.question(update, context)
+        return ConversationHandler.END
+    return await _answer_notice(update, context, locale, answer)
+
+
 async def _no_longer_mine(update: Update, context: CareContext, vehicle_id: int, confirmed: bool) -> object:
-    """"This is no longer my car": ask to confirm, then release it (reminders for it stop)."""
+    """ "This is no longer my car": ask to confirm, then release it (reminders for it stop)."""
     query, user, services = update.callback_query, update.effective_user, context.services
     assert query is not None and user is not None
     async with services.sessions.begin() as session:
@@ -130,8 +155,7 @@ async def contact(update: Update, context: CareContext) -> object:
             session, user.id, message.contact.phone_number, services.settings.phone_region
         )
     if status == "no_consent":
-        await ask_consent(update, context, locale)
-        return ConversationHandler.END
+        return await ask_consent(update, context, locale)
     log.info("a customer shared their phone: %s", status)  # never the number
     mycar_flows.forget_answers(context)
     await send(update, context, locale, "link_result", ReplyKeyboardRemove(), status=status, count=count)
@@ -168,6 +192,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             MessageHandler(new_message & filters.CONTACT, contact),
         ],
         states={
+            CONSENT: [MessageHandler(text, consent_typed)],
             LINK: [MessageHandler(text, mycar_flows.link_typed)],  # a contact is an entry point
             PLATE: register_typed,
             mycar_flows.VIN6: register_typed,

@@ -78,7 +78,12 @@ async def odometer_command(update: Update, context: CareContext) -> None:
 
 
 async def _record(
-    update: Update, context: CareContext, staff_id: int, vehicle_id: int, plate: str, km: int,
+    update: Update,
+    context: CareContext,
+    staff_id: int,
+    vehicle_id: int,
+    plate: str,
+    km: int,
     confirmed: odometer.Confirmed,
 ) -> None:
     settings = context.services.settings
@@ -98,7 +103,7 @@ async def _record(
 
 
 async def confirm_button(update: Update, context: CareContext) -> None:
-    """"Correct to N km" / "It's right, N km": record the reading as confirmed and take the button away."""
+    """ "Correct to N km" / "It's right, N km": record the reading as confirmed and take the button away."""
     query = update.callback_query
     assert query is not None
     member = await require_staff(update, context, "advisor")

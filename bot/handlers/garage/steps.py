@@ -88,13 +88,12 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
 
 
 async def start_registration(update: Update, context: CareContext, locale: Locale) -> object:
-    """"Add a car": the privacy notice first if not agreed yet, else the first question."""
+    """ "Add a car": the privacy notice first if not agreed yet, else the first question."""
     assert context.user_data is not None and update.effective_user is not None
     async with context.services.sessions() as session:
         agreed = await garage.consented(session, update.effective_user.id)
     if not agreed:
-        await ask_consent(update, context, locale)
-        return ConversationHandler.END
+        return await ask_consent(update, context, locale)
     forget_answers(context)
     return await _ask(update, context, locale, CarDraft())
 
@@ -185,7 +184,7 @@ async def back_to(update: Update, context: CareContext, locale: Locale, draft: C
 
 
 async def back_pressed(update: Update, context: CareContext) -> object:
-    """"↩️ Back" under a registration question."""
+    """ "↩️ Back" under a registration question."""
     query, draft = update.callback_query, _draft(context)
     assert query is not None
     if callback_data(update, context) is None or not draft.asked:

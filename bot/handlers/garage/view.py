@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
 from bot.core.common.locale import Locale
 from bot.core.garage import cars as garage
@@ -14,6 +15,7 @@ from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, send
 
 FEATURE = "mycar"  # callback data: mycar:<action>[:<vehicle id>]
+CONSENT = "consent"  # the flow's state while the privacy notice waits for an answer (typed words: mycar.consent_typed)
 
 
 def today(context: CareContext) -> date:
@@ -46,12 +48,14 @@ def garage_keyboard(services: Services, locale: Locale, user_id: int, found: Gar
     return InlineKeyboardMarkup(rows)
 
 
-async def ask_consent(update: Update, context: CareContext, locale: Locale) -> None:
-    """The privacy notice, shown before anything personal is asked: agree, or keep using the FAQ only."""
+async def ask_consent(update: Update, context: CareContext, locale: Locale) -> str:
+    """The privacy notice, shown before anything personal is asked: agree, or keep using the FAQ only. Returns
+    the state that waits for it, so "I agree" or 「不要」 typed instead of tapped is read as the button."""
     assert update.effective_user is not None
     buttons = [("mycar_consent_yes", FEATURE, "consent", ""), ("mycar_consent_no", FEATURE, "decline", "")]
     await send(update, context, locale, "privacy_notice", keyboards.grid(context.services, locale,
                update.effective_user.id, buttons, columns=2))  # fmt: skip
+    return CONSENT
 
 
 async def ask_phone(update: Update, context: CareContext, locale: Locale) -> None:
@@ -61,8 +65,9 @@ async def ask_phone(update: Update, context: CareContext, locale: Locale) -> Non
 
 async def show_garage(
     update: Update, context: CareContext, locale: Locale, notice: str = "", subject: str = "", km: int = 0
-) -> None:
-    """/mycar: the privacy notice first if not agreed yet, else every car (or how to add one).
+) -> object:
+    """/mycar: the privacy notice first if not agreed yet (returns its state), else every car (or how to add one;
+    returns the end of the flow).
 
     `notice` puts a line above the cars: "registered", "released" or "odometer" (with `subject`, `km`).
     """
@@ -71,7 +76,7 @@ async def show_garage(
     async with services.sessions() as session:
         found = await garage.load_garage(session, user.id, today(context), due_rules(services))
     if not found.consented:
-        await ask_consent(update, context, locale)
-        return
+        return await ask_consent(update, context, locale)
     markup = garage_keyboard(services, locale, user.id, found)
     await send(update, context, locale, "garage", markup, g=found, notice=notice, subject=subject, km=km)
+    return ConversationHandler.END

@@ -24,7 +24,8 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot.core.common.locale import Locale
+from bot.core.common.choices import typed_choice
+from bot.core.common.locale import LOCALES, Locale
 from bot.core.garage import cars as garage
 from bot.core.garage.cars import CarView
 from bot.core.warranty.chat import (
@@ -39,6 +40,7 @@ from bot.core.warranty.chat import (
     take_choice,
     take_earlier,
     take_typed,
+    typed_count,
 )
 from bot.core.warranty.outcome import outcome
 from bot.handlers.common import keyboards
@@ -196,7 +198,7 @@ async def chosen(update: Update, context: CareContext) -> object:
 
 
 async def back(update: Update, context: CareContext) -> object:
-    """"↩️ Back": the question answered before, again."""
+    """ "↩️ Back": the question answered before, again."""
     query = update.callback_query
     assert query is not None
     answers = _answers(context)
@@ -235,16 +237,32 @@ async def typed(update: Update, context: CareContext) -> object:
 
 
 async def press_a_button(update: Update, context: CareContext) -> object:
-    """Text where a button is expected: "back", an earlier typed answer changed, or the question again."""
+    """Text where a button is expected: "back", a button's label typed, an earlier typed answer changed, or the
+    question again (without the check's introduction)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
     answers = _answers(context)
     if keyboards.typed_back(context.services, message.text) and answers.asked:
         return await _back(update, context, locale, answers)
+    step = next_step(answers, context.services.warranty)
+    if (value := _typed_button(context, answers, step, message.text)) is not None:
+        take_choice(answers, step, value)
+        note_answered(answers, step)
+        return await _advance(update, context, locale, answers)
     if (changed := take_earlier(answers, message.text, _today(context))) is not None:
         return await _advance(update, context, locale, answers, changed)
     return await _ask(update, context, locale, answers, reminder=True)
+
+
+def _typed_button(context: CareContext, answers: WarrantyAnswers, step: Step, text: str) -> str | None:
+    """The button of the question that the text names: its label in any locale, read as the booking flow reads
+    its labels (bot.core.common.choices), or a count at "how many repairs"."""
+    if step not in BUTTON_STEPS:
+        return None
+    label = context.services.messages.label
+    buttons = [(label(locale, f"wty_{step}_{value}"), value) for value in choices(step, answers) for locale in LOCALES]
+    return typed_count(step, text, answers) or typed_choice(text, buttons)
 
 
 async def charge(update: Update, context: CareContext) -> object:

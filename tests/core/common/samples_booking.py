@@ -19,7 +19,7 @@ _CANCELLED = {**_FULL, "status": "cancelled", "reason": "time <i>"}
 _PROBLEMS = ("plate_unclear", "plate_province", "plate_changed",
              "day_unclear", "past", "too_far", "closed", "day_over", "full", "slot_unclear",
              "slot_taken", "phone_unclear", "notes_too_long", "gone", "limit_customer", "limit_car",
-             "limit_car_day")  # fmt: skip
+             "limit_car_day", "same_time", "no_such_day")  # fmt: skip
 _SERVICES = ("maintenance", "repair", "bodywork", "warranty", "inspection", "other")
 
 BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
@@ -33,9 +33,10 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
     ],
     "booking_retry": [
         {"problem": p, "day": day, "last_day": last, "this_year": 2026, "limit": 3, "example": date(2026, 12, 7),
-         "plate": "粤B·12345"}
+         "plate": "粤B·12345", "month_day": month_day}
         for p in _PROBLEMS
         for day, last in ((date(2026, 12, 3), date(2026, 12, 12)), (date(2027, 11, 1), date(2027, 1, 4)))
+        for month_day in ((2, 30), (4, 31))
     ],
     "booking_summary": [{"a": a, "others": []} for a in (_FULL, _BARE, _MOVED)]
     + [{"a": {**_FULL, "service": s}, "others": [date(2026, 12, 1), date(2027, 1, 5)]} for s in _SERVICES],

@@ -9,7 +9,8 @@ that recent day, which the flow says has passed), and weekdays name the coming o
   下週一, 下禮拜二, "next Monday": that day of next week (weeks start on Monday);
 - "12/3", "12-3", "12月3日", "12月3號": month first, the Chinese order; when that day is not in the booking
   window but the day-first reading is, the day-first reading ("3/12" in Hong Kong) wins;
-- "3 Dec", "Dec 3rd", "December 3": the next such date; dates with a year as bot.core.common.dates reads them.
+- "3 Dec", "Dec 3rd", "December 3": the next such date; dates with a year as bot.core.common.dates reads them;
+- a day its month never has ("Feb 30", "2/30") is no day (`no_such_day` names it for the flow to say so).
 A part of the day may come along: 上午/早上/morning/am → "am", 下午/晚上/afternoon/evening/pm → "pm".
 The flow repeats the day it understood, so a misreading shows at once.
 """
@@ -76,11 +77,14 @@ def _next_month_day(today: date, month: int, day: int) -> date | None:
 
 
 def _month_day(today: date, first: int, second: int, window_end: date | None) -> date | None:
-    """Month first; day first only when that lands inside the booking window and month first does not."""
+    """Month first; day first when month first is no date ("31/12" is 31 December), or when day first lands
+    inside the booking window and month first does not."""
     month_first = _next_month_day(today, first, second)
-    if window_end is None or (month_first is not None and today <= month_first <= window_end):
-        return month_first
     day_first = _next_month_day(today, second, first)
+    if month_first is None:
+        return day_first
+    if window_end is None or today <= month_first <= window_end:
+        return month_first
     return day_first if day_first is not None and today <= day_first <= window_end else month_first
 
 
@@ -134,6 +138,41 @@ def read_day(text: str, today: date, window_end: date | None = None) -> DayChoic
             found = finder(match, today, window_end)
             return DayChoice(found, part) if found is not None else None
     return None
+
+
+_MONTH_DAY_TYPED = (
+    (re.compile(r"(?<!\d)(\d{1,2})\s*[月/\-.]\s*(\d{1,2})(?!\d)"), 1, 2),
+    (re.compile(rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?\b({_EN_MONTHS})\b"), 2, 1),
+    (re.compile(rf"\b({_EN_MONTHS})\b\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"), 1, 2),
+)
+
+
+def no_such_day(text: str) -> tuple[int, int] | None:
+    """(month, day) when `text` names a day its month never has ("Feb 30", "2/30", 「2月30日」, "31 April"), so
+    the customer is told that rather than "could not read"; None otherwise (29 February exists)."""
+    if too_long(text):
+        return None
+    cleaned = normalise(text)
+    for pattern, month_at, day_at in _MONTH_DAY_TYPED:
+        match = pattern.search(cleaned)
+        if match is None:
+            continue
+        month_text, day = match[month_at], int(match[day_at])
+        month = _MONTHS[month_text] if month_text in _MONTHS else int(month_text)
+        if not (1 <= month <= 12 and 1 <= day <= 31) or _exists(month, day):
+            return None
+        if month_at == 1 and day_at == 2 and month_text.isdigit() and _exists(day, month):
+            return None  # the day-first reading is a date ("2/30" is not, "12/31" is)
+        return month, day
+    return None
+
+
+def _exists(month: int, day: int) -> bool:
+    try:
+        date(2024, month, day)  # a leap year: 29 February exists
+    except ValueError:
+        return False
+    return True
 
 
 _PM_CLOCK = re.compile(r"pm|p\.m\.|下午|晚上|傍晚")

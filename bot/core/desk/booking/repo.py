@@ -167,9 +167,11 @@ async def check_limits(session: AsyncSession, customer: Customer, plate: str | N
 
 async def active_days_of_plate(session: AsyncSession, plate: str, today: dt.date) -> list[dt.date]:
     """The days this plate is booked on from today (the summary warns of a second booking of one car)."""
-    statement = select(Appointment.day).where(
-        Appointment.plate == plate, Appointment.status.in_(ACTIVE), Appointment.day >= today
-    ).order_by(Appointment.day)
+    statement = (
+        select(Appointment.day)
+        .where(Appointment.plate == plate, Appointment.status.in_(ACTIVE), Appointment.day >= today)
+        .order_by(Appointment.day)
+    )
     return list((await session.execute(statement)).scalars())
 
 
@@ -180,7 +182,11 @@ async def by_draft(session: AsyncSession, draft_key: str) -> int | None:
 
 
 async def create(
-    session: AsyncSession, telegram_user_id: int, booking: NewBooking, cap: Capacity, status: str,
+    session: AsyncSession,
+    telegram_user_id: int,
+    booking: NewBooking,
+    cap: Capacity,
+    status: str,
     limits: Limits | None = None,
 ) -> AppointmentView:
     """Take the place and store the appointment (SlotFull: nothing stored; AlreadyBooked: the draft was booked,

@@ -31,11 +31,24 @@ from bot.core.garage import cars as garage
 from bot.core.garage import records
 from bot.core.outbox.store import OutboxItem, SentMessage, enqueue_many, message_payload, sent_under
 
-__all__ = ["Announce", "AppointmentView", "BookingDesk", "NewBooking", "SlotFull", "TooEarly", "TooManyBookings"]
+__all__ = [
+    "Announce",
+    "AppointmentView",
+    "BookingDesk",
+    "NewBooking",
+    "SlotFull",
+    "TooEarly",
+    "TooManyBookings",
+    "Unmoved",
+]
 Sessions = async_sessionmaker[AsyncSession]
 # What a stored booking announces (the advisors' card): outbox messages written in the booking's transaction,
 # so a booking never exists without them (a failed send is retried by the outbox sender).
 Announce = Callable[[AppointmentView], list[OutboxItem]]
+
+
+class Unmoved(Exception):
+    """A move to the appointment's own day and time: nothing to move, nothing changed."""
 
 
 class TooEarly(Exception):
@@ -96,7 +109,10 @@ class BookingDesk:
         return (await self.book_draft(telegram_user_id, booking))[0]
 
     async def book_draft(
-        self, telegram_user_id: int, booking: NewBooking, announce: Announce | None = None,
+        self,
+        telegram_user_id: int,
+        booking: NewBooking,
+        announce: Announce | None = None,
         today: dt.date | None = None,
     ) -> tuple[AppointmentView, bool]:
         """Store a booking with its place, and `announce`'s outbox messages in the same transaction; (the
@@ -149,12 +165,15 @@ class BookingDesk:
     async def reschedule(
         self, telegram_user_id: int, appointment_id: int, day: dt.date, slot: str
     ) -> AppointmentView | None:
-        """Move the user's appointment (None: not theirs or no longer active); SlotFull keeps the old place."""
+        """Move the user's appointment (None: not theirs or no longer active); SlotFull keeps the old place, and
+        Unmoved a move to its own day and time (a confirmed booking would go back to waiting for nothing)."""
         async with self.sessions.begin() as session:
             found = await appointment_repo.owned(session, telegram_user_id, appointment_id)
             if found is None or found.status not in appointment_repo.ACTIVE:
                 return None
             cap, old = self._branch(found.branch).capacity, (found.day, found.slot)
+            if old == (day, slot):
+                raise Unmoved
             if not await appointment_repo.move(session, found, cap, day, slot, self._status()):
                 return None
             moved = await appointment_repo.view(session, appointment_id)

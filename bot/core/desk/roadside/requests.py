@@ -150,8 +150,12 @@ def take_address(draft: RoadsideDraft, text: str) -> bool:
 def reads_as_problem(text: str) -> bool:
     """Whether an answer to "where are you?" describes the trouble (「車頭冒煙」, "my car won't start") and says
     nothing of a place: it is then the problem, and the place is asked again."""
-    folded = to_simplified(" ".join(text.split())).lower() + " "
-    return not _PLACE.search(folded) and names_trouble(text)
+    return not names_place(text) and names_trouble(text)
+
+
+def names_place(text: str) -> bool:
+    """Whether `text` has a word that says where (a road, an exit, a km marker, a district): an address."""
+    return bool(_PLACE.search(to_simplified(" ".join(text.split())).lower() + " "))
 
 
 def names_trouble(text: str) -> bool:

@@ -54,7 +54,11 @@ def card_markup(context: CareContext | Any, found: AppointmentView) -> InlineKey
 
 
 def card_text(
-    context: CareContext, found: AppointmentView, event: str, staff: str = "", visit: bool | None = None,
+    context: CareContext,
+    found: AppointmentView,
+    event: str,
+    staff: str = "",
+    visit: bool | None = None,
     advisors: Sequence[dict[str, Any]] = (),
 ) -> str:
     """The card; `advisors` (branch_mentions) are mentioned on a new or moved booking: Telegram notifies them."""

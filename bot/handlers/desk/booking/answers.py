@@ -15,8 +15,8 @@ from telegram.ext import ConversationHandler
 
 from bot.core.common.identifiers import RecordError, format_plate, lacks_province, normalise_phone, normalise_plate
 from bot.core.common.locale import Locale
-from bot.core.desk.booking.dates import read_day, read_time
-from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, describe
+from bot.core.desk.booking.dates import no_such_day, read_day, read_time
+from bot.core.desk.booking.service import NewBooking, SlotFull, TooManyBookings, Unmoved, describe
 from bot.core.desk.booking.slots import (
     MODES,
     REASON_STEPS,
@@ -89,6 +89,11 @@ def _chosen_day(answers: Answers) -> dt.date:
     return day
 
 
+def unmoved(answers: Answers) -> bool:
+    """Whether a move's chosen day and time are the appointment's own (nothing would move)."""
+    return bool(answers.get("resched")) and answers.get("moved_from") == [answers.get("day"), answers.get("slot")]
+
+
 async def _slot(context: CareContext, user_id: int, answers: Answers, arg: str) -> bool:
     slot = f"{arg[:2]}:{arg[2:]}"
     mode = answers.get("mode")
@@ -137,6 +142,8 @@ async def chosen(update: Update, context: CareContext) -> object:
     if not await TAKERS[data.action](context, update.effective_user.id, answers, data.arg):
         return await refuse_button(update, context)
     await query.answer()
+    if unmoved(answers):  # the appointment's own time tapped while moving it: nothing changes
+        return await _same_time(update, context, await customer_locale(update, context), answers)
     if changing_day and "resched" not in answers:  # a new booking asks the mode after the time again
         answers.pop("mode", None)
     answered(answers, expected or step)
@@ -215,6 +222,14 @@ async def typed(update: Update, context: CareContext) -> object:
     return await ask(update, context, locale)
 
 
+async def _same_time(update: Update, context: CareContext, locale: Locale, answers: Answers) -> object:
+    """A move to the appointment's own day and time: say so and ask the time again, nothing changed."""
+    answers.pop("slot", None)
+    keep(context, answers)
+    await retry(update, context, locale, "same_time", _chosen_day(answers))
+    return await ask(update, context, locale)
+
+
 async def _changed(update: Update, context: CareContext, locale: Locale, answers: Answers, taken: Problem) -> object:
     """An earlier question answered anew (bot.handlers.desk.booking.earlier): ask what follows from it, or say
     why the day cannot be booked and ask the question of the moment again (nothing changed)."""
@@ -244,11 +259,14 @@ async def _take_typed(
         return await typed_day(context, text, answers)
     elif step == "slot":
         wanted = read_time(text)
-        if wanted is None and read_day(text, now_local(context).date(), last_day(context)) is not None:
+        if wanted is None and (read_day(text, now_local(context).date(), last_day(context)) or no_such_day(text)):
             return await typed_day(context, text, answers)  # another day typed at "which time?"
         if wanted is None or not await _slot(context, 0, answers, wanted.replace(":", "")):
             answers.pop("slot", None)
             return "slot_unclear", None
+        if unmoved(answers):
+            answers.pop("slot", None)
+            return "same_time", _chosen_day(answers)
     elif step == "notes":
         if len(text) > NOTES_MAX:
             return "notes_too_long", None
@@ -287,6 +305,8 @@ async def finish(update: Update, context: CareContext, locale: Locale, answers: 
         keep(context, answers)
         await retry(update, context, locale, "slot_taken")
         return await ask(update, context, locale)
+    except Unmoved:  # the move's own day and time (a move begun before moved_from was kept): another time
+        return await _same_time(update, context, locale, answers)
     keep(context, None)
     if found is None:
         await retry(update, context, locale, "gone")

@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler
 
 from bot.core.common.identifiers import format_plate, is_mainland_plate, normalise_plate
 from bot.core.common.locale import Locale
-from bot.core.desk.booking.dates import read_day, read_time
+from bot.core.desk.booking.dates import no_such_day, read_day, read_time
 from bot.core.desk.booking.slots import answered, day_problem, undo_last, window
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.booking import manage as appointments_manage
@@ -41,8 +41,8 @@ async def typed_day(context: CareContext, text: str, answers: Answers) -> Proble
     concerns) or (None, None). The time chosen for the day before is dropped."""
     today, dealer = now_local(context).date(), context.services.dealer
     choice = read_day(text, today, last_day(context))
-    if choice is None:
-        return "day_unclear", None
+    if choice is None:  # "Feb 30" is said to be no day, not unreadable (booking_retry names it from the text)
+        return "no_such_day" if no_such_day(text) else "day_unclear", None
     branch = next(b for b in dealer.branches if b.id == answers["branch"])
     problem = day_problem(branch, choice.day, today, dealer.booking_days, now_local(context))
     if problem is None and not await booking_desk(context).offers(branch.id, choice.day, now_local(context),
@@ -105,7 +105,7 @@ async def earlier_answer(
 
 
 async def go_back(update: Update, context: CareContext, locale: Locale, answers: Answers) -> object:
-    """"↩️ Back": the question answered before, asked again with the rest kept. Before a move's or a
+    """ "↩️ Back": the question answered before, asked again with the rest kept. Before a move's or a
     cancellation's first question lies /appointments; before a reminder's first question, the service it chose;
     "another reason" goes back to the listed reasons."""
     if answers.get("why") == "other":

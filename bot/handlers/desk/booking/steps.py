@@ -14,8 +14,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.core.common import choices
 from bot.core.common.locale import Locale
-from bot.core.common.text import fold
+from bot.core.desk.booking.dates import no_such_day
 from bot.core.desk.booking.service import BookingDesk, describe
 from bot.core.desk.booking.slots import ASKED, REASON_STEPS, SERVICE_TYPES, in_part, next_step, window
 from bot.handlers.common import keyboards
@@ -121,38 +122,14 @@ async def _choices(update: Update, context: CareContext, locale: Locale, step: s
     return fixed.get(step, []), 1, ""
 
 
-def _bare(label: str) -> str:
-    """A label as compared with typed text: folded, without its emoji and the places-left note (other
-    punctuation separates words: "drop-off" is "drop off")."""
-    return fold("".join(ch if ch.isalnum() or ch.isspace() else " " for ch in label.split("（")[0].split("(")[0]))
-
-
-def _same_word(typed: str, word: str) -> bool:
-    """A typed word is a label's word, or its start or a longer form of it ("wait" and "waiting")."""
-    return typed == word or (min(len(typed), len(word)) >= 3 and (word.startswith(typed) or typed.startswith(word)))
-
-
-def _in_words(typed: str, label: str) -> bool:
-    """Every word typed is one of the label's ("drop off" for "Drop the car off")."""
-    words = label.split()
-    return bool(typed) and all(any(_same_word(t, w) for w in words) for t in typed.split())
-
-
 async def typed_choice(update: Update, context: CareContext, locale: Locale) -> tuple[str, str] | None:
-    """(action, arg) of the question's button whose label the customer typed (「現場等候」 for the button), or
-    the one button whose label holds what they typed (「南山」 for 「南山服務站」), or whose words they typed
-    ("drop off" for "Drop the car off", "waiting" for "I'll wait")."""
+    """(action, arg) of the question's button the customer named by typing (bot.core.common.choices): its label
+    (「現場等候」), part of it (「南山」 for 「南山服務站」) or its words ("drop off" for "Drop the car off")."""
     message, answers = update.effective_message, answers_of(context)
     if message is None or not message.text:
         return None
-    typed = _bare(message.text)
     made, _, _ = await _choices(update, context, locale, next_step(answers), answers)
-    found = [(action, arg) for label, _, action, arg in made if typed and _bare(label) == typed]
-    if not found and len(typed) >= 2:
-        found = [(action, arg) for label, _, action, arg in made if typed in _bare(label)]
-    if not found:
-        found = [(action, arg) for label, _, action, arg in made if _in_words(typed, _bare(label))]
-    return found[0] if len(found) == 1 else None
+    return choices.typed_choice(message.text, [(label, (action, arg)) for label, _, action, arg in made])
 
 
 def has_back(answers: Answers, step: str) -> bool:
@@ -211,11 +188,14 @@ async def retry(
     markup: InlineKeyboardMarkup | None = None, limit: int = 0, plate: str = "",
 ) -> None:  # fmt: skip
     """Say what was wrong with the answer (the question is asked again by the caller when it needs buttons), or
-    that an earlier answer was changed ("plate_changed")."""
+    that an earlier answer was changed ("plate_changed"); "no_such_day" names the day from the text typed."""
     today = now_local(context).date()
     last = window(today, context.services.dealer.booking_days)[1]
+    typed = update.effective_message.text if update.effective_message is not None else None
+    month_day = no_such_day(typed or "") if problem == "no_such_day" else None  # (2, 30) for "Feb 30"
     await send(update, context, locale, "booking_retry", markup, problem=problem, day=day, last_day=last,
-               this_year=today.year, limit=limit, example=example_day(context), plate=plate)  # fmt: skip
+               this_year=today.year, limit=limit, example=example_day(context), plate=plate,
+               month_day=month_day or (0, 0))  # fmt: skip
 
 
 async def begin_for_car(

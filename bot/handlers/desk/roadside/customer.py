@@ -36,6 +36,7 @@ from bot.core.desk.roadside.requests import (
     RoadsideDraft,
     Step,
     go_back,
+    names_place,
     names_trouble,
     next_step,
     note_answered,
@@ -61,6 +62,7 @@ from bot.handlers.common.context import (
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff.tickets import TRAIL_KEY
 from bot.handlers.desk.roadside import advisors as roadside_desk
+from bot.handlers.faq import questions as faq
 from bot.handlers.front import start
 
 LOCATION: Step = "location"
@@ -228,6 +230,9 @@ async def typed(update: Update, context: CareContext) -> object:
         take_described(draft, message.text)
         context.user_data[DRAFT] = draft.to_json()
         return await _ask(update, context, locale, draft, reminder=False, noted=True)
+    if step == LOCATION and _asks(context, message.text, locale):  # a question, not a place: answered as the
+        await faq.question(update, context)  # booking flow answers one, then the place asked again
+        return await _ask(update, context, await customer_locale(update, context, message.text), draft, False)
     if step == LOCATION:
         problem = None if take_address(draft, message.text) else "address"
     elif step == PLATE:
@@ -244,6 +249,14 @@ async def typed(update: Update, context: CareContext) -> object:
             update, context, locale, "roadside_located", ReplyKeyboardRemove(), point=False, address=draft.address
         )
     return await _advance(update, context, locale, draft)
+
+
+def _asks(context: CareContext, text: str, locale: Locale) -> bool:
+    """Whether text typed at "where are you?" is a question rather than a place: it ends with a question mark,
+    or it names no place and the FAQ answers it outright (「國道一號南下 37K 爆胎」 is answered, and a place)."""
+    if text.rstrip().endswith(("?", "？")):
+        return True
+    return not names_place(text) and context.services.faq.ask(text, locale).decision == "answer"
 
 
 async def contact(update: Update, context: CareContext) -> object:
