@@ -5,6 +5,11 @@ answers in the same handler group, so without this a customer who leaves a booki
 roadside help from the menu would have their next answer read as a booking date by whichever conversation was
 registered first. A command or a button that enters another conversation now ends the others first.
 
+Asking for a person (「轉人工」, the menu's advisor button, "none of these") ends the flow too, once a ticket opens
+(`leave`, called by bot.handlers.desk.handoff.advisor): what the customer types next is for the advisor, not an
+answer to the question the flow had asked. A flow started afterwards, while the ticket is open, takes its own answers
+(bot.handlers.desk.handoff.tickets).
+
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
 covered by tests/handlers/common/test_flows.py.
@@ -27,12 +32,12 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.core.faq.intents import HUMAN_REQUEST
 from bot.handlers.common.context import ASKING, FLOW_QUESTION, CareContext, conversations, remember_press
-from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 
 PRIVATE = filters.ChatType.PRIVATE
 # What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
-# (bot.handlers.desk.handoff.advisor).
+# (bot.handlers.desk.handoff.advisor: asking for a person leaves the flow, see `leave`).
 TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
 
@@ -101,6 +106,22 @@ async def ask_again(update: Update, context: CareContext) -> bool:
 
 def _active(handler: ConversationHandler, update: Update) -> bool:  # type: ignore[type-arg]
     return handler._get_key(update) in handler._conversations
+
+
+def in_flow(update: Update, context: CareContext, name: str) -> bool:
+    """Whether the customer is (still) in the flow called `name`: a callback that handed over to a person (the FAQ's
+    "talk to a human") returns None, not its state, when this is False, so the flow stays left."""
+    return any(h.name == name and _active(h, update) for h in conversations(context))
+
+
+def leave(update: Update, context: CareContext) -> list[str]:
+    """End every flow the customer is in; the names of those left (for the customer to be told)."""
+    left = []
+    for handler in conversations(context):
+        if _active(handler, update):
+            handler._update_state(ConversationHandler.END, handler._get_key(update))
+            left.append(str(handler.name))
+    return left
 
 
 def taker(update: Update, context: CareContext) -> ConversationHandler | None:  # type: ignore[type-arg]

@@ -19,6 +19,7 @@ from bot.core.garage import registration
 from bot.core.garage.registration import CarDraft, RegisterStep
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.faq import questions as faq
 from bot.handlers.garage.view import FEATURE, ask_consent, ask_phone, due_rules, show_garage, today
 
@@ -67,7 +68,8 @@ async def link_typed(update: Update, context: CareContext) -> object:
     if sum(char.isdigit() for char in message.text) >= _PHONE_DIGITS:
         await ask_phone(update, context, await customer_locale(update, context))
         return None
-    await faq.question(update, context)
+    if not await handoff.pass_on(update, context):  # with a ticket open, the text is for the advisor
+        await faq.question(update, context)
     return None
 
 

@@ -53,6 +53,7 @@ from bot.handlers.common.context import (
 )
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff import advisor
+from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.front import start
 from bot.handlers.garage.view import due_rules
 
@@ -235,7 +236,8 @@ async def typed(update: Update, context: CareContext) -> object:
 
 
 async def press_a_button(update: Update, context: CareContext) -> object:
-    """Text where a button is expected: "back", an earlier typed answer changed, or the question again."""
+    """Text where a button is expected: "back", an earlier typed answer changed, or the question again (with a
+    ticket open, the text goes to the advisor instead: bot.handlers.desk.handoff.tickets)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
@@ -244,6 +246,8 @@ async def press_a_button(update: Update, context: CareContext) -> object:
         return await _back(update, context, locale, answers)
     if (changed := take_earlier(answers, message.text, _today(context))) is not None:
         return await _advance(update, context, locale, answers, changed)
+    if await handoff.pass_on(update, context):  # talking to an advisor: the text is for them
+        return None
     return await _ask(update, context, locale, answers, reminder=True)
 
 
