@@ -89,6 +89,18 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
     return step
 
 
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the share-phone request or the registration's question again, in the new language; the
+    odometer update is left (False)."""
+    if state == LINK:
+        await ask_phone(update, context, locale)
+        return True
+    if state in (PLATE, VIN6, MAKE, MODEL, DELIVERY_DATE, ODOMETER):
+        await _ask(update, context, locale, _draft(context))
+        return True
+    return False
+
+
 async def start_registration(update: Update, context: CareContext, locale: Locale) -> object:
     """"Add a car": the privacy notice first if not agreed yet, else the first question."""
     assert context.user_data is not None and update.effective_user is not None

@@ -291,6 +291,15 @@ async def cancel(update: Update, context: CareContext) -> object:
     return ConversationHandler.END
 
 
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the check's question again, in the new language (not at the car choice, whose buttons
+    are entry points)."""
+    if state == CAR:
+        return False
+    await _ask(update, context, locale, _answers(context), reminder=False)
+    return True
+
+
 async def stale(update: Update, context: CareContext) -> None:
     """A warranty button of an earlier question, or a forged one: refuse it and stay at the question."""
     await refuse_button(update, context)
@@ -329,5 +338,6 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(?!advisor:)"),
             MessageHandler(TYPED_ANSWER, press_a_button),
         ],
+        ask_in=ask_in,
     )
     return [conversation, CallbackQueryHandler(talk_to_advisor, pattern=rf"^{FEATURE}:advisor:")]
