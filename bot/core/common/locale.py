@@ -7,6 +7,11 @@ from typing import Literal, get_args
 Locale = Literal["zh-Hant", "zh-Hans", "en"]
 LOCALES: tuple[Locale, ...] = get_args(Locale)
 DEFAULT_LOCALE: Locale = "zh-Hant"
+# The languages' names as the /language buttons show them (labels.yaml `language_name`), and their other script:
+# typed at the picker instead of pressed, a name is that button.
+LANGUAGE_NAMES: dict[str, Locale] = {"繁體中文": "zh-Hant", "繁体中文": "zh-Hant", "简体中文": "zh-Hans",
+                                     "簡體中文": "zh-Hans", "english": "en"}  # fmt: skip
+TYPED_LANGUAGE = r"(?i)^\s*(" + "|".join(LANGUAGE_NAMES) + r")\s*$"
 
 
 def from_language_code(code: str | None) -> Locale | None:

@@ -15,6 +15,17 @@ from bot.core.common.text import fold
 EMERGENCY_ENTRY = "emergency"
 HUMAN_ENTRY = "talk_to_human"
 
+# "talk to a human" typed in any language, in so few words that it needs no folding: it goes straight to a handoff
+# (bot.handlers.desk.handoff.advisor) instead of through the FAQ matcher, and no flow takes it as an answer.
+HUMAN_REQUEST = (
+    r"(?i)^\s*(轉人工|转人工|人工客服|人工服務|人工服务|真人|找人|找客服|找顧問|找顾问|我要人工|"
+    r"(我)?(要|想)?找真人|我要真人|我想跟真人說話|我想跟真人说话|"
+    r"talk to (a )?(human|person|real person|agent|advisor|adviser)|human( please)?|real person|agent|"
+    r"i (need|want) (to talk to |to speak to )?(a )?(real person|human|person)|"
+    r"(can|could) i (talk|speak) (to|with) (someone|somebody|a person|a human|a real person))"
+    r"\s*[.!?。！？]*\s*$"
+)
+
 # Danger or injury: people hurt, someone trapped, a cry for help...
 _EMERGENCY = re.compile(
     r"救命|救救|sos|受伤|伤者|流血|出血|昏迷|晕倒|没有意识|没意识|被困|困在车|卡在车里|撞到人|撞伤|急救|救护车|"
@@ -27,7 +38,7 @@ _FIRE = re.compile(
     r"(?<!不)着火|起火|失火|烧起来|冒烟|爆炸|(?<![a-z])(on fire|caught fire|fire|smoke|smoking)(?![a-z])"
 )
 _PAPERWORK = re.compile(r"三包|保修|理赔|赔偿|保险|索赔|退车|换车|warranty|claim|insurance|cover|refund|replace")
-# Asking for a person in so many words (the short forms 真人, 轉人工, "human" are bot.handlers.desk.handoff.advisor's).
+# Asking for a person in so many words (the short forms 真人, 轉人工, "human" are HUMAN_REQUEST's).
 _HUMAN = re.compile(
     r"^(我)?(要|想|需要)?(找|跟|和|同)?(真人|人工|客服人员|服务顾问|真人客服|人工客服|一个真人|活人)(说话|聊|聊天|讲|倾偈|服务)?$|"
     r"^(我)?(要|想)?(找|跟|同)(人|真人|人工|顾问|客服)(说话|聊|讲|倾偈)?$|"

@@ -16,7 +16,10 @@
   the chat's unsent outbox messages are dropped and every outbox row of the chat loses its text and chat id
   (the status counts stay); the chat's reachability row and the user's saved flow state and answers go.
   Their tickets (with the contacts logged on them), appointments and roadside requests go with the customer
-  row (ON DELETE CASCADE); follow-up ratings of their cars' visits stay, without the comments they wrote.
+  row (ON DELETE CASCADE): an open booking gives its place back first and an open roadside request (claimed, an
+  advisor perhaps on the way) is withdrawn, both named in the report so the customer and the advisors are told
+  (`pending` names the request before, for the warning); follow-up ratings of their cars' visits stay, without the
+  comments they wrote.
   Their "remind me later" snoozes of their cars go. FAQ statistics (faq_miss) and the question → entry pairs
   kept for `kb learn` (faq_learned) hold no customer id, only the Telegram id of the latest asker: the rows whose
   words are theirs go (pairs already reviewed stay without the Telegram id, their words may be in faq.yaml by
@@ -37,6 +40,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.common.identifiers import format_plate
 from bot.core.desk.booking import repo as appointment_repo
+from bot.core.desk.roadside import repo as roadside_repo
+from bot.core.desk.roadside.requests import OPEN_STATUSES
 from bot.core.garage.cars import customer_of
 from bot.core.outbox import store as outbox
 from bot.db.common.base import utcnow
@@ -44,6 +49,7 @@ from bot.db.common.models import ConversationState
 from bot.db.desk.booking.models import Appointment
 from bot.db.desk.followups.models import FollowUp
 from bot.db.desk.handoff.models import Ticket
+from bot.db.desk.roadside.models import RoadsideRequest
 from bot.db.faq.models import FaqLearned, FaqMiss
 from bot.db.garage.models import Customer, OdometerReading, ServiceVisit, Vehicle
 from bot.db.outbox.models import ChatStatus, Outbox
@@ -101,6 +107,20 @@ class ForgetReport:
     open_topics: tuple[int, ...] = ()  # those of `topics` whose ticket was not closed yet (to close)
     record_kept: bool = False  # the dealer's own customer record stays, no longer linked to the Telegram account
     cars_kept: int = 0  # the cars on it (the dealer's, from its import)
+    rescues: tuple[int, ...] = ()  # the open roadside requests withdrawn
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What /forget will call off, for its warning: the customer's open roadside request."""
+
+    rescue: int | None = None
+
+
+async def pending(session: AsyncSession, user_id: int) -> Pending:
+    """The customer's open roadside request (its id), which /forget withdraws."""
+    rescue = await roadside_repo.open_for_user(session, user_id)
+    return Pending(rescue=rescue.id if rescue is not None else None)
 
 
 def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:
@@ -205,6 +225,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     topics: list[int] = []
     open_topics: list[int] = []
     withdrawn: list[int] = []
+    rescues: list[int] = []
     opt_outs = (False, False)
     customer_id = customer.id if customer is not None else None
     if customer is not None and customer_id is not None:
@@ -227,6 +248,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
         unlinked = kept + result.rowcount  # type: ignore[attr-defined]
         desk, topics, open_topics = await _desk_traces(session, customer_id)
         withdrawn = await _give_back_places(session, customer_id)
+        rescues = await _open_rescues(session, customer_id)
         await session.delete(customer)
     chat_rows = or_(Outbox.chat_id == chat_id, *([Outbox.customer_id == customer_id] if customer_id else []))
     dropped = await session.execute(
@@ -253,7 +275,7 @@ async def forget(session: AsyncSession, user_id: int, chat_id: int) -> ForgetRep
     await session.flush()
     return ForgetReport(customer is not None, unlinked, dropped.rowcount, len(steps), visits,  # type: ignore[attr-defined]
                         tuple(desk), tuple(topics), tuple(withdrawn), tuple(open_topics), record_kept,
-                        kept)  # fmt: skip
+                        kept, tuple(rescues))  # fmt: skip
 
 
 async def _keep_dealer_record(session: AsyncSession, customer: Customer) -> tuple[bool, int]:
@@ -305,3 +327,12 @@ async def _give_back_places(session: AsyncSession, customer_id: int) -> list[int
         if await appointment_repo.cancel(session, appointment, FORGOTTEN):
             withdrawn.append(appointment_id)
     return withdrawn
+
+
+async def _open_rescues(session: AsyncSession, customer_id: int) -> list[int]:
+    """Their roadside requests go with them (ON DELETE CASCADE); the ids of those still open (new, claimed, an
+    advisor on the way), which are withdrawn: the customer and the advisors are told."""
+    statement = select(RoadsideRequest.id).where(
+        RoadsideRequest.customer_id == customer_id, RoadsideRequest.status.in_(OPEN_STATUSES)
+    )
+    return sorted(await session.scalars(statement))

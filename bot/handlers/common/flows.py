@@ -5,6 +5,11 @@ answers in the same handler group, so without this a customer who leaves a booki
 roadside help from the menu would have their next answer read as a booking date by whichever conversation was
 registered first. A command or a button that enters another conversation now ends the others first.
 
+Asking for a person (「轉人工」, the menu's advisor button, "none of these") ends the flow too, once a ticket opens
+(`leave`, called by bot.handlers.desk.handoff.advisor): what the customer types next is for the advisor, not an
+answer to the question the flow had asked. A flow started afterwards, while the ticket is open, takes its own answers
+(bot.handlers.desk.handoff.tickets).
+
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
 covered by tests/handlers/common/test_flows.py.
@@ -13,7 +18,7 @@ covered by tests/handlers/common/test_flows.py.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import Update
@@ -27,15 +32,21 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.core.common.locale import TYPED_LANGUAGE, Locale
+from bot.core.faq.intents import HUMAN_REQUEST
 from bot.handlers.common.context import ASKING, FLOW_QUESTION, CareContext, conversations, remember_press
-from bot.handlers.desk.handoff.advisor import HUMAN_REQUEST
 
 PRIVATE = filters.ChatType.PRIVATE
 # What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
-# (bot.handlers.desk.handoff.advisor).
-TYPED_ANSWER = PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST)
+# (bot.handlers.desk.handoff.advisor: asking for a person leaves the flow, see `leave`), not a language's name alone
+# (「繁體中文」 typed at the /language picker: bot.handlers.front.language).
+TYPED_ANSWER = (
+    PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST) & ~filters.Regex(TYPED_LANGUAGE)
+)
 BARE_START = filters.Regex(r"^/start(@\w+)?\s*$")  # /start without a deep link's payload
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
+# Asks a flow's current question (its conversation state given) anew in a locale; False when it cannot.
+Asker = Callable[[Update, CareContext, Locale, object], Awaitable[bool]]
 
 
 def ways_in(callback: Callable[..., Any], command: str, link: str | None = None) -> list[BaseHandler[Update, Any, Any]]:
@@ -48,12 +59,15 @@ def ways_in(callback: Callable[..., Any], command: str, link: str | None = None)
     ]
 
 
-def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers) -> ConversationHandler:  # type: ignore[type-arg]
+def flow(
+    name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers, ask_in: Asker | None = None
+) -> ConversationHandler:  # type: ignore[type-arg]
     """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start.
     Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again.
     /menu and a bare /start inside the flow leave it as its /cancel does, taking down a reply keyboard it put up
     (the front door's /menu and /start only show the menu, and the flow would have read the next message as its
-    answer); `/start <link>` is a deep link, left to the entry points."""
+    answer); `/start <link>` is a deep link, left to the entry points. `ask_in` asks the flow's current question
+    anew in a locale (after /language: `ask_in_locale`), False for a state it cannot ask again."""
     leaving = [h for h in fallbacks if isinstance(h, CommandHandler) and "cancel" in h.commands]
     fallbacks = [
         *fallbacks,
@@ -67,7 +81,7 @@ def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fall
             handler.callback = _asking(name, handler.callback)
     with warnings.catch_warnings():  # buttons are tracked per user, not per message: that is intended here
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
-        return ConversationHandler(
+        conversation = Flow(
             entry_points=list(entry_points),
             states={state: list(handlers) for state, handlers in states.items()},
             fallbacks=list(fallbacks),
@@ -75,6 +89,15 @@ def flow(name: str, entry_points: Handlers, states: dict[object, Handlers], fall
             persistent=True,
             allow_reentry=True,
         )
+    conversation.ask_in = ask_in
+    return conversation
+
+
+class Flow(ConversationHandler):  # type: ignore[type-arg]
+    """A customer flow's conversation, which knows how to ask its current question anew (`ask_in`)."""
+
+    __slots__ = ("ask_in",)
+    ask_in: Asker | None
 
 
 def _asking(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,6 +130,47 @@ async def ask_again(update: Update, context: CareContext) -> bool:
 
 def _active(handler: ConversationHandler, update: Update) -> bool:  # type: ignore[type-arg]
     return handler._get_key(update) in handler._conversations
+
+
+def in_flow(update: Update, context: CareContext, name: str) -> bool:
+    """Whether the customer is (still) in the flow called `name`: a callback that handed over to a person (the FAQ's
+    "talk to a human") returns None, not its state, when this is False, so the flow stays left."""
+    return any(h.name == name and _active(h, update) for h in conversations(context))
+
+
+def in_any_flow(update: Update, context: CareContext) -> bool:
+    """Whether the customer is in a flow."""
+    return any(_active(h, update) for h in conversations(context))
+
+
+def leave(update: Update, context: CareContext) -> list[str]:
+    """End every flow the customer is in; the names of those left (for the customer to be told)."""
+    left = []
+    for handler in conversations(context):
+        if _active(handler, update):
+            handler._update_state(ConversationHandler.END, handler._get_key(update))
+            left.append(str(handler.name))
+    return left
+
+
+async def ask_in_locale(update: Update, context: CareContext, locale: Locale) -> tuple[str, bool] | None:
+    """After the customer changed the language (/language): the question of the flow they are in, asked anew in
+    `locale`. (the flow's name, True) when asked; (name, False) when the flow cannot ask it again (a state without
+    an asker): then the flow is left, for the caller to say so; None in no flow."""
+    for handler in conversations(context):
+        if not _active(handler, update):
+            continue
+        key = handler._get_key(update)
+        ask: Asker | None = getattr(handler, "ask_in", None)
+        token = ASKING.set(handler.name)  # what it sends is the flow's question, to be asked again after danger
+        try:
+            if ask is not None and await ask(update, context, locale, handler._conversations.get(key)):
+                return str(handler.name), True
+        finally:
+            ASKING.reset(token)
+        handler._update_state(ConversationHandler.END, key)
+        return str(handler.name), False
+    return None
 
 
 def taker(update: Update, context: CareContext) -> ConversationHandler | None:  # type: ignore[type-arg]

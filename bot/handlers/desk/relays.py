@@ -3,7 +3,9 @@
 One handler in group -1 (PTB runs only the first matching handler of a group, so the relays are tried here in
 order): an open handoff ticket's topic first (bot.handlers.desk.handoff.tickets), else the alert of the
 customer's open roadside request (bot.handlers.desk.roadside.relay). Each stops the update when it relayed it;
-otherwise the update goes on to the flows, the commands and the FAQ.
+otherwise the update goes on to the flows, the commands and the FAQ. A flow takes its own answers first; the text it
+cannot use at a question that wants a button goes to the advisor from the flow (tickets.pass_on), and asking for a
+person ends the flow (the rules are in bot.handlers.desk.handoff.tickets).
 """
 
 from __future__ import annotations

@@ -206,5 +206,6 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CommandHandler("cancel", cancel, filters=PRIVATE),
             CallbackQueryHandler(mycar_flows.back_pressed, pattern=rf"^{FEATURE}:back:"),
         ],
+        ask_in=mycar_flows.ask_in,
     )
     return [conversation, CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:")]

@@ -19,6 +19,7 @@ from bot.core.garage import registration
 from bot.core.garage.registration import CarDraft, RegisterStep
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
+from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.faq import questions as faq
 from bot.handlers.garage.view import FEATURE, ask_consent, ask_phone, due_rules, show_garage, today
 
@@ -67,7 +68,8 @@ async def link_typed(update: Update, context: CareContext) -> object:
     if sum(char.isdigit() for char in message.text) >= _PHONE_DIGITS:
         await ask_phone(update, context, await customer_locale(update, context))
         return None
-    await faq.question(update, context)
+    if not await handoff.pass_on(update, context):  # with a ticket open, the text is for the advisor
+        await faq.question(update, context)
     return None
 
 
@@ -85,6 +87,18 @@ async def _ask(update: Update, context: CareContext, locale: Locale, draft: CarD
         markup = keyboards.with_back(services, locale, user.id, FEATURE, markup)
     await send(update, context, locale, "register_ask", markup, step=step, d=draft, problem=problem)
     return step
+
+
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the share-phone request or the registration's question again, in the new language; the
+    odometer update is left (False)."""
+    if state == LINK:
+        await ask_phone(update, context, locale)
+        return True
+    if state in (PLATE, VIN6, MAKE, MODEL, DELIVERY_DATE, ODOMETER):
+        await _ask(update, context, locale, _draft(context))
+        return True
+    return False
 
 
 async def start_registration(update: Update, context: CareContext, locale: Locale) -> object:

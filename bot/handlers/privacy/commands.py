@@ -88,12 +88,15 @@ async def show_privacy(update: Update, context: CareContext) -> None:
 
 
 async def ask_forget(update: Update, context: CareContext) -> None:
-    """/forget: say what will be deleted and ask to confirm."""
+    """/forget: say what will be deleted (an open roadside request withdrawn, by its number) and ask to confirm."""
     user = update.effective_user
     assert user is not None
     locale = await customer_locale(update, context)
+    async with context.services.sessions() as session:
+        calls_off = await privacy.pending(session, user.id)  # an open roadside request is withdrawn: said first
     buttons = [("forget_yes", "priv", "forget", ""), ("forget_no", "priv", "keep", "")]
-    await send(update, context, locale, "forget_confirm", keyboards.grid(context.services, locale, user.id, buttons))
+    markup = keyboards.grid(context.services, locale, user.id, buttons)
+    await send(update, context, locale, "forget_confirm", markup, p=calls_off)
 
 
 async def forget_button(update: Update, context: CareContext) -> None:
@@ -128,7 +131,8 @@ async def forget_button(update: Update, context: CareContext) -> None:
 
 async def _blank_the_desk(context: CareContext, report: privacy.ForgetReport) -> None:
     """What the advisors' group shows of the customer: cards and alerts edited to "customer data removed"
-    (buttons gone), their topics renamed so and closed, and one note saying which bookings were withdrawn.
+    (buttons gone), their topics renamed so and closed, and one note saying which bookings and roadside requests
+    were withdrawn (an advisor on the way to a rescue must learn it was called off).
     Telegram may refuse one (a message too old to edit, a topic deleted): the rest still go."""
     services = context.services
     group, locale = services.settings.advisor_group_id, services.settings.default_locale
@@ -147,7 +151,7 @@ async def _blank_the_desk(context: CareContext, report: privacy.ForgetReport) ->
                 await context.bot.close_forum_topic(group, topic)
         except TelegramError as exc:
             log.info("forgotten customer's topic %s not closed: %s", topic, exc)
-    note = services.messages.render(locale, "forgotten_desk_note", withdrawn=report.withdrawn)
+    note = services.messages.render(locale, "forgotten_desk_note", withdrawn=report.withdrawn, rescues=report.rescues)
     await post_to_desk(context, services, note)
 
 

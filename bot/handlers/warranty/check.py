@@ -55,6 +55,7 @@ from bot.handlers.common.context import (
 )
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.handoff import advisor
+from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.front import start
 from bot.handlers.garage.view import due_rules
 
@@ -238,7 +239,8 @@ async def typed(update: Update, context: CareContext) -> object:
 
 async def press_a_button(update: Update, context: CareContext) -> object:
     """Text where a button is expected: "back", a button's label typed, an earlier typed answer changed, or the
-    question again (without the check's introduction)."""
+    question again (without the check's introduction); with a ticket open, text none of these takes goes to the
+    advisor instead (bot.handlers.desk.handoff.tickets)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
@@ -252,6 +254,8 @@ async def press_a_button(update: Update, context: CareContext) -> object:
         return await _advance(update, context, locale, answers)
     if (changed := take_earlier(answers, message.text, _today(context))) is not None:
         return await _advance(update, context, locale, answers, changed)
+    if await handoff.pass_on(update, context):  # talking to an advisor: the text is for them
+        return None
     return await _ask(update, context, locale, answers, reminder=True)
 
 
@@ -305,6 +309,15 @@ async def cancel(update: Update, context: CareContext) -> object:
     return ConversationHandler.END
 
 
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the check's question again, in the new language (not at the car choice, whose buttons
+    are entry points)."""
+    if state == CAR:
+        return False
+    await _ask(update, context, locale, _answers(context), reminder=False)
+    return True
+
+
 async def stale(update: Update, context: CareContext) -> None:
     """A warranty button of an earlier question, or a forged one: refuse it and stay at the question."""
     await refuse_button(update, context)
@@ -343,5 +356,6 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(?!advisor:)"),
             MessageHandler(TYPED_ANSWER, press_a_button),
         ],
+        ask_in=ask_in,
     )
     return [conversation, CallbackQueryHandler(talk_to_advisor, pattern=rf"^{FEATURE}:advisor:")]

@@ -49,15 +49,16 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
     ],
     "handoff_update": [
         {"event": e, "name": "Alex", "note": "我們會免費更換 <b>", "kind": kind, "trigger": trigger}
-        for e in ("claimed", "closed", "ended", "busy", "none_open", "resolved")
+        for e in ("claimed", "closed", "ended", "busy", "passed_on", "none_open", "resolved")
         for kind, trigger in (("complaint", "follow_up"), ("complaint", "complaint"), ("handoff", "warranty"),
                               ("handoff", "menu"), ("handoff", "insurance_renewal"), ("handoff", "roadside"))
     ],
     "handoff_opened": [
-        {"kind": kind, "reused": reused, "opens": opens}
+        {"kind": kind, "reused": reused, "opens": opens, "left": left}
         for kind in ("handoff", "complaint")
         for reused in (False, True)
         for opens in (None, dt.datetime(2026, 11, 29, 9, 0))
+        for left in ([], ["booking"], ["roadside"], ["mycar"], ["warranty"], ["followups"])
     ],
     "staff_reply": [
         {"event": "list", "members": MEMBERS},

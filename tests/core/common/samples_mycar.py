@@ -15,7 +15,7 @@ from bot.core.garage.maintenance import OdometerReading, ServiceVisit
 from bot.core.garage.records import Reading
 from bot.core.garage.registration import REGISTER_STEPS, CarDraft
 from bot.core.garage.schedule import default_schedule
-from bot.core.privacy.service import ForgetReport, Preferences, StoredData
+from bot.core.privacy.service import ForgetReport, Pending, Preferences, StoredData
 from bot.core.warranty.rules import default_rules
 from bot.db.garage.models import Vehicle
 
@@ -88,9 +88,12 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
     "forget_done": [{"r": ForgetReport(True, 2, 1, 1, 9)}, {"r": ForgetReport(False, 0, 0, 0, 0)},
                     {"r": ForgetReport(True, 1, 2, 0, 1)},
                     {"r": ForgetReport(True, 2, 0, 0, 3, record_kept=True, cars_kept=1)},
-                    {"r": ForgetReport(True, 0, 0, 0, 0, record_kept=True)}],
+                    {"r": ForgetReport(True, 0, 0, 0, 0, record_kept=True)},
+                    {"r": ForgetReport(True, 0, 0, 0, 0, withdrawn=(3,), rescues=(7,))},
+                    {"r": ForgetReport(True, 0, 0, 0, 0, rescues=(7, 8))}],
+    "forget_confirm": [{"p": Pending()}, {"p": Pending(rescue=7)}],
     "forgotten_card": [{}],
-    "forgotten_desk_note": [{"withdrawn": w} for w in ((), (12,), (12, 15))],
+    "forgotten_desk_note": [{"withdrawn": w, "rescues": r} for w in ((), (12,), (12, 15)) for r in ((), (7,), (7, 8))],
     "warranty_prefilled": [
         {"car": car, "a": garage.warranty_answers(car, TODAY)} for car in CARS
     ],

@@ -136,8 +136,8 @@ async def test_a_related_button_after_an_answer_is_not_a_pick(app_engine: tuple)
 
 async def test_danger_during_a_handoff_in_a_booking_is_answered_once(tmp_path: Path) -> None:
     """A cry for help typed in a booking while an advisor is on the line: the emergency numbers once (not again
-    as the booking's answer to a question) and the advisor sees it; the booking then goes on, its question asked
-    in one message."""
+    as the booking's answer to a question) and the advisor sees it; the booking then goes on, and a typed word it
+    cannot use at "which service?" goes to the advisor, said in one message (bot.handlers.desk.handoff.tickets)."""
     app, engine, desk = await build_desk(tmp_path)
     async with app:
         customer = Customer(app, engine, 611, "zh-hant")
@@ -147,5 +147,6 @@ async def test_danger_during_a_handoff_in_a_booking_is_answered_once(tmp_path: P
         assert len(replies) == 2 and "400-800-6600" in replies[0]["text"]
         assert replies[1]["text"] == question["text"]  # the booking's question once more, not an answer to it
         assert any("救命" in m.get("text", "") for m in desk.group_messages()[1:])
-        replies = await customer.say("嗯嗯")  # a typed word at "which service?": the question again, one message
-        assert len(replies) == 1 and "請點選下方的按鈕" in replies[0]["text"] and "預約" in replies[0]["text"]
+        replies = await customer.say("嗯嗯")  # a typed word at "which service?": to the advisor, one message
+        assert len(replies) == 1 and "已轉給服務顧問" in replies[0]["text"], replies
+        assert any("嗯嗯" in m.get("text", "") for m in desk.group_messages())

@@ -24,7 +24,7 @@ from bot.core.desk.booking.slots import (
     answered,
     next_step,
 )
-from bot.handlers.common import keyboards
+from bot.handlers.common import flows, keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
 from bot.handlers.desk.booking import manage as appointments_manage
@@ -43,6 +43,7 @@ from bot.handlers.desk.booking.steps import (
     typed_choice,
 )
 from bot.handlers.desk.group import deliver_now
+from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.faq import questions as faq
 
 STEP_OF_ACTION = {"svc": "service", "br": "branch", "car": "vehicle", "day": "day", "slot": "slot", "mode": "mode",
@@ -167,7 +168,8 @@ async def _final(update: Update, context: CareContext, action: str, arg: str, an
 
 async def typed(update: Update, context: CareContext) -> object:
     """A typed answer: a plate, a day, a time, notes, a phone, a reason. Where buttons are expected, the text
-    is taken as a question for the FAQ, and the booking's question is asked again."""
+    is taken as a question for the FAQ, and the booking's question is asked again; with a ticket open it goes to
+    the advisor instead (bot.handlers.desk.handoff.tickets)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     answers, text = answers_of(context), message.text.strip()
@@ -194,8 +196,12 @@ async def typed(update: Update, context: CareContext) -> object:
             answers = answers_of(context)
         if (taken := await earlier_answer(context, step, text, answers, service=False)) is not None:  # a day
             return await _changed(update, context, locale, answers, taken)
+        if await handoff.pass_on(update, context):  # talking to an advisor: the rest is for them
+            return None
         if context.services.faq.ask(text, locale).decision == "answer":
-            await faq.question(update, context)
+            await faq.question(update, context)  # 「我要找真人」 there leaves the booking for the advisor
+            if not flows.in_flow(update, context, "booking"):
+                return None
             return await ask(update, context, locale, reminder=True)
         if step == "service" and (kind := context.services.faq.service_type(text)):
             answers["service"] = kind

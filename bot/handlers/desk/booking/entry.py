@@ -11,6 +11,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
+from bot.core.common.locale import Locale
 from bot.handlers.common.context import CareContext, customer_locale, entered, refuse_button
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow, ways_in
 from bot.handlers.desk.booking import advisors as appointments_desk
@@ -45,6 +46,12 @@ async def cancel(update: Update, context: CareContext) -> object:
     return ConversationHandler.END
 
 
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the booking's question (it follows from the answers kept) again, in the new language."""
+    await ask(update, context, locale)
+    return True
+
+
 async def stale(update: Update, context: CareContext) -> None:
     """A booking button of an earlier question, or a forged one: refuse it, change nothing."""
     await refuse_button(update, context)
@@ -70,6 +77,7 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CommandHandler("cancel", cancel, filters=PRIVATE),
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:({steps}):"),
         ],
+        ask_in=ask_in,
     )
     return [
         conversation,

@@ -12,19 +12,12 @@ from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff.tickets import add_to_trail
+from bot.core.faq.intents import HUMAN_REQUEST
 from bot.core.warranty.outcome import WarrantyOutcome
+from bot.handlers.common import flows
 from bot.handlers.common.context import CareContext, customer_locale, send
 from bot.handlers.desk.handoff import tickets as handoff
 
-# "talk to a human" typed in any language goes straight here instead of through the FAQ matcher.
-HUMAN_REQUEST = (
-    r"(?i)^\s*(轉人工|转人工|人工客服|人工服務|人工服务|真人|找人|找客服|找顧問|找顾问|我要人工|"
-    r"(我)?(要|想)?找真人|我要真人|我想跟真人說話|我想跟真人说话|"
-    r"talk to (a )?(human|person|real person|agent|advisor|adviser)|human( please)?|real person|agent|"
-    r"i (need|want) (to talk to |to speak to )?(a )?(real person|human|person)|"
-    r"(can|could) i (talk|speak) (to|with) (someone|somebody|a person|a human|a real person))"
-    r"\s*[.!?。！？]*\s*$"
-)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -51,6 +44,8 @@ async def request_human(
 ) -> None:
     """The customer wants a person: open (or reuse) their ticket, or give the hotline when there is no desk.
 
+    With a desk, the flow the customer was in ends (bot.handlers.common.flows.leave) and the ticket's message
+    says so; without one they are given the hotline and the flow goes on.
     `case` is what a flow gathered (the warranty check's outcome): it goes on the advisors' card, or, without
     a desk, to the customer as a short summary to quote on the phone.
     """
@@ -58,9 +53,9 @@ async def request_human(
     facts = case_facts(context, case) if case is not None else None
     opened = None
     if user is not None and context.services.settings.advisor_group_id is not None:
-        opened = await handoff.open_ticket(
-            context, user.id, kind="handoff", trigger=trigger, locale=locale, facts=facts, telegram_name=user.first_name
-        )
+        left = flows.leave(update, context)  # what they type next is for the advisor, not the flow's question
+        opened = await handoff.open_ticket(context, user.id, kind="handoff", trigger=trigger, locale=locale,
+                                           facts=facts, telegram_name=user.first_name, left=left)  # fmt: skip
     if opened is None:
         await send(update, context, locale, "advisor_interim", trigger=trigger, case=case)
 

@@ -4,8 +4,17 @@ While a ticket is open or claimed, every message the customer sends in private (
 sticker, location, contact…) is posted in the ticket's topic under a header naming the customer (relay.py:
 never as the bot's own words) and nothing else answers it: the relay runs in
 handler group -1 and stops the update. Commands still reach their handlers (/start shows the menu, /end ends
-the chat), and a flow the customer starts meanwhile (/roadside, a booking) gets its own answers. Staff
-messages in the topic (not commands, not bots) are copied back to the customer.
+the chat). Staff messages in the topic (not commands, not bots) are copied back to the customer.
+
+Flows and the ticket, one rule each way:
+- Asking for a person ends the flow the customer is in (bot.handlers.common.flows.leave, from
+  bot.handlers.desk.handoff.advisor): the ticket's opening message says which flow was left, and what they type
+  next goes to the advisor, never to a question they have walked away from.
+- A flow started while the ticket is open (a button, a command: a booking, roadside help) takes its own answers
+  (`_a_flow_wants`): buttons, a location, a contact, text at a question that asks for text. Text at a question
+  that wants a button and that the flow cannot read as one (where it would answer from the FAQ or ask for the
+  buttons again) is the customer talking to the advisor: `pass_on` posts it in the topic and says so, and the
+  flow's question stays open.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -61,11 +70,13 @@ async def open_ticket(
     escalate_at: dt.datetime | None = None,
     notify_customer: bool = True,
     telegram_name: str | None = None,
+    left: list[str] | None = None,
 ) -> int | None:
     """Open (or reuse: one active ticket per customer) a ticket for the customer with Telegram id `user_id`,
     with its forum topic and context card; tell the customer an advisor answers here. The ticket id, or None
     when no advisors' group is configured (or the customer is unknown). `telegram_name`: the name Telegram gives
-    now, for a card whose customer has none stored (after /forget)."""
+    now, for a card whose customer has none stored (after /forget). `left`: the flows the customer left to talk to a
+    person (bot.handlers.common.flows.leave), named in the message, whose reply keyboard it takes down."""
     services = context.services
     if services.settings.advisor_group_id is None:
         return None
@@ -76,9 +87,10 @@ async def open_ticket(
     ticket, created = opened
     if notify_customer:
         opens = next_opening(services.dealer, handoff_desk.now(context), services.settings.tz)
-        text = services.messages.render(locale, "handoff_opened", kind=kind, reused=not created, opens=opens)
+        text = services.messages.render(locale, "handoff_opened", kind=kind, reused=not created, opens=opens,
+                                        left=left or [])  # fmt: skip
         try:
-            await context.bot.send_message(user_id, text)
+            await context.bot.send_message(user_id, text, reply_markup=ReplyKeyboardRemove() if left else None)
         except Forbidden:
             await handoff_desk.customer_unreachable(context, ticket)
     return ticket.id
@@ -184,11 +196,37 @@ async def relay_customer(update: Update, context: CareContext) -> None:
         if ticket is None or _a_flow_wants(update, context):
             return
         await ticket_repo.log(session, ticket.id, "customer", "customer_message", message_kind(message))
+    await _into_topic(context, message, ticket)
+    raise ApplicationHandlerStop
+
+
+async def _into_topic(context: CareContext, message: Message, ticket: TicketView) -> bool:
     try:
         await relay.into_topic(context, message, ticket, message_kind(message))  # visibly the customer's
     except TelegramError as exc:
         log.warning("could not copy a message into the topic of ticket %s: %s", ticket.id, exc)
-    raise ApplicationHandlerStop
+        return False
+    return True
+
+
+async def pass_on(update: Update, context: CareContext) -> bool:
+    """Text a flow cannot use where it wants a button, while the customer's ticket is active: to the advisor, as
+    the relay would have posted it, and the customer told so (the flow's question stays open). False when no
+    ticket is active (or the topic cannot be reached): the flow answers as it would otherwise."""
+    message, user, services = update.effective_message, update.effective_user, context.services
+    if message is None or user is None or services.settings.advisor_group_id is None:
+        return False
+    async with services.sessions.begin() as session:
+        ticket = await ticket_repo.active_for_user(session, user.id, services.settings.default_locale)
+        if ticket is None:
+            return False
+        await ticket_repo.log(session, ticket.id, "customer", "customer_message", message_kind(message))
+    if not await _into_topic(context, message, ticket):
+        return False
+    locale = await customer_locale(update, context, message.text)
+    # Not `send`: this is no question of the flow's, to be asked again after an interruption.
+    await context.bot.send_message(user.id, services.messages.render(locale, "handoff_update", event="passed_on"))
+    return True
 
 
 def _a_flow_wants(update: Update, context: CareContext) -> bool:

@@ -317,6 +317,12 @@ async def cancel(update: Update, context: CareContext) -> object:
     return ConversationHandler.END
 
 
+async def ask_in(update: Update, context: CareContext, locale: Locale, state: object) -> bool:
+    """After /language: the question the draft is at, again in the new language."""
+    await _ask(update, context, locale, _draft(context), reminder=False)
+    return True
+
+
 async def stale(update: Update, context: CareContext) -> None:
     """A roadside button of an earlier question, or a forged one."""
     await refuse_button(update, context)
@@ -341,5 +347,6 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CommandHandler("cancel", cancel, filters=PRIVATE),
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone|back):"),
         ],
+        ask_in=ask_in,
     )
     return [conversation, *roadside_desk.handlers()]
