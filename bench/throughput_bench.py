@@ -1,6 +1,6 @@
 """The bot's own overhead: answers per second to N customer questions, against a bare echo bot in the same run.
 
-    python bench/throughput_bench.py [--questions 1000] [--question 三包有效期是多久] [--pg URL]
+    python bench/throughput_bench.py [--questions 1000] [--question 三包有效期是多久] [--pg URL] [--desk]
 
 The loopback Bot API server (tests/botapi) runs in its own process, as Telegram would, with its rate limits
 off. N users each send one question at once; the bot under test polls them (getUpdates, 100 a batch) and
@@ -9,6 +9,8 @@ answer received (answers/s), and for each question the time from its push to its
 
 - CareBot: `build_application` as `python -m bot run` builds it (the same handlers, persistence, update
   processor and confirming poller, scheduler off), on a fresh migrated SQLite file (or a schema on `--pg`).
+  With `--desk` an advisors' group is configured, as in production: each private message is then also checked
+  for an open handoff ticket or roadside request (bot.handlers.desk.relays) before the FAQ answers it.
 - Echo: a bare python-telegram-bot Application (same builder defaults, so the same connection pools, and
   concurrent updates) whose one handler replies with the question's text.
 
@@ -124,13 +126,17 @@ async def measure(name: str, application: AnyApplication, connection: Connection
                   ordered[max(int(len(ordered) * 0.99) - 1, 0)] * 1000)
 
 
-def carebot(token: str, base_url: str, database_url: str) -> AnyApplication:
+DESK_GROUP = -1001234567890  # --desk: an advisors' group, as production has (the bot never posts in it here)
+
+
+def carebot(token: str, base_url: str, database_url: str, desk: bool = False) -> AnyApplication:
     from bot.app import build_application
     from bot.cli.replica import confirm_after_handling
     from bot.core.common.settings import Settings
 
     settings = Settings(_env_file=None, telegram_token=token, telegram_base_url=base_url,  # type: ignore[call-arg]
-                        database_url=database_url, scheduler_enabled=False, metrics_port=None)
+                        database_url=database_url, scheduler_enabled=False, metrics_port=None,
+                        advisor_group_id=DESK_GROUP if desk else None)
     application = build_application(settings, jobs=False)
     confirm_after_handling(application)  # the poller `run` uses
     return application
@@ -176,7 +182,7 @@ async def fresh_database(pg_url: str | None) -> tuple[str, Callable[[], Awaitabl
 async def main_async(args: argparse.Namespace, connection: Connection, token: str, base_url: str) -> None:
     url, cleanup = await fresh_database(args.pg)
     try:
-        bot = await measure("carebot", carebot(token, base_url, url), connection, args)
+        bot = await measure("carebot", carebot(token, base_url, url, args.desk), connection, args)
     finally:
         await cleanup()
     bare = await measure("echo", echo(token, base_url), connection, args)
@@ -192,6 +198,8 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--question", default="三包有效期是多久")
     parser.add_argument("--pg", help="a PostgreSQL URL (postgresql+asyncpg://…) instead of a SQLite file")
+    parser.add_argument("--desk", action="store_true",
+                        help="configure an advisors' group: each private message then also asks the desk's relays")
     parser.add_argument("--profile", metavar="FILE", help="write a cProfile of CareBot's timed run to FILE (pstats)")
     args = parser.parse_args()
     ours, theirs = multiprocessing.Pipe()
