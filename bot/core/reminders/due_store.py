@@ -13,13 +13,18 @@
 
 `near_pages` then reads the rows within their kind's window (index ix_vehicle_due_sweep) joined to the
 remindable cars, ordered by (due date, kind, car): the order in which the old sweep's cap picked a customer's
-items, now across all their cars at once rather than per page of cars.
+items, now across all their cars at once rather than per page of cars. A daily sweep (`near_plan` with
+`skip_already`) first finds, in one query, which of them are already in the outbox (counted, never read) and
+reads only the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from array import array
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, delete, func, literal, or_, select, tuple_
@@ -32,7 +37,7 @@ from bot.core.reminders import repo as reminder_repo
 from bot.core.reminders.policy import ReminderConfig, ReminderDeps, facts
 from bot.core.reminders.repo import CAR_COLUMNS, REMINDABLE, CarRow, chunks, vehicle_filter
 from bot.db.common.base import utcnow
-from bot.db.common.dialect import engine_of, upsert_insert
+from bot.db.common.dialect import engine_of, one_of, upsert_insert
 from bot.db.garage.models import Customer, Vehicle
 from bot.db.outbox.models import Outbox
 from bot.db.reminders.models import ReminderSnooze, VehicleDue, VehicleDueStale, VehicleDueState
@@ -179,60 +184,97 @@ def _near(today: dt.date, config: ReminderConfig, since: dt.date | None) -> Any:
     return and_(VehicleDue.due_on.between(max(oldest, since or oldest), latest), or_(*per_kind), _answers(today))
 
 
-async def near_pages(
-    sessions: Sessions, today: dt.date, config: ReminderConfig
-) -> AsyncIterator[list[tuple[CarRow, Any]]]:
-    """Pages of (car, vehicle_due row) within their window, remindable cars only, by (due, kind, car)."""
-    if not _windows(config):
-        return
-    order = (VehicleDue.due_on, VehicleDue.kind_order, VehicleDue.vehicle_id)
-    postgresql = engine_of(sessions).dialect.name == "postgresql"
+def _already(sent: Any, resent: Any, today: dt.date) -> Any:
+    """The row's reminder is in the outbox (PagePass.decide's `already`, in SQL): its own key, or after a snooze
+    that has ended, the key it is reminded under again. A snooze still running is `snoozed`, not this."""
+    ended_and_resent = and_(ReminderSnooze.until <= today, resent.id.is_not(None))
+    return and_(sent.id.is_not(None), or_(ReminderSnooze.until.is_(None), ended_and_resent))
+
+
+def _near_rows(columns: Sequence[Any], today: dt.date, postgresql: bool) -> tuple[Any, Any]:
+    """SELECT `columns` from vehicle_due joined to its remindable car and customer, its snooze and its two
+    possible outbox keys; and the row's `already` condition."""
     car_id, due_on = cast(VehicleDue.vehicle_id, String), _iso(VehicleDue.due_on, postgresql)
     key = _text("reminder:") + car_id + ":" + VehicleDue.kind + ":" + due_on  # DueItem.idempotency_key
     after_snooze = key + ":snooze:" + _iso(ReminderSnooze.until, postgresql)
     sent, resent = aliased(Outbox), aliased(Outbox)
     snoozed = and_(ReminderSnooze.vehicle_id == VehicleDue.vehicle_id, ReminderSnooze.kind == VehicleDue.kind)
     statement = (
-        select(
-            *DUE_COLUMNS,
-            ReminderSnooze.until.label("snoozed_until"),
-            sent.id.is_not(None).label("sent"),
-            resent.id.is_not(None).label("sent_after_snooze"),
-            *CAR_COLUMNS,
-        )
+        select(*columns)
+        .select_from(VehicleDue)
         .join(Vehicle, Vehicle.id == VehicleDue.vehicle_id)
         .join(Customer, Customer.id == Vehicle.customer_id)
         .outerjoin(ReminderSnooze, snoozed)
         .outerjoin(sent, sent.idempotency_key == key)
         .outerjoin(resent, and_(ReminderSnooze.until <= today, resent.idempotency_key == after_snooze))
         .where(*REMINDABLE)
-        .order_by(*order)
-        .limit(config.batch_size)
-    )  # pages within bounded ranges of due dates (_day_ranges)
-    width, batch = len(DUE_COLUMNS) + 3, config.batch_size
-    for first, last in await _day_ranges(sessions, today, config):
-        after = None
-        while True:  # one query per range, unless one day alone holds more than a page
-            page = statement.where(_near(today, config, first), VehicleDue.due_on <= last)
-            if after is not None:
-                page = page.where(tuple_(*order) > tuple_(*after))
-            async with sessions() as session:  # Core rows: no ORM loading layer over thousands of them
-                rows = (await (await session.connection()).execute(page)).all()
-            if rows:
-                yield [(CarRow(*row[width:]), row) for row in rows]
-            if len(rows) < batch:
-                break
-            after = (rows[-1].due_on, rows[-1].kind_order, rows[-1].vehicle_id)
+    )
+    statement = statement.add_columns(
+        ReminderSnooze.until.label("snoozed_until"),
+        sent.id.is_not(None).label("sent"),
+        resent.id.is_not(None).label("sent_after_snooze"),
+    )
+    return statement, _already(sent, resent, today)
 
 
-async def _day_ranges(sessions: Sessions, today: dt.date, config: ReminderConfig) -> list[tuple[dt.date, dt.date]]:
-    """The near rows' due dates cut into ranges of consecutive days holding at most a page of rows each (a day
-    that holds more is a range of its own, read in keyset pages within it).
+_ORDER = (VehicleDue.due_on, VehicleDue.kind_order, VehicleDue.vehicle_id)
+Key = tuple[dt.date, int, int]  # a near row's place in the sweep's order: (due_on, kind_order, vehicle_id)
 
-    Each page's query is then bounded above as well as below: with only the keyset's lower bound and a LIMIT,
-    PostgreSQL joined every remaining near row to its car, customer and outbox keys and sorted them to return the
-    first page (the page query's plan: a bitmap scan of the rest of the range, then a top-N sort), so a sweep
-    read its rows about pages/2 times over: 0.6 s a page of 5,000 at 100,000 cars, growing with the fleet."""
+
+class Keys:
+    """Keys in the sweep's order, 8 bytes each (a first sweep holds its whole window's: 230,000 at 1,000,000
+    cars, 2 MB here against some 40 MB as tuples). A key packs into one integer that sorts as the key does."""
+
+    _KIND, _CAR = 35, 8  # bits: 2**35 cars; 256 kinds; the day's ordinal (under 2**20) above them
+
+    def __init__(self) -> None:
+        self._packed = array("q")
+
+    def append(self, due_on: dt.date, kind_order: int, vehicle_id: int) -> None:
+        if not 0 <= vehicle_id < 1 << self._KIND:
+            raise ValueError(f"vehicle id {vehicle_id} does not fit a sweep key")
+        self._packed.append((due_on.toordinal() << (self._KIND + self._CAR)) | (kind_order << self._KIND) | vehicle_id)
+
+    def __len__(self) -> int:
+        return len(self._packed)
+
+    def page(self, start: int, stop: int) -> list[Key]:
+        low = (1 << self._KIND) - 1
+        return [(dt.date.fromordinal(packed >> (self._KIND + self._CAR)), (packed >> self._KIND) & 0xFF, packed & low)
+                for packed in self._packed[start:stop]]  # fmt: skip
+
+
+@dataclass
+class NearPlan:
+    """What `near_pages` reads: every near row of a remindable car, in ranges of due dates holding at most a page
+    each; or (a daily sweep) only the rows whose reminder is not in the outbox yet, by their keys, the others
+    counted as `already` (`per_day`: every near row of a remindable car, per due date)."""
+
+    ranges: list[tuple[dt.date, dt.date]]
+    keys: Keys | None = None
+    already: int = 0
+    per_day: dict[dt.date, int] = field(default_factory=dict)
+
+
+async def near_plan(sessions: Sessions, today: dt.date, config: ReminderConfig, skip_already: bool) -> NearPlan:
+    """The plan for `near_pages`: `skip_already` leaves out, and counts, the rows already in the outbox.
+
+    Without it, the near rows of remindable cars counted per due date and cut into ranges of consecutive days
+    holding at most a page of rows each (a day that holds more is a range of its own, read in keyset pages
+    within it). Each page's query is then bounded above as well as below: with only the keyset's lower bound and
+    a LIMIT, PostgreSQL joined every remaining near row to its car, customer and outbox keys and sorted them to
+    return the first page, so a sweep read its rows about pages/2 times over.
+
+    With it, one query over the whole window (hash joins on PostgreSQL: a few sequential scans) gives the keys
+    of the rows still to decide, streamed so that only those stay in memory. A daily sweep finds most of its
+    window enqueued by the days before; reading each such row with its car and customer, at random places in
+    their tables, page by page, was most of its time (16 of 26 s at 1,000,000 cars), and so were the rows of
+    cars nobody can be reminded about, which a page by due dates read and then dropped.
+    """
+    if not _windows(config):
+        return NearPlan([])
+    if skip_already:
+        return await _unsettled_keys(sessions, today, config)
     statement = (
         select(VehicleDue.due_on, func.count())
         .where(_near(today, config, None))
@@ -252,7 +294,70 @@ async def _day_ranges(sessions: Sessions, today: dt.date, config: ReminderConfig
         last, held = day, held + count
     if first is not None:
         ranges.append((first, last))  # type: ignore[arg-type]
-    return ranges
+    return NearPlan(ranges)
+
+
+async def _unsettled_keys(sessions: Sessions, today: dt.date, config: ReminderConfig) -> NearPlan:
+    postgresql = engine_of(sessions).dialect.name == "postgresql"
+    statement, already = _near_rows(_ORDER, today, postgresql)
+    statement = statement.add_columns(already.label("already")).where(_near(today, config, None)).order_by(*_ORDER)
+    keys, per_day, settled = Keys(), Counter[dt.date](), 0
+    async with sessions() as session:
+        result = await (await session.connection()).stream(statement)
+        async for rows in result.partitions(config.batch_size):
+            for due_on, kind_order, vehicle_id, _, _, _, already in rows:
+                per_day[due_on] += 1
+                if already:
+                    settled += 1
+                else:
+                    keys.append(due_on, kind_order, vehicle_id)
+    return NearPlan([], keys, settled, per_day)
+
+
+async def near_pages(
+    sessions: Sessions, today: dt.date, config: ReminderConfig, plan: NearPlan | None = None
+) -> AsyncIterator[list[tuple[CarRow, Any]]]:
+    """Pages of (car, vehicle_due row) within their window, remindable cars only, by (due, kind, car), as `plan`
+    says (every near row when not given)."""
+    plan = plan or await near_plan(sessions, today, config, skip_already=False)
+    postgresql = engine_of(sessions).dialect.name == "postgresql"
+    statement, already = _near_rows((*DUE_COLUMNS,), today, postgresql)
+    statement = statement.add_columns(*CAR_COLUMNS)
+    width, batch = len(DUE_COLUMNS) + 3, config.batch_size
+    if plan.keys is not None:
+        for start in range(0, len(plan.keys), batch):
+            keys = plan.keys.page(start, start + batch)
+            between = statement.where(_near(today, config, keys[0][0]), VehicleDue.due_on <= keys[-1][0])
+            if 2 * len(keys) >= sum(n for day, n in plan.per_day.items() if keys[0][0] <= day <= keys[-1][0]):
+                # Most rows between the first key and the last are to be read (a first sweep): a range.
+                between = between.where(~already, tuple_(*_ORDER) >= keys[0], tuple_(*_ORDER) <= keys[-1])
+                page = await _fetch(sessions, between.order_by(*_ORDER))
+            else:  # a few among many reminded already: these cars' rows
+                ids = sorted({key[2] for key in keys})
+                wanted = set(keys)
+                found = await _fetch(sessions, between.where(one_of(VehicleDue.vehicle_id, ids, postgresql)))
+                page = sorted((row for row in found if (row.due_on, row.kind_order, row.vehicle_id) in wanted),
+                              key=lambda row: (row.due_on, row.kind_order, row.vehicle_id))  # fmt: skip
+            yield [(CarRow(*row[width:]), row) for row in page]
+        return
+    paged = statement.order_by(*_ORDER).limit(batch)
+    for first, last in plan.ranges:
+        after = None
+        while True:  # one query per range, unless one day alone holds more than a page
+            page = paged.where(_near(today, config, first), VehicleDue.due_on <= last)
+            if after is not None:
+                page = page.where(tuple_(*_ORDER) > tuple_(*after))
+            rows = await _fetch(sessions, page)
+            if rows:
+                yield [(CarRow(*row[width:]), row) for row in rows]
+            if len(rows) < batch:
+                break
+            after = (rows[-1].due_on, rows[-1].kind_order, rows[-1].vehicle_id)
+
+
+async def _fetch(sessions: Sessions, statement: Any) -> list[Any]:
+    async with sessions() as session:  # Core rows: no ORM loading layer over thousands of them
+        return list((await (await session.connection()).execute(statement)).all())
 
 
 async def counts(session: AsyncSession, today: dt.date, config: ReminderConfig) -> tuple[int, int, int]:

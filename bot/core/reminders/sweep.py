@@ -18,6 +18,9 @@ the sweep's day (bot.core.reminders.due_rows), and for each item decides (`ItemD
 - `send`: enqueued (or, in a dry run, would be) with not_before out of quiet hours and expires_at.
 Overdue items (a service missed, an insurance lapsed) are reminded like any other, once per due date.
 
+Without `on_item` (the daily job) the items already in the outbox are counted in SQL and never read
+(due_store.near_plan): most of a day's window was enqueued on the days before.
+
 The sweep is stateless: every decision is read from the database, so it can run any number of times, and
 after downtime the next run catches up. Enqueueing commits per page. The cap's counts are read once per
 sweep and kept up to date in memory, since only sweeps enqueue reminders; on PostgreSQL an advisory lock
@@ -30,11 +33,11 @@ import asyncio
 import datetime as dt
 import gc
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -64,6 +67,7 @@ __all__ = [
     "ItemDecision", "Outcome", "ReminderConfig", "ReminderDeps", "ServicesLike", "SweepReport", "car_items", "sweep",
 ]
 History = dict[int, list[tuple[dt.date, int]]]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -248,14 +252,20 @@ async def sweep(
             return report
         with _older_objects_frozen():
             report.recomputed = await due_store.refresh(sessions, deps, today, full=recompute)
-            async with sessions() as session:
-                report.cars, report.not_swept = await reminder_repo.cars_swept(session)
-                report.items, later, stale = await due_store.counts(session, today, config)
-                report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale)) if n})
-                reminded = Counter(await reminder_repo.recent_reminders(session, cap_since(today, config)))
+            skip_already = on_item is None  # counted, not read: see due_store.near_plan
+            (report.cars, report.not_swept), (report.items, later, stale), recent, plan = await asyncio.gather(
+                _read(sessions, reminder_repo.cars_swept),
+                _read(sessions, lambda session: due_store.counts(session, today, config)),
+                _read(sessions, lambda session: reminder_repo.recent_reminders(session, cap_since(today, config))),
+                due_store.near_plan(sessions, today, config, skip_already),
+            )  # each on its own connection: on PostgreSQL, the database's processes count and plan at once
+            already = {"already": plan.already}
+            report.outcomes.update({name: n for name, n in (("later", later), ("stale", stale), *already.items()) if n})
+            reminded = Counter(recent)
             plan_for = cache(deps.schedule.plan_for)  # one lookup per make and model a sweep
             texts = ReminderTexts(deps.renderers.messages)
-            async with _Pipeline(due_store.near_pages(sessions, today, config)) as pipeline:
+            pages = due_store.near_pages(sessions, today, config, plan)
+            async with _Pipeline(pages) as pipeline:
                 while (page := await pipeline.next_page()) is not None:
                     items = await _items(sessions, deps, page, today, plan_for)
                     snoozes = {(row.vehicle_id, row.kind): row.snoozed_until for _, row in page if row.snoozed_until}
@@ -271,6 +281,11 @@ async def sweep(
                         await pipeline.write(_enqueue(sessions, sends, now))
                 report.enqueued += await pipeline.written()
     return report
+
+
+async def _read(sessions: async_sessionmaker[AsyncSession], query: Callable[[AsyncSession], Awaitable[_T]]) -> _T:
+    async with sessions() as session:
+        return await query(session)
 
 
 async def _enqueue(sessions: async_sessionmaker[AsyncSession], sends: list[OutboxItem], now: dt.datetime) -> int:
