@@ -76,7 +76,8 @@ async def open_ticket(
     with its forum topic and context card; tell the customer an advisor answers here. The ticket id, or None
     when no advisors' group is configured (or the customer is unknown). `telegram_name`: the name Telegram gives
     now, for a card whose customer has none stored (after /forget). `left`: the flows the customer left to talk to a
-    person (bot.handlers.common.flows.leave), named in the message, whose reply keyboard it takes down."""
+    person (bot.handlers.common.flows.leave), named in the message, whose reply keyboard it takes down; what they
+    had told it is among `facts`, and the message says it went to the advisor."""
     services = context.services
     if services.settings.advisor_group_id is None:
         return None
@@ -88,7 +89,7 @@ async def open_ticket(
     if notify_customer:
         opens = next_opening(services.dealer, handoff_desk.now(context), services.settings.tz)
         text = services.messages.render(locale, "handoff_opened", kind=kind, reused=not created, opens=opens,
-                                        left=left or [])  # fmt: skip
+                                        left=left or [], carried=bool(facts))  # fmt: skip
         try:
             await context.bot.send_message(user_id, text, reply_markup=ReplyKeyboardRemove() if left else None)
         except Forbidden:
