@@ -7,8 +7,9 @@ registered first. A command or a button that enters another conversation now end
 
 Asking for a person (「轉人工」, the menu's advisor button, "none of these") ends the flow too, once a ticket opens
 (`leave`, called by bot.handlers.desk.handoff.advisor): what the customer types next is for the advisor, not an
-answer to the question the flow had asked. A flow started afterwards, while the ticket is open, takes its own answers
-(bot.handlers.desk.handoff.tickets).
+answer to the question the flow had asked; what the flow had been told (roadside help's location and problem) goes
+on the ticket's card instead (`gathered_facts`). A flow started afterwards, while the ticket is open, takes its own
+answers (bot.handlers.desk.handoff.tickets).
 
 python-telegram-bot has no public way to end a conversation from outside it; this uses the same private calls
 its own timeout does (`_get_key`, `_update_state`), pinned with the library version in pyproject.toml and
@@ -47,6 +48,8 @@ BARE_START = filters.Regex(r"^/start(@\w+)?\s*$")  # /start without a deep link'
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
 # Asks a flow's current question (its conversation state given) anew in a locale; False when it cannot.
 Asker = Callable[[Update, CareContext, Locale, object], Awaitable[bool]]
+# What a flow has been told so far, as facts for an advisor's card (JSON-ready; {} when nothing yet).
+Gatherer = Callable[[CareContext], dict[str, Any]]
 
 
 def ways_in(callback: Callable[..., Any], command: str, link: str | None = None) -> list[BaseHandler[Update, Any, Any]]:
@@ -60,14 +63,16 @@ def ways_in(callback: Callable[..., Any], command: str, link: str | None = None)
 
 
 def flow(
-    name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers, ask_in: Asker | None = None
+    name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers, ask_in: Asker | None = None,
+    gathered: Gatherer | None = None,
 ) -> ConversationHandler:  # type: ignore[type-arg]
     """A customer flow: persisted (it survives a restart, DESIGN.md decision 3) and re-entered from its start.
     Each of its callbacks runs with ASKING set to `name`, so the last question it sent can be asked again.
     /menu and a bare /start inside the flow leave it as its /cancel does, taking down a reply keyboard it put up
     (the front door's /menu and /start only show the menu, and the flow would have read the next message as its
     answer); `/start <link>` is a deep link, left to the entry points. `ask_in` asks the flow's current question
-    anew in a locale (after /language: `ask_in_locale`), False for a state it cannot ask again."""
+    anew in a locale (after /language: `ask_in_locale`), False for a state it cannot ask again; `gathered` gives what
+    the customer told it so far, which goes to the advisor when they leave it for a person (`gathered_facts`)."""
     leaving = [h for h in fallbacks if isinstance(h, CommandHandler) and "cancel" in h.commands]
     fallbacks = [
         *fallbacks,
@@ -90,14 +95,16 @@ def flow(
             allow_reentry=True,
         )
     conversation.ask_in = ask_in
+    conversation.gathered = gathered
     return conversation
 
 
 class Flow(ConversationHandler):  # type: ignore[type-arg]
     """A customer flow's conversation, which knows how to ask its current question anew (`ask_in`)."""
 
-    __slots__ = ("ask_in",)
+    __slots__ = ("ask_in", "gathered")
     ask_in: Asker | None
+    gathered: Gatherer | None
 
 
 def _asking(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
@@ -141,6 +148,17 @@ def in_flow(update: Update, context: CareContext, name: str) -> bool:
 def in_any_flow(update: Update, context: CareContext) -> bool:
     """Whether the customer is in a flow."""
     return any(_active(h, update) for h in conversations(context))
+
+
+def gathered_facts(update: Update, context: CareContext) -> dict[str, Any]:
+    """What the flows the customer is in were told so far (a location, a problem…), for the card of the ticket
+    they leave them for: asked before `leave`, since a flow left keeps nothing for anyone."""
+    facts: dict[str, Any] = {}
+    for handler in conversations(context):
+        gather: Gatherer | None = getattr(handler, "gathered", None)
+        if gather is not None and _active(handler, update):
+            facts.update(gather(context))
+    return facts
 
 
 def leave(update: Update, context: CareContext) -> list[str]:

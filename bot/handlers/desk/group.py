@@ -8,10 +8,11 @@ Customers' buttons stay signed for the customer (bot.handlers.common.context.cal
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 
 from bot.core.common.callbacks import CallbackData
 from bot.core.outbox import immediate
@@ -72,6 +73,36 @@ async def require_staff(
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
     return None
+
+
+async def copy_to_customer(
+    update: Update,
+    context: CareContext,
+    chat_id: int | None,
+    is_open: bool,
+    closed: Callable[[], Awaitable[object]],
+    blocked: Callable[[], Awaitable[object]],
+) -> StaffMember | None:
+    """An advisor's message in the advisors' group, to the customer it answers: the one way back of every
+    conversation the desk holds (a ticket's topic, a roadside request's alert). Copied as written, any kind (text,
+    photo, voice…), as the bot's message: nothing is parsed, so the advisor's words arrive exactly as typed.
+    Only an advisor, in the group (anyone else gets require_staff's refusal); a conversation that is over (not
+    `is_open`, or no chat to write to) gets `closed` instead, a customer who blocked the bot `blocked`. The
+    member when the message went, else None."""
+    message = update.effective_message
+    assert message is not None
+    member = await require_staff(update, context, "advisor", in_group=True)
+    if member is None:
+        return None
+    if not is_open or chat_id is None:
+        await closed()
+        return None
+    try:
+        await message.copy(chat_id)
+    except Forbidden:
+        await blocked()
+        return None
+    return member
 
 
 def desk_button(services: Services, label: str, feature: str, action: str, *args: str) -> InlineKeyboardButton:

@@ -1,11 +1,16 @@
-"""A customer's private message that a person at the desk is waiting for: to them, not to the FAQ.
+"""The relays between a customer and the desk, both ways, in handler group -1 (PTB runs only the first matching
+handler of a group, so each direction is one handler that tries the features in order).
 
-One handler in group -1 (PTB runs only the first matching handler of a group, so the relays are tried here in
-order): an open handoff ticket's topic first (bot.handlers.desk.handoff.tickets), else the alert of the
-customer's open roadside request (bot.handlers.desk.roadside.relay). Each stops the update when it relayed it;
-otherwise the update goes on to the flows, the commands and the FAQ. A flow takes its own answers first; the text it
-cannot use at a question that wants a button goes to the advisor from the flow (tickets.pass_on), and asking for a
-person ends the flow (the rules are in bot.handlers.desk.handoff.tickets).
+A customer's private message that a person at the desk is waiting for goes to them, not to the FAQ: an open
+handoff ticket's topic first (bot.handlers.desk.handoff.tickets), else the alert of the customer's open roadside
+request (bot.handlers.desk.roadside.relay). Each stops the update when it relayed it; otherwise the update goes on
+to the flows, the commands and the FAQ. A flow takes its own answers first; the text it cannot use at a question
+that wants a button goes to the advisor from the flow (tickets.pass_on), and asking for a person ends the flow (the
+rules are in bot.handlers.desk.handoff.tickets).
+
+An advisor's message in the advisors' group goes back the same way (bot.handlers.desk.group.copy_to_customer): a
+message in a ticket's topic to that ticket's customer, a reply in General to a roadside request's alert (or to a
+message under it) to that request's customer. Anything else in the group is left to the other handlers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,16 @@ async def relay_customer(update: Update, context: CareContext) -> None:
     await roadside.relay_customer(update, context)
 
 
+async def relay_staff(update: Update, context: CareContext) -> None:
+    """An advisor's answer, in a ticket's topic or as a reply to a roadside request's message, to its customer."""
+    await handoff.relay_staff(update, context)  # raises ApplicationHandlerStop when the topic is a ticket's
+    await roadside.relay_staff(update, context)
+
+
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
-    return {-1: [MessageHandler(private, relay_customer)]}
+    staff = (
+        filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE & (filters.IS_TOPIC_MESSAGE | filters.REPLY)
+        & ~filters.COMMAND & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
+    )  # fmt: skip
+    return {-1: [MessageHandler(private, relay_customer), MessageHandler(staff, relay_staff)]}

@@ -23,6 +23,15 @@ RENEWAL = ContextCard(14, "handoff", "insurance_renewal", "Mei", None,
                       facts={"insurance": {"car": "粤B·12345 Toyota Corolla", "expires": "2026-12-06"}})
 NO_EXPIRY = ContextCard(15, "handoff", "insurance_renewal", "Mei", None,
                         facts={"insurance": {"car": "粤B·1", "expires": None}})
+ROADSIDE = {"address": "G4 <b>出口</b>", "map": "https://www.google.com/maps/search/?api=1&query=22.5,114.0",
+            "latitude": 22.5, "longitude": 114.0, "problem": "flat_tyre", "details": "爆胎 <i>&</i>",
+            "plate": "粤B·12345", "phone": "+8613800138000"}  # fmt: skip
+LEFT_ROADSIDE = [
+    ContextCard(16, "handoff", "typed", "Mei", None, facts={"roadside": ROADSIDE}),
+    ContextCard(17, "handoff", "menu", "Mei", None, facts={"roadside": {
+        **{key: None for key in ROADSIDE}, "problem": "other", "details": "車頭冒煙"}}),
+    ContextCard(18, "handoff", "faq_none", "Mei", None, facts={"roadside": {**ROADSIDE, "address": None}}),
+]
 MEMBERS = [
     StaffMember(9001, "Ada", frozenset({"admin"})),
     StaffMember(9003, None, frozenset({"advisor", "supervisor"}), on_duty=False),
@@ -31,7 +40,7 @@ MEMBERS = [
 NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "blocked",
                "retriggered", "resolve_how", "resolve_where", "resolved"]  # fmt: skip
 HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
-    "handoff_card": [{"card": CARD}, {"card": EMPTY}, {"card": RENEWAL}, {"card": NO_EXPIRY}],
+    "handoff_card": [{"card": card} for card in (CARD, EMPTY, RENEWAL, NO_EXPIRY, *LEFT_ROADSIDE)],
     "handoff_relayed": [{"name": "Mei <b>", "ticket_id": 12, "kind": kind, "body": body}
                         for kind, body in (("text", "bot blocked <i>"), ("photo", "scratch &"), ("sticker", ""))],
     "handoff_note": [
@@ -41,11 +50,12 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
             "by": "Bo",
             "kind": "complaint",
             "trigger": "follow_up",
-            "facts": {"rating": 2},
+            "facts": facts,
             "told": told,
         }
         for e in NOTE_EVENTS
         for told in (True, False)
+        for facts in ({"rating": 2}, {"roadside": ROADSIDE})
     ],
     "handoff_update": [
         {"event": e, "name": "Alex", "note": "我們會免費更換 <b>", "kind": kind, "trigger": trigger}
@@ -54,11 +64,12 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
                               ("handoff", "menu"), ("handoff", "insurance_renewal"), ("handoff", "roadside"))
     ],
     "handoff_opened": [
-        {"kind": kind, "reused": reused, "opens": opens, "left": left}
+        {"kind": kind, "reused": reused, "opens": opens, "left": left, "carried": carried}
         for kind in ("handoff", "complaint")
         for reused in (False, True)
         for opens in (None, dt.datetime(2026, 11, 29, 9, 0))
         for left in ([], ["booking"], ["roadside"], ["mycar"], ["warranty"], ["followups"])
+        for carried in (False, True)
     ],
     "staff_reply": [
         {"event": "list", "members": MEMBERS},

@@ -6,6 +6,7 @@ a last visit, every region of the safety steps, and a caller name that must be e
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from bot.core.desk.roadside.requests import PROBLEMS, CustomerCard, RoadsideView, VisitLine
@@ -73,5 +74,11 @@ ROADSIDE_SAMPLES: dict[str, list[dict[str, object]]] = {
         {**_alert(_view("escalated", point=False, address="x"), None, None), "supervisors": []},
     ],
     "roadside_escalated_customer": [{"r": _view("escalated")}],
-    "roadside_desk_note": [{"r": _view("cancelled")}],
+    "roadside_desk_note": [
+        {"event": "cancelled", "r": _view("cancelled")},
+        *({"event": "closed", "r": _view(s)} for s in ("done", "cancelled")),
+        {"event": "gone", "r": None},
+        {"event": "blocked", "r": _view("claimed")},
+        {"event": "blocked", "r": dataclasses.replace(_view("claimed"), phone=None)},
+    ],
 }

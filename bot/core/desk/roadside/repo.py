@@ -7,7 +7,7 @@ at once, or a claim racing the escalation tick, leave exactly one winner whateve
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from bot.core.desk.roadside.requests import (
 )
 from bot.core.garage.records import this_owners_visit
 from bot.db.common.dialect import upsert_insert
-from bot.db.desk.roadside.models import RoadsideRequest
+from bot.db.desk.roadside.models import RoadsideMessage, RoadsideRequest
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
 
 
@@ -177,6 +177,31 @@ async def set_alert(session: AsyncSession, request_id: int, message_id: int) -> 
     await session.execute(
         update(RoadsideRequest).where(RoadsideRequest.id == request_id).values(alert_message_id=message_id)
     )
+
+
+async def note_messages(session: AsyncSession, request_id: int, chat_id: int, message_ids: Iterable[int]) -> None:
+    """Remember messages in the advisors' group as the request's (its alert, the location, what was relayed or
+    answered under it): an advisor's reply to one of them goes to the request's customer. Noting one twice is
+    harmless."""
+    rows = [{"chat_id": chat_id, "message_id": m, "request_id": request_id} for m in message_ids]
+    if rows:
+        insert = upsert_insert(session)(RoadsideMessage).values(rows)
+        await session.execute(insert.on_conflict_do_nothing(index_elements=["chat_id", "message_id"]))
+
+
+async def by_message(session: AsyncSession, chat_id: int, message_id: int) -> tuple[bool, RoadsideView | None]:
+    """Whether a message in the advisors' group is a request's (`note_messages`, or an alert sent before messages
+    were noted), and that request: (True, None) when it went with its customer (/forget); (False, None) for
+    another feature's message, or nobody's."""
+    noted = select(RoadsideMessage.request_id).where(
+        RoadsideMessage.chat_id == chat_id, RoadsideMessage.message_id == message_id
+    )
+    found = (await session.execute(noted)).first()
+    if found is not None:
+        return True, (await get(session, found.request_id) if found.request_id is not None else None)
+    alert = select(RoadsideRequest).where(RoadsideRequest.alert_message_id == message_id)
+    row = (await session.scalars(alert.order_by(RoadsideRequest.id.desc()).limit(1))).first()
+    return row is not None, (_view(row) if row is not None else None)
 
 
 async def _conditional(session: AsyncSession, request_id: int, where: Sequence[object], **values: object) -> bool:

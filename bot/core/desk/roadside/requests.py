@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
 from bot.core.common import steps
-from bot.core.common.identifiers import RecordError, normalise_phone, normalise_plate
+from bot.core.common.identifiers import RecordError, format_plate, normalise_phone, normalise_plate
 from bot.core.common.text import to_simplified
 
 Problem = Literal["battery", "flat_tyre", "accident", "overheating", "warning_light", "fuel", "locked_out", "other"]
@@ -296,6 +296,26 @@ def parse_move(action: str, args: tuple[str, ...]) -> Move | None:
     if len(args) != 2 or not args[1].isdigit() or int(args[1]) not in ETA_CHOICES:
         return None
     return Move(int(args[0]), target, int(args[1]))
+
+
+def handoff_facts(draft: RoadsideDraft, region: str) -> dict[str, Any]:
+    """What a customer told the roadside flow before asking for a person, for the advisor's card (JSON-ready:
+    it is stored with the ticket): {"roadside": {place, map link, problem, their words, plate, phone}}, or {}
+    when they had told nothing yet. The flow's draft is left behind with the flow; this is all that goes on."""
+    point = draft.latitude is not None and draft.longitude is not None
+    if not (point or draft.address or draft.problem or draft.details):
+        return {}
+    told = {
+        "address": draft.address,
+        "map": map_link(region, draft.latitude, draft.longitude) if point else None,  # type: ignore[arg-type]
+        "latitude": draft.latitude,
+        "longitude": draft.longitude,
+        "problem": draft.problem,
+        "details": draft.details,
+        "plate": None if draft.plate in (None, NO_PLATE) else format_plate(draft.plate),  # type: ignore[arg-type]
+        "phone": draft.phone,
+    }
+    return {"roadside": told}
 
 
 def map_link(region: str, latitude: float, longitude: float) -> str:

@@ -1,4 +1,4 @@
-"""Roadside requests (migrations 0006, 0008)."""
+"""Roadside requests (migrations 0006, 0008) and their messages in the advisors' group (0016)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -55,3 +56,23 @@ class RoadsideRequest(Base):
     escalated_at: Mapped[dt.datetime | None] = mapped_column()
     done_at: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class RoadsideMessage(Base):
+    """A message in the advisors' group that belongs to a request: its alert, the location under it, what the
+    customer sent and the advisors answered under it. An advisor's reply to any of them goes to the request's
+    customer (Telegram names only the message replied to, never what that one replied to)."""
+
+    __tablename__ = "roadside_message"
+    __table_args__ = (
+        PrimaryKeyConstraint("chat_id", "message_id", name="pk_roadside_message"),
+        Index("ix_roadside_message_request", "request_id"),
+    )
+
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roadside_request.id", ondelete="SET NULL", name="fk_roadside_message_request"),
+        doc="None once the request went with its customer (/forget): a reply is then told so, not dropped unsaid",
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, server_default=func.now())

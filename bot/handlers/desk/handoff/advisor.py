@@ -47,12 +47,14 @@ async def request_human(
     With a desk, the flow the customer was in ends (bot.handlers.common.flows.leave) and the ticket's message
     says so; without one they are given the hotline and the flow goes on.
     `case` is what a flow gathered (the warranty check's outcome): it goes on the advisors' card, or, without
-    a desk, to the customer as a short summary to quote on the phone.
+    a desk, to the customer as a short summary to quote on the phone. What the flows being left were told (roadside
+    help's location and problem: flows.gathered_facts) goes on the card too.
     """
     user = update.effective_user
-    facts = case_facts(context, case) if case is not None else None
+    facts = case_facts(context, case) if case is not None else {}
     opened = None
     if user is not None and context.services.settings.advisor_group_id is not None:
+        facts = {**flows.gathered_facts(update, context), **facts}  # what the flow was told: on the card
         left = flows.leave(update, context)  # what they type next is for the advisor, not the flow's question
         opened = await handoff.open_ticket(context, user.id, kind="handoff", trigger=trigger, locale=locale,
                                            facts=facts, telegram_name=user.first_name, left=left)  # fmt: skip

@@ -45,30 +45,35 @@ Header = Callable[[str, str], str]  # (the customer's words, escaped; what they 
 async def into_desk(
     context: CareContext, message: Message, kind: str, header: Header, *, thread: int | None = None,
     reply_to: int | None = None,
-) -> None:  # fmt: skip
+) -> list[int]:  # fmt: skip
     """Post the customer's message in the advisors' group under `header`, in a topic (`thread`) or as a reply to
-    a message of theirs (`reply_to`: a roadside alert), visibly the customer's (raises telegram.error)."""
+    a message of theirs (`reply_to`: a roadside alert), visibly the customer's (raises telegram.error); the ids of
+    the messages posted."""
     group = context.services.settings.advisor_group_id
     assert group is not None
     where: dict[str, Any] = {"message_thread_id": thread}
     if reply_to is not None:  # the alert deleted meanwhile: the words still arrive
         where["reply_parameters"] = ReplyParameters(reply_to, allow_sending_without_reply=True)
 
+    posted: list[int] = []
+
     async def words(text: str) -> None:  # a long text arrives whole, every part under the header
         room = MAX_TEXT - visible_length(header("", "text")) - 2
         for part in split_html(text, room, markup=False):
-            await context.bot.send_message(group, header(part, "text"), **where)
+            posted.append((await context.bot.send_message(group, header(part, "text"), **where)).message_id)
 
     if message.text is not None:
         await words(message.text)
-        return
+        return posted
     if kind in CAPTIONED:
         caption = header(message.caption or "", kind)
         long_caption = visible_length(caption) > MAX_CAPTION  # the header pushed it over: it follows as text
-        await message.copy(group, caption=header("", kind) if long_caption else caption, parse_mode=ParseMode.HTML,
-                           **where)  # fmt: skip
+        copied = await message.copy(group, caption=header("", kind) if long_caption else caption,
+                                    parse_mode=ParseMode.HTML, **where)  # fmt: skip
+        posted.append(copied.message_id)
         if long_caption and message.caption:
             await words(message.caption)
-        return
-    await context.bot.send_message(group, header("", kind), **where)
-    await message.copy(group, **where)
+        return posted
+    posted.append((await context.bot.send_message(group, header("", kind), **where)).message_id)
+    posted.append((await message.copy(group, **where)).message_id)
+    return posted

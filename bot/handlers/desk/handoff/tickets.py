@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
@@ -31,7 +32,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    MessageHandler,
     filters,
 )
 
@@ -48,7 +48,7 @@ from bot.handlers.common.context import (
     refuse_button,
     send,
 )
-from bot.handlers.desk.group import in_desk_group, require_staff
+from bot.handlers.desk.group import copy_to_customer, in_desk_group
 from bot.handlers.desk.handoff import advisors as handoff_desk
 from bot.handlers.desk.handoff import relay
 
@@ -76,7 +76,8 @@ async def open_ticket(
     with its forum topic and context card; tell the customer an advisor answers here. The ticket id, or None
     when no advisors' group is configured (or the customer is unknown). `telegram_name`: the name Telegram gives
     now, for a card whose customer has none stored (after /forget). `left`: the flows the customer left to talk to a
-    person (bot.handlers.common.flows.leave), named in the message, whose reply keyboard it takes down."""
+    person (bot.handlers.common.flows.leave), named in the message, whose reply keyboard it takes down; what they
+    had told it is among `facts`, and the message says it went to the advisor."""
     services = context.services
     if services.settings.advisor_group_id is None:
         return None
@@ -88,7 +89,7 @@ async def open_ticket(
     if notify_customer:
         opens = next_opening(services.dealer, handoff_desk.now(context), services.settings.tz)
         text = services.messages.render(locale, "handoff_opened", kind=kind, reused=not created, opens=opens,
-                                        left=left or [])  # fmt: skip
+                                        left=left or [], carried=bool(facts))  # fmt: skip
         try:
             await context.bot.send_message(user_id, text, reply_markup=ReplyKeyboardRemove() if left else None)
         except Forbidden:
@@ -241,25 +242,24 @@ def _a_flow_wants(update: Update, context: CareContext) -> bool:
 
 
 async def relay_staff(update: Update, context: CareContext) -> None:
-    """A staff message in a ticket's topic: copy it to the customer (the first reply also claims it)."""
+    """A staff message in a ticket's topic: copy it to the customer (the first reply also claims it). Tried first
+    by bot.handlers.desk.relays.relay_staff; stops the update when the topic is a ticket's."""
     message, services = update.effective_message, context.services
-    if message is None or message.message_thread_id is None or not in_desk_group(update, context):
+    if message is None or not message.is_topic_message or message.message_thread_id is None:
+        return  # outside a topic (a reply in General: a roadside alert's, bot.handlers.desk.roadside.relay)
+    if not in_desk_group(update, context):
         return
     async with services.sessions() as session:
         ticket = await ticket_repo.by_topic(session, message.message_thread_id, services.settings.default_locale)
     if ticket is None:
         return  # another feature's topic
-    member = await require_staff(update, context, "advisor", in_group=True)
+    member = await copy_to_customer(
+        update, context, ticket.customer_chat_id, ticket.active,
+        closed=partial(handoff_desk.note, context, ticket, "closed_already"),
+        blocked=partial(handoff_desk.customer_unreachable, context, ticket),
+    )  # fmt: skip
     if member is None:
         raise ApplicationHandlerStop
-    if not ticket.active or ticket.customer_chat_id is None:
-        await handoff_desk.note(context, ticket, "closed_already")
-        raise ApplicationHandlerStop
-    try:
-        await message.copy(ticket.customer_chat_id)
-    except Forbidden:
-        await handoff_desk.customer_unreachable(context, ticket)
-        raise ApplicationHandlerStop from None
     async with services.sessions.begin() as session:
         claimed = await ticket_repo.record_staff_reply(
             session, ticket.id, member.telegram_user_id, handoff_desk.now(context), message_kind(message)
@@ -295,14 +295,8 @@ async def end_chat(update: Update, context: CareContext) -> None:
 
 
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
-    """Group -1 holds the staff's relay (it stops the update when it handled it; the customer's is in
-    bot.handlers.desk.relays); group 0 the commands and buttons."""
-    staff = (
-        filters.ChatType.SUPERGROUP & filters.UpdateType.MESSAGE & filters.IS_TOPIC_MESSAGE & ~filters.COMMAND
-        & ~filters.StatusUpdate.ALL & ~filters.VIA_BOT
-    )  # fmt: skip
+    """Group 0: the commands and buttons (the relays both ways are in bot.handlers.desk.relays, group -1)."""
     return {
-        -1: [MessageHandler(staff, relay_staff)],
         0: [
             CommandHandler("end", end_chat, filters=filters.ChatType.PRIVATE),
             CallbackQueryHandler(end_chat, pattern=rf"^{CUSTOMER_FEATURE}:end"),

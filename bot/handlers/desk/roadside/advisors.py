@@ -4,7 +4,9 @@ The alert (problem, plate, phone, the caller's card, a map link) is followed by 
 reply to it. Its buttons are signed for the group (bot.handlers.desk.group) and every press is checked with
 require_staff('advisor', in_group=True). Claiming is a conditional UPDATE: the first claimer wins and the
 others are told who has it. The claimer (or a supervisor) then marks on the way with an ETA, arrived, done;
-each step edits the pressed message and tells the customer at once (not held by quiet hours: urgent).
+each step edits the pressed message and tells the customer at once (not held by quiet hours: urgent). The alert
+and the location are noted as the request's messages: an advisor's reply to them is written to the customer
+(bot.handlers.desk.roadside.relay).
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ async def staff_name(services: Services, user_id: int | None) -> str:
     return member.label if member else f"#{user_id}"
 
 
-async def _card(services: Services, view: RoadsideView) -> CustomerCard | None:
+async def customer_card(services: Services, view: RoadsideView) -> CustomerCard | None:
+    """The caller as the desk sees them, with their chat and locale."""
     async with services.sessions() as session:
         return await roadside_repo.card(session, view.customer_id, services.settings.default_locale)
 
@@ -100,25 +103,42 @@ async def alert(context: CareContext, view: RoadsideView) -> None:
         return
     async with services.sessions.begin() as session:
         await roadside_repo.set_alert(session, view.id, message_id)
+        await roadside_repo.note_messages(session, view.id, group, [message_id])
     if view.latitude is not None and view.longitude is not None:
         try:
-            await context.bot.send_location(group, view.latitude, view.longitude, reply_to_message_id=message_id)
+            sent = await context.bot.send_location(group, view.latitude, view.longitude, reply_to_message_id=message_id)
         except TelegramError as exc:
             log.warning("could not send roadside #%s's location to the group: %s", view.id, exc)
+            return
+        await note_messages(services, view, [sent.message_id])
+
+
+async def note_messages(services: Services, view: RoadsideView, message_ids: list[int]) -> None:
+    """Messages in the advisors' group that belong to the request: a reply to one of them answers its customer."""
+    group = services.settings.advisor_group_id
+    if group is not None and message_ids:
+        async with services.sessions.begin() as session:
+            await roadside_repo.note_messages(session, view.id, group, message_ids)
 
 
 async def alert_message(services: Services, view: RoadsideView) -> int | None:
-    """The alert's message id: recorded when sent at once, else as the outbox sender recorded it."""
+    """The alert's message id: recorded when sent at once, else as the outbox sender recorded it (then kept on the
+    request, and noted as its message, so a reply to it is found)."""
     if view.alert_message_id is not None:
         return view.alert_message_id
     async with services.sessions() as session:
-        return await message_id_of(session, alert_key(view.id))
+        message_id = await message_id_of(session, alert_key(view.id))
+    if message_id is not None:
+        async with services.sessions.begin() as session:
+            await roadside_repo.set_alert(session, view.id, message_id)
+        await note_messages(services, view, [message_id])
+    return message_id
 
 
 async def _refresh(update: Update, context: CareContext, view: RoadsideView, staff: str) -> None:
     """Show the new status on the pressed message, and on the first alert if that was another message."""
     services = context.services
-    text = _alert_text(services, view, await _card(services, view), staff)
+    text = _alert_text(services, view, await customer_card(services, view), staff)
     query, group = update.callback_query, services.settings.advisor_group_id
     pressed = query.message.message_id if query is not None and query.message is not None else None
     for message_id in {pressed, await alert_message(services, view)} - {None}:
@@ -131,7 +151,7 @@ async def _refresh(update: Update, context: CareContext, view: RoadsideView, sta
 async def _tell_customer(context: CareContext, view: RoadsideView, event: str, staff: str) -> None:
     """A status change, to the customer at once; a blocked bot or a deleted chat does not undo the change."""
     services = context.services
-    card = await _card(services, view)
+    card = await customer_card(services, view)
     if card is None or card.chat_id is None:
         return
     text = services.messages.render(locale_of(card, services.settings.default_locale), "roadside_update",
@@ -247,12 +267,13 @@ async def _tell_desk_cancelled(context: CareContext, view: RoadsideView) -> None
     group = services.settings.advisor_group_id
     alert_id = await alert_message(services, view)
     if group is not None and alert_id is not None:
-        text = _alert_text(services, view, await _card(services, view), await staff_name(services, view.claimed_by))
+        card, staff = await customer_card(services, view), await staff_name(services, view.claimed_by)
+        text = _alert_text(services, view, card, staff)
         try:
             await context.bot.edit_message_text(text, group, alert_id, reply_markup=None)
         except TelegramError as exc:
             log.info("roadside #%s: alert not edited: %s", view.id, exc)
-    note = services.messages.render(services.settings.default_locale, "roadside_desk_note", r=view)
+    note = services.messages.render(services.settings.default_locale, "roadside_desk_note", event="cancelled", r=view)
     await post_to_desk(context, services, note)
 
 

@@ -8,13 +8,15 @@ one offered, a shared contact, or typed). The answers live in user_data, persist
 state, so a restart mid-flow continues. The request is then stored, confirmed with its number, and the
 advisors' group is alerted (bot.handlers.desk.roadside.advisors). Trouble typed just before a roadside button
 was pressed (the FAQ's answer to 「我的車在高速上爆胎了」 carries one) is kept as the problem. A customer with an
-open request is shown it, with a cancel button, instead of starting a duplicate.
+open request is shown it, with a cancel button, instead of starting a duplicate. A customer who asks for a person
+mid-flow leaves it; what they had told it goes on the ticket's card (`gathered`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
@@ -36,6 +38,7 @@ from bot.core.desk.roadside.requests import (
     RoadsideDraft,
     Step,
     go_back,
+    handoff_facts,
     names_place,
     names_trouble,
     next_step,
@@ -323,6 +326,12 @@ async def ask_in(update: Update, context: CareContext, locale: Locale, state: ob
     return True
 
 
+def gathered(context: CareContext) -> dict[str, Any]:
+    """What the customer told the flow so far (the place, the problem…), for the card of the ticket they leave it
+    for when they ask for a person (bot.handlers.common.flows.gathered_facts)."""
+    return handoff_facts(_draft(context), context.services.dealer.region)
+
+
 async def stale(update: Update, context: CareContext) -> None:
     """A roadside button of an earlier question, or a forged one."""
     await refuse_button(update, context)
@@ -348,5 +357,6 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CallbackQueryHandler(stale, pattern=rf"^{FEATURE}:(problem|plate|phone|back):"),
         ],
         ask_in=ask_in,
+        gathered=gathered,
     )
     return [conversation, *roadside_desk.handlers()]

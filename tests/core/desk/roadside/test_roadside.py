@@ -13,6 +13,7 @@ from bot.core.desk.roadside.requests import (
     RoadsideView,
     allowed_from,
     escalate_at,
+    handoff_facts,
     map_link,
     may_move,
     next_step,
@@ -167,3 +168,22 @@ def test_map_links_per_region() -> None:
     assert "coordinate=wgs84" in cn  # Telegram's points are GPS, AMap's default is GCJ-02
     assert map_link("TW", 25.03, 121.56).startswith("https://www.google.com/maps/")
     assert "22.300000,114.170000" in map_link("HK", 22.3, 114.17)
+
+
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        (RoadsideDraft(key="k", asked=[]), {}),  # nothing told yet: nothing for the card
+        (RoadsideDraft(latitude=22.5, longitude=114.0, asked=["location"]),
+         {"address": None, "map": map_link("CN", 22.5, 114.0), "latitude": 22.5, "longitude": 114.0, "problem": None,
+          "details": None, "plate": None, "phone": None}),
+        (RoadsideDraft(address="G4 出口", problem="other", details="車頭冒煙", plate=NO_PLATE),
+         {"address": "G4 出口", "map": None, "latitude": None, "longitude": None, "problem": "other",
+          "details": "車頭冒煙", "plate": None, "phone": None}),
+        (RoadsideDraft(address="x", problem="battery", plate="粤B12345", phone="+8613800138000"),
+         {"address": "x", "map": None, "latitude": None, "longitude": None, "problem": "battery", "details": None,
+          "plate": "粤B·12345", "phone": "+8613800138000"}),
+    ],
+)  # fmt: skip
+def test_what_the_flow_was_told_goes_to_the_advisors_card(draft: RoadsideDraft, expected: dict[str, object]) -> None:
+    assert handoff_facts(draft, "CN") == ({"roadside": expected} if expected else {})
