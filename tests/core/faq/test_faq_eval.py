@@ -2,7 +2,7 @@
 tests/data/faq_eval.yaml, the development set (tuned on), and tests/data/faq_blind.yaml, the blind test set
 (written without sight of faq.yaml, the development set or the matcher; committed once, never edited to fit).
 Each test fails when the matcher regresses below what it achieves today; issue 14's targets are asserted too:
-met on the development set, and on the blind set an expected failure (right entry first is 96.7%, not 97%) that
+met on the development set, and on the blind set an expected failure (right entry first is 351 of 362, 96.96%, not 97%) that
 turns into an error once it passes (then make it a plain assert)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from bot.core.services import Services
 SETS = {name: LabelledSet.load(ROOT / "tests" / "data" / f"faq_{name}.yaml") for name in ("eval", "blind")}
 # What the matcher achieves today (bench/faq_bench.py, README "Measured figures"), a little below: a floor.
 FLOORS = {  # set: (answered right outright ≥, answered wrong ≤, right entry first ≥, off-topic answered ≤)
-    "eval": (0.94, 0.01, 0.98, 0.02),  # measured 2026-12-04 (6,557 questions): 96.1%, 0.0%, 99.6%, 0.0%
-    "blind": (0.93, 0.02, 0.96, 0.025),  # measured 2026-12-04 (6,557 questions): 94.5%, 1.1%, 96.7%, 0.0%
+    "eval": (0.94, 0.01, 0.98, 0.02),  # measured 2026-12-04 (6,579 questions): 96.5%, 0.0%, 99.6%, 0.0%
+    "blind": (0.93, 0.02, 0.96, 0.025),  # measured 2026-12-04 (6,579 questions): 94.8%, 1.4%, 97.0% (351), 1.3%
 }
 TARGETS = (0.90, 0.02, 0.97, 0.03)  # issue 14, for both sets
 
@@ -63,7 +63,7 @@ def test_no_regression(shared_services: Services, name: str) -> None:
         "eval",
         pytest.param(
             "blind",
-            marks=pytest.mark.xfail(strict=True, reason="blind set: right first 350 of 362 (96.7%) < 97%"),
+            marks=pytest.mark.xfail(strict=True, reason="blind set: right first 351 of 362 (96.96%) < 97%"),
         ),
     ],
 )
@@ -82,7 +82,7 @@ def test_cross_validation_over_the_alternate_questions(shared_services: Services
     questions = sum(1 for entry in shared_services.kb.entries for _ in entry.questions.all())
     assert (cv.folds, cv.questions) == (targets.folds, questions)
     assert cv.answered_wrong <= targets.max_wrong_answers and cv.off_topic_answered <= targets.max_off_topic_answered
-    assert cv.right_first >= 0.88 and cv.answered_right >= 0.78  # today's figures (91.8%, 84.2%), a little below
+    assert cv.right_first >= 0.88 and cv.answered_right >= 0.78  # today's figures (92.2%, 85.0%), a little below
     assert 0 < matcher.suggest_threshold < matcher.answer_threshold < 100
 
 
