@@ -33,15 +33,18 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.core.common.locale import TYPED_LANGUAGE, Locale
+from bot.core.common.wordless import MEDIA_PLACEHOLDER
 from bot.core.faq.intents import HUMAN_REQUEST
 from bot.handlers.common.context import ASKING, FLOW_QUESTION, CareContext, conversations, remember_press
 
 PRIVATE = filters.ChatType.PRIVATE
 # What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
 # (bot.handlers.desk.handoff.advisor: asking for a person leaves the flow, see `leave`), not a language's name alone
-# (「繁體中文」 typed at the /language picker: bot.handlers.front.language).
+# (「繁體中文」 typed at the /language picker: bot.handlers.front.language), not a media item's placeholder pasted as
+# text ("[Sticker]": answered as the media itself, bot.handlers.front.other).
 TYPED_ANSWER = (
     PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST) & ~filters.Regex(TYPED_LANGUAGE)
+    & ~filters.Regex(MEDIA_PLACEHOLDER)
 )
 BARE_START = filters.Regex(r"^/start(@\w+)?\s*$")  # /start without a deep link's payload
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
