@@ -1,13 +1,18 @@
-"""Messages with no words to match: a media item's placeholder pasted as text.
+"""Messages with no words to match: a media item's placeholder pasted as text, and emoji alone.
 
 Other apps and some Telegram clients copy a sticker, photo or voice message as its placeholder ("[Sticker]",
 「[貼圖]」, 【图片】); pasted here it is text, and the FAQ matcher would build "did you mean" from it. Such a message
 is read as the media kind it names, so it gets the same reply as the media itself (bot.handlers.front.other).
+
+Emoji alone (「😡😡😡」, 🤬, 👍) carry a mood but no question: clearly negative ones get an apology and the offer of
+an advisor, anything else a plain prompt (bot.handlers.front.other.mood_reply).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Literal
 
 # The words a placeholder uses for each kind (Telegram, WeChat, LINE, WhatsApp copies; lower case, both scripts).
 PLACEHOLDER_WORDS: dict[str, tuple[str, ...]] = {
@@ -31,3 +36,20 @@ def media_placeholder(text: str) -> str | None:
     """The media kind a pasted placeholder names ("[Sticker]" → "sticker"), else None."""
     found = MEDIA_PLACEHOLDER.match(text)
     return _KIND_OF[found["word"].lower()] if found else None
+
+
+Mood = Literal["negative", "neutral"]
+# Emoji that clearly say something is wrong: anger, tears, disappointment, a thumbs down, a broken heart.
+NEGATIVE_EMOJI = frozenset("😡😠🤬👿💢😤😒🙄😞😔😟🙁☹😣😖😫😩😢😭😿😾👎💔")
+# What may stand beside emoji in an emoji-only message: variation selectors, joiners, skin tones, punctuation.
+_BESIDE_EMOJI = ("Mn", "Me", "Cf", "Sk", "Zs", "Po", "Pd", "Ps", "Pe")
+
+
+def emoji_mood(text: str) -> Mood | None:
+    """For a message of emoji alone (punctuation and spaces around them allowed): "negative" when one of them
+    clearly is, else "neutral"; None when it has a letter, a digit or a Chinese character, or no emoji."""
+    text = text.strip()
+    kinds = [unicodedata.category(ch) for ch in text]
+    if "So" not in kinds or any(kind != "So" and kind not in _BESIDE_EMOJI for kind in kinds):
+        return None
+    return "negative" if any(ch in NEGATIVE_EMOJI for ch in text) else "neutral"

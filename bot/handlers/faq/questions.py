@@ -7,7 +7,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.core.common.locale import Locale
 from bot.core.common.text import fold
-from bot.core.common.wordless import media_placeholder
+from bot.core.common.wordless import emoji_mood, media_placeholder
 from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, is_emergency
 from bot.handlers.common import flows, keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
@@ -51,6 +51,9 @@ async def question(update: Update, context: CareContext) -> None:
         return
     locale = await customer_locale(update, context, text)
     services = context.services
+    if mood := emoji_mood(text):  # 「😡😡😡」: an apology and a person, not "type your question"
+        await other.mood_reply(update, context, locale, mood)
+        return
     if not fold(text):
         await send(update, context, locale, "ask_hint", keyboards.main_menu(services, locale, user.id))
         return

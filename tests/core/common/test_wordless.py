@@ -1,10 +1,10 @@
-"""Messages with no words to match (bot.core.common.wordless): a media placeholder pasted as text."""
+"""Messages with no words to match (bot.core.common.wordless): a media placeholder pasted as text, emoji alone."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.core.common.wordless import media_placeholder
+from bot.core.common.wordless import emoji_mood, media_placeholder
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,17 @@ from bot.core.common.wordless import media_placeholder
 )  # fmt: skip
 def test_a_placeholder_alone_names_its_media(text: str, kind: str | None) -> None:
     assert media_placeholder(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "mood"),
+    [
+        ("😡😡😡", "negative"), ("🤬", "negative"), ("😭😭", "negative"), ("👎", "negative"), ("☹️", "negative"),
+        ("😡!!!", "negative"), ("🙂😡", "negative"), ("🙂", "neutral"), ("👍🏻", "neutral"), ("🚗", "neutral"),
+        ("👨‍🔧", "neutral"), ("❤️", "neutral"), ("🤔?", "neutral"),
+        # words, digits or no emoji at all: not emoji alone
+        ("好😡", None), ("ok 👍", None), ("1️⃣", None), ("？？？", None), ("", None), ("[Sticker]", None),
+    ],
+)  # fmt: skip
+def test_emoji_alone_have_a_mood(text: str, mood: str | None) -> None:
+    assert emoji_mood(text) == mood

@@ -81,3 +81,51 @@ async def test_a_placeholder_inside_a_flow_is_not_its_answer(
     [branch_question] = await customer.say("Maintenance")
     assert "Which branch?" in branch_question["text"]
     assert await _misses(app) == []
+
+
+# Emoji alone: clearly negative ones get an apology and the advisor button; anything else a plain prompt.
+SORRY = {"en": "I'm sorry", "zh-hant": "很抱歉", "zh-hans": "很抱歉"}
+PROMPT = {"en": "What can I help you with?", "zh-hant": "請問有什麼可以幫您", "zh-hans": "请问有什么可以帮您"}
+ADVISOR = {"en": "Talk to an advisor", "zh-hant": "找服務顧問", "zh-hans": "找服务顾问"}
+
+
+@pytest.mark.parametrize("language", list(READS))
+@pytest.mark.parametrize("angry", ["😡😡😡", "🤬", "👎!!"])
+async def test_angry_emoji_get_an_apology_and_an_advisor(
+    app_engine: tuple[Application, BotApiEngine], language: str, angry: str  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 804, language)
+    [reply] = await customer.say(angry)
+    assert reply["text"].startswith(SORRY[language]) and PROMPT[language] not in reply["text"]
+    data = [d for _, d in customer.buttons(reply)]
+    assert [d.split(":")[:2] for d in data] == [["menu", "advisor"], ["menu", "home"]]
+    [advisor] = await customer.press(ADVISOR[language])  # the handoff: here, without an advisors' group, the phones
+    assert "0755-2888-6601" in advisor["text"]
+    assert await _misses(app) == []
+
+
+@pytest.mark.parametrize("language", list(READS))
+@pytest.mark.parametrize("emoji", ["🙂", "👍🏻", "🚗❓"])
+async def test_other_emoji_get_a_plain_prompt(
+    app_engine: tuple[Application, BotApiEngine], language: str, emoji: str  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 805, language)
+    [reply] = await customer.say(emoji)
+    assert reply["text"].startswith(PROMPT[language]) and SORRY[language] not in reply["text"]
+    assert any(d.startswith("menu:ask:") for _, d in customer.buttons(reply))
+    assert await _misses(app) == []
+
+
+@pytest.mark.parametrize("language", list(READS))
+async def test_an_angry_sticker_gets_the_apology_too(
+    app_engine: tuple[Application, BotApiEngine], language: str  # type: ignore[type-arg]
+) -> None:
+    app, engine = app_engine
+    customer = Customer(app, engine, 806, language)
+    [reply] = await customer.send(engine.push_sticker(customer.user.id, emoji="😡"))
+    assert reply["text"].startswith(SORRY[language])
+    assert any(d.startswith("menu:advisor:") for _, d in customer.buttons(reply))
+    [happy] = await customer.send(engine.push_sticker(customer.user.id, emoji="😂"))
+    _says_what_it_reads(customer, happy, language, "sticker")
