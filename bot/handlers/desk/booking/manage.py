@@ -5,7 +5,9 @@ reminder's "I'll be there".
 looked up with that customer's id (bot.core.desk.booking.repo.owned), so nobody reaches another's booking.
 Rescheduling goes back to the day and time questions with the rest kept; the old place is given back only
 when the new one is taken. Cancelling asks a reason (buttons, or typed; "another reason" asks it typed).
-"↩️ Back" on the first question of either comes back here (bot.handlers.desk.booking.earlier.go_back).
+"↩️ Back" on the first question of either comes back here (bot.handlers.desk.booking.earlier.go_back). A second
+tap on the same button while its question waits for an answer (a double tap, or the list's button again) is answered
+with a short note, not with the question a second time.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from telegram.ext import ConversationHandler
 
 from bot.core.common.locale import Locale
 from bot.core.desk.booking.service import AppointmentView, describe
-from bot.handlers.common import keyboards
+from bot.core.desk.booking.slots import ASKED, next_step
+from bot.handlers.common import flows, keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.booking import advisors as appointments_desk
-from bot.handlers.desk.booking.steps import FEATURE, Answers, ask, booking_desk, keep, now_local, retry
+from bot.handlers.desk.booking.steps import FEATURE, Answers, answers_of, ask, booking_desk, keep, now_local, retry
+
+FIRST_QUESTION = {"resched": "day", "cancel": "reason"}  # what a move and a cancellation ask first
 
 
 def _list_markup(
@@ -68,11 +73,31 @@ async def _pressed(update: Update, context: CareContext) -> AppointmentView | No
     return await booking_desk(context).mine(update.effective_user.id, int(data.arg))
 
 
+def _waiting(update: Update, context: CareContext, key: str, appointment_id: int) -> bool:
+    """Whether the first question of this appointment's move ("resched") or cancellation ("cancel") is the one the
+    booking flow waits an answer to."""
+    answers = answers_of(context)
+    return (answers.get(key) == appointment_id and not answers.get(ASKED)
+            and next_step(answers) == FIRST_QUESTION[key] and flows.in_flow(update, context, "booking"))  # fmt: skip
+
+
+async def _asked_already(update: Update, context: CareContext, key: str, appointment_id: int) -> bool:
+    """A second tap while the question is waiting: a toast that it was asked above, and nothing sent."""
+    query = update.callback_query
+    if query is None or not _waiting(update, context, key, appointment_id):
+        return False
+    locale = await customer_locale(update, context)
+    await query.answer(context.services.messages.label(locale, "bk_asked_already"))
+    return True
+
+
 async def reschedule(update: Update, context: CareContext) -> object:
     """ "Reschedule" (from the list or the reminder): ask the day and time again, keeping the rest."""
     found = await _pressed(update, context)
     if found is None:
         await refuse_button(update, context)
+        return None
+    if await _asked_already(update, context, "resched", found.id):
         return None
     assert update.callback_query is not None
     await update.callback_query.answer()
@@ -89,6 +114,8 @@ async def ask_reason(update: Update, context: CareContext) -> object:
     found = await _pressed(update, context)
     if found is None:
         await refuse_button(update, context)
+        return None
+    if await _asked_already(update, context, "cancel", found.id):
         return None
     assert update.callback_query is not None
     await update.callback_query.answer()
