@@ -27,6 +27,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    MessageHandler,
     TypeHandler,
     filters,
 )
@@ -182,12 +183,15 @@ def taker(update: Update, context: CareContext) -> ConversationHandler | None:  
 
 
 async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
-    """Before the flows: a command (also a message edited into one, which PTB's CommandHandler takes too) or a
-    button that starts a conversation ends the customer's other ones. A shared contact or location does not:
-    "My car" takes a contact shared in the middle of a booking and the booking goes on."""
+    """Before the flows: a command (also a message edited into one, which PTB's CommandHandler takes too), a button
+    or typed words that start a conversation (「取消預約 #1」 starts the booking flow's cancellation) end the
+    customer's other ones. A shared contact or location does not: "My car" takes a contact shared in the middle of a
+    booking and the booking goes on."""
     chat, message = update.effective_chat, update.effective_message
-    is_command = message is not None and update.callback_query is None and (message.text or "").startswith("/")
-    if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
+    typed = (message.text or "") if message is not None and update.callback_query is None else ""
+    if chat is None or chat.type != "private":
+        return
+    if not (typed.startswith("/") or update.callback_query is not None or (typed and _typed_way_in(update, context))):
         return
     entering = taker(update, context)
     if entering is None or _active(entering, update):
@@ -195,6 +199,12 @@ async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
     for handler in conversations(context):
         if handler is not entering and _active(handler, update):
             handler._update_state(ConversationHandler.END, handler._get_key(update))
+
+
+def _typed_way_in(update: Update, context: CareContext) -> bool:
+    """Whether typed words (not a command) are a flow's way in: one of its entry points takes them."""
+    return any(isinstance(h, MessageHandler) and h.check_update(update)
+               for c in conversations(context) for h in c.entry_points)  # fmt: skip
 
 
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:
