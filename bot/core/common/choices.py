@@ -3,6 +3,8 @@ tapping it gets that button. Used by every flow whose questions have buttons (bo
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import TypeVar
 
@@ -42,3 +44,18 @@ def typed_choice(text: str, buttons: Iterable[tuple[str, Value]]) -> Value | Non
         found = [value for label, value in made if _in_words(typed, label)]
     distinct = list(dict.fromkeys(found))
     return distinct[0] if len(distinct) == 1 else None
+
+
+_NUMBERED = re.compile(r"^(?P<label>[^#]+?)\s*#\s*(?P<number>\d{1,9})\s*$")
+
+
+def typed_numbered(text: str, names: Iterable[tuple[str, Value]]) -> tuple[Value, int] | None:
+    """(value, N) of a numbered button typed: a name's words then "#N" (「取消預約 #1」 for the button
+    「❌ 取消預約 #1」, full-width 「＃１」 too). The words must be one of the names whole (in any case, spacing or
+    script): the number makes it an action on a record, so nothing looser is read as one. None otherwise."""
+    found = _NUMBERED.match(unicodedata.normalize("NFKC", text).strip())
+    if found is None:
+        return None
+    typed = bare(found["label"]).replace(" ", "")
+    values = list(dict.fromkeys(value for name, value in names if typed and bare(name).replace(" ", "") == typed))
+    return (values[0], int(found["number"])) if len(values) == 1 else None

@@ -28,21 +28,25 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    MessageHandler,
     TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
 from bot.core.common.locale import TYPED_LANGUAGE, Locale
+from bot.core.common.wordless import MEDIA_PLACEHOLDER
 from bot.core.faq.intents import HUMAN_REQUEST
 from bot.handlers.common.context import ASKING, FLOW_QUESTION, CareContext, conversations, remember_press
 
 PRIVATE = filters.ChatType.PRIVATE
 # What a flow takes as a typed answer: text in private, not a command, not "talk to a human"
 # (bot.handlers.desk.handoff.advisor: asking for a person leaves the flow, see `leave`), not a language's name alone
-# (「繁體中文」 typed at the /language picker: bot.handlers.front.language).
+# (「繁體中文」 typed at the /language picker: bot.handlers.front.language), not a media item's placeholder pasted as
+# text ("[Sticker]": answered as the media itself, bot.handlers.front.other).
 TYPED_ANSWER = (
     PRIVATE & filters.TEXT & ~filters.COMMAND & ~filters.Regex(HUMAN_REQUEST) & ~filters.Regex(TYPED_LANGUAGE)
+    & ~filters.Regex(MEDIA_PLACEHOLDER)
 )
 BARE_START = filters.Regex(r"^/start(@\w+)?\s*$")  # /start without a deep link's payload
 Handlers = Sequence[BaseHandler[Update, CareContext, Any]]
@@ -197,12 +201,15 @@ def taker(update: Update, context: CareContext) -> ConversationHandler | None:  
 
 
 async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
-    """Before the flows: a command (also a message edited into one, which PTB's CommandHandler takes too) or a
-    button that starts a conversation ends the customer's other ones. A shared contact or location does not:
-    "My car" takes a contact shared in the middle of a booking and the booking goes on."""
+    """Before the flows: a command (also a message edited into one, which PTB's CommandHandler takes too), a button
+    or typed words that start a conversation (「取消預約 #1」 starts the booking flow's cancellation) end the
+    customer's other ones. A shared contact or location does not: "My car" takes a contact shared in the middle of a
+    booking and the booking goes on."""
     chat, message = update.effective_chat, update.effective_message
-    is_command = message is not None and update.callback_query is None and (message.text or "").startswith("/")
-    if chat is None or chat.type != "private" or not (is_command or update.callback_query is not None):
+    typed = (message.text or "") if message is not None and update.callback_query is None else ""
+    if chat is None or chat.type != "private":
+        return
+    if not (typed.startswith("/") or update.callback_query is not None or (typed and _typed_way_in(update, context))):
         return
     entering = taker(update, context)
     if entering is None or _active(entering, update):
@@ -210,6 +217,12 @@ async def one_flow_at_a_time(update: Update, context: CareContext) -> None:
     for handler in conversations(context):
         if handler is not entering and _active(handler, update):
             handler._update_state(ConversationHandler.END, handler._get_key(update))
+
+
+def _typed_way_in(update: Update, context: CareContext) -> bool:
+    """Whether typed words (not a command) are a flow's way in: one of its entry points takes them."""
+    return any(isinstance(h, MessageHandler) and h.check_update(update)
+               for c in conversations(context) for h in c.entry_points)  # fmt: skip
 
 
 def handlers() -> dict[int, list[BaseHandler[Update, CareContext, None]]]:

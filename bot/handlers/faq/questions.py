@@ -7,11 +7,13 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CallbackQueryHandl
 
 from bot.core.common.locale import Locale
 from bot.core.common.text import fold
+from bot.core.common.wordless import emoji_mood, media_placeholder
 from bot.core.faq.intents import EMERGENCY_ENTRY, HUMAN_ENTRY, is_emergency
 from bot.handlers.common import flows, keyboards
 from bot.handlers.common.context import CareContext, callback_data, customer_locale, refuse_button, send
 from bot.handlers.desk.handoff import advisor
 from bot.handlers.desk.handoff import tickets as handoff
+from bot.handlers.front import other
 
 EMERGENCY_GROUP = -3  # before the flows (-2) and the handoff relays (-1): danger comes before anything else
 
@@ -44,8 +46,14 @@ async def question(update: Update, context: CareContext) -> None:
     user = update.effective_user
     assert message is not None and message.text is not None and user is not None
     text = message.text
+    if media_placeholder(text):  # "[Sticker]" pasted: the media's reply, not a "did you mean" nor a miss
+        await other.non_text(update, context)
+        return
     locale = await customer_locale(update, context, text)
     services = context.services
+    if mood := emoji_mood(text):  # 「😡😡😡」: an apology and a person, not "type your question"
+        await other.mood_reply(update, context, locale, mood)
+        return
     if not fold(text):
         await send(update, context, locale, "ask_hint", keyboards.main_menu(services, locale, user.id))
         return

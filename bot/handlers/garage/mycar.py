@@ -42,7 +42,7 @@ from bot.handlers.garage.steps import (
     UPDATE_ODOMETER,
     start_odometer_update,
 )
-from bot.handlers.garage.view import CONSENT, FEATURE, ask_consent, due_rules, show_garage, today
+from bot.handlers.garage.view import CONSENT, FEATURE, ask_consent, due_rules, notice_on_screen, show_garage, today
 
 __all__ = ["handlers", "open_garage", "start_odometer_update"]
 log = logging.getLogger(__name__)
@@ -97,7 +97,8 @@ async def _answer_notice(update: Update, context: CareContext, locale: Locale, a
 
 async def consent_typed(update: Update, context: CareContext) -> object:
     """Text while the privacy notice waits: a plain yes or no (「同意」, "I agree", 「不要」, or a button's label)
-    answers it; anything else (a question) leaves the notice unanswered and goes to the FAQ."""
+    answers it; anything else (a question), or anything once the customer moved on by pressing another button,
+    leaves the notice unanswered and goes to the FAQ."""
     message = update.effective_message
     assert message is not None and message.text is not None
     locale = await customer_locale(update, context, message.text)
@@ -105,7 +106,7 @@ async def consent_typed(update: Update, context: CareContext) -> object:
     buttons = [(label(loc, f"mycar_consent_{key}"), answer) for key, answer in (("yes", "agree"), ("no", "decline"))
                for loc in LOCALES]  # fmt: skip
     answer = typed_consent(message.text) or typed_choice(message.text, buttons)
-    if answer is None:
+    if answer is None or not notice_on_screen(context):
         await faq.question(update, context)
         return ConversationHandler.END
     return await _answer_notice(update, context, locale, answer)

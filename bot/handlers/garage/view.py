@@ -12,10 +12,12 @@ from bot.core.garage import cars as garage
 from bot.core.garage.cars import DueRules, Garage
 from bot.core.services import Services
 from bot.handlers.common import keyboards
-from bot.handlers.common.context import CareContext, send
+from bot.handlers.common.context import LAST_PRESS, CareContext, send
 
 FEATURE = "mycar"  # callback data: mycar:<action>[:<vehicle id>]
 CONSENT = "consent"  # the flow's state while the privacy notice waits for an answer (typed words: mycar.consent_typed)
+# user_data: the privacy notice's message id and the customer's last button press when it was sent (notice_on_screen)
+NOTICE = "consent_notice"
 
 
 def today(context: CareContext) -> date:
@@ -53,9 +55,22 @@ async def ask_consent(update: Update, context: CareContext, locale: Locale) -> s
     the state that waits for it, so "I agree" or 「不要」 typed instead of tapped is read as the button."""
     assert update.effective_user is not None
     buttons = [("mycar_consent_yes", FEATURE, "consent", ""), ("mycar_consent_no", FEATURE, "decline", "")]
-    await send(update, context, locale, "privacy_notice", keyboards.grid(context.services, locale,
-               update.effective_user.id, buttons, columns=2))  # fmt: skip
+    sent = await send(update, context, locale, "privacy_notice", keyboards.grid(context.services, locale,
+                      update.effective_user.id, buttons, columns=2))  # fmt: skip
+    if context.user_data is not None:
+        context.user_data[NOTICE] = [sent.message_id, context.user_data.get(LAST_PRESS)]
     return CONSENT
+
+
+def notice_on_screen(context: CareContext) -> bool:
+    """Whether the privacy notice is still what the customer answers: no button of another message was pressed
+    since it was sent (a plain menu button moves on: an "ok" typed after it is not consent)."""
+    notice = (context.user_data or {}).get(NOTICE)
+    if not isinstance(notice, list) or len(notice) != 2:
+        return True  # a notice sent before this was kept (a conversation persisted across an upgrade): as before
+    message_id, press_then = notice
+    press_now = (context.user_data or {}).get(LAST_PRESS)
+    return press_now == press_then or (isinstance(press_now, list) and press_now[:1] == [message_id])
 
 
 async def ask_phone(update: Update, context: CareContext, locale: Locale) -> None:

@@ -42,7 +42,8 @@ BOOKING_SAMPLES: dict[str, list[dict[str, object]]] = {
     + [{"a": {**_FULL, "service": s}, "others": [date(2026, 12, 1), date(2027, 1, 5)]} for s in _SERVICES],
     "booking_done": [{"a": {**a, "status": s}} for s in ("requested", "confirmed") for a in (_FULL, _MOVED)],
     "appointment_list": [{"items": []}, {"items": [_FULL, {**_FULL, "status": "confirmed", "plate": None}]},
-                         {"items": [_FULL], "car_gone": True}],
+                         {"items": [_FULL], "car_gone": True}, {"items": [_FULL], "missing": 7},
+                         {"items": [], "missing": 7}],
     "appointment_notice": [
         {"event": e, "a": _FULL} for e in ("confirmed", "reminder", "cancelled", "coming", "no_show")
     ],

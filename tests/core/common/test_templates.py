@@ -101,6 +101,7 @@ SAMPLES: dict[str, list[dict[str, object]]] = {
     ],
     "faq_answer": [{"answer": "<b>ok</b>"}],
     "non_text": [{"kind": k} for k in ("sticker", "photo", "voice", "location", "contact", "other")],
+    "mood_reply": [{"mood": "negative"}, {"mood": "neutral"}],
 }
 SAMPLES["flow_left"] = [
     {"flow": flow, "appointment": 12, "advisor": advisor, "menu": menu}

@@ -1,5 +1,6 @@
 """Wording rules over every text a user reads (templates with their samples, labels, FAQ answers and titles, the
-dealer's values): zh-Hans uses mainland wording, not Taiwan wording; English names 三包 in English."""
+dealer's values): zh-Hans uses mainland wording, not Taiwan wording; zh-Hant uses Taiwan/HK wording, not mainland
+wording; English names 三包 in English."""
 
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ def test_simplified_chinese_uses_mainland_wording(
 ) -> None:
     found = [where for where, text in simplified if taiwan in text]
     assert not found, f"zh-Hans says {taiwan} (mainland: {mainland}) in {found}"
+
+
+# Mainland wording as it slips into zh-Hant text → the Taiwan/HK word. A regulation's name in 《》 is quoted as the
+# source writes it (FACTS.md), so names in brackets are not checked.
+MAINLAND_ONLY = {"質量": "品質"}
+_QUOTED_NAME = re.compile(r"《[^《》]*》")
+
+
+@pytest.mark.parametrize(("mainland", "taiwan"), sorted(MAINLAND_ONLY.items()))
+def test_traditional_chinese_uses_taiwan_wording(mainland: str, taiwan: str) -> None:
+    found = [where for where, text in texts("zh-Hant") if mainland in _QUOTED_NAME.sub("", text)]
+    assert not found, f"zh-Hant says {mainland} (Taiwan/HK: {taiwan}) in {found}"
 
 
 # The regulation's Chinese terms: in English only as a gloss in brackets after the English name, as in

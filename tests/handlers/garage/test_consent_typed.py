@@ -1,5 +1,6 @@
 """The privacy notice before My car answered in words ("I agree", 「同意」, 「不要」) instead of its buttons, through
-the real Application; anything else typed there goes to the FAQ as before."""
+the real Application; anything else typed there goes to the FAQ as before, and so does a yes typed after the customer
+moved on by pressing another button."""
 
 from __future__ import annotations
 
@@ -59,3 +60,38 @@ async def test_a_question_at_the_notice_is_answered_and_consents_to_nothing(make
     await customer.say("ok")  # the notice is no longer waiting: an "ok" later is not consent
     row = await customer_row(customer.app, customer.user.id)
     assert row is not None and row.consent_at is None
+
+
+@pytest.mark.parametrize("language", list(LOCALES))
+@pytest.mark.parametrize("menu_item", ["ask", "language"])
+async def test_after_a_plain_menu_button_an_ok_is_not_consent(
+    make_customer: MakeCustomer, language: str, menu_item: str
+) -> None:
+    customer: Customer = make_customer(language)
+    [welcome] = await customer.say("/start")
+    await customer.say("/mycar")  # the notice
+    plain = next(d for _, d in customer.buttons(welcome) if d.startswith(f"menu:{menu_item}:"))
+    await customer.press_data(plain, welcome["message_id"])  # the customer moves on
+    okay = AGREE[language][2]  # 「可以」, "ok"
+    replies = await customer.say(okay)  # ordinary text: answered, but not as consent
+    assert replies and all(sent is None or "keyboard" not in sent for sent in markups(customer.engine, len(replies)))
+    row = await customer_row(customer.app, customer.user.id)
+    assert row is not None and row.consent_at is None
+    # the notice shown again is answered in words again
+    await customer.say("/mycar")
+    await customer.say(okay)
+    row = await customer_row(customer.app, customer.user.id)
+    assert row is not None and row.consent_at is not None
+
+
+@pytest.mark.parametrize("language", list(LOCALES))
+async def test_a_notice_opened_by_a_menu_button_still_takes_a_typed_yes(
+    make_customer: MakeCustomer, language: str
+) -> None:
+    customer: Customer = make_customer(language)
+    [welcome] = await customer.say("/start")
+    mycar = next(d for _, d in customer.buttons(welcome) if d.startswith("menu:mycar:"))
+    await customer.press_data(mycar, welcome["message_id"])  # the notice, opened from the menu
+    await customer.say(AGREE[language][0])
+    row = await customer_row(customer.app, customer.user.id)
+    assert row is not None and row.consent_at is not None

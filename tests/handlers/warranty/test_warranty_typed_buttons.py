@@ -67,3 +67,24 @@ async def test_text_that_names_no_button_gets_the_question_without_the_introduct
     [again] = await customer.say({"en": "family car", "zh-Hant": "私家車", "zh-Hans": "私家车"}[locale])
     assert REMINDER[locale] in again["text"] and not any(mark in again["text"] for mark in INTRO)
     assert len(again["text"]) < len(first["text"]) and len(customer.buttons(again)) == 2
+
+
+# "Another quality problem" in each locale's own wording: 品質 in Taiwan/HK, 质量 on the mainland.
+QUALITY = {"en": "quality problem", "zh-Hant": "其他品質問題", "zh-Hans": "其他质量问题"}
+
+
+async def test_the_quality_problem_button_speaks_the_locales_wording(customer: Customer, locale: str) -> None:
+    script: Script = SCRIPTS[locale]
+    await customer.say("/warranty")
+    await customer.press(script.labels["household"])
+    await customer.say(script.typed_date(ago(customer.app, 40)))
+    await customer.say(script.typed_km(2000))
+    labels = [label for label, _ in customer.buttons()]
+    assert any(QUALITY[locale] in label for label in labels), labels
+    assert not any("質量" in label for label in labels)
+    # a customer who writes the mainland word still names that button
+    repairs_question = text_of(await customer.say({"zh-Hant": "其他質量問題"}.get(locale, QUALITY[locale])))
+    assert REMINDER[locale] not in repairs_question
+    assert [label for label, _ in customer.buttons()][:1] == [
+        customer.app.bot_data["services"].messages.label(locale, "wty_repairs_0")
+    ]

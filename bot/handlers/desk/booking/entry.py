@@ -9,7 +9,7 @@ One persistent conversation state; the question asked follows from the answers k
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.core.common.locale import Locale
 from bot.handlers.common.context import CareContext, customer_locale, entered, refuse_button
@@ -66,6 +66,8 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
             CallbackQueryHandler(reminders.book, pattern=r"^rem:book:"),
             CallbackQueryHandler(appointments_manage.reschedule, pattern=rf"^{FEATURE}:resched:"),
             CallbackQueryHandler(appointments_manage.ask_reason, pattern=rf"^{FEATURE}:cancel:"),
+            MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+                           & appointments_manage.TypedAction(), appointments_manage.typed),  # 「取消預約 #1」
         ],
         states={
             ACTIVE: [
