@@ -19,6 +19,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,8 +39,27 @@ ROUNDS = 3
 CLONE = "__clone"
 
 
+def _disguise(text: str, copy: int) -> str:
+    """`text` with about half its words and Chinese characters swapped, the same way in every question of clone
+    `copy`: a clone is a topic of its own that shares some words with the others, as a bigger knowledge base's
+    topics do. (Clones with the very words of the original, only rotated, cannot be told apart: ten copies of one
+    class, on which the linear classifier's fit never converges, hours at 10x.)"""
+
+    def swapped(token: str) -> bool:
+        return zlib.crc32(f"{copy}:{token}".encode()) % 2 == 0
+
+    words = []
+    for word in text.split():
+        if word.isascii():
+            words.append(f"{word[:2]}{zlib.crc32(f'{copy}{word}'.encode()) % 9973}" if swapped(word) else word)
+        else:
+            words.append("".join(chr(0x4E00 + (ord(c) - 0x4E00 + 977 * copy) % 0x5000)
+                                 if "\u4e00" <= c <= "\u9fff" and swapped(c) else c for c in word))  # fmt: skip
+    return " ".join(words)
+
+
 def inflate(kb: KnowledgeBase, factor: int, dealer: object) -> KnowledgeBase:
-    """The knowledge base with every entry cloned `factor - 1` times, questions rotated to differ."""
+    """The knowledge base with every entry cloned `factor - 1` times, each clone's questions disguised."""
     entries = list(kb.entries)
     for copy in range(1, factor):
         for entry in kb.entries:
@@ -47,7 +67,7 @@ def inflate(kb: KnowledgeBase, factor: int, dealer: object) -> KnowledgeBase:
             data["id"] = f"{entry.id[:30]}{CLONE}{copy}"
             data["related"] = []
             for locale, questions in data["questions"].items():
-                data["questions"][locale] = [q[copy % len(q):] + " " + q[: copy % len(q)] for q in questions]
+                data["questions"][locale] = [_disguise(q, copy) for q in questions]
             entries.append(FaqEntry.model_validate(data))
     return KnowledgeBase(entries, dealer)  # type: ignore[arg-type]
 
