@@ -6,12 +6,13 @@ What the customer gets from CareBot (bot.core.faq.service.FaqService.ask: the em
 the learned matcher) against rapidfuzz `process.extractOne(question, all_raw_questions, scorer=WRatio)`, the
 entry of the best question taken as the answer. Both run on the development set (tests/data/faq_eval.yaml,
 tuned on) and the blind test set (tests/data/faq_blind.yaml, never seen while tuning), at the real
-knowledge-base size and with the knowledge base inflated tenfold (each entry cloned nine times with its
-questions rotated, so the index holds ten near-duplicates of everything; a hit on a clone counts for the entry
-it was cloned from, and the matcher is refitted on the inflated knowledge base). Also printed: the k-fold
+knowledge-base size and with the knowledge base inflated tenfold (each entry cloned nine times, each clone's
+questions with about half their words and Chinese characters swapped the same way throughout the clone: 720
+topics sharing some words, see `_disguise`; a hit on a clone counts for the entry it was cloned from, and the
+matcher is refitted on the inflated knowledge base). Also printed: the k-fold
 cross-validation over faq.yaml's own alternate questions, from the fit. With --cache DIR a model fitted earlier for
 exactly the same content (its key covers every question, matching.yaml, the model's version and scikit-learn's)
-is reused from DIR and a new fit is stored there: the tenfold fit takes minutes on a busy machine.
+is reused from DIR and a new fit is stored there: the tenfold fit takes about 20 CPU minutes.
 """
 
 from __future__ import annotations
