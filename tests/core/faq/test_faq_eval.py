@@ -2,8 +2,8 @@
 tests/data/faq_eval.yaml, the development set (tuned on), and tests/data/faq_blind.yaml, the blind test set
 (written without sight of faq.yaml, the development set or the matcher; committed once, never edited to fit).
 Each test fails when the matcher regresses below what it achieves today; issue 14's targets are asserted too:
-met on the development set, and on the blind set an expected failure (right entry first is 351 of 362, 96.96%, not 97%) that
-turns into an error once it passes (then make it a plain assert)."""
+met on the development set, and on the blind set an expected failure (right entry first is 351 of 362, 96.96%,
+not 97%) that turns into an error once it passes (then make it a plain assert)."""
 
 from __future__ import annotations
 
