@@ -74,6 +74,8 @@ async def test_a_campaign_cancelled_before_it_goes_closes_its_progress_message(d
     assert campaign.progress_message_id is not None
     listed = await private(desk, MARKETING_ID, "/campaigns")
     await press(desk, MARKETING_ID, listed[-1], "取消")
+    relisted = desk.engine.message(MARKETING_ID, listed[-1]["message_id"])  # the list as it is now: no Cancel left
+    assert relisted is not None and "已取消" in relisted["text"] and "取消 #" not in str(relisted.get("reply_markup"))
     for _ in range(2):
         await send_outbox(desk)
         await marketing.tick(services)
