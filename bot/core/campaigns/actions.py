@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from bot.core.campaigns import repo
+from bot.core.campaigns import delivery, repo
 from bot.core.campaigns import service as campaigns
 from bot.core.events.service import customer_id_of
 from bot.core.outbox import store as outbox
@@ -47,10 +47,16 @@ async def listing(services: Services, limit: int = 10) -> list[campaigns.Progres
 
 
 async def change(services: Services, campaign_id: int, action: str, now: dt.datetime) -> campaigns.Progress:
-    """Pause, resume or cancel; raises CampaignError with the reason."""
+    """Pause, resume or cancel; raises CampaignError with the reason. A cancelled campaign's progress message is
+    closed and its final report posted now: the delivery tick no longer looks at it, and the marketer's message
+    would otherwise say "scheduled" (or "sending") for good."""
     async with services.sessions.begin() as session:
         campaign = await campaigns.change(session, campaign_id, action, now)
-        return await campaigns.progress(session, campaign)
+        figures = await campaigns.progress(session, campaign)
+        session.expunge(campaign)
+    if campaign.status == "cancelled":
+        await delivery.report(services, campaign, now)
+    return figures
 
 
 async def current(services: Services, campaign_id: int) -> campaigns.Progress | None:

@@ -121,7 +121,7 @@ def _progress_text(services: Services, figures: Progress, now: dt.datetime, fina
     )  # fmt: skip
 
 
-async def _report(services: Services, campaign: Campaign, now: dt.datetime) -> int:
+async def report(services: Services, campaign: Campaign, now: dt.datetime) -> int:
     """Edit the progress message when due and changed; when the campaign is over, its last figures there and the
     final report once, as a new message."""
     if campaign.progress_chat_id is None:
@@ -190,5 +190,5 @@ async def tick(services: Services, now: dt.datetime) -> int:
                     campaign.status, campaign.finished_at = "done", now
             await session.flush()  # before the row leaves the session: an expunged change is never written
             session.expunge(campaign)
-        await _report(services, campaign, now)
+        await report(services, campaign, now)
     return added

@@ -245,6 +245,17 @@ def parse_when(text: str, tz: ZoneInfo, now: dt.datetime | None = None) -> dt.da
     return dt.datetime.combine(choice.day if choice else today, dt.time.fromisoformat(time), tzinfo=tz)
 
 
+def when_problem(when: dt.datetime, a: Answers, now: dt.datetime) -> str | None:
+    """Why a typed send time cannot be used: "when_past" (it has passed: sending at once instead would surprise
+    a marketer who mistyped a year or a month), "when_late" (an invitation after its new event has started)."""
+    if when < now - dt.timedelta(minutes=1):
+        return "when_past"
+    new = a.get("new_event")
+    if new and when >= dt.datetime.fromisoformat(new["starts"]):
+        return "when_late"
+    return None
+
+
 def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
     new = a.get("new_event")
     if not new:

@@ -5,9 +5,11 @@ Role marketing (admins too); replies in the dealer's default locale."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.campaigns import actions
@@ -81,6 +83,11 @@ async def campaign_button(update: Update, context: CareContext) -> None:
         return
     await query.answer()
     await _act(update, context, data.action, int(data.arg))
+    if data.action != "watch":  # the list as it is now: a campaign just cancelled no longer offers Cancel
+        items = await actions.listing(context.services)
+        text = context.services.messages.render(context.services.settings.default_locale, "campaign_list", items=items)
+        with contextlib.suppress(BadRequest):  # unchanged, or too old to edit: the reply above says what happened
+            await query.edit_message_text(text, reply_markup=_keyboard(context, member.telegram_user_id, items))
 
 
 def handlers() -> list[BaseHandler[Update, CareContext, None]]:

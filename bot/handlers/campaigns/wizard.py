@@ -311,6 +311,9 @@ async def typed(update: Update, context: CareContext) -> object:
         when = steps.parse_when(message.text, settings.tz, _now())
         if when is None:
             return await ask(update, context, message.text, "when")
+        problem = steps.when_problem(when, a, _now())
+        if problem is not None:
+            return await ask(update, context, message.text, problem)
         a["send_at"] = when.isoformat()
     else:
         return await ask(update, context, message.text)

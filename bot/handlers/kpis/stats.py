@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
@@ -26,6 +27,9 @@ async def stats_command(update: Update, context: CareContext) -> None:
     locale = await customer_locale(update, context)
     args = context.args or []
     days = min(int(args[0]), 366) if args and args[0].isdigit() and int(args[0]) > 0 else 30
+    if args and days == 30 and args[0] != "30":  # "/stats week", "/stats 7d": say so rather than answer for 30 days
+        typed = html.escape(" ".join(args)[:40])  # the reply is HTML: the staff member's words, escaped
+        await chat.send_message(services.messages.label(locale, "kpi_days_unread", typed=typed))
     now = dt.datetime.now(dt.UTC)
     end = now.astimezone(services.settings.tz).date()
     period = present.period(services, end - dt.timedelta(days=days - 1), end, None, now)

@@ -4,10 +4,12 @@ second copy of the report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.db.campaigns.models import Campaign
 from scheduler import marketing
@@ -53,3 +55,30 @@ async def test_the_final_report_is_sent_once_and_the_progress_message_is_closed(
     progress = desk.engine.message(MARKETING_ID, campaign.progress_message_id)
     assert progress is not None and "已完成" in progress["text"] and "尚餘：0" in progress["text"]
 
+
+
+async def test_a_campaign_cancelled_before_it_goes_closes_its_progress_message(desk: Desk) -> None:
+    """Cancelled from /campaigns while still scheduled: the progress message posted at confirm says "cancelled"
+    and the final report follows once (the delivery tick never looks at a cancelled campaign again)."""
+    services = services_of(desk)
+    Customer(desk.app, desk.engine, TOYOTA, "zh-hant")
+    await owner(services, TOYOTA, "Toyota")
+    asked = await private(desk, MARKETING_ID, "/campaign")
+    for label in ("群發", "下一步", "用範本", "保養月", "預約保養"):
+        asked = await press(desk, MARKETING_ID, asked[-1], label)
+    later = dt.datetime.now(services.settings.tz).date() + dt.timedelta(days=3)
+    asked = await private(desk, MARKETING_ID, f"{later.isoformat()} 10:00")
+    await press(desk, MARKETING_ID, asked[-1], "確認")
+    async with services.sessions() as session:
+        [campaign] = (await session.scalars(select(Campaign))).all()
+    assert campaign.progress_message_id is not None
+    listed = await private(desk, MARKETING_ID, "/campaigns")
+    await press(desk, MARKETING_ID, listed[-1], "取消")
+    relisted = desk.engine.message(MARKETING_ID, listed[-1]["message_id"])  # the list as it is now: no Cancel left
+    assert relisted is not None and "已取消" in relisted["text"] and "取消 #" not in str(relisted.get("reply_markup"))
+    for _ in range(2):
+        await send_outbox(desk)
+        await marketing.tick(services)
+    progress = desk.engine.message(MARKETING_ID, campaign.progress_message_id)
+    assert progress is not None and "已取消" in progress["text"] and "已排程" not in progress["text"]
+    assert len(report_calls(desk)) == 1

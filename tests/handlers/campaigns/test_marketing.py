@@ -305,3 +305,15 @@ async def test_the_wizard_goes_back_a_question_without_losing_the_rest(desk: Des
     a = desk.app.user_data[MARKETING_ID]["campaign_wizard"]
     assert a["new_event"]["branch"] != "futian"  # the branch picked after going back
     assert a["new_event"]["titles"]["en"] == "車主之夜" and not a.get("audience_done")
+
+
+async def test_stats_says_when_it_cannot_read_the_days(desk: Desk) -> None:
+    """"/stats week" or "/stats <b>7d" is not a number of days: the reader is told, then gets the default 30."""
+    typed = await private(desk, SUPERVISOR_ID, "/stats <b>7d")
+    assert "看不懂天數：<b>7d" in typed[0]["text"]  # shown as typed: escaped, not parsed as HTML
+    assert "/stats 7" in typed[0]["text"]
+    today = dt.datetime.now(services_of(desk).settings.tz).date()
+    since = today - dt.timedelta(days=29)
+    assert f"{since.year}年{since.month}月{since.day}日" in typed[1]["text"]  # then the last 30 days
+    plain = await private(desk, SUPERVISOR_ID, "/stats 7")
+    assert "看不懂" not in plain[0]["text"] and "photo" in plain[1]

@@ -26,7 +26,16 @@ from bot.core.desk.booking.repo import (
     SlotFull,
     TooManyBookings,
 )
-from bot.core.desk.booking.slots import MODES, SlotOffer, branch_by_id, open_days, places_left, slot_offers, too_early
+from bot.core.desk.booking.slots import (
+    MODES,
+    SlotOffer,
+    branch_by_id,
+    no_show_too_early,
+    open_days,
+    places_left,
+    slot_offers,
+    too_early,
+)
 from bot.core.garage import cars as garage
 from bot.core.garage import records
 from bot.core.outbox.store import OutboxItem, SentMessage, enqueue_many, message_payload, sent_under
@@ -52,11 +61,12 @@ class Unmoved(Exception):
 
 
 class TooEarly(Exception):
-    """An advisor's arrived / no-show / done pressed before the appointment's day; nothing was changed."""
+    """An advisor's arrived / no-show / done pressed before the appointment's day, or a no-show before its time
+    (`slot` then set); nothing was changed."""
 
-    def __init__(self, day: dt.date) -> None:
-        super().__init__(f"the appointment is on {day:%Y-%m-%d}")
-        self.day = day
+    def __init__(self, day: dt.date, slot: str | None = None) -> None:
+        super().__init__(f"the appointment is on {day:%Y-%m-%d}" + (f" at {slot}" if slot else ""))
+        self.day, self.slot = day, slot
 
 
 @dataclass(frozen=True)
@@ -190,15 +200,20 @@ class BookingDesk:
             return await appointment_repo.view(session, appointment_id)
 
     async def staff_action(
-        self, appointment_id: int, action: str, staff_id: int, staff_name: str, today: dt.date
-    ) -> tuple[AppointmentView | None, bool]:
+        self, appointment_id: int, action: str, staff_id: int, staff_name: str, today: dt.date,
+        now_local: dt.datetime | None = None,
+    ) -> tuple[AppointmentView | None, bool]:  # fmt: skip
         """An advisor's confirm / arrived / no-show / done; (the appointment after it or None when the status
         did not allow it, whether a visit was recorded). "done" records a completed visit for follow-ups.
-        TooEarly (nothing changed) for arrived / no-show / done before the appointment's day."""
+        TooEarly (nothing changed) for arrived / no-show / done before the appointment's day, and for a no-show
+        before its time (given `now_local`, dealer time)."""
         async with self.sessions.begin() as session:
             before = await appointment_repo.view(session, appointment_id)
             if before is not None and too_early(action, before.day, today):
                 raise TooEarly(before.day)
+            if before is not None and now_local is not None and no_show_too_early(action, before.day, before.slot,
+                                                                                   now_local):  # fmt: skip
+                raise TooEarly(before.day, before.slot)
             if await appointment_repo.staff_action(session, appointment_id, action, staff_id, today) is None:
                 return None, False
             found = await appointment_repo.view(session, appointment_id)

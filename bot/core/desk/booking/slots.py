@@ -147,6 +147,12 @@ def too_early(action: str, day: dt.date, today: dt.date) -> bool:
     return action in ON_THE_DAY and day > today
 
 
+def no_show_too_early(action: str, day: dt.date, slot: str, now_local: dt.datetime) -> bool:
+    """Whether a no-show is marked before the appointment's time has come (dealer time): the customer would be
+    told "we missed you" while still on the way, and the show rate would count it."""
+    return action == "noshow" and dt.datetime.combine(day, dt.time.fromisoformat(slot)) > now_local.replace(tzinfo=None)
+
+
 def open_days(branch: Branch, today: dt.date, booking_days: int) -> list[dt.date]:
     """Every day in the window the branch is open (the flow drops the ones without places left)."""
     first, last = window(today, booking_days)

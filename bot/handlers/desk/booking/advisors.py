@@ -6,9 +6,9 @@ booking as it is now, marked outdated, no buttons), so the desk has one live car
 Every press is checked with require_staff("advisor", in_group=True): an outsider, marketing staff or a
 customer with forged data is refused politely. The status change is one conditional UPDATE, so a second
 press (or a stale card) changes nothing. Arrived / no-show / done are refused before the appointment's day
-(dealer time). "confirm" and "no-show" tell the customer through the outbox (quiet hours respected); "done"
-records a completed visit, which the follow-ups pick up; on a maintenance booking it then asks the advisor for
-the odometer reading and the work done (bot.handlers.desk.booking.done).
+(dealer time), and a no-show before its time. "confirm" and "no-show" tell the customer through the outbox (quiet
+hours respected); "done" records a completed visit, which the follow-ups pick up; on a maintenance booking it then
+asks the advisor for the odometer reading and the work done (bot.handlers.desk.booking.done).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bot.handlers.desk.booking.steps import booking_desk, now_local
 from bot.handlers.desk.group import deliver_now, desk_button_data, desk_item, desk_keyboard, require_staff
 
 FEATURE = "appt"
+CLOCK = "booking_desk_clock"
 # Which buttons a card shows in each status.
 BUTTONS = {
     "requested": ("confirm", "arrived", "noshow"),
@@ -41,6 +42,12 @@ BUTTONS = {
 }
 # The advisors' actions the customer is told of, and the notice's event (appointment_notice.html.j2).
 TOLD = {"confirm": "confirmed", "noshow": "no_show"}
+
+
+def _now_local(context: CareContext) -> dt.datetime:
+    """Dealer time now; tests put a () -> datetime (dealer time) in bot_data[CLOCK] to press at a given hour."""
+    clock = context.application.bot_data.get(CLOCK)
+    return clock() if callable(clock) else now_local(context)
 
 
 def card_markup(context: CareContext | Any, found: AppointmentView) -> InlineKeyboardMarkup | None:
@@ -139,13 +146,14 @@ async def staff_pressed(update: Update, context: CareContext) -> None:
         or (update.effective_user.first_name if update.effective_user else "")
         or str(member.telegram_user_id)
     )
+    now = _now_local(context)
     try:
         found, visit = await booking_desk(context).staff_action(int(data.arg), data.action, member.telegram_user_id,
-                                                                name, now_local(context).date())  # fmt: skip
-    except TooEarly as early:  # the card keeps its buttons: they work from the appointment's day
-        day = early.day
-        await query.answer(services.messages.label(locale, "appt_too_early", month=day.month, day=day.day,
-                                                   mon=f"{day:%b}"), show_alert=True)  # fmt: skip
+                                                                name, now.date(), now)  # fmt: skip
+    except TooEarly as early:  # the card keeps its buttons: they work from the appointment's day (no-show: time)
+        day, key = early.day, "appt_noshow_too_early" if early.slot else "appt_too_early"
+        await query.answer(services.messages.label(locale, key, month=day.month, day=day.day, mon=f"{day:%b}",
+                                                   time=early.slot), show_alert=True)  # fmt: skip
         return
     if found is None:
         await query.answer(services.messages.label(locale, "appt_not_now"), show_alert=True)

@@ -219,6 +219,10 @@ async def transfer_to(
     services = context.services
     async with services.sessions.begin() as session:
         chosen = await staff_repo.get(session, int(target)) if target.isdigit() else None
+        if chosen is not None and chosen.telegram_user_id == ticket.claimed_by:  # a double tap, or a stale list
+            assert update.callback_query is not None
+            label = services.messages.label(services.settings.default_locale, "ho_already_theirs", name=chosen.label)
+            return await update.callback_query.answer(label, show_alert=True)
         if chosen is None or not chosen.can("advisor") or not chosen.on_duty:
             chosen = None
         elif not await ticket_repo.transfer(session, ticket.id, member.telegram_user_id, chosen.telegram_user_id,
@@ -228,6 +232,8 @@ async def transfer_to(
         return await _alert(update, context, "ho_expired")
     assert update.callback_query is not None
     await update.callback_query.answer()
+    with contextlib.suppress(BadRequest):  # the pick list is used: a double tap or a stale list moves nothing
+        await update.callback_query.edit_message_reply_markup(None)
     by = await staff_name(context, member, update.effective_user)
     await _announce_owner(context, ticket.id, chosen.label, "transferred", by=by)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -16,6 +17,7 @@ from bot.core.desk.booking.slots import (
     day_problem,
     in_part,
     next_step,
+    no_show_too_early,
     open_days,
     places_left,
     slot_offers,
@@ -26,6 +28,7 @@ from bot.core.desk.booking.slots import (
 DEALER = Dealer.load(ROOT / "knowledge" / "dealer.yaml")
 FUTIAN, NANSHAN = DEALER.branches
 TODAY = dt.date(2026, 11, 28)  # a Saturday
+SHENZHEN = ZoneInfo("Asia/Shanghai")
 WINDOW_END = TODAY + dt.timedelta(days=14)
 
 
@@ -216,3 +219,17 @@ def test_capacity_defaults_when_a_branch_has_none(tmp_path: Path) -> None:
 )  # fmt: skip
 def test_typed_times(text: str, expected: str | None) -> None:
     assert read_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "now", "early"),
+    [
+        ("noshow", dt.datetime(2026, 11, 28, 8, 29), True),  # the day, before its 08:30: maybe on the way
+        ("noshow", dt.datetime(2026, 11, 28, 8, 30), False),
+        ("noshow", dt.datetime(2026, 11, 29, 7, 0), False),  # marked the next morning
+        ("arrived", dt.datetime(2026, 11, 28, 7, 0), False),  # early arrivals are welcome
+        ("done", dt.datetime(2026, 11, 28, 8, 0), False),
+    ],
+)
+def test_a_no_show_waits_for_the_appointments_time(action: str, now: dt.datetime, early: bool) -> None:
+    assert no_show_too_early(action, dt.date(2026, 11, 28), "08:30", now.replace(tzinfo=SHENZHEN)) is early

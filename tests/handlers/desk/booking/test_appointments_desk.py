@@ -21,6 +21,7 @@ from bot.db.desk.booking.models import Appointment, SlotUsage
 from bot.db.garage.models import Customer as CustomerRow
 from bot.db.garage.models import ServiceVisit, Vehicle
 from bot.db.outbox.models import Outbox
+from bot.handlers.desk.booking.advisors import CLOCK
 from scheduler.desk import tasks
 from tests.botapi.engine import BotApiEngine
 from tests.handlers.desk.booking.test_appointments import labels, next_week, services_of, slot_labels, stored
@@ -360,6 +361,15 @@ async def test_arrival_no_show_and_done_wait_for_the_day_and_a_no_show_is_told_t
         kinds = [n.payload["text"] for n in (await session.execute(told)).scalars()]
     assert len(kinds) == 1 and "is confirmed" in kinds[0]  # nothing told for the refused presses
     await bring_forward_to_today(services)
+    today = dt.datetime.now(services.settings.tz).date()
+    app.bot_data[CLOCK] = lambda: dt.datetime.combine(today, dt.time(8, 29), tzinfo=services.settings.tz)
+    await desk.advisor.press("未到店")  # the day, but a minute before its 08:30: the customer may be on the way
+    popup = last_popup(engine)
+    assert popup.get("show_alert") is True and "08:30" in popup.get("text", "") and "時間還沒到" in popup["text"]
+    assert [a.status for a in await stored(services)] == ["confirmed"]
+    async with services.sessions() as session:
+        assert len(list((await session.execute(select(Outbox).where(Outbox.chat_id == USER))).scalars())) == 1
+    app.bot_data[CLOCK] = lambda: dt.datetime.combine(today, dt.time(8, 31), tzinfo=services.settings.tz)
     await desk.advisor.press("未到店")
     assert [a.status for a in await stored(services)] == ["no_show"]
     async with services.sessions() as session:

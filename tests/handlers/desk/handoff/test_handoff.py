@@ -16,7 +16,7 @@ from bot.db.desk.handoff.models import Ticket, TicketEvent
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.handlers.desk.handoff.advisors import CLOCK
 from tests.botapi.recording import process
-from tests.handlers.desk_harness import ADVISOR2_ID, ADVISOR_ID, GROUP_ID, Desk, build_desk
+from tests.handlers.desk_harness import ADVISOR2_ID, ADVISOR_ID, GROUP_ID, Desk, build_desk, last_with_buttons
 from tests.handlers.harness import Customer
 
 # Thursday 2026-11-26 10:00 in Shenzhen: the branches are open.
@@ -346,3 +346,27 @@ async def test_an_advisors_answer_after_none_of_these_is_recorded_for_review(des
         [pair] = (await session.scalars(select(FaqLearned))).all()
     found = (pair.question, pair.entry_id, pair.source, pair.lang, pair.count)
     assert found == ("換車還是修車", "", "advisor", "zh-Hant", 1)
+
+
+async def test_a_transfer_pick_tapped_twice_moves_and_tells_the_customer_once(desk: Desk, customer: Customer) -> None:
+    """The pick list loses its buttons once used; its data replayed (a double tap before the edit arrives, or a
+    stale list) to the advisor who already has the ticket changes nothing and tells nobody."""
+    await open_by_menu(customer)
+    [ticket] = await tickets(desk)
+    await desk.advisor.press("轉交")
+    picks = last_with_buttons(desk.engine, GROUP_ID)
+    bo = next(str(b["callback_data"]) for row in picks["reply_markup"]["inline_keyboard"] for b in row
+              if "Bo" in b["text"])  # fmt: skip
+    customer._new()
+    await desk.advisor.press("Bo", message=picks)
+    notes = len(desk.group_messages(ticket.topic_id))
+    assert len(customer._new()) == 1  # "Bo is looking after you"
+    [edited] = [c.params for c in desk.engine.calls("editMessageReplyMarkup")
+                if c.params.get("message_id") == picks["message_id"]]  # fmt: skip
+    assert not edited.get("reply_markup", {}).get("inline_keyboard")  # the used list has no buttons left
+    await desk.advisor.press_data(bo, picks["message_id"])  # the second tap
+    assert customer._new() == [] and len(desk.group_messages(ticket.topic_id)) == notes
+    answer = desk.engine.calls("answerCallbackQuery")[-1].params
+    assert answer.get("show_alert") and "Bo" in answer["text"] and "處理中" in answer["text"]
+    transfers = [k for _, k in await events(desk, ticket.id) if k == "transferred"]
+    assert transfers == ["transferred"]
