@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import bot.db.schema  # noqa: F401  (every feature's tables registered before the first flush)
+from bot.db.common.sqlite_driver import OneHopDbapi
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -21,6 +22,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.get_driver_name() == "aiosqlite":  # one hand-over to aiosqlite's thread per statement
+            kwargs.setdefault("module", OneHopDbapi())
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
