@@ -3,6 +3,7 @@ aiosqlite adapter, in fewer trips to aiosqlite's thread."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -10,12 +11,12 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db.common.sqlite_driver import OneHopConnection
-from bot.db.engine import create_engine
+from bot.db.engine import SQLITE_CONNECTIONS, create_engine
 
 
 @pytest.fixture
@@ -93,3 +94,20 @@ async def test_a_read_is_one_hand_over_and_a_write_two(engine: AsyncEngine, hops
     async with engine.begin() as connection:
         await connection.execute(text("INSERT INTO item (name, n) VALUES ('a', 1)"))
     assert hops == {"_execute": 1, "commit": 1}
+
+
+async def test_a_sqlite_file_is_served_by_five_connections_whatever_the_load(engine: AsyncEngine) -> None:
+    """bot.db.engine: more concurrent users than connections wait for one instead of opening more."""
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda connection, _record: opened.append(connection))
+
+    async def user(n: int) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO item (name, n) VALUES (:name, :n)"), {"name": f"u{n}", "n": n})
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(*(user(n) for n in range(40)))
+    async with engine.connect() as connection:
+        count = (await connection.execute(text("SELECT count(*) FROM item"))).scalar_one()
+    assert count == 40
+    assert 1 <= len(opened) <= SQLITE_CONNECTIONS == 5
