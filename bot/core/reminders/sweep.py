@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager, suppress
@@ -41,6 +40,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.common.frozen import frozen_meanwhile
 from bot.core.garage.due import DUE_KINDS, DueItem, due_items
 from bot.core.garage.schedule import ServicePlan
 from bot.core.outbox import store as outbox
@@ -349,9 +349,7 @@ def _older_objects_frozen() -> Iterator[None]:
     every few thousand reminders, and each one walked the whole process (the services, the knowledge base,
     every imported module: about 385,000 objects, some 200 ms of CPU each; a quarter of the first sweep's CPU
     at 100,000 cars, measured). gc.freeze() sets them aside until the sweep ends; nothing is freed later than it
-    would be except cyclic garbage among them, collected at the first full collection after."""
-    gc.freeze()
-    try:
+    would be except cyclic garbage among them, collected at the first full collection after (the bot's own
+    start-up freeze is kept: bot.core.common.frozen)."""
+    with frozen_meanwhile():
         yield
-    finally:
-        gc.unfreeze()

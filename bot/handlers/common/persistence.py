@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, BasePersistence, PersistenceInput
 
+from bot.core.common import frozen
 from bot.core.common.conversations import ConversationStore
 
 if TYPE_CHECKING:  # PTB names these types only in a private module
@@ -124,7 +125,21 @@ class SqlPersistence(BasePersistence[UserData, UserData, UserData]):
 
 class WriteThroughApplication(Application):  # type: ignore[type-arg]
     """An Application that hands each update's changes to the persistence as soon as the update is handled, and
-    writes what the services buffer (customers' last-seen times) when it shuts down."""
+    writes what the services buffer (customers' last-seen times) when it shuts down. While it runs, what it
+    loaded before (services, knowledge, handlers, conversation state) is kept out of the garbage collector's
+    full collections (bot.core.common.frozen)."""
+
+    async def start(self) -> None:
+        """Start as PTB does; everything is loaded by now (`run` and the benchmarks start after initialize)."""
+        await super().start()
+        frozen.freeze_after_start_up()
+
+    async def stop(self) -> None:
+        """Stop as PTB does, and give the frozen objects back to the collector."""
+        try:
+            await super().stop()
+        finally:
+            frozen.thaw()
 
     async def process_update(self, update: object) -> None:
         """Handle the update, then persist what it changed (conversation states, the customer's data)."""

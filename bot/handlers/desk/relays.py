@@ -4,9 +4,10 @@ handler of a group, so each direction is one handler that tries the features in 
 A customer's private message that a person at the desk is waiting for goes to them, not to the FAQ: an open
 handoff ticket's topic first (bot.handlers.desk.handoff.tickets), else the alert of the customer's open roadside
 request (bot.handlers.desk.roadside.relay). Each stops the update when it relayed it; otherwise the update goes on
-to the flows, the commands and the FAQ. A flow takes its own answers first; the text it cannot use at a question
-that wants a button goes to the advisor from the flow (tickets.pass_on), and asking for a person ends the flow (the
-rules are in bot.handlers.desk.handoff.tickets).
+to the flows, the commands and the FAQ. One query first asks whether either is open (bot.core.desk.waiting):
+nearly always neither, and then neither relay is tried. A flow takes its own answers first; the text it cannot use
+at a question that wants a button goes to the advisor from the flow (tickets.pass_on), and asking for a person ends
+the flow (the rules are in bot.handlers.desk.handoff.tickets).
 
 An advisor's message in the advisors' group goes back the same way (bot.handlers.desk.group.copy_to_customer): a
 message in a ticket's topic to that ticket's customer, a reply in General to a roadside request's alert (or to a
@@ -18,6 +19,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
+from bot.core.desk.waiting import desk_waits
 from bot.handlers.common.context import CareContext
 from bot.handlers.desk.handoff import tickets as handoff
 from bot.handlers.desk.roadside import relay as roadside
@@ -25,8 +27,14 @@ from bot.handlers.desk.roadside import relay as roadside
 
 async def relay_customer(update: Update, context: CareContext) -> None:
     """The customer's message to the advisor they are talking to, or to those handling their roadside request."""
-    await handoff.relay_customer(update, context)  # raises ApplicationHandlerStop when it relayed the message
-    await roadside.relay_customer(update, context)
+    user, services = update.effective_user, context.services
+    if update.effective_message is None or user is None or services.settings.advisor_group_id is None:
+        return  # no desk: neither relay has anywhere to post
+    waits = await desk_waits(services.sessions, user.id)
+    if waits.ticket:
+        await handoff.relay_customer(update, context)  # raises ApplicationHandlerStop when it relayed the message
+    if waits.roadside:
+        await roadside.relay_customer(update, context)
 
 
 async def relay_staff(update: Update, context: CareContext) -> None:

@@ -4,6 +4,7 @@ restarts."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,19 @@ async def test_a_customer_half_way_through_continues_after_a_restart(
     async with second:
         result = await _finish(customer)
     assert "Art. 23" in result and "brake failure on day 40" in result
+
+
+async def test_what_the_started_application_loaded_is_frozen_until_it_stops(
+    app_engine: tuple[Application, BotApiEngine],  # type: ignore[type-arg]
+) -> None:
+    """bot.core.common.frozen: full collections skip what was loaded before the bot took updates, and a stopped
+    application gives it back to the collector; the bot answers the same meanwhile."""
+    app, engine = app_engine
+    await app.start()
+    try:
+        assert gc.get_freeze_count() > 0
+        replies = await Customer(app, engine, 812, "en").say("/start")
+        assert replies
+    finally:
+        await app.stop()
+    assert gc.get_freeze_count() == 0
