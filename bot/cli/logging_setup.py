@@ -65,6 +65,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _BootstrapFailureInOneLine(logging.Filter):
+    """python-telegram-bot logs a failed start (an unreachable Bot API, a refused token) with its whole traceback
+    before raising it; `run` then says what is wrong in one line and exits with code 2. The record keeps its
+    message, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.getMessage().startswith("Network Retry Loop (Bootstrap"):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure(
     level: str = "INFO", secrets: list[str] | None = None, file: Path | None = None, json_lines: bool = False
 ) -> None:
@@ -85,3 +96,4 @@ def configure(
     # httpx logs every request URL, and the URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin at every start
+    handler.addFilter(_BootstrapFailureInOneLine())

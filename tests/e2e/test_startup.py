@@ -94,6 +94,21 @@ def test_an_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert "hunter2" not in result.stderr
 
 
+def test_an_unreachable_bot_api_is_said_in_one_line_without_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "TELEGRAM_TOKEN": "42:never-used", "TELEGRAM_BASE_URL": f"http://127.0.0.1:{port}/bot",
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", "LOG_LEVEL": "INFO"}
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"Cannot reach the Bot API at http://127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr, result.stderr  # python-telegram-bot's own log of it: one line too
+
+
 @pytest.fixture
 def fresh_pg_url() -> str:
     """An empty PostgreSQL schema (not migrated): what a new deployment's replicas start on."""
