@@ -3,7 +3,9 @@
 The answers live in user_data["campaign_wizard"] (persisted); the question asked follows from them
 (bot.core.campaigns.wizard.stage). Buttons are `cmpw:<action>[:<arg>]`, signed for the marketer. The preview is
 the message exactly as customers will get it, in each locale, with its buttons; "confirm" creates the event (if
-a new one was described) and the campaign in one transaction and posts the live progress message.
+a new one was described) and the campaign in one transaction and posts the live progress message. A wizard's
+button pressed after it ended (Confirm again, minutes later) is answered in staff words (`ended`), not with the
+customers' "this button has expired" popup.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from bot.core.campaigns import actions, delivery
 from bot.core.campaigns import service as campaigns
 from bot.core.campaigns import wizard as steps
 from bot.core.campaigns.message import payload
+from bot.core.common.callbacks import CallbackData
 from bot.core.common.locale import DEFAULT_LOCALE, LOCALES
 from bot.core.events import actions as event_actions
 from bot.core.events import service as events
 from bot.core.events.view import EventView, view
-from bot.handlers.common.context import CareContext, callback_data
+from bot.handlers.common.context import CareContext, callback_data, double_tap
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow
 from bot.handlers.desk.group import require_staff
 
 FEATURE, KEY, ACTIVE = "cmpw", "campaign_wizard", "campaign_wizard"
+CREATED = "campaign_wizard_created"  # user_data: the id of the campaign the marketer's last wizard created
 
 
 def _answers(context: CareContext) -> steps.Answers:
@@ -212,6 +216,8 @@ async def _confirm(update: Update, context: CareContext, a: steps.Answers) -> ob
         _keep(context, {k: v for k, v in a.items() if k not in ("new_event", "send_at")})
         return await ask(update, context, str(exc))
     _keep(context, None)
+    assert context.user_data is not None
+    context.user_data[CREATED] = campaign_id
     locale = settings.default_locale
     await chat.send_message(services.messages.render(locale, "campaign_wizard", step="created", id=campaign_id))
     figures = await actions.current(services, campaign_id)
@@ -229,8 +235,7 @@ async def chosen(update: Update, context: CareContext) -> object:
     assert query is not None
     a = _answers(context)
     if data is None or data.feature != FEATURE or (not a and data.action != "x"):
-        await query.answer(context.services.messages.label(context.services.settings.default_locale,
-                                                           "button_expired"), show_alert=True)  # fmt: skip
+        await query.answer(await _ended_text(context, data), show_alert=True)
         return ACTIVE if a else ConversationHandler.END
     await query.answer()
     action, arg, services = data.action, data.arg, context.services
@@ -284,6 +289,28 @@ async def chosen(update: Update, context: CareContext) -> object:
     return await ask(update, context)
 
 
+async def ended(update: Update, context: CareContext) -> None:
+    """A wizard button after the wizard ended: the campaign it created when it is Confirm again, else that the
+    wizard is over; a double tap is answered silently (the first press did the work)."""
+    query = update.callback_query
+    assert query is not None
+    if double_tap(update, context):
+        await query.answer()
+        return
+    await query.answer(await _ended_text(context, callback_data(update, context)), show_alert=True)
+
+
+async def _ended_text(context: CareContext, data: CallbackData | None) -> str:
+    services, locale = context.services, context.services.settings.default_locale
+    created = (context.user_data or {}).get(CREATED)
+    if data is not None and data.action == "ok" and created is not None:
+        figures = await actions.current(services, int(created))
+        if figures is not None:
+            status = services.messages.label(locale, f"cmpw_status_{figures.status}")
+            return services.messages.label(locale, "cmpw_created", id=figures.id, status=status)
+    return services.messages.label(locale, "cmpw_expired")
+
+
 async def typed(update: Update, context: CareContext) -> object:
     """A typed answer: a new event's line or its title in another locale, a message text, or a date and time."""
     a, message, settings = _answers(context), update.effective_message, context.services.settings
@@ -335,4 +362,4 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         entry_points=[CommandHandler("campaign", begin, filters=PRIVATE)],
         states={ACTIVE: [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:"), MessageHandler(TYPED_ANSWER, typed)]},
         fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
-    )]  # fmt: skip
+    ), CallbackQueryHandler(ended, pattern=rf"^{FEATURE}:")]  # fmt: skip
