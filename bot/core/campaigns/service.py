@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.campaigns import repo
 from bot.core.campaigns.message import BUTTON_KINDS
 from bot.core.campaigns.segments import Audience, AudienceError
-from bot.core.common.locale import DEFAULT_LOCALE, LOCALES
+from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 from bot.core.common.quiet_hours import QuietHours
 from bot.db.campaigns.models import CAMPAIGN_KINDS, Campaign
 from bot.db.events.models import Event
@@ -46,8 +46,9 @@ class Draft:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def validate(draft: Draft) -> None:
-    """Raise CampaignError naming the first field that is wrong."""
+def validate(draft: Draft, default_locale: Locale = DEFAULT_LOCALE) -> None:
+    """Raise CampaignError naming the first field that is wrong; `default_locale`: the dealer's
+    (settings.default_locale), whose text is required."""
     if not draft.name.strip():
         raise CampaignError("name", "must not be empty")
     if draft.kind not in CAMPAIGN_KINDS:
@@ -57,8 +58,8 @@ def validate(draft: Draft) -> None:
     unknown = sorted(set(draft.texts) - set(LOCALES))
     if unknown:
         raise CampaignError("texts", f"unknown locale {unknown[0]!r}; expected {', '.join(LOCALES)}")
-    if not (draft.texts.get(DEFAULT_LOCALE) or "").strip():
-        raise CampaignError("texts", f"the default locale {DEFAULT_LOCALE} needs a text (others fall back to it)")
+    if not (draft.texts.get(default_locale) or "").strip():
+        raise CampaignError("texts", f"the default locale {default_locale} needs a text (others fall back to it)")
     for locale, text in draft.texts.items():
         if len(text) > MAX_TEXT:
             raise CampaignError("texts", f"{locale}: {len(text)} characters, at most {MAX_TEXT}")
@@ -90,10 +91,10 @@ def send_time(
 
 async def create(
     session: AsyncSession, draft: Draft, quiet: QuietHours, now: dt.datetime, invite_days: int,
-    created_by: int | None = None,
+    created_by: int | None = None, default_locale: Locale = DEFAULT_LOCALE,
 ) -> Campaign:  # fmt: skip
     """Validate and store a scheduled campaign; nothing is stored when anything is wrong."""
-    validate(draft)
+    validate(draft, default_locale)
     event = None
     if draft.event_id is not None:
         event = await session.get(Event, draft.event_id)

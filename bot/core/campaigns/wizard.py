@@ -6,12 +6,12 @@ the event (when a new one was described) and the campaign are created in one tra
 
 Stages: kind → event (pick one, or describe a new one: "title / 20 Dec 09:00-17:00 / 30 / place", the title
 in the dealer's default locale; then the title in each other locale, typed or "same as" the first: `title:<locale>`;
-then its branch) → audience (filters toggled, the count shown) → a text per locale (the default locale's is
-required; the others may fall back to it), typed or every locale's at once from a ready template (READY:
-"ready" stage) → button (broadcasts: none or "book a service"; invitations get RSVP buttons) →
-when (now; for an invitation also "invite_days before the event", the seed's rule; or a typed date and time;
-moved out of quiet hours) → confirm (with a test send to oneself). Every question after the first has a back
-button: `back(answers)` takes away the answer that led to it.
+then its branch) → audience (filters toggled, the count shown) → a text per locale (the dealer's default
+locale's, settings.default_locale, asked first and required; the others may fall back to it: `draft` copies it
+into them), typed or every locale's at once from a ready template (READY: "ready" stage) → button (broadcasts:
+none or "book a service"; invitations get RSVP buttons) → when (now; for an invitation also "invite_days before
+the event", the seed's rule; or a typed date and time; moved out of quiet hours) → confirm (with a test send to
+oneself). Every question after the first has a back button: `back(answers)` takes away the answer that led to it.
 """
 
 from __future__ import annotations
@@ -57,7 +57,13 @@ class EventLineError(ValueError):
         super().__init__(reason)
         self.reason = reason
 
-def stage(a: Answers) -> str:
+def text_locales(default: Locale = DEFAULT_LOCALE) -> list[Locale]:
+    """The locales a message text is asked in, in order: the dealer's default first (required), then the others."""
+    return [default, *(locale for locale in LOCALES if locale != default)]
+
+
+def stage(a: Answers, default: Locale = DEFAULT_LOCALE) -> str:
+    """The question the answers lead to; `default`: the dealer's locale (settings.default_locale)."""
     if "kind" not in a:
         return "kind"
     if a["kind"] == "event" and "event_id" not in a and "new_event" not in a:
@@ -71,7 +77,7 @@ def stage(a: Answers) -> str:
         return "audience"
     if a.get("picking"):
         return "ready"
-    for locale in LOCALES:
+    for locale in text_locales(default):
         if locale not in a.get("texts", {}) and locale not in a.get("skipped", []):
             return f"text:{locale}"
     if a["kind"] == "broadcast" and "button" not in a:
@@ -81,10 +87,10 @@ def stage(a: Answers) -> str:
     return "confirm"
 
 
-def back(a: Answers) -> Answers:
+def back(a: Answers, default: Locale = DEFAULT_LOCALE) -> Answers:
     """The answers one question earlier: the answer that led to today's question taken away (the kind question
     is the first: nothing before it)."""
-    step, a = stage(a), dict(a)
+    step, a = stage(a, default), dict(a)
     if step == "event":
         a.pop("kind", None)
     elif step.startswith("title:") or step == "event_branch":
@@ -103,22 +109,23 @@ def back(a: Answers) -> Answers:
         else:
             a.pop("kind", None)
     elif step == "ready" or step.startswith("text:"):
-        a = _text_back(a) if step.startswith("text:") else {k: v for k, v in a.items() if k != "picking"}
+        a = _text_back(a, default) if step.startswith("text:") else {k: v for k, v in a.items() if k != "picking"}
     elif step == "button":
-        a = _text_back(a)
+        a = _text_back(a, default)
     elif step == "when":
-        a = {k: v for k, v in a.items() if k != "button"} if a.get("kind") == "broadcast" else _text_back(a)
+        a = {k: v for k, v in a.items() if k != "button"} if a.get("kind") == "broadcast" else _text_back(a, default)
     elif step == "confirm":
         a.pop("send_at", None)
     return a
 
 
-def _text_back(a: Answers) -> Answers:
+def _text_back(a: Answers, default: Locale) -> Answers:
     """Back over the message texts: a ready template's back to the template list; a typed or skipped locale's
     back to that locale; before the first text, back to the audience."""
     if a.get("ready"):
         return {**{k: v for k, v in a.items() if k not in ("texts", "ready")}, "picking": True}
-    done = [locale for locale in LOCALES if locale in a.get("texts", {}) or locale in a.get("skipped", [])]
+    answered = {*a.get("texts", {}), *a.get("skipped", [])}
+    done = [locale for locale in text_locales(default) if locale in answered]
     if not done:
         return {**a, "audience_done": False}
     last = done[-1]
@@ -266,12 +273,16 @@ def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
                       ends_at=ends, capacity=new["capacity"], invite_days=invite_days)  # fmt: skip
 
 
-def draft(a: Answers, event_id: int | None = None) -> Draft:
-    """The campaign the answers describe (`event_id` of the event just created, for a new one)."""
-    kind = a["kind"]
-    name = (a.get("texts", {}).get(LOCALES[0]) or "campaign").strip().splitlines()[0][:60]
+def draft(a: Answers, event_id: int | None = None, default: Locale = DEFAULT_LOCALE) -> Draft:
+    """The campaign the answers describe (`event_id` of the event just created, for a new one). A locale whose
+    text was skipped gets the dealer's default locale's (`default`): delivery's own fallback is the core's
+    DEFAULT_LOCALE, which need not be the dealer's."""
+    kind, texts = a["kind"], dict(a.get("texts", {}))
+    if (texts.get(default) or "").strip():
+        texts = {locale: texts.get(locale) or texts[default] for locale in LOCALES}
+    name = (texts.get(default) or "campaign").strip().splitlines()[0][:60]
     button = {"kind": "rsvp"} if kind == "event" else ({"kind": "book"} if a.get("button") == "book" else None)
     send_at = a.get("send_at")
-    return Draft(name=name, kind=kind, audience=Audience.from_json(a.get("audience")), texts=dict(a.get("texts", {})),
+    return Draft(name=name, kind=kind, audience=Audience.from_json(a.get("audience")), texts=texts,
                  button=button, event_id=event_id if event_id is not None else a.get("event_id"),
                  send_at=None if send_at in (None, "rule") else dt.datetime.fromisoformat(send_at))  # fmt: skip

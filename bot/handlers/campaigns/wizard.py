@@ -3,7 +3,9 @@
 The answers live in user_data["campaign_wizard"] (persisted); the question asked follows from them
 (bot.core.campaigns.wizard.stage). Buttons are `cmpw:<action>[:<arg>]`, signed for the marketer. The preview is
 the message exactly as customers will get it, in each locale, with its buttons; "confirm" creates the event (if
-a new one was described) and the campaign in one transaction and posts the live progress message.
+a new one was described) and the campaign in one transaction and posts the live progress message. A wizard's
+button pressed after it ended (Confirm again, minutes later) is answered in staff words (`ended`), not with the
+customers' "this button has expired" popup.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from bot.core.campaigns import actions, delivery
 from bot.core.campaigns import service as campaigns
 from bot.core.campaigns import wizard as steps
 from bot.core.campaigns.message import payload
-from bot.core.common.locale import DEFAULT_LOCALE, LOCALES
+from bot.core.common.callbacks import CallbackData
+from bot.core.common.locale import LOCALES
 from bot.core.events import actions as event_actions
 from bot.core.events import service as events
 from bot.core.events.view import EventView, view
-from bot.handlers.common.context import CareContext, callback_data
+from bot.handlers.common.context import CareContext, callback_data, double_tap
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow
 from bot.handlers.desk.group import require_staff
 
 FEATURE, KEY, ACTIVE = "cmpw", "campaign_wizard", "campaign_wizard"
+CREATED = "campaign_wizard_created"  # user_data: the id of the campaign the marketer's last wizard created
 
 
 def _answers(context: CareContext) -> steps.Answers:
@@ -78,7 +82,7 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
     services, user, chat = context.services, update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     a, locale, label = _answers(context), services.settings.default_locale, services.messages.label
-    step, data, rows = steps.stage(a), {}, []  # type: ignore[var-annotated]
+    step, data, rows = steps.stage(a, locale), {}, []  # type: ignore[var-annotated]
     if problem:
         await chat.send_message(services.messages.render(locale, "campaign_wizard", step="problem", problem=problem,
                                                          reason=reason, example=_example()))  # fmt: skip
@@ -121,8 +125,8 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
         data = {"count": count, "filters": sorted(names.get(key, key) for key in on)}  # what the buttons say
     elif step.startswith("text:"):
         target = step.split(":", 1)[1]
-        data = {"language": label(locale, f"cmpw_lang_{target}"), "optional": target != DEFAULT_LOCALE}
-        if target != DEFAULT_LOCALE:
+        data = {"language": label(locale, f"cmpw_lang_{target}"), "optional": target != locale}  # the dealer's
+        if target != locale:
             rows = [[_button(context, user.id, label(locale, "cmpw_skip"), "skip")]]
         else:
             rows = [[_button(context, user.id, label(locale, "cmpw_ready"), "tpl")]]
@@ -169,7 +173,7 @@ async def _preview(update: Update, context: CareContext, a: steps.Answers) -> di
     """Each locale's message as customers will see it; the count and the time it goes out."""
     services, chat, user = context.services, update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    draft, shown_events = steps.draft(a, 0), await _new_event_view(context, a)
+    draft, shown_events = steps.draft(a, 0, services.settings.default_locale), await _new_event_view(context, a)
     button = dict(draft.button) if draft.button else None
     for locale in LOCALES:
         shown = payload(services, locale, user.id, 0, dict(draft.texts), button,
@@ -205,13 +209,16 @@ async def _confirm(update: Update, context: CareContext, a: steps.Answers) -> ob
             if new is not None:
                 event_id = (await events.create(session, new, [b.id for b in services.dealer.branches], user.id,
                                                 now)).id  # fmt: skip
-            campaign = await campaigns.create(session, steps.draft(a, event_id), settings.quiet_hours, now,
-                                              settings.event_invite_days, user.id)  # fmt: skip
+            campaign = await campaigns.create(session, steps.draft(a, event_id, settings.default_locale),
+                                              settings.quiet_hours, now, settings.event_invite_days, user.id,
+                                              default_locale=settings.default_locale)  # fmt: skip
             campaign_id = campaign.id
     except (campaigns.CampaignError, events.EventError) as exc:
         _keep(context, {k: v for k, v in a.items() if k not in ("new_event", "send_at")})
         return await ask(update, context, str(exc))
     _keep(context, None)
+    assert context.user_data is not None
+    context.user_data[CREATED] = campaign_id
     locale = settings.default_locale
     await chat.send_message(services.messages.render(locale, "campaign_wizard", step="created", id=campaign_id))
     figures = await actions.current(services, campaign_id)
@@ -229,8 +236,7 @@ async def chosen(update: Update, context: CareContext) -> object:
     assert query is not None
     a = _answers(context)
     if data is None or data.feature != FEATURE or (not a and data.action != "x"):
-        await query.answer(context.services.messages.label(context.services.settings.default_locale,
-                                                           "button_expired"), show_alert=True)  # fmt: skip
+        await query.answer(await _ended_text(context, data), show_alert=True)
         return ACTIVE if a else ConversationHandler.END
     await query.answer()
     action, arg, services = data.action, data.arg, context.services
@@ -258,7 +264,7 @@ async def chosen(update: Update, context: CareContext) -> object:
     elif action == "rdy":
         a = steps.use_ready(a, services.messages, arg)
     elif action == "skip":
-        a["skipped"] = [*a.get("skipped", []), steps.stage(a).split(":", 1)[-1]]
+        a["skipped"] = [*a.get("skipped", []), steps.stage(a, services.settings.default_locale).split(":", 1)[-1]]
     elif action == "btn":
         a["button"] = arg
     elif action == "now":
@@ -266,10 +272,11 @@ async def chosen(update: Update, context: CareContext) -> object:
     elif action == "rule":
         a["send_at"] = "rule"
     elif action == "back":
-        a = steps.back(a)
+        a = steps.back(a, services.settings.default_locale)
     elif action == "test":
         user = query.from_user
-        locale, draft = services.settings.default_locale, steps.draft(a, 0)
+        locale = services.settings.default_locale
+        draft = steps.draft(a, 0, locale)
         shown_events = await _new_event_view(context, a)
         shown = payload(services, locale, user.id, 0, dict(draft.texts), dict(draft.button) if draft.button else None,
                         shown_events.get(locale) if shown_events else None, preview=True)  # fmt: skip
@@ -278,17 +285,39 @@ async def chosen(update: Update, context: CareContext) -> object:
             services.settings.default_locale, "campaign_wizard", step="test_sent"),
             reply_markup=InlineKeyboardMarkup(_confirm_rows(context, user.id)))  # the latest buttons: confirm here
         return ACTIVE
-    elif action == "ok" and steps.stage(a) == "confirm":
+    elif action == "ok" and steps.stage(a, services.settings.default_locale) == "confirm":
         return await _confirm(update, context, a)
     _keep(context, a)
     return await ask(update, context)
+
+
+async def ended(update: Update, context: CareContext) -> None:
+    """A wizard button after the wizard ended: the campaign it created when it is Confirm again, else that the
+    wizard is over; a double tap is answered silently (the first press did the work)."""
+    query = update.callback_query
+    assert query is not None
+    if double_tap(update, context):
+        await query.answer()
+        return
+    await query.answer(await _ended_text(context, callback_data(update, context)), show_alert=True)
+
+
+async def _ended_text(context: CareContext, data: CallbackData | None) -> str:
+    services, locale = context.services, context.services.settings.default_locale
+    created = (context.user_data or {}).get(CREATED)
+    if data is not None and data.action == "ok" and created is not None:
+        figures = await actions.current(services, int(created))
+        if figures is not None:
+            status = services.messages.label(locale, f"cmpw_status_{figures.status}")
+            return services.messages.label(locale, "cmpw_created", id=figures.id, status=status)
+    return services.messages.label(locale, "cmpw_expired")
 
 
 async def typed(update: Update, context: CareContext) -> object:
     """A typed answer: a new event's line or its title in another locale, a message text, or a date and time."""
     a, message, settings = _answers(context), update.effective_message, context.services.settings
     assert message is not None and message.text is not None
-    step = steps.stage(a)
+    step = steps.stage(a, settings.default_locale)
     new = None
     if step == "event" or step.startswith("title:"):  # a new event's line, at either step
         today = _now().astimezone(settings.tz).date()
@@ -306,7 +335,7 @@ async def typed(update: Update, context: CareContext) -> object:
         a["texts"] = {**a.get("texts", {}), step.split(":", 1)[1]: message.text.strip()}
     elif step == "ready":  # typed instead of picking a template: the first locale's text, as before
         a = {k: v for k, v in a.items() if k != "picking"}
-        a["texts"] = {**a.get("texts", {}), DEFAULT_LOCALE: message.text.strip()}
+        a["texts"] = {**a.get("texts", {}), settings.default_locale: message.text.strip()}
     elif step == "when":
         when = steps.parse_when(message.text, settings.tz, _now())
         if when is None:
@@ -335,4 +364,4 @@ def handlers() -> list[BaseHandler[Update, CareContext, None]]:
         entry_points=[CommandHandler("campaign", begin, filters=PRIVATE)],
         states={ACTIVE: [CallbackQueryHandler(chosen, pattern=rf"^{FEATURE}:"), MessageHandler(TYPED_ANSWER, typed)]},
         fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
-    )]  # fmt: skip
+    ), CallbackQueryHandler(ended, pattern=rf"^{FEATURE}:")]  # fmt: skip

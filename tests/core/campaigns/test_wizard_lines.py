@@ -130,3 +130,20 @@ def test_back_from_the_audience_of_an_existing_event_returns_to_the_event_list()
     from bot.core.campaigns.wizard import back, stage
 
     assert stage(back({"kind": "event", "event_id": 3})) == "event"
+
+
+def test_the_dealers_default_locale_is_asked_first_and_fills_the_skipped() -> None:
+    from bot.core.campaigns.wizard import back, draft, stage
+
+    a = {"kind": "broadcast", "audience_done": True, "button": "none", "send_at": "rule"}
+    assert stage(a, "en") == "text:en" and stage(a) == "text:zh-Hant"
+    a = {**a, "texts": {"en": "Winter check", "zh-Hant": "冬季檢測"}, "skipped": ["zh-Hans"]}
+    assert stage(a, "en") == "confirm"
+    made = draft(a, None, "en")
+    assert made.name == "Winter check"
+    assert made.texts == {"zh-Hant": "冬季檢測", "zh-Hans": "Winter check", "en": "Winter check"}
+    seen = []
+    for _ in range(5):  # back over the time, the button, then the texts in the order they were asked
+        a = back(a, "en")
+        seen.append(stage(a, "en"))
+    assert seen == ["when", "button", "text:zh-Hans", "text:zh-Hant", "text:en"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from functools import partial
 from typing import Any
 
@@ -38,7 +39,7 @@ from telegram.ext import (
 from bot.core.common.locale import Locale
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.core.desk.handoff.tickets import ContextCard, TicketView, next_opening, topic_name
-from bot.core.faq.intents import is_emergency
+from bot.core.faq.intents import HUMAN_REQUEST, is_emergency
 from bot.handlers.common import keyboards
 from bot.handlers.common.context import (
     CareContext,
@@ -188,7 +189,7 @@ def end_button(context: CareContext, locale: Locale, user_id: int) -> InlineKeyb
 
 async def relay_customer(update: Update, context: CareContext) -> None:
     """A private message while the customer's ticket is active: post it in the topic as the customer's,
-    answer nothing."""
+    answer nothing (but 「轉人工」 typed again, which is told it is already connected, as the menu's button is)."""
     message, user, services = update.effective_message, update.effective_user, context.services
     if message is None or user is None or services.settings.advisor_group_id is None:
         return
@@ -198,7 +199,24 @@ async def relay_customer(update: Update, context: CareContext) -> None:
             return
         await ticket_repo.log(session, ticket.id, "customer", "customer_message", message_kind(message))
     await _into_topic(context, message, ticket)
+    if message.text is not None and re.match(HUMAN_REQUEST, message.text):
+        await _already_connected(update, context, ticket, message.text)
     raise ApplicationHandlerStop
+
+
+async def _already_connected(update: Update, context: CareContext, ticket: TicketView, typed: str) -> None:
+    """「轉人工」 typed while the ticket is open: the reply open_ticket gives a second request (the menu's button),
+    without a second note in the topic (the words themselves are there)."""
+    services, user = context.services, update.effective_user
+    assert user is not None
+    locale = await customer_locale(update, context, typed)
+    opens = next_opening(services.dealer, handoff_desk.now(context), services.settings.tz)
+    text = services.messages.render(locale, "handoff_opened", kind=ticket.kind, reused=True, opens=opens, left=[],
+                                    carried=False)  # fmt: skip
+    try:
+        await context.bot.send_message(user.id, text)
+    except Forbidden:
+        await handoff_desk.customer_unreachable(context, ticket)
 
 
 async def _into_topic(context: CareContext, message: Message, ticket: TicketView) -> bool:

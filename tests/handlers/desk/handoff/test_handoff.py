@@ -370,3 +370,28 @@ async def test_a_transfer_pick_tapped_twice_moves_and_tells_the_customer_once(de
     assert answer.get("show_alert") and "Bo" in answer["text"] and "處理中" in answer["text"]
     transfers = [k for _, k in await events(desk, ticket.id) if k == "transferred"]
     assert transfers == ["transferred"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "language_code", "expected"),
+    [
+        ("轉人工", "zh-hant", "您已經接通服務顧問"),
+        ("真人", "zh-hant", "您已經接通服務顧問"),
+        ("转人工", "zh-hans", "您已经接通服务顾问"),
+        ("talk to a human", "en", "You're already connected"),
+    ],
+)
+async def test_asking_for_a_person_again_is_told_and_relayed(
+    desk: Desk, typed: str, language_code: str, expected: str
+) -> None:
+    """「轉人工」 typed while the ticket is open: the customer hears they are already connected (as from the menu's
+    button), the advisor still reads it, and no second ticket or topic opens."""
+    customer = Customer(desk.app, desk.engine, 503, language_code)
+    await customer.say("/start advisor")
+    [ticket] = await tickets(desk)
+    [reply] = await customer.say(typed)
+    assert expected in reply["text"]
+    [posted] = [m for m in desk.group_messages(ticket.topic_id) if m.get("text", "").startswith("💬 客戶")]
+    assert posted["text"].splitlines()[-1] == typed
+    assert len(await tickets(desk)) == 1 and len(topics(desk)) == 1
+    assert [k for a, k in await events(desk, ticket.id) if a == "customer"] == ["customer_message"]
