@@ -225,23 +225,24 @@ class Keys:
     """Keys in the sweep's order, 8 bytes each (a first sweep holds its whole window's: 230,000 at 1,000,000
     cars, 2 MB here against some 40 MB as tuples). A key packs into one integer that sorts as the key does."""
 
-    _KIND, _CAR = 35, 8  # bits: 2**35 cars; 256 kinds; the day's ordinal (under 2**20) above them
+    _CAR_BITS, _KIND_BITS = 35, 8  # 2**35 cars, 256 kinds, and the day's ordinal (under 2**20) above them
 
     def __init__(self) -> None:
         self._packed = array("q")
 
     def append(self, due_on: dt.date, kind_order: int, vehicle_id: int) -> None:
-        if not 0 <= vehicle_id < 1 << self._KIND:
+        if not 0 <= vehicle_id < 1 << self._CAR_BITS:
             raise ValueError(f"vehicle id {vehicle_id} does not fit a sweep key")
-        self._packed.append((due_on.toordinal() << (self._KIND + self._CAR)) | (kind_order << self._KIND) | vehicle_id)
+        day = due_on.toordinal() << (self._CAR_BITS + self._KIND_BITS)
+        self._packed.append(day | (kind_order << self._CAR_BITS) | vehicle_id)
 
     def __len__(self) -> int:
         return len(self._packed)
 
     def page(self, start: int, stop: int) -> list[Key]:
-        low = (1 << self._KIND) - 1
-        return [(dt.date.fromordinal(packed >> (self._KIND + self._CAR)), (packed >> self._KIND) & 0xFF, packed & low)
-                for packed in self._packed[start:stop]]  # fmt: skip
+        cars, kinds = (1 << self._CAR_BITS) - 1, (1 << self._KIND_BITS) - 1
+        return [(dt.date.fromordinal(packed >> (self._CAR_BITS + self._KIND_BITS)), (packed >> self._CAR_BITS) & kinds,
+                 packed & cars) for packed in self._packed[start:stop]]  # fmt: skip
 
 
 @dataclass
