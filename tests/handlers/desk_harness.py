@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from tests.botapi.ratelimit import RateLimits
 from tests.botapi.recording import RecordingRequest, process
 from tests.conftest import make_settings, migrate
 
+# Thursday 2026-11-26 10:00 in Shenzhen: the branches are open.
+OPEN_HOURS = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 GROUP_ID = -1_001_500_000_000
 ADMIN_ID, SUPERVISOR_ID, ADVISOR_ID, ADVISOR2_ID, MARKETING_ID = 9001, 9002, 9003, 9004, 9005
 

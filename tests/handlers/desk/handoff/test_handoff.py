@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,21 +14,18 @@ from bot.db.desk.handoff.models import Ticket, TicketEvent
 from bot.db.desk.roadside.models import RoadsideRequest
 from bot.handlers.desk.handoff.advisors import CLOCK
 from tests.botapi.recording import process
-from tests.handlers.desk_harness import ADVISOR2_ID, ADVISOR_ID, GROUP_ID, Desk, build_desk, last_with_buttons
+from tests.handlers.desk_harness import (
+    ADVISOR2_ID,
+    ADVISOR_ID,
+    GROUP_ID,
+    OPEN_HOURS,
+    Desk,
+    last_with_buttons,
+)
 from tests.handlers.harness import Customer
 
-# Thursday 2026-11-26 10:00 in Shenzhen: the branches are open.
-OPEN_HOURS = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 # Saturday 2026-11-28 22:00 in Shenzhen: closed; Nanshan opens Sunday 09:00.
 CLOSED_HOURS = dt.datetime(2026, 11, 28, 14, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 @pytest.fixture

@@ -3,27 +3,16 @@ customers with forged data, buttons pressed in a private chat, stale buttons, ot
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.db.desk.handoff.models import Ticket
-from bot.handlers.desk.handoff.advisors import CLOCK
 from tests.botapi.recording import process
-from tests.handlers.desk.handoff.test_handoff import OPEN_HOURS, card, open_by_menu, tickets
-from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, Desk, StaffUser, build_desk
+from tests.handlers.desk.handoff.test_handoff import card, open_by_menu, tickets
+from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, Desk, StaffUser
 from tests.handlers.harness import Customer
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 @pytest.fixture

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.desk.handoff import repo as ticket_repo
 from bot.handlers.common.context import CareContext
-from bot.handlers.desk.handoff.advisors import CLOCK
 from bot.handlers.desk.handoff.tickets import open_ticket
 from tests.handlers.desk.handoff.test_handoff import OPEN_HOURS, card, open_by_menu, tickets
-from tests.handlers.desk_harness import ADVISOR_ID, Desk, build_desk
+from tests.handlers.desk_harness import ADVISOR_ID, Desk
 from tests.handlers.harness import Customer, build
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 @pytest.fixture

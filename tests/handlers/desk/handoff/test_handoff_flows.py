@@ -4,23 +4,11 @@ text it cannot use goes to the advisor instead of an FAQ answer or "use the butt
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from bot.handlers.desk.handoff.advisors import CLOCK
-from tests.handlers.desk.handoff.test_handoff import OPEN_HOURS, relayed, tickets
-from tests.handlers.desk_harness import Desk, build_desk
+from tests.handlers.desk.handoff.test_handoff import relayed, tickets
+from tests.handlers.desk_harness import Desk
 from tests.handlers.harness import Customer
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 async def topic_of(desk: Desk) -> int:

@@ -3,30 +3,19 @@ the dates on the card in the desk's date format; /resolve outside a ticket's top
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.handlers.common.context import CareContext
-from bot.handlers.desk.handoff.advisors import CLOCK
 from bot.handlers.desk.handoff.tickets import open_ticket
-from tests.handlers.desk.handoff.test_handoff import OPEN_HOURS, card, tickets
-from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, Desk, build_desk
+from tests.handlers.desk.handoff.test_handoff import card, tickets
+from tests.handlers.desk_harness import ADVISOR_ID, GROUP_ID, Desk
 from tests.handlers.harness import Customer
 
 VISIT = {"no": "RO-7", "date": "2026-11-24", "kind": "repair", "car": "粤B·12345 Toyota Corolla", "advisor": "Wang",
          "stage": 1, "work": "brakes"}  # fmt: skip
 INSURANCE = {"car": "粤B·12345 Toyota Corolla", "expires": "2026-12-06"}
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 @pytest.fixture

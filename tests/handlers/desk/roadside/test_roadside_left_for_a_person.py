@@ -4,29 +4,17 @@ their words escaped; a location they share afterwards reaches the advisor's topi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.db.desk.handoff.models import Ticket
-from bot.handlers.desk.handoff.advisors import CLOCK
-from tests.handlers.desk.handoff.test_handoff import OPEN_HOURS
 from tests.handlers.desk.roadside.helpers import SHENZHEN, services, share_location, texts
-from tests.handlers.desk_harness import Desk, build_desk
+from tests.handlers.desk_harness import Desk
 from tests.handlers.harness import Customer
 
 AMAP = "position=114.057900,22.543100"  # the dealer is in mainland China: an AMap link to the shared point
-
-
-@pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
-    app, _engine, desk = await build_desk(tmp_path)
-    app.bot_data[CLOCK] = lambda: OPEN_HOURS
-    async with app:
-        yield desk
 
 
 async def the_ticket(desk: Desk) -> Ticket:
