@@ -42,7 +42,9 @@ _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能�
 _UNIGRAM_WEIGHT = 0.35
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
-_RESPELL_MIN = 6  # shorter words are more often real words the knowledge base lacks ("tired", "boot") than typos
+_DROPPED_LETTER_MIN = 4  # from this length a word that lost a letter is respelled ("recal" → "recall")...
+# ...any typo from this one: shorter words are more often real words the knowledge base lacks ("tired", "boot")
+_RESPELL_MIN = 6
 _DIGIT_WEIGHT = 0.6
 # An outright answer needs at least this many words or Chinese character pairs the knowledge base knows (after typos
 # and synonyms): one ("skip", "again") or none (digits and stray characters, "7|多96") is no question, however sure
@@ -72,6 +74,7 @@ class MatchingConfig(BaseModel):
     synonyms: dict[str, list[str]]
     stopwords_en: list[str]
     out_of_domain_words: list[str]
+    in_domain_phrases: list[str] = []
     car_words: list[str]
     off_topic_examples: dict[Locale, list[str]]
 
@@ -199,6 +202,7 @@ class Analyzer:
         self.canonical = lru_cache(maxsize=4096)(self._canonical)  # type: ignore[method-assign]
         self._stopwords = frozenset(_stem(fold(word)) for word in config.stopwords_en)
         self._out_of_domain = _phrase_pattern([self.canonical(w) for w in config.out_of_domain_words])
+        self._in_domain = _phrase_pattern([self.canonical(w) for w in config.in_domain_phrases])
         self._car_words = _phrase_pattern([self.canonical(w) for w in config.car_words])
         self._vocabulary = _Spelling(())
         self._known_pairs: frozenset[str] = frozenset()
@@ -221,7 +225,12 @@ class Analyzer:
         return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
     def _respell_word_uncached(self, word: str) -> str:
-        return word if len(word) < _RESPELL_MIN else self._words.closest(word)
+        """The closest known word; a short word only when it lost a letter ("recal" → "recall", never "tired" →
+        "tire": a short unknown word is more often a real word the knowledge base lacks than a typo)."""
+        if len(word) < _DROPPED_LETTER_MIN:
+            return word
+        closest = self._words.closest(word)
+        return closest if len(word) >= _RESPELL_MIN or len(closest) == len(word) + 1 else word
 
     def _query_canonical(self, text: str) -> str:
         """A customer's question: English misspellings corrected to known words, then canonical."""
@@ -297,8 +306,9 @@ class Analyzer:
         return found
 
     def is_out_of_domain(self, text: str) -> bool:
-        """Names something other than a car (手機, washing machine) and no car at all."""
-        canonical = self.canonical(text)
+        """Names something other than a car (手機, washing machine) and no car at all. An after-sales phrase that
+        holds such a word (手機號, a customer's phone number) does not count."""
+        canonical = self._in_domain.sub(" ", self.canonical(text))
         return bool(self._out_of_domain.search(canonical)) and not self._car_words.search(canonical)
 
 

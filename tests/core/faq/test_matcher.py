@@ -152,6 +152,30 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
     assert canonical("opning hours") == canonical("opening hours")
     assert "water" in canonical("water in the boot")  # not "after"
     assert "tired" in canonical("i am tired of waiting")  # not 轮胎
+    # A short word that lost a letter is found ("recal" was read as "real", and "real" as a real person); one
+    # that only resembles a known word is left alone.
+    assert canonical("is my car part of the recal") == canonical("is my car part of the recall")
+    assert "boot" in canonical("water in the boot")
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("is my car part of the recal?", "recall"),  # was "talk to a person": recal → real
+        ("可唔可以用八達通或者信用卡俾錢", "payment_methods"),  # 八達通 was an off-topic word, and the question vetoed
+        ("换了手机号，之前的保养记录还能查到吗", "service_records"),  # 手机号 held the off-topic 手机
+    ],
+)
+def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, question: str, entry_id: str) -> None:
+    reply = shared_services.faq.ask(question, "en")
+    assert (reply.decision, reply.entry_id) == ("answer", entry_id), reply
+
+
+def test_an_after_sales_phrase_does_not_carry_its_off_topic_word(shared_services: Services) -> None:
+    analyzer = shared_services.matcher.analyzer
+    assert analyzer.is_out_of_domain("手機保固多久") and analyzer.is_out_of_domain("手機號碼的手機壞了")
+    assert not analyzer.is_out_of_domain("換了手機號碼要通知你們嗎")
+    assert analyzer.is_out_of_domain("信用卡帳單怎麼繳") and analyzer.is_out_of_domain("my house insurance claim")
 
 
 def _lexical_scores_by_loop(lexical: LexicalMatcher, question: str) -> dict[str, float]:
