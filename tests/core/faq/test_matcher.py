@@ -171,6 +171,13 @@ def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, q
     assert (reply.decision, reply.entry_id) == ("answer", entry_id), reply
 
 
+def test_fix_is_read_as_repair(shared_services: Services) -> None:
+    """Was a did-you-mean led by "dealer or garage under warranty": "fix" was a word of its own."""
+    reply = shared_services.faq.ask("is it free to fix stuff while the car is under warranty?", "en")
+    first = reply.entry_id if reply.decision == "answer" else reply.suggestions[0].entry_id
+    assert first == "sanbao_free_repair", reply
+
+
 def test_an_after_sales_phrase_does_not_carry_its_off_topic_word(shared_services: Services) -> None:
     analyzer = shared_services.matcher.analyzer
     assert analyzer.is_out_of_domain("手機保固多久") and analyzer.is_out_of_domain("手機號碼的手機壞了")
