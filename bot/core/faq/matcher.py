@@ -20,10 +20,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 from scipy import sparse
@@ -65,6 +65,9 @@ class Calibration(BaseModel):
     max_in_domain_fallback: float = Field(ge=0, le=0.2)
 
 
+_Words = TypeVar("_Words", list[str], dict[str, list[str]])
+
+
 class MatchingConfig(BaseModel):
     """knowledge/matching.yaml."""
 
@@ -77,6 +80,14 @@ class MatchingConfig(BaseModel):
     in_domain_phrases: list[str] = []
     car_words: list[str]
     off_topic_examples: dict[Locale, list[str]]
+
+    @field_validator("synonyms", "out_of_domain_words", "in_domain_phrases", "car_words")
+    @classmethod
+    def _not_filler(cls, value: _Words) -> _Words:
+        words = [w for key, variants in value.items() for w in (key, *variants)] if isinstance(value, dict) else value
+        if empty := [w for w in words if not fold(w)]:
+            raise ValueError(f"{', '.join(map(repr, empty))}: filler that is dropped before matching (text.fold)")
+        return value
 
     @classmethod
     def load(cls, path: Path) -> MatchingConfig:

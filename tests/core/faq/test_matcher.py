@@ -164,11 +164,27 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
         ("is my car part of the recal?", "recall"),  # was "talk to a person": recal → real
         ("可唔可以用八達通或者信用卡俾錢", "payment_methods"),  # 八達通 was an off-topic word, and the question vetoed
         ("换了手机号，之前的保养记录还能查到吗", "service_records"),  # 手机号 held the off-topic 手机
+        ("what can u do", "bot_capabilities"),  # chat shorthand: u, ur, r
+        ("where r u located", "address_location"),
+        ("風隔幾耐要換", "filters"),  # Cantonese: 風隔 is the air filter, 幾耐 how long
+        ("早啲做保養係咪對架車好啲？定係嘥錢？", "over_servicing"),  # 嘥錢: a waste of money
+        ("輪胎消風了 人在路上 怎辦", "flat_tyre"),  # Taiwanese 消風: gone flat
     ],
 )
 def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, question: str, entry_id: str) -> None:
     reply = shared_services.faq.ask(question, "en")
     assert (reply.decision, reply.entry_id) == ("answer", entry_id), reply
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["家裡冷氣不冷 要找誰來修", "电瓶车被交警扣了怎么办", "电瓶车充电充一晚上会不会爆炸",
+     "can you help me with my maths homework"],  # fmt: skip
+)
+def test_someone_elses_business_is_not_answered(shared_services: Services, question: str) -> None:
+    """Were answered: the home air conditioner as the car's, an e-bike (电瓶车) as the 12 V battery or an
+    emergency, "help me with" as a cry for help."""
+    assert shared_services.faq.ask(question, "en").decision != "answer"
 
 
 def test_fix_is_read_as_repair(shared_services: Services) -> None:
