@@ -179,8 +179,8 @@ def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, q
 @pytest.mark.parametrize(
     "question",
     ["家裡冷氣不冷 要找誰來修", "电瓶车被交警扣了怎么办", "电瓶车充电充一晚上会不会爆炸",
-     "can you help me with my maths homework"],  # fmt: skip
-)
+     "can you help me with my maths homework"],
+)  # fmt: skip
 def test_someone_elses_business_is_not_answered(shared_services: Services, question: str) -> None:
     """Were answered: the home air conditioner as the car's, an e-bike (电瓶车) as the 12 V battery or an
     emergency, "help me with" as a cry for help."""
