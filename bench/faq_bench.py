@@ -145,7 +145,9 @@ def main() -> int:
     config = MatchingConfig.load(settings.knowledge_dir / "matching.yaml")
     names = ("eval",) if args.dev_only else ("eval", "blind")
     sets = {name: LabelledSet.load(ROOT / "tests" / "data" / f"faq_{name}.yaml") for name in names}
-    sets.update({path.stem[:6]: LabelledSet.load(path) for path in args.set})
+    for number, path in enumerate(args.set, start=1):
+        sets[f"set{number}"] = LabelledSet.load(path)
+        print(f"set{number} = {path}")
     for name, labelled in sets.items():
         print(f"{name}: {len(labelled.in_domain)} in-domain, {len(labelled.out_of_domain)} off-topic")
     print("right = answered right outright; wrong = answered with the wrong entry; dym 1st = did-you-mean led by "
