@@ -177,3 +177,20 @@ async def test_a_second_customer_has_their_own_chat_ticket_topic_and_header(term
     assert chat.presser(terminal.api.buttons[claim]) == "advisor"
     await _terminal_command(chat, ":as customer 4", None)
     assert chat.speaker == "customer 2"  # no fourth customer: the speaker stays
+
+
+async def test_each_customers_contact_button_shares_their_own_phone(terminal: Terminal) -> None:
+    """So /mycar links the second customer to her own demo record, not to the first customer's."""
+    chat, api = terminal.chat, terminal.api
+    chat.switch("customer 2")
+    share = {"keyboard": [[{"text": "📱 Share", "request_contact": True}]], "one_time_keyboard": True}
+    api._answer("sendMessage", {"chat_id": CUSTOMER + 1, "text": "Share?", "reply_markup": share})
+    contact = chat.update_for(str(terminal.number("📱"))).effective_message.contact  # type: ignore[union-attr]
+    assert contact is not None and (contact.phone_number, contact.user_id) == ("8613928740653", CUSTOMER + 1)
+    chat.switch("advisor")  # whoever speaks, the button is pressed by the customer whose chat it is in
+    pressed = chat.update_for(str(terminal.number("📱")))
+    assert pressed.effective_user is not None and pressed.effective_user.id == CUSTOMER + 1
+    chat.switch("customer")
+    api._answer("sendMessage", {"chat_id": CUSTOMER, "text": "Share?", "reply_markup": share})
+    first = chat.update_for(str(terminal.number("📱"))).effective_message.contact  # type: ignore[union-attr]
+    assert first is not None and first.user_id == CUSTOMER and first.phone_number != "8613928740653"
