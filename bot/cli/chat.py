@@ -2,8 +2,11 @@
 
 The Bot API is answered locally by `TerminalBotApi` (bot.cli.chat_api: what the bot sends is printed, inline
 buttons numbered); what you type becomes a real `Update` fed to `Application.process_update`, exactly as
-Telegram would send it. The same terminal can play the staff: `:as advisor` (or supervisor) speaks in the
-advisors' forum supergroup, in the topic last shown (`:topic N` picks another); `:as customer` goes back.
+Telegram would send it. It plays more than one customer: `:as customer 2` (or 3) speaks as another demo customer,
+with their own private chat, name and Telegram language, and `:as customer` is the first again; once a second one
+has spoken, what the bot sends each is printed under a header naming them. The same terminal can play the staff:
+`:as advisor` (or supervisor) speaks in the advisors' forum supergroup, in the topic last shown (`:topic N` picks
+another), where each customer's ticket has its own topic; `:as customer` goes back.
 `:as admin` manages staff (/staff). A button is pressed by whoever sees it: the customer's by the customer, the
 group's by the staff member speaking (the advisor when the customer is). The outbox sender, the reminder sweep and
 the desk tick run as with `run`, so reminders, follow-ups and escalations arrive here too (`:tick` runs them at
@@ -46,18 +49,24 @@ STAFF_PERSONAS = {
     "marketing": (990_004, "Mia"),
 }
 PRIVATE_PERSONAS = {"marketing"}  # marketing staff work in their own private chat with the bot (/campaign)
+# The other customers the terminal can play (`:as customer N`), each in a private chat of their own (the first
+# customer's chat id + N - 1): the next demo customers, with their Telegram language and the phone their
+# contact button shares (so /mycar finds their cars after `python -m bot setup`).
+OTHER_CUSTOMERS = {2: ("美玲", "zh-hans", "8613928740653"), 3: ("家豪", "en", "8613510268831")}
 HELP = (
     "Type a message, or a button's number to press it (every button keeps its number while it is on screen;\n"
     "the advisors' group's buttons are pressed by the staff member speaking, or the advisor).\n"
     "Terminal commands:\n"
     "  :as customer | :as advisor | :as supervisor | :as admin | :as marketing   who is speaking\n"
+    "  :as customer 2   another customer (2 or 3), in their own chat with their own name and language;\n"
+    "               :as customer (or :as customer 1) is the first again\n"
     "  :topic N     speak in topic #N of the advisors' group (staff)\n"
     "  :buttons     the buttons that can still be pressed, with their numbers\n"
     "  :say TEXT    send TEXT as typed even when it is a button's number\n"
     "  :lang CODE   the customer's language from now on: zh-hant, zh-hans or en (as /language would)\n"
     "  :tick        run the reminder sweep, the desk timers and the campaigns now; what they queue arrives\n"
     "               within a second, or after the quiet hours (it says so)\n"
-    "  :help        this list        /quit  leave (end of input too: the outbox is sent out first)"
+    "  :help        this list        /quit (or :quit)  leave (end of input too: the outbox is sent out first)"
 )
 
 
@@ -66,6 +75,12 @@ class Persona:
     user: dict[str, Any]
     staff: bool
     private: bool = False  # a member of staff in their own private chat, not in the advisors' group
+    phone: str | None = None  # what a customer's contact button shares (None: CAREBOT_CHAT_PHONE or DEMO_PHONE)
+
+
+def customer_role(number: int) -> str:
+    """The persona of customer `number`: "customer" for the first, "customer 2" for the second…"""
+    return "customer" if number == 1 else f"customer {number}"
 
 
 def chat_settings(settings: Settings) -> Settings:
@@ -120,15 +135,40 @@ class TerminalChat:
     def user(self) -> dict[str, Any]:
         return self.personas[self.speaker].user
 
+    def _customer(self, who: str) -> str | None:
+        """`customer N` as a persona's name, created the first time it is asked for; None for no such customer."""
+        number = who.removeprefix("customer").strip() or "1"
+        if not who.startswith("customer") or not number.isdigit():
+            return None
+        role = customer_role(int(number))
+        if role not in self.personas and int(number) in OTHER_CUSTOMERS:
+            name, language, phone = OTHER_CUSTOMERS[int(number)]
+            user = {"id": self.api.chat_id + int(number) - 1, "is_bot": False, "first_name": name,
+                    "language_code": language}  # fmt: skip
+            self.personas[role] = Persona(user, staff=False, phone=phone)
+            for number_, persona in self.customers():  # from now on, each customer's chat is named in its header
+                self.api.chat_names[persona.user["id"]] = f"{persona.user['first_name']} (customer {number_})"
+        return role if role in self.personas else None
+
+    def customers(self) -> list[tuple[int, Persona]]:
+        """The customers played so far, by number."""
+        numbers = (1, *OTHER_CUSTOMERS)
+        return [(n, self.personas[customer_role(n)]) for n in numbers if customer_role(n) in self.personas]
+
     def switch(self, who: str) -> str:
         """`:as who`; returns what to print."""
+        who = self._customer(who) or who
         if who not in self.personas:
             return f"(nobody called {who!r}: {', '.join(self.personas)})"
         if self.personas[who].staff and self.api.group_id is None:
             return "(no advisors' group: set ADVISOR_GROUP_ID or leave it unset for the local one)"
         self.speaker = who
         if not self.personas[who].staff:
-            return f"(you are the customer, {self.user['first_name']})"
+            if len(self.customers()) == 1:
+                return f"(you are the customer, {self.user['first_name']})"
+            language = self.user.get("language_code") or "not set"
+            number = "customer 1" if who == "customer" else who
+            return f"(you are {number}, {self.user['first_name']}, in their own private chat; Telegram in {language})"
         if self.personas[who].private:
             return f"(you are {self.user['first_name']}, {who}, in your private chat with the bot: try /campaign)"
         where = f"topic #{self.current_topic}" if self.current_topic else "the group's General topic"
@@ -149,7 +189,7 @@ class TerminalChat:
             role = self.presser(button)
             user = self.personas[role].user
             if button.request == "contact":
-                phone = os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
+                phone = self.personas[role].phone or os.environ.get("CAREBOT_CHAT_PHONE") or DEMO_PHONE
                 contact = {"phone_number": phone, "first_name": user["first_name"], "user_id": user["id"]}
                 return self._message({"contact": contact}, role)
             if button.request == "location":
@@ -182,19 +222,15 @@ class TerminalChat:
         if chat_id == self.api.group_id:
             persona = self.personas[self.speaker]
             return self.speaker if persona.staff and not persona.private else "advisor"
-        if chat_id == self.api.chat_id:
-            return "customer"
-        return next((role for role, persona in self.personas.items() if persona.private
+        return next((role for role, persona in self.personas.items() if (persona.private or not persona.staff)
                      and persona.user["id"] == chat_id), self.speaker)  # fmt: skip
 
     def where(self) -> tuple[int, int | None]:
         """The chat (and topic) the speaker's next line goes to."""
         persona = self.personas[self.speaker]
-        if persona.private:
-            return persona.user["id"], None
-        if persona.staff and self.api.group_id is not None:
+        if persona.staff and not persona.private and self.api.group_id is not None:
             return self.api.group_id, self.current_topic
-        return self.api.chat_id, None
+        return persona.user["id"], None  # a private chat's id is its user's
 
     async def set_language(self, code: str) -> str:
         """`:lang CODE`: the customer's Telegram language becomes CODE and, as choosing it with /language does,
@@ -202,14 +238,17 @@ class TerminalChat:
         locale = from_language_code(code)
         if locale is None:
             return "(:lang takes zh-hant, zh-hans or en)"
-        customer = self.personas["customer"].user
+        role = self.speaker if not self.personas[self.speaker].staff else "customer"  # the customer speaking
+        customer = self.personas[role].user
         customer["language_code"] = code.lower()
         services: Services = self.application.bot_data["services"]
         async with services.sessions.begin() as session:
-            await customers.touch_customer(session, customer["id"], self.api.chat_id, customer["first_name"],
+            await customers.touch_customer(session, customer["id"], customer["id"], customer["first_name"],
                                            customer["language_code"])  # fmt: skip
             await customers.set_locale_choice(session, customer["id"], locale)
-        return f"(the customer now reads {locale}; /language or :lang changes it again)"
+        number = "customer 1" if role == "customer" else role
+        who = "the customer" if len(self.customers()) == 1 else f"{number} ({customer['first_name']})"
+        return f"({who} now reads {locale}; /language or :lang changes it again)"
 
     def _press(self, button: Button, role: str) -> Update:
         payload = {
@@ -228,9 +267,7 @@ class TerminalChat:
         staff."""
         persona = self.personas[role or self.speaker]
         staff = persona.staff and not persona.private  # a private persona writes like a customer, in its own chat
-        chat_id = self.api.group_id if staff and self.api.group_id is not None else self.api.chat_id
-        if persona.private:
-            chat_id = persona.user["id"]
+        chat_id = self.api.group_id if staff and self.api.group_id is not None else persona.user["id"]
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -255,7 +292,9 @@ class TerminalChat:
             return
         if not typed and (button := self.button(line)) and (role := self.presser(button)) != self.speaker:
             name = self.personas[role].user["first_name"]
-            self.api.out(f"(pressed by {'the customer, ' + name if role == 'customer' else f'{name}, {role}'})")
+            staff = self.personas[role].staff
+            who = f"the customer, {name}" if role == "customer" else f"{name}, {role}" if staff else f"{role}, {name}"
+            self.api.out(f"(pressed by {who})")
         update = self._message({"text": line}) if typed else self.update_for(line)
         await self.application.process_update(update)
 
@@ -309,7 +348,7 @@ async def run_terminal_chat(
                     break
                 if echo:
                     print(line)
-                if line.strip() in {"/quit", "/exit"}:
+                if line.strip() in {"/quit", "/exit", ":quit", ":exit"}:
                     break
                 if first and line.strip() == "/start" and chat.speaker == "customer":
                     print("(the chat began with /start: its answer is above)")

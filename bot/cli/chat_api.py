@@ -1,6 +1,6 @@
 """The Bot API as `python -m bot chat` answers it: what the bot sends is printed, inline buttons numbered.
 
-One terminal plays every part: the customer in their private chat and the staff in the advisors' forum
+One terminal plays every part: the customers, each in their private chat, and the staff in the advisors' forum
 supergroup. Each message is printed under a header naming its chat (and topic) whenever the chat changes;
 messages the bot copies (a customer's photo into a topic, an advisor's reply back) are printed where they
 arrive. Every button gets a number of its own for the whole conversation and stays pressable while it is on
@@ -67,7 +67,7 @@ class TerminalBotApi(BaseRequest):
     gone: dict[int, tuple[str, str]] = field(default_factory=dict)  # number → (label, why it can't be pressed)
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
     topics: dict[int, str] = field(default_factory=dict)
-    chat_names: dict[int, str] = field(default_factory=dict)  # other private chats by who is in them (staff)
+    chat_names: dict[int, str] = field(default_factory=dict)  # private chats by who is in them (staff, customers)
     last_topic: int | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -165,17 +165,19 @@ class TerminalBotApi(BaseRequest):
         if chat_id == self.group_id:
             topic = f" › topic #{thread} «{self.topics.get(thread, '')}»" if thread else " › General"
             return f"── advisors' group{topic} ──"
+        name = self.chat_names.get(chat_id)  # staff in their own chat; each customer once the terminal plays two
         if chat_id != self.chat_id:
-            name = self.chat_names.get(chat_id)
             return f"── {name}'s private chat ──" if name else f"── to chat {chat_id} ──"
-        return None if first else "── customer's private chat ──"
+        return None if first else f"── {name}'s private chat ──" if name else "── customer's private chat ──"
 
     def live_buttons(self) -> list[str]:
         """`:buttons`: every button that can still be pressed, with its number and where it is."""
         lines = []
         for number, button in self.buttons.items():
             chat_id, thread = button.message["chat"]["id"], button.message.get("message_thread_id")
-            where = "advisors' group" if chat_id == self.group_id else "private chat"
+            name = self.chat_names.get(chat_id)
+            where = f"{name}'s private chat" if name else "private chat"
+            where = "advisors' group" if chat_id == self.group_id else where
             where += f" › topic #{thread}" if thread else ""
             lines.append(f"  [{number}] {button.label}  ({where})")
         return lines or ["  (no buttons on screen)"]

@@ -136,3 +136,61 @@ async def test_what_the_outbox_holds_is_sent_before_the_chat_closes(terminal: Te
     assert "Your car is ready" in terminal.lines
     async with services.sessions() as session:
         assert (await store.counts(session))["sent"] == 1
+
+
+async def test_a_second_customer_has_their_own_chat_ticket_topic_and_header(terminal: Terminal) -> None:
+    """`:as customer 2` speaks as another customer (own chat id, name, Telegram language); each gets a ticket in a
+    topic of its own, the advisor's answer in each topic reaches only that customer, and once two customers are
+    played what the bot sends each is printed under a header naming them."""
+    chat, lines = terminal.chat, terminal.lines
+    await chat.say("talk to a human")
+    first_topic = terminal.api.last_topic
+    said = chat.switch("customer 2")  # what `:as customer 2` prints
+    second = chat.personas["customer 2"].user
+    assert (second["id"], second["first_name"], second["language_code"]) == (CUSTOMER + 1, "美玲", "zh-hans")
+    assert said == "(you are customer 2, 美玲, in their own private chat; Telegram in zh-hans)"
+    lines.clear()
+    await chat.say("我要找人工客服")
+    shown = "\n".join(lines)
+    second_topic = terminal.api.last_topic
+    assert second_topic != first_topic and "«美玲 · #2»" in shown, shown
+    assert "── 美玲 (customer 2)'s private chat ──" in shown and "服务顾问" in shown  # in her language (zh-Hans)
+    await _terminal_command(chat, ":as advisor", None)
+    lines.clear()
+    terminal.api.announce(*chat.where())  # as before each prompt: the header of the chat the line goes to
+    await chat.say("Hello 美玲")  # in the topic last shown: hers
+    await _terminal_command(chat, f":topic {first_topic}", None)
+    terminal.api.announce(*chat.where())
+    await chat.say("Hello Mei")
+    shown = "\n".join(lines)
+    assert shown.index("── 美玲 (customer 2)'s private chat ──") < shown.index("(copied) Hello 美玲")
+    assert shown.index("── Mei (customer 1)'s private chat ──") < shown.index("(copied) Hello Mei")
+    await _terminal_command(chat, ":as customer", None)  # the first customer again
+    assert chat.where() == (CUSTOMER, None)
+    lines.clear()
+    await chat.say("thanks")
+    assert any(line.endswith("（#1）說：\nthanks") for line in lines), lines  # into her topic, not 美玲's
+    assert terminal.api._shown_in == (terminal.api.group_id, first_topic)
+    await _terminal_command(chat, ":as customer 2", None)
+    assert chat.where() == (CUSTOMER + 1, None)
+    claim = terminal.number("✋")  # a customer's own button is pressed by that customer; the group's by the advisor
+    assert chat.presser(terminal.api.buttons[claim]) == "advisor"
+    await _terminal_command(chat, ":as customer 4", None)
+    assert chat.speaker == "customer 2"  # no fourth customer: the speaker stays
+
+
+async def test_each_customers_contact_button_shares_their_own_phone(terminal: Terminal) -> None:
+    """So /mycar links the second customer to her own demo record, not to the first customer's."""
+    chat, api = terminal.chat, terminal.api
+    chat.switch("customer 2")
+    share = {"keyboard": [[{"text": "📱 Share", "request_contact": True}]], "one_time_keyboard": True}
+    api._answer("sendMessage", {"chat_id": CUSTOMER + 1, "text": "Share?", "reply_markup": share})
+    contact = chat.update_for(str(terminal.number("📱"))).effective_message.contact  # type: ignore[union-attr]
+    assert contact is not None and (contact.phone_number, contact.user_id) == ("8613928740653", CUSTOMER + 1)
+    chat.switch("advisor")  # whoever speaks, the button is pressed by the customer whose chat it is in
+    pressed = chat.update_for(str(terminal.number("📱")))
+    assert pressed.effective_user is not None and pressed.effective_user.id == CUSTOMER + 1
+    chat.switch("customer")
+    api._answer("sendMessage", {"chat_id": CUSTOMER, "text": "Share?", "reply_markup": share})
+    first = chat.update_for(str(terminal.number("📱"))).effective_message.contact  # type: ignore[union-attr]
+    assert first is not None and first.user_id == CUSTOMER and first.phone_number != "8613928740653"

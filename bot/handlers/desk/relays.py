@@ -11,7 +11,11 @@ the flow (the rules are in bot.handlers.desk.handoff.tickets).
 
 An advisor's message in the advisors' group goes back the same way (bot.handlers.desk.group.copy_to_customer): a
 message in a ticket's topic to that ticket's customer, a reply in General to a roadside request's alert (or to a
-message under it) to that request's customer. Anything else in the group is left to the other handlers.
+message under it) to that request's customer. Where that conversation is over, or went with its customer (/forget),
+the advisor is told so in the group, never left with a message that vanished unsaid. Anything else in the group
+(General, topics that never were a ticket's) is left to the other handlers, and so is whatever a bot sends: the
+bot's own messages and other bots' are never answered (Telegram delivers neither to a bot, but a test server or a
+relay may; a message an anonymous admin sends on behalf of the group is a person's and is treated as today).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ async def relay_customer(update: Update, context: CareContext) -> None:
 
 async def relay_staff(update: Update, context: CareContext) -> None:
     """An advisor's answer, in a ticket's topic or as a reply to a roadside request's message, to its customer."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or (user.is_bot and message.sender_chat is None):
+        return  # a bot (this one, or another): nothing to relay, and no notice to answer it with
     await handoff.relay_staff(update, context)  # raises ApplicationHandlerStop when the topic is a ticket's
     await roadside.relay_staff(update, context)
 

@@ -37,7 +37,7 @@ MEMBERS = [
     StaffMember(9003, None, frozenset({"advisor", "supervisor"}), on_duty=False),
     StaffMember(9004, "Bo <b>", frozenset({"advisor"}), "futian"),
 ]
-NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "blocked",
+NOTE_EVENTS = ["claimed", "transferred", "transfer_pick", "closed", "ended", "closed_already", "gone", "blocked",
                "retriggered", "resolve_how", "resolve_where", "resolved"]  # fmt: skip
 HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
     "handoff_card": [{"card": card} for card in (CARD, EMPTY, RENEWAL, NO_EXPIRY, *LEFT_ROADSIDE)],
@@ -52,9 +52,10 @@ HANDOFF_SAMPLES: dict[str, list[dict[str, object]]] = {
             "trigger": "follow_up",
             "facts": facts,
             "told": told,
+            "where": where,
         }
         for e in NOTE_EVENTS
-        for told in (True, False)
+        for told, where in ((True, None), (False, "Alex <b>"))
         for facts in ({"rating": 2}, {"roadside": ROADSIDE})
     ],
     "handoff_update": [

@@ -1,4 +1,5 @@
-"""Tickets (handoffs and complaints) and their events: the only SQL for the ticket and ticket_event tables.
+"""Tickets (handoffs and complaints) and their events: the only SQL for the ticket, ticket_event and ticket_topic
+tables.
 
 State changes are single conditional UPDATEs (`… WHERE status IN ('open', 'claimed')`), so two advisors
 pressing at once, or a stale button, cannot close a ticket twice or claim a claimed one.
@@ -29,7 +30,7 @@ from bot.core.desk.handoff.tickets import (
 )
 from bot.core.garage.records import this_owners_visit
 from bot.db.desk.booking.models import Appointment
-from bot.db.desk.handoff.models import Ticket, TicketEvent
+from bot.db.desk.handoff.models import Ticket, TicketEvent, TicketTopic
 from bot.db.garage.models import Customer, ServiceVisit, Vehicle
 
 ClaimResult = Literal["claimed", "mine", "taken", "closed"]
@@ -107,7 +108,9 @@ async def open_or_reuse(
 
 
 async def set_topic(session: AsyncSession, ticket_id: int, topic_id: int) -> None:
+    """The ticket's forum topic, on the ticket and in ticket_topic (which outlives the ticket: `topic_gone`)."""
     await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(topic_id=topic_id))
+    await session.merge(TicketTopic(topic_id=topic_id, ticket_id=ticket_id))
 
 
 async def get(session: AsyncSession, ticket_id: int, default: Locale) -> TicketView | None:
@@ -123,6 +126,13 @@ async def active_for_user(session: AsyncSession, telegram_user_id: int, default:
 async def by_topic(session: AsyncSession, topic_id: int, default: Locale) -> TicketView | None:
     """The (latest) ticket whose conversation is the forum topic `topic_id`."""
     return await _one(session, default, Ticket.topic_id == topic_id)
+
+
+async def topic_gone(session: AsyncSession, topic_id: int) -> bool:
+    """Whether `topic_id` was a ticket's topic whose ticket went with its customer (/forget). False for a topic
+    that never was a ticket's (another feature's, or one people opened), and for one whose ticket is still there."""
+    statement = select(TicketTopic.topic_id).where(TicketTopic.topic_id == topic_id, TicketTopic.ticket_id.is_(None))
+    return (await session.execute(statement)).first() is not None
 
 
 async def faq_trail(session: AsyncSession, ticket_id: int) -> list[dict[str, str]]:

@@ -1,4 +1,4 @@
-"""Tickets (handoffs and complaints) and their event log (migration 0006)."""
+"""Tickets (handoffs and complaints) and their event log (migration 0006), and the forum topics tickets had (0017)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,19 @@ class TicketEvent(Base):
     actor: Mapped[str] = mapped_column(String(32), doc="customer, staff:{user id}, bot")
     kind: Mapped[str] = mapped_column(String(32), doc="opened, customer_message, staff_reply, claimed, transferred…")
     detail: Mapped[str | None] = mapped_column(Text, doc="a short description, never a phone number or token")
+
+
+class TicketTopic(Base):
+    """A forum topic the bot opened for a ticket. No personal data, so the row outlives its ticket: when the
+    ticket goes with its customer (/forget), `ticket_id` becomes None and an advisor who writes in the topic is
+    told no conversation is linked to it any more, instead of the message vanishing unsaid. Like
+    `Ticket.topic_id`, keyed by the topic's id alone (the group is configuration)."""
+
+    __tablename__ = "ticket_topic"
+    __table_args__ = (Index("ix_ticket_topic_ticket", "ticket_id"),)
+
+    topic_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket.id", ondelete="SET NULL", name="fk_ticket_topic_ticket"),
+        doc="None once the ticket went with its customer (/forget)",
+    )

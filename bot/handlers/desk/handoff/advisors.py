@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update, User
+from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
@@ -79,9 +79,28 @@ async def note(
     context: CareContext, ticket: TicketView, event: str, markup: InlineKeyboardMarkup | None = None, **data: Any
 ) -> None:
     """A short line for the advisors in the ticket's topic (staff locale)."""
+    await topic_note(context, ticket.topic_id, event, markup, **data)
+
+
+async def topic_note(
+    context: CareContext, topic_id: int | None, event: str, markup: InlineKeyboardMarkup | None = None, **data: Any
+) -> Message | None:
+    """A short line for the advisors in a topic (staff locale), also one whose ticket is gone (/forget)."""
     services = context.services
-    text = services.messages.render(services.settings.default_locale, "handoff_note", event=event, **data)
-    await post_to_desk(context, services, text, markup, ticket.topic_id)
+    text = services.messages.render(services.settings.default_locale, "handoff_note", event=event, where=None, **data)
+    return await post_to_desk(context, services, text, markup, topic_id)
+
+
+async def not_sent(context: CareContext, topic_id: int | None, event: str, who: User | None) -> None:
+    """Why an advisor's message in a topic reached nobody (`closed_already`, `gone`): said in the topic. A closed
+    topic may refuse the bot (TOPIC_CLOSED: closing it leaves the writing to its admins), so then it is said in
+    General, to the advisor by name, rather than not at all."""
+    if await topic_note(context, topic_id, event) is not None or topic_id is None:
+        return
+    services = context.services
+    name = who.first_name if who is not None else ""
+    text = services.messages.render(services.settings.default_locale, "handoff_note", event=event, where=name)
+    await post_to_desk(context, services, text)
 
 
 async def tell_customer(context: CareContext, ticket: TicketView, event: str, **data: Any) -> bool:
@@ -271,8 +290,9 @@ async def solved(update: Update, context: CareContext, member: StaffMember, tick
 
 
 async def resolve_command(update: Update, context: CareContext) -> None:
-    """`/resolve <note>` in a ticket's topic: record the solution and tell the customer today. Anywhere else (the
-    group's general chat, another feature's topic, a private chat) staff are told where and how to use it."""
+    """`/resolve <note>` in a ticket's topic: record the solution and tell the customer today. In the topic of a
+    ticket that went with its customer (/forget), that nothing was sent; anywhere else (the group's general chat,
+    another feature's topic, a private chat) staff are told where and how to use it."""
     member = await require_staff(update, context, "advisor")
     message, services = update.effective_message, context.services
     if member is None or message is None:
@@ -284,11 +304,16 @@ async def resolve_command(update: Update, context: CareContext) -> None:
         ticket = None if thread is None else await ticket_repo.by_topic(session, thread, locale)
         staff_id, at = member.telegram_user_id, now(context)
         done = ticket is not None and bool(text) and await ticket_repo.resolve(session, ticket.id, staff_id, text, at)
+        gone = ticket is None and thread is not None and await ticket_repo.topic_gone(session, thread)
+    if gone:  # the ticket went with its customer (/forget): as a message in that topic is told
+        return await not_sent(context, thread, "gone", update.effective_user)
     if ticket is None:
         await message.reply_text(services.messages.render(locale, "handoff_note", event="resolve_where"))
         return
     if not done:
-        return await note(context, ticket, "resolve_how" if ticket.active else "closed_already")
+        if ticket.active:
+            return await note(context, ticket, "resolve_how")
+        return await not_sent(context, ticket.topic_id, "closed_already", update.effective_user)
     told = await tell_customer(context, ticket, "resolved", note=text, kind=ticket.kind, trigger=ticket.trigger)
     await note(context, ticket, "resolved", told=told)
 

@@ -4,7 +4,8 @@ While a ticket is open or claimed, every message the customer sends in private (
 sticker, location, contact…) is posted in the ticket's topic under a header naming the customer (relay.py:
 never as the bot's own words) and nothing else answers it: the relay runs in
 handler group -1 and stops the update. Commands still reach their handlers (/start shows the menu, /end ends
-the chat). Staff messages in the topic (not commands, not bots) are copied back to the customer.
+the chat). Staff messages in the topic (not commands, not bots) are copied back to the customer; in the topic of
+a closed ticket, or of one that went with its customer (/forget), the advisor is told there that nothing was sent.
 
 Flows and the ticket, one rule each way:
 - Asking for a person ends the flow the customer is in (bot.handlers.common.flows.leave, from
@@ -260,20 +261,28 @@ def _a_flow_wants(update: Update, context: CareContext) -> bool:
 
 
 async def relay_staff(update: Update, context: CareContext) -> None:
-    """A staff message in a ticket's topic: copy it to the customer (the first reply also claims it). Tried first
-    by bot.handlers.desk.relays.relay_staff; stops the update when the topic is a ticket's."""
+    """A staff message in a ticket's topic: copy it to the customer (the first reply also claims it); in a closed
+    ticket's topic, or one whose ticket went with its customer (/forget), the advisor is told in the topic that
+    nothing was sent. Tried first by bot.handlers.desk.relays.relay_staff; stops the update when the topic is (or
+    was) a ticket's."""
     message, services = update.effective_message, context.services
     if message is None or not message.is_topic_message or message.message_thread_id is None:
         return  # outside a topic (a reply in General: a roadside alert's, bot.handlers.desk.roadside.relay)
     if not in_desk_group(update, context):
         return
+    thread = message.message_thread_id
     async with services.sessions() as session:
-        ticket = await ticket_repo.by_topic(session, message.message_thread_id, services.settings.default_locale)
-    if ticket is None:
-        return  # another feature's topic
+        ticket = await ticket_repo.by_topic(session, thread, services.settings.default_locale)
+        gone = ticket is None and await ticket_repo.topic_gone(session, thread)
+    if ticket is None and not gone:
+        return  # another feature's topic, or one people opened: left to the other handlers (nothing answers)
+    if ticket is None:  # its ticket went with its customer (/forget): said in the topic, as a closed ticket's is
+        said = partial(handoff_desk.not_sent, context, thread, "gone", update.effective_user)
+        await copy_to_customer(update, context, None, False, closed=said, blocked=said)
+        raise ApplicationHandlerStop
     member = await copy_to_customer(
         update, context, ticket.customer_chat_id, ticket.active,
-        closed=partial(handoff_desk.note, context, ticket, "closed_already"),
+        closed=partial(handoff_desk.not_sent, context, ticket.topic_id, "closed_already", update.effective_user),
         blocked=partial(handoff_desk.customer_unreachable, context, ticket),
     )  # fmt: skip
     if member is None:

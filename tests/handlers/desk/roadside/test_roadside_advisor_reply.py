@@ -142,4 +142,8 @@ async def test_a_reply_after_the_customer_removed_their_data_says_the_request_is
     assert await stored(desk.app) is None  # the request went with the customer
     await reply(desk, desk.advisor, "Are you still there?", alert)
     assert copies_to(desk.engine, ME) == []
-    assert "這筆道路救援已撤回" in texts([last_in_group(desk)])
+    told = last_in_group(desk)
+    assert told["reply_to_message"]["from"]["id"] == ADVISOR_ID  # under the advisor's message
+    assert "未送出：這筆道路救援的客戶已刪除自己的資料" in texts([told]) and "已沒有對應的對話" in told["text"]
+    await reply(desk, desk.advisor2, "Hello?", told["message_id"])  # a reply to that notice goes nowhere either
+    assert copies_to(desk.engine, ME) == []
