@@ -112,15 +112,21 @@ class ForgetReport:
 
 @dataclass(frozen=True)
 class Pending:
-    """What /forget will call off, for its warning: the customer's open roadside request."""
+    """What /forget will call off, for its warning: the customer's open roadside request and their bookings."""
 
     rescue: int | None = None
+    appointments: tuple[int, ...] = ()
 
 
 async def pending(session: AsyncSession, user_id: int) -> Pending:
-    """The customer's open roadside request (its id), which /forget withdraws."""
+    """The customer's open roadside request (its id) and active bookings (theirs), which /forget withdraws."""
     rescue = await roadside_repo.open_for_user(session, user_id)
-    return Pending(rescue=rescue.id if rescue is not None else None)
+    customer = await customer_of(session, user_id)
+    booked: tuple[int, ...] = ()
+    if customer is not None:
+        active = Appointment.customer_id == customer.id, Appointment.status.in_(appointment_repo.ACTIVE)
+        booked = tuple(await session.scalars(select(Appointment.id).where(*active).order_by(Appointment.id)))
+    return Pending(rescue=rescue.id if rescue is not None else None, appointments=booked)
 
 
 def _local_date(moment: dt.datetime | None, tz: dt.tzinfo) -> dt.date | None:

@@ -91,7 +91,7 @@ MYCAR_SAMPLES: dict[str, list[dict[str, object]]] = {
                     {"r": ForgetReport(True, 0, 0, 0, 0, record_kept=True)},
                     {"r": ForgetReport(True, 0, 0, 0, 0, withdrawn=(3,), rescues=(7,))},
                     {"r": ForgetReport(True, 0, 0, 0, 0, rescues=(7, 8))}],
-    "forget_confirm": [{"p": Pending()}, {"p": Pending(rescue=7)}],
+    "forget_confirm": [{"p": Pending()}, {"p": Pending(rescue=7)}, {"p": Pending(appointments=(3, 4))}],
     "forgotten_card": [{}],
     "forgotten_desk_note": [{"withdrawn": w, "rescues": r} for w in ((), (12,), (12, 15)) for r in ((), (7,), (7, 8))],
     "warranty_prefilled": [

@@ -84,7 +84,7 @@ async def test_forget_after_a_booking_a_roadside_call_and_a_ticket(
     cards_before = [m["message_id"] for m in desk.group_messages() if m.get("reply_markup")]
 
     [confirm] = await customer.say("/forget")
-    assert "upcoming service appointments are cancelled too" in confirm["text"]  # said before, not found after
+    assert "upcoming service appointment #1 is cancelled too" in confirm["text"]  # said before, not found after
     [done, *_] = await customer.press(label(app, "en", "forget_yes"))
     assert "appointment #1 cancelled" in done["text"], done["text"]
 

@@ -70,5 +70,6 @@ async def test_forget_without_a_rescue_does_not_mention_one(
     await customer.say("hello")
     [confirm] = await customer.say("/forget")
     assert "roadside" not in confirm["text"]
+    assert "appointment" not in confirm["text"]  # none booked: no warning about cancelling them
     [told, *_] = await customer.press(label(app, "en", "forget_yes"))
     assert "roadside" not in told["text"]
