@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.campaigns import message, repo, segments
 from bot.core.campaigns.segments import WarrantyPeriods
-from bot.core.campaigns.service import Progress, audience_of, progress
+from bot.core.campaigns.service import CampaignError, Progress, audience_of, progress
 from bot.core.common.locale import LOCALES, Locale
-from bot.core.events.view import EventView, view
+from bot.core.events.view import EventView, view_in
 from bot.core.outbox.store import CAMPAIGN_PRIORITY, OutboxItem, enqueue_many, message_payload
 from bot.core.reminders.message import reminder_locale
 from bot.db.campaigns.models import Campaign
@@ -49,8 +49,24 @@ def today(services: Services, now: dt.datetime) -> dt.date:
 
 
 async def audience_count(services: Services, campaign_audience: segments.Audience, now: dt.datetime) -> int:
+    """How many customers the audience reaches; its date filters (insurance, warranty, service due) read on the
+    day of `now`: pass the send time to count for the send day."""
     async with services.sessions() as session:
         return await segments.count(session, campaign_audience, today(services, now), warranty_periods(services))
+
+
+async def require_audience(services: Services, session: Any, campaign_audience: segments.Audience,
+                           send_at: dt.datetime) -> int:  # fmt: skip
+    """The audience's size on the send day; CampaignError("audience") when nobody would receive it. Only today's
+    customers can be counted: one who joins, turns offers off or blocks the bot before then changes the figure, and
+    delivery counts again when it starts (`_start`)."""
+    day = today(services, send_at)
+    found = await segments.count(session, campaign_audience, day, warranty_periods(services))
+    if found == 0:
+        raise CampaignError("audience", f"nobody would receive it: no customer the bot can write to who accepts "
+                                        f"offers matches these filters on {day.isoformat()}, the send day; "
+                                        f"change the audience (or the send time)")  # fmt: skip
+    return found
 
 
 async def _event_views(services: Services, event_id: int | None) -> dict[Locale, EventView] | None:
@@ -60,7 +76,7 @@ async def _event_views(services: Services, event_id: int | None) -> dict[Locale,
         event = await session.get(Event, event_id)
     if event is None:
         return None
-    return {locale: view(event, locale, services.dealer, services.settings.tz) for locale in LOCALES}
+    return {locale: view_in(services, event, locale) for locale in LOCALES}
 
 
 async def _start(services: Services, campaign_id: int, now: dt.datetime) -> None:
