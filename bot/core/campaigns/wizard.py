@@ -275,8 +275,8 @@ def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
 
 def draft(a: Answers, event_id: int | None = None, default: Locale = DEFAULT_LOCALE) -> Draft:
     """The campaign the answers describe (`event_id` of the event just created, for a new one). A locale whose
-    text was skipped gets the dealer's default locale's (`default`): delivery's own fallback is the core's
-    DEFAULT_LOCALE, which need not be the dealer's."""
+    text was skipped gets the dealer's default locale's (`default`), stored, so the preview and the list show what
+    each locale's customers get (delivery's own fallback, bot.core.events.view.localized, is the same locale)."""
     kind, texts = a["kind"], dict(a.get("texts", {}))
     if (texts.get(default) or "").strip():
         texts = {locale: texts.get(locale) or texts[default] for locale in LOCALES}
