@@ -59,6 +59,29 @@ async def change(services: Services, campaign_id: int, action: str, now: dt.date
     return figures
 
 
+async def reschedulable(services: Services, campaign_id: int) -> campaigns.Progress:
+    """The campaign whose send time the marketer is about to change; ScheduleError when it cannot change."""
+    async with services.sessions() as session:
+        campaign = await repo.get(session, campaign_id)
+        if campaign is None:
+            raise campaigns.ScheduleError("missing", f"no campaign #{campaign_id}")
+        if campaign.status != "scheduled":
+            raise campaigns.ScheduleError("started", f"campaign #{campaign_id} is {campaign.status}")
+        return await campaigns.progress(session, campaign)
+
+
+async def reschedule(services: Services, campaign_id: int, when: dt.datetime, now: dt.datetime
+                     ) -> tuple[campaigns.Progress, bool]:  # fmt: skip
+    """A scheduled campaign's new send time (and whether quiet hours moved it); raises ScheduleError. The watched
+    progress message shows the new time at once."""
+    async with services.sessions.begin() as session:
+        campaign = await campaigns.reschedule(session, campaign_id, when, services.settings.quiet_hours, now)
+        figures, shifted = await campaigns.progress(session, campaign), bool(campaign.quiet_shifted)
+        session.expunge(campaign)
+    await delivery.report(services, campaign, now, force=True)
+    return figures, shifted
+
+
 async def current(services: Services, campaign_id: int) -> campaigns.Progress | None:
     async with services.sessions() as session:
         campaign = await repo.get(session, campaign_id)

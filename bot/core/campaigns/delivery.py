@@ -84,6 +84,9 @@ async def _start(services: Services, campaign_id: int, now: dt.datetime) -> None
         campaign = await repo.get(session, campaign_id, lock=True)
         if campaign is None or campaign.status != "scheduled":
             return
+        send_at = campaign.send_at if campaign.send_at.tzinfo else campaign.send_at.replace(tzinfo=dt.UTC)
+        if send_at > now:  # given a later send time since `active` read it
+            return
         campaign.status, campaign.started_at = "sending", now
         campaign.audience_size = await segments.count(
             session, audience_of(campaign), today(services, now), warranty_periods(services)
@@ -137,15 +140,16 @@ def _progress_text(services: Services, figures: Progress, now: dt.datetime, fina
     )  # fmt: skip
 
 
-async def report(services: Services, campaign: Campaign, now: dt.datetime) -> int:
-    """Edit the progress message when due and changed; when the campaign is over, its last figures there and the
-    final report once, as a new message."""
+async def report(services: Services, campaign: Campaign, now: dt.datetime, force: bool = False) -> int:
+    """Edit the progress message when due and changed (`force`: changed now, e.g. a new send time); when the
+    campaign is over, its last figures there and the final report once, as a new message."""
     if campaign.progress_chat_id is None:
         return 0
     last = campaign.progress_at
     last = last.replace(tzinfo=dt.UTC) if last is not None and last.tzinfo is None else last
     final = campaign.status in ("done", "cancelled")
-    if not final and last is not None and (now - last).total_seconds() < services.settings.campaign_progress_seconds:
+    if not final and not force and last is not None and (
+            now - last).total_seconds() < services.settings.campaign_progress_seconds:
         return 0
     async with services.sessions.begin() as session:
         fresh = await repo.get(session, campaign.id, lock=True)
@@ -160,6 +164,8 @@ async def report(services: Services, campaign: Campaign, now: dt.datetime) -> in
             payload: dict[str, Any] = {**message_payload(text), "method": "editMessageText",
                                        "message_id": fresh.progress_message_id}  # fmt: skip
             figures_key = f"{figures.status}:{figures.sent}:{figures.failed}:{figures.blocked}:{figures.dropped}"
+            if figures.status == "scheduled":  # the message shows the send time until sending starts
+                figures_key += f":{figures.send_at:%Y%m%d%H%M}"
             items.append(OutboxItem(f"campaign-progress:{fresh.id}:{figures_key}", "notice", fresh.progress_chat_id,
                                     payload, now))  # fmt: skip
         if final:

@@ -112,6 +112,54 @@ async def create(
     return campaign
 
 
+def send_time_problem(when: dt.datetime, event_starts: dt.datetime | None, now: dt.datetime) -> str | None:
+    """Why a typed send time cannot be used (the wizard's and a reschedule's rule): "when_past" (it has passed:
+    sending at once instead would surprise a marketer who mistyped a year or a month), "when_late" (an invitation
+    at or after the start of its event)."""
+    if when < now - dt.timedelta(minutes=1):
+        return "when_past"
+    if event_starts is not None and when >= event_starts:
+        return "when_late"
+    return None
+
+
+class ScheduleError(CampaignError):
+    """A new send time refused; `reason`: "missing" (no such campaign), "started" (sending has begun, or it is
+    paused, cancelled or over), or a `send_time_problem`."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__("send_at", message)
+        self.reason = reason
+
+
+async def reschedule(
+    session: AsyncSession, campaign_id: int, when: dt.datetime, quiet: QuietHours, now: dt.datetime
+) -> Campaign:
+    """Move a scheduled campaign (not yet sending) to `when`, out of quiet hours as `create` does. Raises
+    ScheduleError; the row is locked (PostgreSQL), so delivery cannot start it half-way through."""
+    campaign = await repo.get(session, campaign_id, lock=True)
+    if campaign is None:
+        raise ScheduleError("missing", f"no campaign #{campaign_id}")
+    if campaign.status != "scheduled":
+        raise ScheduleError("started", f"campaign #{campaign_id} is {campaign.status}; its send time can no longer "
+                                       "change")  # fmt: skip
+    starts = None
+    if campaign.event_id is not None:
+        event = await session.get(Event, campaign.event_id)
+        if event is not None:
+            starts = event.starts_at if event.starts_at.tzinfo else event.starts_at.replace(tzinfo=dt.UTC)
+    problem = send_time_problem(when, starts, now)
+    wanted = max(when, now)
+    shifted = quiet.shift(wanted)
+    if problem is None and starts is not None and shifted >= starts:  # quiet hours pushed it past the start
+        problem = "when_late"
+    if problem is not None:
+        raise ScheduleError(problem, f"campaign #{campaign_id}: {problem.replace('_', ' ')}")
+    campaign.send_at, campaign.quiet_shifted = shifted, shifted != wanted.astimezone(dt.UTC)
+    await session.flush()
+    return campaign
+
+
 def audience_of(campaign: Campaign) -> Audience:
     try:
         return Audience.from_json(campaign.audience)
