@@ -72,10 +72,15 @@ async def reschedulable(services: Services, campaign_id: int) -> campaigns.Progr
 
 async def reschedule(services: Services, campaign_id: int, when: dt.datetime, now: dt.datetime
                      ) -> tuple[campaigns.Progress, bool]:  # fmt: skip
-    """A scheduled campaign's new send time (and whether quiet hours moved it); raises ScheduleError. The watched
-    progress message shows the new time at once."""
+    """A scheduled campaign's new send time (and whether quiet hours moved it); raises ScheduleError, "empty" when
+    nobody would receive it on the new day (a date filter, as at the wizard's confirm). The watched progress message
+    shows the new time at once."""
     async with services.sessions.begin() as session:
         campaign = await campaigns.reschedule(session, campaign_id, when, services.settings.quiet_hours, now)
+        try:
+            await delivery.require_audience(services, session, campaigns.audience_of(campaign), campaign.send_at)
+        except campaigns.CampaignError as exc:  # the transaction rolls back: the old time stays
+            raise campaigns.ScheduleError("empty", str(exc)) from exc
         figures, shifted = await campaigns.progress(session, campaign), bool(campaign.quiet_shifted)
         session.expunge(campaign)
     await delivery.report(services, campaign, now, force=True)

@@ -125,7 +125,7 @@ def send_time_problem(when: dt.datetime, event_starts: dt.datetime | None, now: 
 
 class ScheduleError(CampaignError):
     """A new send time refused; `reason`: "missing" (no such campaign), "started" (sending has begun, or it is
-    paused, cancelled or over), or a `send_time_problem`."""
+    paused, cancelled or over), "empty" (nobody in the audience on the new day), or a `send_time_problem`."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__("send_at", message)

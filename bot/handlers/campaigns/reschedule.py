@@ -1,7 +1,8 @@
 """A scheduled campaign's new send time, from /campaigns: its 🕘 button (`cmpa:when:<id>`, signed for the
 marketer, bot.handlers.campaigns.staff) asks for the time, the marketer types it in private, and the campaign moves
 (bot.core.campaigns.service.reschedule). The wizard's rules: a time read as the wizard reads it, none that has
-passed, no invitation at or after its event's start, quiet hours moved out of. Once sending has begun (also while
+passed, no invitation at or after its event's start, quiet hours moved out of, and someone in the audience on the
+new day (a date filter reads that day, as at the wizard's confirm). Once sending has begun (also while
 the marketer was typing) it is refused, saying why. `cmpa:keep:<id>` or /cancel leaves the time as it is.
 Role marketing (admins too), checked at the button and at the typed time; replies in the dealer's default locale.
 The campaign being changed waits in user_data (persisted with the conversation, so a restart keeps it)."""
@@ -96,7 +97,7 @@ async def typed(update: Update, context: CareContext) -> object:
     try:
         figures, shifted = await actions.reschedule(services, int(campaign_id), when, _now())
     except ScheduleError as exc:
-        if exc.reason in ("when_past", "when_late"):
+        if exc.reason in ("when_past", "when_late", "empty"):  # another time may do
             await _say(update, context, asked_again, reason=exc.reason, problem=message.text, id=campaign_id)
             return TYPING
         context.user_data.pop(KEY, None)

@@ -60,7 +60,7 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
     "campaign_list": [{"items": []}, {"items": [PROGRESS, DONE]}],
     "campaign_reschedule": [{**RESCHEDULE, "step": "ask", "event": True}, {**RESCHEDULE, "step": "ask"},
                             {**RESCHEDULE, "step": "done", "shifted": True}, {**RESCHEDULE, "step": "kept"}]
-    + [{**RESCHEDULE, "reason": r} for r in ("started", "missing", "when_past", "when_late", "when")],
+    + [{**RESCHEDULE, "reason": r} for r in ("started", "missing", "when_past", "when_late", "empty", "when")],
     "campaign_reply": [{"event": e, "id": 7, "status": "paused", "reason": "campaign #7 is done"}
                        for e in ("stopped", "changed", "refused", "attributed", "usage")],
     "event_reminder": [{"e": EVENT}, {"e": FULL}],

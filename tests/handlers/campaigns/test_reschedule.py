@@ -14,6 +14,7 @@ from bot.core.campaigns import service as campaigns
 from bot.core.campaigns.segments import Audience
 from bot.core.events import service as events
 from bot.db.campaigns.models import Campaign
+from bot.db.garage.models import Vehicle
 from scheduler import marketing
 from tests.botapi.recording import process
 from tests.handlers.campaigns.test_marketing import TOYOTA, desk, owner, press, private, services_of
@@ -146,3 +147,22 @@ async def test_who_may_press_it_and_double_taps(desk: Desk) -> None:
     assert "發送時間不變" in kept[-1]["text"]
     assert await press(desk, MARKETING_ID, first[-1], "保留原時間") == []  # again: nothing to say, nothing changed
     assert "text" not in popup(desk) and await _send_at(desk, campaign_id) == before
+
+
+async def test_a_time_when_nobody_would_receive_it_is_refused(desk: Desk) -> None:
+    """Insurance expiring within 30 days: the only car's ends in 20 days, so a send 3 days ahead reaches it and one
+    25 days ahead reaches nobody: refused, the time kept, and another time asked for."""
+    services = services_of(desk)
+    campaign_id = await _scheduled(desk)
+    before = await _send_at(desk, campaign_id)
+    today = dt.datetime.now(services.settings.tz).date()
+    async with services.sessions.begin() as session:
+        await session.execute(update(Campaign).values(audience={"insurance_days": 30}))
+        await session.execute(update(Vehicle).values(insurance_expiry=today + dt.timedelta(days=20)))
+    await _ask(desk)
+    said = await private(desk, MARKETING_ID, f"{(today + dt.timedelta(days=25)).isoformat()} 10:00")
+    assert "改到這個時間就沒有人會收到" in said[-1]["text"] and "保留原時間" in str(said[-1]["reply_markup"])
+    assert await _send_at(desk, campaign_id) == before
+    later = today + dt.timedelta(days=5)
+    said = await private(desk, MARKETING_ID, f"{later.isoformat()} 10:00")  # still asked: another time does
+    assert f"改在 {later.year}年{later.month}月{later.day}日 10:00 發送" in said[-1]["text"]
