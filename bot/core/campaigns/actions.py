@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
-from bot.core.campaigns import delivery, repo
+from bot.core.campaigns import delivery, message, repo
 from bot.core.campaigns import service as campaigns
+from bot.core.common.locale import Locale
 from bot.core.events.service import customer_id_of
 from bot.core.outbox import store as outbox
 from bot.db.campaigns.models import Campaign
@@ -59,15 +60,21 @@ async def change(services: Services, campaign_id: int, action: str, now: dt.date
     return figures
 
 
-async def reschedulable(services: Services, campaign_id: int) -> campaigns.Progress:
-    """The campaign whose send time the marketer is about to change; ScheduleError when it cannot change."""
+async def editable(services: Services, campaign_id: int) -> tuple[campaigns.Progress, dict[str, str]]:
+    """The campaign the marketer is about to change, and its texts; ScheduleError when it can no longer change."""
     async with services.sessions() as session:
-        campaign = await repo.get(session, campaign_id)
-        if campaign is None:
-            raise campaigns.ScheduleError("missing", f"no campaign #{campaign_id}")
-        if campaign.status != "scheduled":
-            raise campaigns.ScheduleError("started", f"campaign #{campaign_id} is {campaign.status}")
-        return await campaigns.progress(session, campaign)
+        campaign = await campaigns.editable(session, campaign_id)
+        return await campaigns.progress(session, campaign), dict(campaign.texts or {})
+
+
+async def retext(services: Services, campaign_id: int, locale: Locale, text: str, user_id: int) -> dict[str, Any]:
+    """A scheduled campaign's new text in `locale`; the message as that locale's customers will get it (a preview
+    for `user_id`: its buttons only say so). Raises ScheduleError."""
+    async with services.sessions.begin() as session:
+        campaign = await campaigns.retext(session, campaign_id, locale, text, services.settings.default_locale)
+        texts, button, event_id = dict(campaign.texts), campaign.button, campaign.event_id
+    event = (await delivery.event_views(services, event_id) or {}).get(locale)
+    return message.payload(services, locale, user_id, campaign_id, texts, button, event, preview=True)
 
 
 async def reschedule(services: Services, campaign_id: int, when: dt.datetime, now: dt.datetime

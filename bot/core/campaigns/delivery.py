@@ -69,7 +69,7 @@ async def require_audience(services: Services, session: Any, campaign_audience: 
     return found
 
 
-async def _event_views(services: Services, event_id: int | None) -> dict[Locale, EventView] | None:
+async def event_views(services: Services, event_id: int | None) -> dict[Locale, EventView] | None:
     if event_id is None:
         return None
     async with services.sessions() as session:
@@ -192,7 +192,7 @@ async def tick(services: Services, now: dt.datetime) -> int:
     for campaign_id, status, event_id in due:
         if status == "scheduled":
             await _start(services, campaign_id, now)
-        events = await _event_views(services, event_id)
+        events = await event_views(services, event_id)
         window = WINDOW_PAGES * services.settings.campaign_page_size
         while True:
             async with services.sessions() as session:

@@ -32,8 +32,9 @@ KPI_REPORT = {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30), "bran
 
 WIZARD = {"count": 0, "filters": [], "language": "English", "optional": False, "when": "2026-12-06 10:00",
           "shifted": False, "id": 7, "problem": "<what?>", "reason": None, "example": dt.date(2026, 12, 20)}
-RESCHEDULE = {"step": None, "reason": None, "problem": "<soon>", "id": 7, "name": "Winter <check>",
-              "when": "2026-12-06 10:00", "shifted": False, "event": False, "example": dt.date(2026, 12, 20)}
+EDIT = {"step": None, "reason": None, "problem": "<soon>", "id": 7, "name": "Winter <check>",
+        "when": "2026-12-06 10:00", "shifted": False, "event": False, "example": dt.date(2026, 12, 20),
+        "language": "English", "current": "Winter <8折> & more", "length": 3600, "most": 3500}
 WIZARD_STEPS = ("kind", "event", "event_branch", "audience", "text", "button", "when", "confirm", "created",
                 "test_sent", "cancelled", "problem")
 
@@ -58,9 +59,11 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
                           {"p": DONE, "final": True, "eta": None, "at": DONE.send_at},
                           {"p": SCHEDULED, "final": False, "eta": None, "at": SCHEDULED.send_at}],
     "campaign_list": [{"items": []}, {"items": [PROGRESS, DONE]}],
-    "campaign_reschedule": [{**RESCHEDULE, "step": "ask", "event": True}, {**RESCHEDULE, "step": "ask"},
-                            {**RESCHEDULE, "step": "done", "shifted": True}, {**RESCHEDULE, "step": "kept"}]
-    + [{**RESCHEDULE, "reason": r} for r in ("started", "missing", "when_past", "when_late", "empty", "when")],
+    "campaign_edit": [{**EDIT, "step": "ask", "event": True}, {**EDIT, "step": "ask"}, {**EDIT, "step": "which"},
+                      {**EDIT, "step": "text"}, {**EDIT, "step": "retexted"},
+                      {**EDIT, "step": "done", "shifted": True}, {**EDIT, "step": "kept"}]
+    + [{**EDIT, "reason": r} for r in ("started", "missing", "when_past", "when_late", "empty", "empty_text",
+                                       "too_long", "when")],
     "campaign_reply": [{"event": e, "id": 7, "status": "paused", "reason": "campaign #7 is done"}
                        for e in ("stopped", "changed", "refused", "attributed", "usage")],
     "event_reminder": [{"e": EVENT}, {"e": FULL}],

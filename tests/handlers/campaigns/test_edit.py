@@ -1,6 +1,7 @@
-"""A scheduled campaign's send time changed from /campaigns (its 🕘 button, then the time typed): the wizard's
-rules (not in the past, an invitation before its event), marketing staff only, the button verified against who
-pressed it, a double tap harmless, and refused once sending has begun, also when it began while the marketer typed."""
+"""A scheduled campaign changed from /campaigns: its send time (🕘, then the time typed) with the wizard's rules (not
+in the past, an invitation before its event, someone in the audience that day), or its text in one locale (✏️);
+marketing staff only, the button verified against who pressed it, a double tap harmless, and refused once sending
+has begun, also when it began while the marketer typed."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tests.handlers.campaigns.test_marketing import TOYOTA, desk, owner, press, 
 from tests.handlers.campaigns.test_wizard_ended import a_while_ago
 from tests.handlers.desk.followups.test_followups import send_outbox
 from tests.handlers.desk_harness import ADMIN_ID, ADVISOR_ID, MARKETING_ID, Desk
+from tests.handlers.harness import Customer
 
 __all__ = ["desk"]  # the fixture, imported
 
@@ -99,8 +101,8 @@ async def test_an_invitation_cannot_move_past_its_event(desk: Desk) -> None:
     said = await private(desk, MARKETING_ID, f"{after.isoformat()} 10:00")
     assert "這樣邀請會在活動開始後才發出" in said[-1]["text"]
     assert await _send_at(desk, campaign_id) == before
-    said = await press(desk, MARKETING_ID, said[-1], "保留原時間")
-    assert f"推廣 #{campaign_id} 的發送時間不變" in said[-1]["text"]
+    said = await press(desk, MARKETING_ID, said[-1], "保留原樣")
+    assert f"推廣 #{campaign_id} 維持不變" in said[-1]["text"]
     assert await _send_at(desk, campaign_id) == before
 
 
@@ -143,9 +145,9 @@ async def test_who_may_press_it_and_double_taps(desk: Desk) -> None:
     first = await press(desk, MARKETING_ID, listed[-1], "改時間")
     second = await press(desk, MARKETING_ID, listed[-1], "改時間")  # a double tap: asked once
     assert len(first) == 1 and second == []
-    kept = await press(desk, MARKETING_ID, first[-1], "保留原時間")
-    assert "發送時間不變" in kept[-1]["text"]
-    assert await press(desk, MARKETING_ID, first[-1], "保留原時間") == []  # again: nothing to say, nothing changed
+    kept = await press(desk, MARKETING_ID, first[-1], "保留原樣")
+    assert "維持不變" in kept[-1]["text"]
+    assert await press(desk, MARKETING_ID, first[-1], "保留原樣") == []  # again: nothing to say, nothing changed
     assert "text" not in popup(desk) and await _send_at(desk, campaign_id) == before
 
 
@@ -161,8 +163,66 @@ async def test_a_time_when_nobody_would_receive_it_is_refused(desk: Desk) -> Non
         await session.execute(update(Vehicle).values(insurance_expiry=today + dt.timedelta(days=20)))
     await _ask(desk)
     said = await private(desk, MARKETING_ID, f"{(today + dt.timedelta(days=25)).isoformat()} 10:00")
-    assert "改到這個時間就沒有人會收到" in said[-1]["text"] and "保留原時間" in str(said[-1]["reply_markup"])
+    assert "改到這個時間就沒有人會收到" in said[-1]["text"] and "保留原樣" in str(said[-1]["reply_markup"])
     assert await _send_at(desk, campaign_id) == before
     later = today + dt.timedelta(days=5)
     said = await private(desk, MARKETING_ID, f"{later.isoformat()} 10:00")  # still asked: another time does
     assert f"改在 {later.year}年{later.month}月{later.day}日 10:00 發送" in said[-1]["text"]
+
+
+async def _texts(desk: Desk, campaign_id: int) -> dict[str, str]:
+    async with services_of(desk).sessions() as session:
+        found = await campaigns.repo.get(session, campaign_id)
+    assert found is not None
+    return dict(found.texts)
+
+
+async def test_the_text_changes_in_one_locale_and_is_delivered(desk: Desk) -> None:
+    """The default locale's text, typed anew: the locales that had the same follow it, one with its own keeps it;
+    customers get the new text."""
+    services = services_of(desk)
+    campaign_id = await _scheduled(desk)
+    async with services.sessions.begin() as session:
+        await session.execute(update(Campaign).values(texts={"zh-Hant": "冬季優惠", "zh-Hans": "冬季優惠",
+                                                             "en": "Winter offer"}))  # fmt: skip
+    listed = await private(desk, MARKETING_ID, "/campaigns")
+    asked = await press(desk, MARKETING_ID, listed[-1], "改文字")
+    assert "哪種語言的文字" in asked[-1]["text"]
+    asked = await press(desk, MARKETING_ID, asked[-1], "繁體中文")
+    assert "繁體中文" in asked[-1]["text"] and "冬季優惠" in asked[-1]["text"]  # what it says now
+    said = await private(desk, MARKETING_ID, "   ")
+    assert "文字是空的" in said[-1]["text"]
+    said = await private(desk, MARKETING_ID, "長" * 3501)
+    assert "文字太長：3501 字，最多 3500 字" in said[-1]["text"]
+    assert (await _texts(desk, campaign_id))["zh-Hant"] == "冬季優惠"
+    said = await private(desk, MARKETING_ID, "冬季保養八折優惠")
+    assert said[0]["text"].startswith("冬季保養八折優惠") and "不再接收優惠" in str(said[0]["reply_markup"])
+    assert f"推廣 #{campaign_id} 的繁體中文文字已更新" in said[-1]["text"]
+    assert await _texts(desk, campaign_id) == {"zh-Hant": "冬季保養八折優惠", "zh-Hans": "冬季保養八折優惠",
+                                                "en": "Winter offer"}  # fmt: skip
+
+    asked = await press(desk, MARKETING_ID, (await private(desk, MARKETING_ID, "/campaigns"))[-1], "改文字")
+    asked = await press(desk, MARKETING_ID, asked[-1], "英文")
+    await private(desk, MARKETING_ID, "Winter service, 20% off")
+    assert (await _texts(desk, campaign_id))["en"] == "Winter service, 20% off"
+
+    toyota = Customer(desk.app, desk.engine, TOYOTA, "zh-hant")
+    async with services.sessions.begin() as session:
+        await session.execute(update(Campaign).values(send_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    await marketing.tick(services)
+    await send_outbox(desk)
+    assert desk.engine.sent_messages(toyota.user.id)[-1]["text"].startswith("冬季保養八折優惠")
+
+
+async def test_the_text_cannot_change_once_sending_has_begun(desk: Desk) -> None:
+    services = services_of(desk)
+    campaign_id = await _scheduled(desk)
+    listed = await private(desk, MARKETING_ID, "/campaigns")
+    asked = await press(desk, MARKETING_ID, listed[-1], "改文字")
+    asked = await press(desk, MARKETING_ID, asked[-1], "繁體中文")
+    async with services.sessions.begin() as session:
+        await session.execute(update(Campaign).values(send_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
+    await marketing.tick(services)
+    said = await private(desk, MARKETING_ID, "新的文字")
+    assert f"推廣 #{campaign_id} 已經開始發送" in said[-1]["text"] and "不能再改時間或文字" in said[-1]["text"]
+    assert (await _texts(desk, campaign_id))["zh-Hant"] == "冬季優惠"
