@@ -1,8 +1,9 @@
 """`python -m bot campaign create --from FILE.yaml [--dry-run] | list | show ID | cancel ID` (docs/marketing.md).
 
 `create` checks the whole file first (a mistake is printed with its field and line, exit 2) and stores the event
-and the campaign in one transaction; `--dry-run` stores nothing and prints the audience count and the message
-as each locale's customers will read it. The running bot (or `python -m bot chat`) delivers it when due.
+and the campaign in one transaction; an audience nobody is in on the send day is refused the same way (exit 2,
+with or without `--dry-run`). `--dry-run` stores nothing and prints the audience count and the message as each
+locale's customers will read it. The running bot (or `python -m bot chat`) delivers it when due.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from bot.core.campaigns.message import payload
 from bot.core.common.locale import LOCALES
 from bot.core.common.settings import Settings
 from bot.core.events import service as events
-from bot.core.events.view import view
+from bot.core.events.view import view_in
 from bot.core.services import Services, build_services
 
 SAMPLE_USER = 1  # the preview's buttons are signed for nobody in particular
@@ -48,7 +49,7 @@ async def create(settings: Settings, path: Path, dry_run: bool) -> int:
     try:
         try:
             text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-            file = parse(text, settings.tz, settings.event_invite_days, services.messages)
+            file = parse(text, settings.tz, settings.event_invite_days, services.messages, settings.default_locale)
         except (OSError, UnicodeDecodeError) as exc:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
@@ -56,7 +57,6 @@ async def create(settings: Settings, path: Path, dry_run: bool) -> int:
             print(f"{path}: {exc}", file=sys.stderr)
             return 2
         now = dt.datetime.now(dt.UTC)
-        count = await delivery.audience_count(services, file.draft.audience, now)
         branches = [b.id for b in services.dealer.branches]
         try:
             async with services.sessions.begin() as session:
@@ -65,13 +65,15 @@ async def create(settings: Settings, path: Path, dry_run: bool) -> int:
                 if file.event is not None:
                     event = await events.create(session, file.event, branches, None, now)
                     draft = dataclasses.replace(draft, event_id=event.id)
-                    event_views = {loc: view(event, loc, services.dealer, settings.tz) for loc in LOCALES}
+                    event_views = {loc: view_in(services, event, loc) for loc in LOCALES}
                 elif draft.event_id:
                     found = await events.get(session, draft.event_id)
                     if found is not None:
-                        event_views = {loc: view(found, loc, services.dealer, settings.tz) for loc in LOCALES}
+                        event_views = {loc: view_in(services, found, loc) for loc in LOCALES}
                 campaign = await campaigns.create(session, draft, settings.quiet_hours, now,
-                                                  settings.event_invite_days)  # fmt: skip
+                                                  settings.event_invite_days,
+                                                  default_locale=settings.default_locale)  # fmt: skip
+                count = await delivery.require_audience(services, session, draft.audience, campaign.send_at)
                 summary = {"id": campaign.id, "event_id": campaign.event_id, "audience": count,
                            "send_at": campaign.send_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
                            "moved_out_of_quiet_hours": campaign.quiet_shifted}  # fmt: skip
@@ -82,7 +84,8 @@ async def create(settings: Settings, path: Path, dry_run: bool) -> int:
             return 2
         if dry_run:
             summary["id"] = None
-            print(f"dry run: nothing stored. {count} recipient(s) now; it would go out at {summary['send_at']}"
+            print(f"dry run: nothing stored. {count} recipient(s) on the send day; it would go out at "
+                  f"{summary['send_at']}"
                   f"{' (moved out of quiet hours)' if summary['moved_out_of_quiet_hours'] else ''}")  # fmt: skip
             print(_sample(services, file, event_views))
         else:

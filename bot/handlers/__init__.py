@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.handlers.campaigns import customer as campaign_links
+from bot.handlers.campaigns import edit as campaign_edit
 from bot.handlers.campaigns import staff as campaigns
 from bot.handlers.campaigns import wizard as campaign_wizard
 from bot.handlers.common import errors, flows
@@ -34,9 +35,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     then typed requests for a human, then free text, then everything else. Before group 0: an advisor's answer to
     the "Done" questions (group -3), `flows` (group -2: starting a flow ends the others) and the relays to the
     desk (group -1: a handoff's, an open roadside request's)."""
-    modules = (visit_entry, flows, membership, handoff, relays, staff, campaign_wizard, appointments, roadside,
-               followups, warranty, mycar, campaign_links, start, privacy, language, reminders, events, checkin,
-               odometer, campaigns, stats, visit_times, advisor, faq, other)  # fmt: skip
+    modules = (visit_entry, flows, membership, handoff, relays, staff, campaign_wizard, campaign_edit,
+               appointments, roadside, followups, warranty, mycar, campaign_links, start, privacy, language, reminders,
+               events, checkin, odometer, campaigns, stats, visit_times, advisor, faq, other)  # fmt: skip
     for module in modules:
         application.add_handlers(module.handlers())
     application.add_error_handler(errors.on_error)  # type: ignore[arg-type]

@@ -36,10 +36,26 @@ async def _count(url: str) -> tuple[int, int]:
     return found
 
 
+async def _owners(settings: Settings, *makes: str) -> None:
+    """One customer the bot can write to per make, each owning a car of it."""
+    from bot.core.services import build_services
+    from bot.db.garage.models import Customer, Vehicle
+
+    services = build_services(settings)
+    async with services.sessions.begin() as session:
+        for n, make in enumerate(makes, 1):
+            customer = Customer(telegram_user_id=6000 + n, chat_id=6000 + n, first_name=f"O{n}")
+            session.add(customer)
+            await session.flush()
+            session.add(Vehicle(customer_id=customer.id, plate=f"粤B6000{n}", make=make, model="X"))
+    await services.engine.dispose()
+
+
 def test_dry_run_prints_the_count_and_a_sample_per_locale(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_owners(env, "Toyota", "Honda"))
     assert main(["campaign", "create", "--from", str(EXAMPLE), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "0 recipient(s)" in out and "--- zh-Hant ---" in out and "--- zh-Hans ---" in out and "--- en ---" in out
+    assert "1 recipient(s)" in out and "--- zh-Hant ---" in out and "--- zh-Hans ---" in out and "--- en ---" in out
     assert "[✅ Going] [🤔 Maybe] [❌ Can't come] [🔕 No more offers]" in out
     assert asyncio.run(_count(env.database_url)) == (0, 0)
 
@@ -63,7 +79,21 @@ def test_bad_files_are_refused_with_field_and_line_and_nothing_stored(
     assert asyncio.run(_count(env.database_url)) == (0, 0)
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_audience_nobody_is_in_is_refused_in_one_line(
+    env: Settings, capsys: pytest.CaptureFixture[str], dry_run: bool
+) -> None:
+    asyncio.run(_owners(env, "Honda"))  # a customer, but no Toyota owner
+    assert main(["campaign", "create", "--from", str(EXAMPLE), *(["--dry-run"] if dry_run else [])]) == 2
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert "audience: nobody would receive it" in line and "change the audience" in line
+    assert captured.out == ""
+    assert asyncio.run(_count(env.database_url)) == (0, 0)  # neither the campaign nor its new event
+
+
 def test_create_list_show_and_cancel(env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_owners(env, "Toyota"))
     assert main(["campaign", "create", "--from", str(EXAMPLE)]) == 0
     created = json.loads(capsys.readouterr().out)
     assert created["event_id"] and created["send_at"].endswith("09:00")
@@ -130,6 +160,7 @@ def test_a_ready_template_in_a_file_is_shown_per_locale(env: Settings, capsys: p
     from bot.core.services import build_services
 
     dealer = build_services(env).dealer
+    asyncio.run(_due_soon_customers(env.database_url, env))  # the file's audience: service due within 30 days
     assert main(["campaign", "create", "--from", str(SERVICE_MONTH), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert f"--- zh-Hant ---\n🔧 {dealer.name.get('zh-Hant')}保養月" in out
@@ -155,3 +186,31 @@ def test_a_bad_template_is_refused_with_field_and_line(
     assert main(["campaign", "create", "--from", str(bad)]) == 2
     assert message in capsys.readouterr().err
     assert asyncio.run(_count(env.database_url)) == (0, 0)
+
+
+def test_create_follows_the_configured_default_locale(
+    env: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DEFAULT_LOCALE=en: an English text alone is enough (zh-Hant is not required), a plain text is the English
+    one, and a customer in a locale without a text reads the English one, in the message and the event's title."""
+    monkeypatch.setenv("DEFAULT_LOCALE", "en")
+    asyncio.run(_owners(env, "Toyota"))
+    english = tmp_path / "en.yaml"
+    english.write_text("name: winter\nkind: event\nevent:\n  title: {en: Winter check, zh-Hant: 冬季檢測}\n"
+                       "  branch: futian\n  place: bay 2\n  starts: 2030-01-10 09:00\n  ends: 2030-01-10 17:00\n"
+                       "  capacity: 5\naudience: {makes: [Toyota]}\ntexts: {en: Free winter check, zh-Hant: 免費檢測}\n"
+                       "send_at: 2030-01-02 10:00\n", encoding="utf-8")  # fmt: skip
+    assert main(["campaign", "create", "--from", str(english), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    zh_hans = out.split("--- zh-Hans ---\n", 1)[1].split("--- en ---", 1)[0]
+    assert zh_hans.startswith("Free winter check") and "Winter check" in zh_hans and "冬季檢測" not in zh_hans
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain\naudience: {makes: [Toyota]}\ntexts: Oil change week\n", encoding="utf-8")
+    assert main(["campaign", "create", "--from", str(plain)]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert main(["campaign", "show", str(created["id"])]) == 0
+    assert json.loads(capsys.readouterr().out)["texts"] == {"en": "Oil change week"}
+    only_chinese = tmp_path / "zh.yaml"
+    only_chinese.write_text("name: x\naudience: {makes: [Toyota]}\ntexts: {zh-Hant: 你好}\n", encoding="utf-8")
+    assert main(["campaign", "create", "--from", str(only_chinese)]) == 2
+    assert "line 3: texts: the default locale en needs a text" in capsys.readouterr().err

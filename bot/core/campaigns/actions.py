@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 
-from bot.core.campaigns import delivery, repo
+from bot.core.campaigns import delivery, message, repo
 from bot.core.campaigns import service as campaigns
+from bot.core.common.locale import Locale
 from bot.core.events.service import customer_id_of
 from bot.core.outbox import store as outbox
 from bot.db.campaigns.models import Campaign
@@ -57,6 +58,40 @@ async def change(services: Services, campaign_id: int, action: str, now: dt.date
     if campaign.status == "cancelled":
         await delivery.report(services, campaign, now)
     return figures
+
+
+async def editable(services: Services, campaign_id: int) -> tuple[campaigns.Progress, dict[str, str]]:
+    """The campaign the marketer is about to change, and its texts; ScheduleError when it can no longer change."""
+    async with services.sessions() as session:
+        campaign = await campaigns.editable(session, campaign_id)
+        return await campaigns.progress(session, campaign), dict(campaign.texts or {})
+
+
+async def retext(services: Services, campaign_id: int, locale: Locale, text: str, user_id: int) -> dict[str, Any]:
+    """A scheduled campaign's new text in `locale`; the message as that locale's customers will get it (a preview
+    for `user_id`: its buttons only say so). Raises ScheduleError."""
+    async with services.sessions.begin() as session:
+        campaign = await campaigns.retext(session, campaign_id, locale, text, services.settings.default_locale)
+        texts, button, event_id = dict(campaign.texts), campaign.button, campaign.event_id
+    event = (await delivery.event_views(services, event_id) or {}).get(locale)
+    return message.payload(services, locale, user_id, campaign_id, texts, button, event, preview=True)
+
+
+async def reschedule(services: Services, campaign_id: int, when: dt.datetime, now: dt.datetime
+                     ) -> tuple[campaigns.Progress, bool]:  # fmt: skip
+    """A scheduled campaign's new send time (and whether quiet hours moved it); raises ScheduleError, "empty" when
+    nobody would receive it on the new day (a date filter, as at the wizard's confirm). The watched progress message
+    shows the new time at once."""
+    async with services.sessions.begin() as session:
+        campaign = await campaigns.reschedule(session, campaign_id, when, services.settings.quiet_hours, now)
+        try:
+            await delivery.require_audience(services, session, campaigns.audience_of(campaign), campaign.send_at)
+        except campaigns.CampaignError as exc:  # the transaction rolls back: the old time stays
+            raise campaigns.ScheduleError("empty", str(exc)) from exc
+        figures, shifted = await campaigns.progress(session, campaign), bool(campaign.quiet_shifted)
+        session.expunge(campaign)
+    await delivery.report(services, campaign, now, force=True)
+    return figures, shifted
 
 
 async def current(services: Services, campaign_id: int) -> campaigns.Progress | None:

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.campaigns import message, repo, segments
 from bot.core.campaigns.segments import WarrantyPeriods
-from bot.core.campaigns.service import Progress, audience_of, progress
+from bot.core.campaigns.service import CampaignError, Progress, audience_of, progress
 from bot.core.common.locale import LOCALES, Locale
-from bot.core.events.view import EventView, view
+from bot.core.events.view import EventView, view_in
 from bot.core.outbox.store import CAMPAIGN_PRIORITY, OutboxItem, enqueue_many, message_payload
 from bot.core.reminders.message import reminder_locale
 from bot.db.campaigns.models import Campaign
@@ -49,24 +49,43 @@ def today(services: Services, now: dt.datetime) -> dt.date:
 
 
 async def audience_count(services: Services, campaign_audience: segments.Audience, now: dt.datetime) -> int:
+    """How many customers the audience reaches; its date filters (insurance, warranty, service due) read on the
+    day of `now`: pass the send time to count for the send day."""
     async with services.sessions() as session:
         return await segments.count(session, campaign_audience, today(services, now), warranty_periods(services))
 
 
-async def _event_views(services: Services, event_id: int | None) -> dict[Locale, EventView] | None:
+async def require_audience(services: Services, session: Any, campaign_audience: segments.Audience,
+                           send_at: dt.datetime) -> int:  # fmt: skip
+    """The audience's size on the send day; CampaignError("audience") when nobody would receive it. Only today's
+    customers can be counted: one who joins, turns offers off or blocks the bot before then changes the figure, and
+    delivery counts again when it starts (`_start`)."""
+    day = today(services, send_at)
+    found = await segments.count(session, campaign_audience, day, warranty_periods(services))
+    if found == 0:
+        raise CampaignError("audience", f"nobody would receive it: no customer the bot can write to who accepts "
+                                        f"offers matches these filters on {day.isoformat()}, the send day; "
+                                        f"change the audience (or the send time)")  # fmt: skip
+    return found
+
+
+async def event_views(services: Services, event_id: int | None) -> dict[Locale, EventView] | None:
     if event_id is None:
         return None
     async with services.sessions() as session:
         event = await session.get(Event, event_id)
     if event is None:
         return None
-    return {locale: view(event, locale, services.dealer, services.settings.tz) for locale in LOCALES}
+    return {locale: view_in(services, event, locale) for locale in LOCALES}
 
 
 async def _start(services: Services, campaign_id: int, now: dt.datetime) -> None:
     async with services.sessions.begin() as session:
         campaign = await repo.get(session, campaign_id, lock=True)
         if campaign is None or campaign.status != "scheduled":
+            return
+        send_at = campaign.send_at if campaign.send_at.tzinfo else campaign.send_at.replace(tzinfo=dt.UTC)
+        if send_at > now:  # given a later send time since `active` read it
             return
         campaign.status, campaign.started_at = "sending", now
         campaign.audience_size = await segments.count(
@@ -121,15 +140,16 @@ def _progress_text(services: Services, figures: Progress, now: dt.datetime, fina
     )  # fmt: skip
 
 
-async def report(services: Services, campaign: Campaign, now: dt.datetime) -> int:
-    """Edit the progress message when due and changed; when the campaign is over, its last figures there and the
-    final report once, as a new message."""
+async def report(services: Services, campaign: Campaign, now: dt.datetime, force: bool = False) -> int:
+    """Edit the progress message when due and changed (`force`: changed now, e.g. a new send time); when the
+    campaign is over, its last figures there and the final report once, as a new message."""
     if campaign.progress_chat_id is None:
         return 0
     last = campaign.progress_at
     last = last.replace(tzinfo=dt.UTC) if last is not None and last.tzinfo is None else last
     final = campaign.status in ("done", "cancelled")
-    if not final and last is not None and (now - last).total_seconds() < services.settings.campaign_progress_seconds:
+    if not final and not force and last is not None and (
+            now - last).total_seconds() < services.settings.campaign_progress_seconds:
         return 0
     async with services.sessions.begin() as session:
         fresh = await repo.get(session, campaign.id, lock=True)
@@ -144,6 +164,8 @@ async def report(services: Services, campaign: Campaign, now: dt.datetime) -> in
             payload: dict[str, Any] = {**message_payload(text), "method": "editMessageText",
                                        "message_id": fresh.progress_message_id}  # fmt: skip
             figures_key = f"{figures.status}:{figures.sent}:{figures.failed}:{figures.blocked}:{figures.dropped}"
+            if figures.status == "scheduled":  # the message shows the send time until sending starts
+                figures_key += f":{figures.send_at:%Y%m%d%H%M}"
             items.append(OutboxItem(f"campaign-progress:{fresh.id}:{figures_key}", "notice", fresh.progress_chat_id,
                                     payload, now))  # fmt: skip
         if final:
@@ -170,7 +192,7 @@ async def tick(services: Services, now: dt.datetime) -> int:
     for campaign_id, status, event_id in due:
         if status == "scheduled":
             await _start(services, campaign_id, now)
-        events = await _event_views(services, event_id)
+        events = await event_views(services, event_id)
         window = WINDOW_PAGES * services.settings.campaign_page_size
         while True:
             async with services.sessions() as session:

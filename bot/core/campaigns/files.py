@@ -32,6 +32,7 @@ import yaml
 from bot.core.campaigns.segments import Audience, AudienceError
 from bot.core.campaigns.service import CampaignError, Draft, validate
 from bot.core.campaigns.wizard import READY, ready_texts
+from bot.core.common.locale import DEFAULT_LOCALE, Locale
 from bot.core.common.messages import Messages
 from bot.core.events.service import EventDraft
 
@@ -74,18 +75,21 @@ def _time(value: Any, field: str, tz: ZoneInfo, line: int | None) -> dt.datetime
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
-def _texts(value: Any, field: str, line: int | None) -> dict[str, str]:
+def _texts(value: Any, field: str, line: int | None, default: Locale) -> dict[str, str]:
+    """A text per locale; a plain string is the dealer's default locale's (`default`)."""
     if isinstance(value, str):
-        return {"zh-Hant": value}
+        return {default: value}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise FileError(field, line, "expected a text per locale, e.g. {zh-Hant: …, en: …}")
     return {str(k): v for k, v in value.items()}
 
 
-def _message(data: dict[str, Any], lines: dict[str, int], messages: Messages | None) -> dict[str, str]:
-    """The typed `texts`, or a ready template's wording in every locale (`template: <name>`), never both."""
+def _message(data: dict[str, Any], lines: dict[str, int], messages: Messages | None, default: Locale
+             ) -> dict[str, str]:  # fmt: skip
+    """The typed `texts`, or a ready template's wording in every locale (`template: <name>`), never both. A locale
+    left out is read in the dealer's default locale's text at delivery (bot.core.events.view.localized)."""
     if "template" not in data:
-        return _texts(data.get("texts") or {}, "texts", lines.get("texts"))
+        return _texts(data.get("texts") or {}, "texts", lines.get("texts"), default)
     line = lines.get("template")
     if "texts" in data:
         raise FileError("template", line, "give either texts or template, not both")
@@ -97,9 +101,11 @@ def _message(data: dict[str, Any], lines: dict[str, int], messages: Messages | N
     return ready_texts(messages, name)
 
 
-def parse(text: str, tz: ZoneInfo, invite_days: int, messages: Messages | None = None) -> CampaignFile:
+def parse(text: str, tz: ZoneInfo, invite_days: int, messages: Messages | None = None,
+          default_locale: Locale = DEFAULT_LOCALE) -> CampaignFile:  # fmt: skip
     """Read and check a campaign file; raises FileError naming the field and its line. `messages` renders a
-    `template:` (the dealer's name and hotline filled in), stored as typed texts, as the wizard does."""
+    `template:` (the dealer's name and hotline filled in), stored as typed texts, as the wizard does.
+    `default_locale`: the dealer's (settings.default_locale), whose text is required and fills the others."""
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -127,8 +133,9 @@ def parse(text: str, tz: ZoneInfo, invite_days: int, messages: Messages | None =
         if not isinstance(capacity, int) or isinstance(capacity, bool):
             raise FileError("event.capacity", lines.get("event.capacity"), "expected a whole number")
         event = EventDraft(
-            titles=_texts(raw["title"], "event.title", lines.get("event.title")),
-            descriptions=_texts(raw.get("description") or {}, "event.description", lines.get("event.description")),
+            titles=_texts(raw["title"], "event.title", lines.get("event.title"), default_locale),
+            descriptions=_texts(raw.get("description") or {}, "event.description", lines.get("event.description"),
+                                default_locale),
             branch=str(raw["branch"]), place=str(raw["place"]),
             starts_at=_time(raw["starts"], "event.starts", tz, lines.get("event.starts")),
             ends_at=_time(raw["ends"], "event.ends", tz, lines.get("event.ends")),
@@ -143,12 +150,12 @@ def parse(text: str, tz: ZoneInfo, invite_days: int, messages: Messages | None =
     event_id = data.get("event_id")
     draft = Draft(
         name=str(data.get("name") or ""), kind=str(data.get("kind") or ("event" if event else "broadcast")),
-        audience=audience, texts=_message(data, lines, messages),
+        audience=audience, texts=_message(data, lines, messages, default_locale),
         button=data.get("button"), event_id=event_id if isinstance(event_id, int) else (0 if event else None),
         send_at=_time(send_at, "send_at", tz, lines.get("send_at")) if send_at is not None else None,
     )  # fmt: skip
     try:
-        validate(draft)
+        validate(draft, default_locale)
     except CampaignError as exc:
         raise FileError(exc.field, lines.get(exc.field), str(exc).split(": ", 1)[1]) from exc
     return CampaignFile(draft, event)

@@ -8,9 +8,10 @@ preview or a test send every such button is `cmp:pv` instead: pressing it says i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.common.locale import Locale
+from bot.core.common.settings import Settings
 from bot.core.events.view import EventView, localized
 from bot.core.outbox.store import message_payload
 from bot.core.reminders.message import Renderers
@@ -21,8 +22,16 @@ RSVP_CODES = {"g": "going", "m": "maybe", "n": "no"}
 BUTTON_KINDS = ("book", "rsvp", "url")
 
 
-def text(renderers: Renderers, locale: Locale, texts: dict[str, str], event: EventView | None) -> str:
-    return renderers.messages.render(locale, "campaign_message", body=localized(texts, locale), event=event)
+class CampaignRenderers(Renderers, Protocol):
+    """Rendering, and the settings whose default locale fills a text missing in the customer's locale."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def text(renderers: CampaignRenderers, locale: Locale, texts: dict[str, str], event: EventView | None) -> str:
+    body = localized(texts, locale, renderers.settings.default_locale)
+    return renderers.messages.render(locale, "campaign_message", body=body, event=event)
 
 
 def rsvp_buttons(
@@ -58,7 +67,7 @@ def keyboard(
 
 
 def payload(
-    renderers: Renderers, locale: Locale, user_id: int, campaign_id: int, texts: dict[str, str],
+    renderers: CampaignRenderers, locale: Locale, user_id: int, campaign_id: int, texts: dict[str, str],
     button: dict[str, Any] | None, event: EventView | None, preview: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """The outbox payload for one recipient (also the preview and the test send, with `preview`)."""

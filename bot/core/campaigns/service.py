@@ -112,6 +112,81 @@ async def create(
     return campaign
 
 
+def send_time_problem(when: dt.datetime, event_starts: dt.datetime | None, now: dt.datetime) -> str | None:
+    """Why a typed send time cannot be used (the wizard's and a reschedule's rule): "when_past" (it has passed:
+    sending at once instead would surprise a marketer who mistyped a year or a month), "when_late" (an invitation
+    at or after the start of its event)."""
+    if when < now - dt.timedelta(minutes=1):
+        return "when_past"
+    if event_starts is not None and when >= event_starts:
+        return "when_late"
+    return None
+
+
+class ScheduleError(CampaignError):
+    """A new send time or text refused; `reason`: "missing" (no such campaign), "started" (sending has begun, or it
+    is paused, cancelled or over), "empty" (nobody in the audience on the new day), a `send_time_problem`, or for a
+    text "empty_text" or "too_long"."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__("send_at", message)
+        self.reason = reason
+
+
+async def reschedule(
+    session: AsyncSession, campaign_id: int, when: dt.datetime, quiet: QuietHours, now: dt.datetime
+) -> Campaign:
+    """Move a scheduled campaign (not yet sending) to `when`, out of quiet hours as `create` does. Raises
+    ScheduleError; the row is locked (PostgreSQL), so delivery cannot start it half-way through."""
+    campaign = await editable(session, campaign_id, lock=True)
+    starts = None
+    if campaign.event_id is not None:
+        event = await session.get(Event, campaign.event_id)
+        if event is not None:
+            starts = event.starts_at if event.starts_at.tzinfo else event.starts_at.replace(tzinfo=dt.UTC)
+    problem = send_time_problem(when, starts, now)
+    wanted = max(when, now)
+    shifted = quiet.shift(wanted)
+    if problem is None and starts is not None and shifted >= starts:  # quiet hours pushed it past the start
+        problem = "when_late"
+    if problem is not None:
+        raise ScheduleError(problem, f"campaign #{campaign_id}: {problem.replace('_', ' ')}")
+    campaign.send_at, campaign.quiet_shifted = shifted, shifted != wanted.astimezone(dt.UTC)
+    await session.flush()
+    return campaign
+
+
+async def editable(session: AsyncSession, campaign_id: int, *, lock: bool = False) -> Campaign:
+    """A campaign whose time or text may still change: scheduled, not yet sending; ScheduleError otherwise."""
+    campaign = await repo.get(session, campaign_id, lock=lock)
+    if campaign is None:
+        raise ScheduleError("missing", f"no campaign #{campaign_id}")
+    if campaign.status != "scheduled":
+        raise ScheduleError("started", f"campaign #{campaign_id} is {campaign.status}; it can no longer change")
+    return campaign
+
+
+async def retext(session: AsyncSession, campaign_id: int, locale: Locale, text: str, default_locale: Locale
+                 ) -> Campaign:  # fmt: skip
+    """A scheduled campaign's text in `locale`, typed anew. The dealer's default locale's (`default_locale`) is
+    the one the others fall back to: a locale whose text was the same (skipped in the wizard) follows it. Raises
+    ScheduleError ("started", "missing", "empty_text", "too_long")."""
+    campaign = await editable(session, campaign_id, lock=True)
+    text = text.strip()
+    if not text:
+        raise ScheduleError("empty_text", "the text is empty")
+    if len(text) > MAX_TEXT:
+        raise ScheduleError("too_long", f"{len(text)} characters, at most {MAX_TEXT}")
+    texts = dict(campaign.texts or {})
+    before = texts.get(locale)
+    if locale == default_locale:
+        texts.update({other: text for other, same in texts.items() if same == before})
+    texts[locale] = text
+    campaign.texts = texts  # a new dict: the JSON column sees the change
+    await session.flush()
+    return campaign
+
+
 def audience_of(campaign: Campaign) -> Audience:
     try:
         return Audience.from_json(campaign.audience)

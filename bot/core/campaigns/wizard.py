@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.campaigns.segments import Audience
-from bot.core.campaigns.service import Draft
+from bot.core.campaigns.service import Draft, send_time_problem
 from bot.core.common.locale import DEFAULT_LOCALE, LOCALES, Locale
 from bot.core.common.messages import Messages
 from bot.core.common.numbers import normalise, too_long
@@ -255,12 +255,8 @@ def parse_when(text: str, tz: ZoneInfo, now: dt.datetime | None = None) -> dt.da
 def when_problem(when: dt.datetime, a: Answers, now: dt.datetime) -> str | None:
     """Why a typed send time cannot be used: "when_past" (it has passed: sending at once instead would surprise
     a marketer who mistyped a year or a month), "when_late" (an invitation after its new event has started)."""
-    if when < now - dt.timedelta(minutes=1):
-        return "when_past"
     new = a.get("new_event")
-    if new and when >= dt.datetime.fromisoformat(new["starts"]):
-        return "when_late"
-    return None
+    return send_time_problem(when, dt.datetime.fromisoformat(new["starts"]) if new else None, now)
 
 
 def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
@@ -275,8 +271,8 @@ def event_draft(a: Answers, invite_days: int) -> EventDraft | None:
 
 def draft(a: Answers, event_id: int | None = None, default: Locale = DEFAULT_LOCALE) -> Draft:
     """The campaign the answers describe (`event_id` of the event just created, for a new one). A locale whose
-    text was skipped gets the dealer's default locale's (`default`): delivery's own fallback is the core's
-    DEFAULT_LOCALE, which need not be the dealer's."""
+    text was skipped gets the dealer's default locale's (`default`), stored, so the preview and the list show what
+    each locale's customers get (delivery's own fallback, bot.core.events.view.localized, is the same locale)."""
     kind, texts = a["kind"], dict(a.get("texts", {}))
     if (texts.get(default) or "").strip():
         texts = {locale: texts.get(locale) or texts[default] for locale in LOCALES}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.core.common.locale import Locale
 from bot.core.events import notices
 from bot.core.events import service as events
-from bot.core.events.view import EventView, view
+from bot.core.events.view import EventView, view_in
 
 if TYPE_CHECKING:
     from bot.core.services import Services
@@ -21,8 +21,7 @@ async def upcoming_for(services: Services, telegram_user_id: int, locale: Locale
         customer_id = await events.customer_id_of(session, telegram_user_id)
         found = await events.upcoming(session, now, customer_id=customer_id)
         answers = await events.answers_of(session, customer_id, [e.id for e in found]) if customer_id else {}
-    tz = services.settings.tz
-    return [(view(e, locale, services.dealer, tz), answers.get(e.id)) for e in found]
+    return [(view_in(services, e, locale), answers.get(e.id)) for e in found]
 
 
 async def rsvp(services: Services, telegram_user_id: int, event_id: int, wanted: str, campaign_id: int | None,
@@ -34,7 +33,7 @@ async def rsvp(services: Services, telegram_user_id: int, event_id: int, wanted:
             return events.RsvpResult("closed"), None
         result = await events.answer(session, event_id, customer_id, wanted, now, campaign_id)
         event = await events.get(session, event_id)
-        shown = view(event, locale, services.dealer, services.settings.tz) if event else None
+        shown = view_in(services, event, locale) if event else None
     if result.promoted is not None:
         await notices.promoted(services, event_id, result.promoted, now)
     return result, shown
@@ -46,7 +45,7 @@ async def attendee_list(services: Services, event_id: int, locale: Locale
         event = await events.get(session, event_id)
         if event is None:
             return None
-        return view(event, locale, services.dealer, services.settings.tz), await events.attendees(session, event_id)
+        return view_in(services, event, locale), await events.attendees(session, event_id)
 
 
 async def staff_upcoming(services: Services, locale: Locale, now: dt.datetime) -> list[EventView]:
@@ -58,7 +57,7 @@ async def staff_upcoming(services: Services, locale: Locale, now: dt.datetime) -
     async with services.sessions() as session:
         rows = (await session.execute(select(Event).where(Event.status == "scheduled", Event.starts_at > now)
                                       .order_by(Event.starts_at).limit(20))).scalars().all()  # fmt: skip
-    return [view(e, locale, services.dealer, services.settings.tz) for e in rows]
+    return [view_in(services, e, locale) for e in rows]
 
 
 async def check_in(services: Services, event_id: int, customer_id: int, staff_id: int, now: dt.datetime) -> bool:

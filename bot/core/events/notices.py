@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.core.common.quiet_hours import parse_clock
 from bot.core.events import service as events
-from bot.core.events.view import view
+from bot.core.events.view import view_in
 from bot.core.outbox.store import OutboxItem, enqueue_many, message_payload
 from bot.core.reminders.message import reminder_locale
 from bot.db.events.models import Event, EventRsvp
@@ -36,7 +36,7 @@ async def _messages(services: Services, event: Event, rsvps: list[tuple[int, int
     settings, items = services.settings, []
     for customer_id, chat_id, locale_choice, last_locale, language_code in rsvps:
         locale = reminder_locale(locale_choice, last_locale, language_code, settings.default_locale)
-        text = services.messages.render(locale, template, e=view(event, locale, services.dealer, settings.tz))
+        text = services.messages.render(locale, template, e=view_in(services, event, locale))
         items.append(OutboxItem(f"event:{event.id}:{customer_id}:{suffix}", KIND, chat_id, message_payload(text),
                                 not_before, _utc(event.starts_at), customer_id))  # fmt: skip
     return items

@@ -1,6 +1,8 @@
 """Marketing staff and campaigns: `/campaigns` lists them with status and figures and a pause / resume / cancel /
-watch button for each one still running (`cmpa:<action>:<id>`, signed for the staff member); `/campaigns <action>
-<id>` does the same by typing. "Watch" posts the live progress message the delivery tick keeps editing.
+watch button for each one still running (`cmpa:<action>:<id>`, signed for the staff member), and change-time and
+change-text ones for each one scheduled (`cmpa:when|text:<id>`, taken by bot.handlers.campaigns.edit);
+`/campaigns <action> <id>` does the same by typing. "Watch" posts the live progress message the delivery tick keeps
+editing.
 Role marketing (admins too); replies in the dealer's default locale."""
 
 from __future__ import annotations
@@ -14,17 +16,20 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.core.campaigns import actions
 from bot.core.campaigns.service import CampaignError, Progress
-from bot.handlers.common.context import CareContext, callback_data
+from bot.handlers.common.context import CareContext, callback_data, double_tap
 from bot.handlers.desk.group import require_staff
 
 FEATURE = "cmpa"
 ACTIONS = ("pause", "resume", "cancel", "watch")
-BUTTONS = {"scheduled": ("pause", "cancel"), "sending": ("pause", "cancel", "watch"), "paused": ("resume", "cancel")}
+# "when", "text": a new send time or text, asked and taken by bot.handlers.campaigns.edit (a conversation: typed)
+BUTTONS = {"scheduled": ("when", "text", "pause", "cancel"), "sending": ("pause", "cancel", "watch"),
+           "paused": ("resume", "cancel")}  # fmt: skip
 
 
 def _keyboard(context: CareContext, user_id: int, items: list[Progress]) -> InlineKeyboardMarkup | None:
     services, locale = context.services, context.services.settings.default_locale
-    label = {"pause": "cmp_pause", "resume": "cmp_resume", "cancel": "cmp_cancel", "watch": "cmp_watch"}
+    label = {"pause": "cmp_pause", "resume": "cmp_resume", "cancel": "cmp_cancel", "watch": "cmp_watch",
+             "when": "cmp_when", "text": "cmp_text"}  # fmt: skip
     rows = [[InlineKeyboardButton(services.messages.label(locale, label[action], id=p.id),
                                   callback_data=services.callbacks.pack(user_id, FEATURE, action, str(p.id)))
              for action in BUTTONS.get(p.status, ())] for p in items if p.status in BUTTONS]  # fmt: skip
@@ -77,6 +82,9 @@ async def campaign_button(update: Update, context: CareContext) -> None:
         return
     data, query = callback_data(update, context), update.callback_query
     assert query is not None
+    if double_tap(update, context) or (data is not None and data.action in ("keep", "tl")):
+        await query.answer()  # the first press did the work; a change's buttons after it was answered: no-op
+        return
     if data is None or data.action not in ACTIONS or not data.arg.isdigit():
         await query.answer(context.services.messages.label(context.services.settings.default_locale,
                                                            "button_expired"), show_alert=True)  # fmt: skip

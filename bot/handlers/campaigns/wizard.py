@@ -25,7 +25,7 @@ from bot.core.common.callbacks import CallbackData
 from bot.core.common.locale import LOCALES
 from bot.core.events import actions as event_actions
 from bot.core.events import service as events
-from bot.core.events.view import EventView, view
+from bot.core.events.view import EventView, view_in
 from bot.handlers.common.context import CareContext, callback_data, double_tap
 from bot.handlers.common.flows import PRIVATE, TYPED_ANSWER, flow
 from bot.handlers.desk.group import require_staff
@@ -65,7 +65,7 @@ async def _new_event_view(context: CareContext, a: steps.Answers) -> dict[str, E
     if a.get("event_id"):
         async with services.sessions() as session:
             found = await events.get(session, int(a["event_id"]))
-        return {loc: view(found, loc, services.dealer, services.settings.tz) for loc in LOCALES} if found else None
+        return {loc: view_in(services, found, loc) for loc in LOCALES} if found else None
     draft = steps.event_draft(a, services.settings.event_invite_days)
     if draft is None:
         return None
@@ -73,7 +73,7 @@ async def _new_event_view(context: CareContext, a: steps.Answers) -> dict[str, E
 
     shown = Event(id=0, titles=dict(draft.titles), descriptions={}, branch=draft.branch, place=draft.place,
                   starts_at=draft.starts_at, ends_at=draft.ends_at, capacity=draft.capacity, going=0)  # fmt: skip
-    return {loc: view(shown, loc, services.dealer, services.settings.tz) for loc in LOCALES}
+    return {loc: view_in(services, shown, loc) for loc in LOCALES}
 
 
 async def ask(update: Update, context: CareContext, problem: str | None = None, reason: str | None = None) -> str:
@@ -141,9 +141,9 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
         if a.get("kind") == "event":  # the seed's rule: invitations two weeks ahead (EVENT_INVITE_DAYS)
             days = services.settings.event_invite_days
             rows[0].append(_button(context, user.id, label(locale, "cmpw_rule", days=days), "rule"))
-    elif step == "confirm":
+    elif step == "confirm":  # nobody in the audience on the send day: no Confirm, a way to another audience
         data = await _preview(update, context, a)
-        rows = _confirm_rows(context, user.id)
+        rows = _confirm_rows(context, user.id, empty=data["count"] == 0)
     if step not in ("confirm", "kind"):  # confirm has its own row (with back)
         rows.append([_button(context, user.id, label(locale, "step_back"), "back"),
                      _button(context, user.id, label(locale, "cmpw_cancel"), "x")])  # fmt: skip
@@ -153,12 +153,14 @@ async def ask(update: Update, context: CareContext, problem: str | None = None, 
     return ACTIVE
 
 
-def _confirm_rows(context: CareContext, user_id: int) -> list[list[InlineKeyboardButton]]:
+def _confirm_rows(context: CareContext, user_id: int, empty: bool = False) -> list[list[InlineKeyboardButton]]:
     label, locale = context.services.messages.label, context.services.settings.default_locale
+    last = [_button(context, user_id, label(locale, "step_back"), "back"),
+            _button(context, user_id, label(locale, "cmpw_cancel"), "x")]  # fmt: skip
+    if empty:
+        return [[_button(context, user_id, label(locale, "cmpw_audience"), "aud")], last]
     return [[_button(context, user_id, label(locale, "cmpw_test"), "test")],
-            [_button(context, user_id, label(locale, "cmpw_ok"), "ok")],
-            [_button(context, user_id, label(locale, "step_back"), "back"),
-             _button(context, user_id, label(locale, "cmpw_cancel"), "x")]]  # fmt: skip
+            [_button(context, user_id, label(locale, "cmpw_ok"), "ok")], last]  # fmt: skip
 
 
 def _markup(shown: dict[str, Any]) -> InlineKeyboardMarkup:
@@ -186,7 +188,7 @@ async def _preview(update: Update, context: CareContext, a: steps.Answers) -> di
         wanted = max(starts - dt.timedelta(days=settings.event_invite_days), now)
     at, shifted = campaigns.send_time(dataclasses.replace(draft, send_at=wanted), None, settings.quiet_hours, now,
                                       settings.event_invite_days)  # fmt: skip
-    count = await delivery.audience_count(services, draft.audience, now)
+    count = await delivery.audience_count(services, draft.audience, at)  # date filters read on the send day
     return {"count": count, "when": at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"), "shifted": shifted}
 
 
@@ -212,8 +214,14 @@ async def _confirm(update: Update, context: CareContext, a: steps.Answers) -> ob
             campaign = await campaigns.create(session, steps.draft(a, event_id, settings.default_locale),
                                               settings.quiet_hours, now, settings.event_invite_days, user.id,
                                               default_locale=settings.default_locale)  # fmt: skip
+            await delivery.require_audience(services, session, campaigns.audience_of(campaign), campaign.send_at)
             campaign_id = campaign.id
-    except (campaigns.CampaignError, events.EventError) as exc:
+    except campaigns.CampaignError as exc:
+        if exc.field == "audience":  # emptied since the preview: it shows again, saying so, with no Confirm
+            return await ask(update, context)
+        _keep(context, {k: v for k, v in a.items() if k not in ("new_event", "send_at")})
+        return await ask(update, context, str(exc))
+    except events.EventError as exc:
         _keep(context, {k: v for k, v in a.items() if k not in ("new_event", "send_at")})
         return await ask(update, context, str(exc))
     _keep(context, None)
@@ -259,6 +267,8 @@ async def chosen(update: Update, context: CareContext) -> object:
         a = steps.toggle(a, ":".join(data.args), services.dealer.brands)
     elif action == "next":
         a["audience_done"] = True
+    elif action == "aud":  # from a preview nobody would receive: the audience again, the rest kept
+        a["audience_done"] = False
     elif action == "tpl":
         a["picking"] = True
     elif action == "rdy":

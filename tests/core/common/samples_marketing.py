@@ -32,6 +32,9 @@ KPI_REPORT = {"start": dt.date(2026, 11, 1), "end": dt.date(2026, 11, 30), "bran
 
 WIZARD = {"count": 0, "filters": [], "language": "English", "optional": False, "when": "2026-12-06 10:00",
           "shifted": False, "id": 7, "problem": "<what?>", "reason": None, "example": dt.date(2026, 12, 20)}
+EDIT = {"step": None, "reason": None, "problem": "<soon>", "id": 7, "name": "Winter <check>",
+        "when": "2026-12-06 10:00", "shifted": False, "event": False, "example": dt.date(2026, 12, 20),
+        "language": "English", "current": "Winter <8折> & more", "length": 3600, "most": 3500}
 WIZARD_STEPS = ("kind", "event", "event_branch", "audience", "text", "button", "when", "confirm", "created",
                 "test_sent", "cancelled", "problem")
 
@@ -44,7 +47,7 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
                     {"event": "recorded", "what": "comeback", "v": {**VISIT, "comeback": False}, "visit_no": "RO-1"}],
     "campaign_wizard": [{**WIZARD, "step": step} for step in WIZARD_STEPS]
     + [{**WIZARD, "step": "audience", "count": 12, "filters": ["Toyota", "nv"]},
-       {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True},
+       {**WIZARD, "step": "text", "optional": True}, {**WIZARD, "step": "confirm", "shifted": True, "count": 3},
        {**WIZARD, "step": "title", "first": "繁體中文", "title": "車主之夜 <VIP> & 茶點"}]
     + [{**WIZARD, "step": "problem", "reason": r} for r in ("shape", "day", "past", "time", "order", "capacity")]
     + [{**WIZARD, "step": "problem", "reason": "when"}],
@@ -56,6 +59,11 @@ MARKETING_SAMPLES: dict[str, list[dict[str, object]]] = {
                           {"p": DONE, "final": True, "eta": None, "at": DONE.send_at},
                           {"p": SCHEDULED, "final": False, "eta": None, "at": SCHEDULED.send_at}],
     "campaign_list": [{"items": []}, {"items": [PROGRESS, DONE]}],
+    "campaign_edit": [{**EDIT, "step": "ask", "event": True}, {**EDIT, "step": "ask"}, {**EDIT, "step": "which"},
+                      {**EDIT, "step": "text"}, {**EDIT, "step": "retexted"},
+                      {**EDIT, "step": "done", "shifted": True}, {**EDIT, "step": "kept"}]
+    + [{**EDIT, "reason": r} for r in ("started", "missing", "when_past", "when_late", "empty", "empty_text",
+                                       "too_long", "when")],
     "campaign_reply": [{"event": e, "id": 7, "status": "paused", "reason": "campaign #7 is done"}
                        for e in ("stopped", "changed", "refused", "attributed", "usage")],
     "event_reminder": [{"e": EVENT}, {"e": FULL}],

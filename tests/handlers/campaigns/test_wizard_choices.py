@@ -68,7 +68,7 @@ async def test_a_ready_template_fills_every_locale_and_previews_as_sent(desk: De
         f"🔧 {services.dealer.name.get('zh-Hant')}保養月", f"🔧 {services.dealer.name.get('zh-Hans')}保养月",
         f"🔧 Service month at {services.dealer.name.get('en')}"]  # fmt: skip
     assert all(hotline in p["text"] for p in previews)  # the dealer's number, from configuration
-    assert "目前收件人數：1" in asked[-1]["text"]
+    assert "發送日的收件人數：1" in asked[-1]["text"]
     await press(desk, MARKETING_ID, asked[-1], "確認")
     async with services.sessions() as session:
         found = (await campaigns.repo.listed(session))[0]
