@@ -26,15 +26,22 @@ HUMAN_REQUEST = (
     r"\s*[.!?。！？]*\s*$"
 )
 
-# Danger or injury: people hurt, someone trapped, a cry for help ("help me!", "HELP urgent"; not "can you help me
-# with my booking", a request for the bot's help)...
+# Danger or injury: people hurt, someone trapped, a cry for help ("help me!", "HELP urgent", "i need help right
+# now"; not "can you help me file a claim", a request for the bot's help)...
 _EMERGENCY = re.compile(
     r"救命|救救|sos|受伤|伤者|流血|出血|昏迷|晕倒|没有意识|没意识|被困|困在车|卡在车里|撞到人|撞伤|急救|救护车|"
-    r"(?<![a-z])(emergency|injured|injury|got hurt|am hurt|is hurt|are hurt|badly hurt|bleeding|"
+    r"(?<![a-z])(emergency|injured|injury|injuries|got hurt|am hurt|is hurt|are hurt|badly hurt|bleeding|"
+    r"(anyone|anybody|someone|somebody|people|driver|passenger|kid|child|baby|wife|husband)( is| got| was| are)? hurt|"
     r"unconscious|trapped|ambulance|hit a pedestrian|hit someone|help help|"
-    r"help (urgent|urgently|asap|quick|quickly|now)|urgent help|"
-    r"help (me|us)(?! (with|to|on|book|find|understand|choose|check|know|figure|decide|pick|make|do|fix|change|"
-    r"cancel|reschedule|sort|arrange|see|look|get (a|an|my|the) |out with|plan|pay|compare|work|read)))(?![a-z])"
+    r"help (urgent|urgently|asap|quick|quickly|now|right now)|urgent help|need (urgent |immediate )?help (right )?now|"
+    r"help (me|us)( (now|right now|quick|quickly|asap|someone|somebody|i m|im|i am|we re|we are|get out))?$|"
+    r"help (me|us) (i m|im|i am|we re|we are|someone|somebody|get out))(?![a-z])"
+)
+# ...unless nobody is hurt: 「冇人受傷」, "no one was injured" is an accident to deal with, not an emergency.
+_NOBODY_HURT = re.compile(
+    r"(?<!有)(没有人|没人|冇人|无人|没有|冇|无|未|不|都没|都冇)(有)?(受伤|伤者|伤到|流血)|"
+    r"(?<![a-z])(no one|noone|nobody|no body|none of us|not|no)( is| was| were| got| s| has been| have been)?"
+    r" (hurt|injured|injury|injuries|bleeding)(?![a-z])"
 )
 # ...and fire or smoke, unless the message is about the paperwork of one (「電池起火三包怎麼處理」), is 打不着火
 # (won't start), or asks whether it could happen (「充一晚上會不會爆炸」, "can an ev catch fire?").
@@ -66,7 +73,7 @@ _GREETING = re.compile(
 def is_emergency(text: str) -> bool:
     """Whether the message sounds like danger or injury."""
     folded = fold(text)
-    if _EMERGENCY.search(folded):
+    if _EMERGENCY.search(_NOBODY_HURT.sub(" ", folded)):
         return True
     return bool(_FIRE.search(_WHETHER.sub(" ", folded))) and not _PAPERWORK.search(folded)
 

@@ -59,13 +59,7 @@ def test_no_regression(shared_services: Services, name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "eval",
-        pytest.param(
-            "blind",
-            marks=pytest.mark.xfail(strict=True, reason="blind set: right first 351 of 362 (96.96%) < 97%"),
-        ),
-    ],
+    ["eval", "blind"],
 )
 def test_issue_14_targets(shared_services: Services, name: str) -> None:
     result = accuracy(shared_services, name)

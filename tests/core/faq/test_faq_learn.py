@@ -19,7 +19,9 @@ from bot.core.services import Services
     "text",
     ["救命", "救命啊！", "SOS", "sos!!", "我車禍了有人受傷", "撞到人了", "車子起火了", "车冒烟了", "my car is on fire",
      "help me", "someone is injured", "i'm trapped in the car", "有人流血", "HELP urgent!!!", "please help me",
-     "help me im stuck on the highway and my kid is hurt", "help us!", "我的車會不會爆炸了 冒煙了"],
+     "help me im stuck on the highway and my kid is hurt", "help us!", "我的車會不會爆炸了 冒煙了",
+     "URGENT i need help right now pls", "撞車了 冇人受傷但係司機流血", "nobody is hurt but my wife is bleeding",
+     "we crashed, is anyone hurt?"],
 )  # fmt: skip
 def test_danger_is_recognised(text: str) -> None:
     assert is_emergency(text)
@@ -30,7 +32,9 @@ def test_danger_is_recognised(text: str) -> None:
     ["车打不着火了", "車子發不動", "電池起火三包怎麼處理", "battery fire refund under warranty",
      "how do i claim after a crash", "車禍後保險怎麼理賠", "三包是什麼", "will short trips hurt my engine", "helpful",
      "can you help me with my maths homework", "can you help me book a service", "help me find your address",
-     "电瓶车充电充一晚上会不会爆炸", "can an electric car catch fire when charging"],
+     "电瓶车充电充一晚上会不会爆炸", "can an electric car catch fire when charging",
+     "Can you help me file a travel insurance claim for a cancelled flight?", "頭先撞咗車，冇人受傷，點做？",
+     "出了个小事故，没有人受伤", "minor crash, no one was hurt, what now", "fender bender nobody injured"],
 )  # fmt: skip
 def test_paperwork_and_breakdowns_are_not_emergencies(text: str) -> None:
     assert not is_emergency(text)

@@ -169,6 +169,9 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
         ("風隔幾耐要換", "filters"),  # Cantonese: 風隔 is the air filter, 幾耐 how long
         ("早啲做保養係咪對架車好啲？定係嘥錢？", "over_servicing"),  # 嘥錢: a waste of money
         ("輪胎消風了 人在路上 怎辦", "flat_tyre"),  # Taiwanese 消風: gone flat
+        ("可以換一個真的人來回答嗎", "talk_to_human"),  # 真的人: a real person
+        ("我啲軚紋好似就嚟磨平，幾時要換新軚？", "tyres"),  # 軚: Hong Kong's tyre
+        ("I only do short school runs, does that change how often it needs servicing?", "maintenance_severe_use"),
     ],
 )
 def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, question: str, entry_id: str) -> None:
