@@ -76,7 +76,7 @@ def test_cross_validation_over_the_alternate_questions(shared_services: Services
     questions = sum(1 for entry in shared_services.kb.entries for _ in entry.questions.all())
     assert (cv.folds, cv.questions) == (targets.folds, questions)
     assert cv.answered_wrong <= targets.max_wrong_answers and cv.off_topic_answered <= targets.max_off_topic_answered
-    assert cv.right_first >= 0.88 and cv.answered_right >= 0.78  # today's figures (92.2%, 85.0%), a little below
+    assert cv.right_first >= 0.88 and cv.answered_right >= 0.78  # today's figures (92.5%, 84.4%), a little below
     assert 0 < matcher.suggest_threshold < matcher.answer_threshold < 100
 
 
