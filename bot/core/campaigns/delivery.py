@@ -81,13 +81,10 @@ async def event_views(services: Services, event_id: int | None) -> dict[Locale, 
 
 async def _start(services: Services, campaign_id: int, now: dt.datetime) -> None:
     async with services.sessions.begin() as session:
-        campaign = await repo.get(session, campaign_id, lock=True)
-        if campaign is None or campaign.status != "scheduled":
+        if not await repo.start(session, campaign_id, now):  # given a later send time since `active` read it
             return
-        send_at = campaign.send_at if campaign.send_at.tzinfo else campaign.send_at.replace(tzinfo=dt.UTC)
-        if send_at > now:  # given a later send time since `active` read it
-            return
-        campaign.status, campaign.started_at = "sending", now
+        campaign = await repo.get(session, campaign_id)
+        assert campaign is not None
         campaign.audience_size = await segments.count(
             session, audience_of(campaign), today(services, now), warranty_periods(services)
         )

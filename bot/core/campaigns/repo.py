@@ -32,6 +32,22 @@ async def get(session: AsyncSession, campaign_id: int, *, lock: bool = False) ->
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def start(session: AsyncSession, campaign_id: int, now: dt.datetime) -> bool:
+    """Mark a due scheduled campaign as sending: one conditional UPDATE, so a send time moved later (or a change
+    of status) committed since it was read is never overridden (SQLite reads take no lock). Whether it started."""
+    due = (Campaign.id == campaign_id) & (Campaign.status == "scheduled") & (Campaign.send_at <= now)
+    result = await session.execute(update(Campaign).where(due).values(status="sending", started_at=now))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def still_scheduled(session: AsyncSession, campaign_id: int, **values: object) -> bool:
+    """Change a campaign only while it is scheduled (one conditional UPDATE: delivery may have started it since
+    it was read). Whether it changed."""
+    where = (Campaign.id == campaign_id) & (Campaign.status == "scheduled")
+    result = await session.execute(update(Campaign).where(where).values(**values))
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def listed(session: AsyncSession, limit: int = 20) -> Sequence[Campaign]:
     return (await session.execute(select(Campaign).order_by(Campaign.id.desc()).limit(limit))).scalars().all()
 

@@ -151,8 +151,10 @@ async def reschedule(
         problem = "when_late"
     if problem is not None:
         raise ScheduleError(problem, f"campaign #{campaign_id}: {problem.replace('_', ' ')}")
-    campaign.send_at, campaign.quiet_shifted = shifted, shifted != wanted.astimezone(dt.UTC)
-    await session.flush()
+    moved = {"send_at": shifted, "quiet_shifted": shifted != wanted.astimezone(dt.UTC)}
+    if not await repo.still_scheduled(session, campaign_id, **moved):  # delivery started it since it was read
+        raise ScheduleError("started", f"campaign #{campaign_id} has started sending; it can no longer change")
+    await session.refresh(campaign)
     return campaign
 
 
@@ -182,8 +184,9 @@ async def retext(session: AsyncSession, campaign_id: int, locale: Locale, text: 
     if locale == default_locale:
         texts.update({other: text for other, same in texts.items() if same == before})
     texts[locale] = text
-    campaign.texts = texts  # a new dict: the JSON column sees the change
-    await session.flush()
+    if not await repo.still_scheduled(session, campaign_id, texts=texts):  # delivery started it since it was read
+        raise ScheduleError("started", f"campaign #{campaign_id} has started sending; it can no longer change")
+    await session.refresh(campaign)
     return campaign
 
 

@@ -29,10 +29,16 @@ HUMAN_REQUEST = (
 # Danger or injury: people hurt, someone trapped, a cry for help ("help me!", "HELP urgent", "i need help right
 # now"; not "can you help me file a claim", a request for the bot's help)...
 _EMERGENCY = re.compile(
-    r"救命|救救|sos|受伤|伤者|流血|出血|昏迷|晕倒|没有意识|没意识|被困|困在车|卡在车里|撞到人|撞伤|急救|救护车|"
+    r"救命|救救|sos|受伤|伤者|流血|出血|昏迷|晕倒|昏倒|不省人事|没有意识|没意识|被困|困在车|卡在车里|"
+    r"撞到人|撞伤|急救|救护车|"
     r"(?<![a-z])(emergency|injured|injury|injuries|got hurt|am hurt|is hurt|are hurt|badly hurt|bleeding|"
     r"(anyone|anybody|someone|somebody|people|driver|passenger|kid|child|baby|wife|husband)( is| got| was| are)? hurt|"
-    r"unconscious|trapped|ambulance|hit a pedestrian|hit someone|help help|"
+    r"unconscious|trapped|ambulance|hit a pedestrian|hit someone|help help|cpr|passed out|fainted|"
+    r"(not|stopped|isn t|is not|can t|cannot|trouble) breath(e|ing)|(he|she|they|someone|somebody) (is |are |s )?"
+    r"breathing|make (him|her|them) breathe|thrown from|drowning|(car|we) (is |s |are |re )?sinking|"
+    r"(car|we) (flipped|rolled) over|overturned|"
+    r"get (him|her|them|the kids|the children|my (son|daughter|kid|kids|child|children|baby|wife|husband|"
+    r"mother|father|mom|dad|friend)) out|(car|battery) (is |s )burning(?! oil)|"
     r"help (urgent|urgently|asap|quick|quickly|now|right now)|urgent help|need (urgent |immediate )?help (right )?now|"
     r"help (me|us)( (now|right now|quick|quickly|asap|someone|somebody|i m|im|i am|we re|we are|get out))?$|"
     r"help (me|us) (i m|im|i am|we re|we are|someone|somebody|get out))(?![a-z])"
@@ -43,13 +49,14 @@ _NOBODY_HURT = re.compile(
     r"(?<![a-z])(no one|noone|nobody|no body|none of us|not|no)( is| was| were| got| s| has been| have been)?"
     r" (hurt|injured|injury|injuries|bleeding)(?![a-z])"
 )
-# ...and fire or smoke, unless the message is about the paperwork of one (「電池起火三包怎麼處理」), is 打不着火
-# (won't start), or asks whether it could happen (「充一晚上會不會爆炸」, "can an ev catch fire?").
+# ...and fire or smoke (着火 and Taiwan's 著火), unless the message is about the paperwork of one
+# (「電池起火三包怎麼處理」), is 打不着火 / 打唔着火 (won't start), or asks whether it could happen
+# (「充一晚上會不會爆炸」, "can an ev catch fire?"; not 「可能着火了」 or 「可能在冒煙」: it is happening).
 _FIRE = re.compile(
-    r"(?<!不)着火|起火|失火|烧起来|冒烟|爆炸|(?<![a-z])(on fire|caught fire|fire|smoke|smoking)(?![a-z])"
+    r"(?<![不唔])[着著](咗)?火|起火|失火|烧起来|冒烟|爆炸|(?<![a-z])(on fire|caught fire|fire|smoke|smoking)(?![a-z])"
 )
 _WHETHER = re.compile(
-    r"(会不会|会否|会唔会|容易|可能|有没有可能|怎么防|防止|预防)[^，,。\s]{0,6}?(着火|起火|爆炸|冒烟|自燃)|"
+    r"(会不会|会否|会唔会|容易|可能|有没有可能|怎么防|防止|预防)[^，,。\s在]{0,6}?([着著]火|起火|爆炸|冒烟|自燃)(?![了啦咗喇])|"
     r"(?<![a-z])(can|could|will|would|might|do|does|is it possible)( \w+){0,4} (catch fire|explode|go on fire)"
 )
 _PAPERWORK = re.compile(r"三包|保修|理赔|赔偿|保险|索赔|退车|换车|warranty|claim|insurance|cover|refund|replace")

@@ -188,6 +188,15 @@ def _best_ratio(a: int, b: int) -> float:
     return 100 * (1 - abs(a - b) / (a + b))
 
 
+def _lost_a_double(word: str, closest: str) -> bool:
+    """`word` is `closest` with one of a doubled letter left out ("recal" → "recall", "ofer" → "offer"), the typo a
+    short word has; a letter left out elsewhere more often makes another word ("lock"/"block", "rust"/"trust",
+    "pain"/"paint", "fees"/"feels")."""
+    return len(closest) == len(word) + 1 and any(
+        closest[:i] + closest[i + 1:] == word and closest[i] == closest[i - 1] for i in range(1, len(closest))
+    )
+
+
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
     """One alternation, longest first; Latin phrases only match as whole words, with their plural or past
     ("serviced", "bookings" are "service", "booking"; not "tired"). The phrase itself is group 1 or 2."""
@@ -241,7 +250,7 @@ class Analyzer:
         if len(word) < _DROPPED_LETTER_MIN:
             return word
         closest = self._words.closest(word)
-        return closest if len(word) >= _RESPELL_MIN or len(closest) == len(word) + 1 else word
+        return closest if len(word) >= _RESPELL_MIN or _lost_a_double(word, closest) else word
 
     def _query_canonical(self, text: str) -> str:
         """A customer's question: English misspellings corrected to known words, then canonical."""

@@ -29,10 +29,24 @@ def test_danger_is_recognised(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
+    ["車子著火了", "我的車子可能著火了", "架車可能着咗火", "我的车可能着火了，快来", "車子可能在冒煙", "我朋友昏倒了",
+     "help me get my son out of the car", "help us get the kids out, the car is sinking", "help me do cpr",
+     "help me check if he is breathing", "help me make him breathe", "my daughter fainted in the car"],
+)  # fmt: skip
+def test_danger_said_in_words_the_help_me_and_whether_rules_let_through(text: str) -> None:
+    """Were not recognised: Taiwan's 著火, 可能 (maybe) before a fire that is happening (了, 在), and a cry for
+    help whose verb (get, find, check, do, make) also starts a request for the bot's help."""
+    assert is_emergency(text)
+
+
+@pytest.mark.parametrize(
+    "text",
     ["车打不着火了", "車子發不動", "電池起火三包怎麼處理", "battery fire refund under warranty",
      "how do i claim after a crash", "車禍後保險怎麼理賠", "三包是什麼", "will short trips hurt my engine", "helpful",
      "can you help me with my maths homework", "can you help me book a service", "help me find your address",
-     "电瓶车充电充一晚上会不会爆炸", "can an electric car catch fire when charging",
+     "电瓶车充电充一晚上会不会爆炸", "can an electric car catch fire when charging", "車子打唔着火", "電池會不會著火",
+     "my engine is burning oil", "brake pedal is sinking", "odometer rolled over", "help me get my car out of the mud",
+     "how to get the smell out of the car",
      "Can you help me file a travel insurance claim for a cancelled flight?", "頭先撞咗車，冇人受傷，點做？",
      "出了个小事故，没有人受伤", "minor crash, no one was hurt, what now", "fender bender nobody injured"],
 )  # fmt: skip

@@ -276,3 +276,15 @@ def test_the_price_of_an_oil_change_is_answered_with_how_it_is_quoted(
     reply = shared_services.faq.ask(question, locale)  # type: ignore[arg-type]
     assert reply.decision == "answer" and reply.entry_id in {"oil_change", "maintenance_cost"}, reply
     assert reply.answer_html is not None and says in reply.answer_html
+
+
+@pytest.mark.parametrize(
+    ("question", "wrong"),
+    [("my car will not lock", "block"), ("rust under the door", "trust"), ("what are the fees", "feels"),
+     ("pain in my back after the seat was adjusted", "paint"), ("water in the hose", "house")],
+)  # fmt: skip
+def test_a_short_real_word_is_not_respelled_into_another(shared_services: Services, question: str, wrong: str) -> None:
+    """Were respelled: a short word that lost a letter anywhere was taken for the longer known word."""
+    analyzer = shared_services.matcher.analyzer
+    assert wrong not in analyzer.query_canonical(question).split()
+    assert "召回" in analyzer.query_canonical("is there a recal on my car").split()  # recall, as before
