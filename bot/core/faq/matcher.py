@@ -42,8 +42,9 @@ _STOP_CHARS = frozenset("的了吗呢啊吧么是我你他她有在和要会能�
 _UNIGRAM_WEIGHT = 0.35
 _LATIN_WORDS = re.compile(r"[a-z]+")
 _SPELLING_CUTOFF = 84  # rapidfuzz ratio: "servise" → "service" (86), but not "water" → "after" (80)
-_DROPPED_LETTER_MIN = 4  # from this length a word that lost a letter is respelled ("recal" → "recall")...
-# ...any typo from this one: shorter words are more often real words the knowledge base lacks ("tired", "boot")
+# A word of _DROPPED_LETTER_MIN letters or more that lost one of a doubled letter is respelled ("recal"); from
+# _RESPELL_MIN any typo is: shorter words are more often real words the knowledge base lacks ("tired", "boot").
+_DROPPED_LETTER_MIN = 4
 _RESPELL_MIN = 6
 _DIGIT_WEIGHT = 0.6
 # An outright answer needs at least this many words or Chinese character pairs the knowledge base knows (after typos
@@ -175,6 +176,16 @@ class _Spelling:
             self._by_length[length] = [w for w in self.words if len(w) in reach]
         return self._by_length[length]
 
+    def with_a_double_restored(self, word: str) -> str:
+        """The known word that `word` is with one of a doubled letter left out ("recal" → "recall", "ofer" →
+        "offer"), the typo a short word has (a letter left out elsewhere more often makes another word: "lock" /
+        "block", "rust" / "trust", "pain" / "paint"); the word itself when it is known or there is none. A few set
+        lookups, no fuzzy search."""
+        if word in self._known:
+            return word
+        restored = sorted(word[:i] + word[i - 1] + word[i:] for i in range(1, len(word) + 1))
+        return next((candidate for candidate in restored if candidate in self._known), word)
+
     def closest(self, word: str) -> str:
         """The word itself when known, else the closest known word, else the word."""
         if word in self._known or not self.words:
@@ -186,15 +197,6 @@ class _Spelling:
 def _best_ratio(a: int, b: int) -> float:
     """The highest rapidfuzz ratio two words of these lengths can have: their edit distance is at least |a − b|."""
     return 100 * (1 - abs(a - b) / (a + b))
-
-
-def _lost_a_double(word: str, closest: str) -> bool:
-    """`word` is `closest` with one of a doubled letter left out ("recal" → "recall", "ofer" → "offer"), the typo a
-    short word has; a letter left out elsewhere more often makes another word ("lock"/"block", "rust"/"trust",
-    "pain"/"paint", "fees"/"feels")."""
-    return len(closest) == len(word) + 1 and any(
-        closest[:i] + closest[i + 1:] == word and closest[i] == closest[i - 1] for i in range(1, len(closest))
-    )
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str]:
@@ -245,12 +247,13 @@ class Analyzer:
         return self._synonyms.sub(lambda m: self._rewrites[_phrase(m)], fold(text))
 
     def _respell_word_uncached(self, word: str) -> str:
-        """The closest known word; a short word only when it lost a letter ("recal" → "recall", never "tired" →
-        "tire": a short unknown word is more often a real word the knowledge base lacks than a typo)."""
+        """The closest known word; a short word only when it lost one of a doubled letter ("recal" → "recall", never
+        "tired" → "tire": a short unknown word is more often a real word the knowledge base lacks than a typo)."""
         if len(word) < _DROPPED_LETTER_MIN:
             return word
-        closest = self._words.closest(word)
-        return closest if len(word) >= _RESPELL_MIN or _lost_a_double(word, closest) else word
+        if len(word) >= _RESPELL_MIN:
+            return self._words.closest(word)
+        return self._words.with_a_double_restored(word)
 
     def _query_canonical(self, text: str) -> str:
         """A customer's question: English misspellings corrected to known words, then canonical."""
