@@ -115,6 +115,18 @@ def test_a_short_question_the_knowledge_base_holds_is_still_answered(
         ("人工客服", "talk_to_human"),
         ("保固多久？", "sanbao_periods"),  # fell back: 手機保修多久, 電風扇保固多久 are off-topic examples
         ("保修多久", "sanbao_periods"),
+        # Found in fresh sets of customer questions written blind (kept outside the repo):
+        ("is my car part of the recal?", "recall"),  # was "talk to a person": recal → real
+        ("可唔可以用八達通或者信用卡俾錢", "payment_methods"),  # 八達通 was an off-topic word, and the question vetoed
+        ("换了手机号，之前的保养记录还能查到吗", "service_records"),  # 手机号 held the off-topic 手机
+        ("what can u do", "bot_capabilities"),  # chat shorthand: u, ur, r
+        ("where r u located", "address_location"),
+        ("風隔幾耐要換", "filters"),  # Cantonese: 風隔 is the air filter, 幾耐 how long
+        ("早啲做保養係咪對架車好啲？定係嘥錢？", "over_servicing"),  # 嘥錢: a waste of money
+        ("輪胎消風了 人在路上 怎辦", "flat_tyre"),  # Taiwanese 消風: gone flat
+        ("可以換一個真的人來回答嗎", "talk_to_human"),  # 真的人: a real person
+        ("我啲軚紋好似就嚟磨平，幾時要換新軚？", "tyres"),  # 軚: Hong Kong's tyre
+        ("I only do short school runs, does that change how often it needs servicing?", "maintenance_severe_use"),
     ],
 )
 def test_answered_outright(shared_services: Services, question: str, entry_id: str) -> None:
@@ -158,25 +170,6 @@ def test_misspellings_are_corrected_but_real_words_are_not(shared_services: Serv
     assert "boot" in canonical("water in the boot")
 
 
-@pytest.mark.parametrize(
-    ("question", "entry_id"),
-    [
-        ("is my car part of the recal?", "recall"),  # was "talk to a person": recal → real
-        ("可唔可以用八達通或者信用卡俾錢", "payment_methods"),  # 八達通 was an off-topic word, and the question vetoed
-        ("换了手机号，之前的保养记录还能查到吗", "service_records"),  # 手机号 held the off-topic 手机
-        ("what can u do", "bot_capabilities"),  # chat shorthand: u, ur, r
-        ("where r u located", "address_location"),
-        ("風隔幾耐要換", "filters"),  # Cantonese: 風隔 is the air filter, 幾耐 how long
-        ("早啲做保養係咪對架車好啲？定係嘥錢？", "over_servicing"),  # 嘥錢: a waste of money
-        ("輪胎消風了 人在路上 怎辦", "flat_tyre"),  # Taiwanese 消風: gone flat
-        ("可以換一個真的人來回答嗎", "talk_to_human"),  # 真的人: a real person
-        ("我啲軚紋好似就嚟磨平，幾時要換新軚？", "tyres"),  # 軚: Hong Kong's tyre
-        ("I only do short school runs, does that change how often it needs servicing?", "maintenance_severe_use"),
-    ],
-)
-def test_found_in_a_fresh_set_of_customer_questions(shared_services: Services, question: str, entry_id: str) -> None:
-    reply = shared_services.faq.ask(question, "en")
-    assert (reply.decision, reply.entry_id) == ("answer", entry_id), reply
 
 
 @pytest.mark.parametrize(
